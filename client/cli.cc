@@ -1,0 +1,737 @@
+#include "client/cli.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "bestand/v1/audit.pb.h"
+#include "bestand/v1/auth.pb.h"
+#include "client/client.h"
+#include "client/output.h"
+#include "google/protobuf/descriptor.h"
+#include "server/common/args.h"
+#include "server/common/proto_text.h"
+#include "server/common/status_macros.h"
+#include "server/model/resources.h"
+
+namespace bestand {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr char kUsage[] = R"(usage: bestand [global options] COMMAND ...
+
+Inventory (NOUN is person, device, app, vendor, account, access, license, assignment):
+  bestand NOUN add --FIELD VALUE ...        create; fields as in 'bestand NOUN fields'
+  bestand NOUN list [--FILTER VALUE ...] [--query TEXT] [--limit N]
+  bestand NOUN show NAME                    NAME: id (people/3), email, asset tag, serial or name
+  bestand NOUN update NAME --FIELD VALUE ...
+  bestand NOUN remove NAME                  (people are never removed: offboard them)
+  bestand NOUN fields                       the fields NOUN has
+  bestand license assign LICENSE --person P | --device D
+  bestand license unassign LICENSE --person P | --device D
+  bestand license seats LICENSE             who holds its seats
+  bestand import people|devices|apps|vendors|accounts|access|licenses|assignments FILE.csv [--dry-run]
+
+Administration:
+  bestand login --server HOST:PORT --ca CA.crt --token TOKEN   check and save to the config file
+  bestand whoami
+  bestand token create --role admin|coordinator|viewer --name NAME
+  bestand token list | token revoke NAME
+  bestand audit list [--resource NAME|COLLECTION] [--actor ACTOR] [--limit N]
+  bestand audit verify
+
+Global options (also from BESTAND_SERVER, BESTAND_CA, BESTAND_TOKEN and the config file
+$XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG overrides its path):
+  --server HOST:PORT   --ca FILE   --token TOKEN   --insecure (plaintext)
+  -o table|json|csv    --timeout SECONDS
+)";
+
+const std::set<std::string> kBoolFlags = {"insecure", "help", "dry-run"};
+const std::set<std::string> kGlobalFlags = {"server", "ca",      "token", "insecure",
+                                            "output", "timeout", "help"};
+
+struct Noun {
+  absl::string_view word;
+  Kind kind;
+  absl::string_view service;
+  absl::string_view resource;  // message name, e.g. "Person"
+  absl::string_view plural;    // e.g. "People"
+  absl::string_view create_field;
+  std::vector<absl::string_view> columns;
+};
+
+const std::vector<Noun>& Nouns() {
+  static const std::vector<Noun>* const nouns = new std::vector<Noun>{
+      {"person",
+       Kind::kPerson,
+       "bestand.v1.PersonService",
+       "Person",
+       "People",
+       "person",
+       {"name", "email", "display_name", "department", "status", "start_date", "end_date"}},
+      {"device",
+       Kind::kDevice,
+       "bestand.v1.DeviceService",
+       "Device",
+       "Devices",
+       "device",
+       {"name", "asset_tag", "type", "manufacturer", "model", "serial_number", "assignee",
+        "status"}},
+      {"app",
+       Kind::kApplication,
+       "bestand.v1.ApplicationService",
+       "Application",
+       "Applications",
+       "application",
+       {"name", "display_name", "category", "hosting", "vendor", "owner", "mfa_enforced"}},
+      {"vendor",
+       Kind::kVendor,
+       "bestand.v1.VendorService",
+       "Vendor",
+       "Vendors",
+       "vendor",
+       {"name", "display_name", "kind", "contact_name", "contact_email", "contact_phone"}},
+      {"account",
+       Kind::kAccount,
+       "bestand.v1.AccountService",
+       "Account",
+       "Accounts",
+       "account",
+       {"name", "application", "username", "person", "privileged", "mfa_enabled", "status"}},
+      {"access",
+       Kind::kAccessGrant,
+       "bestand.v1.AccessGrantService",
+       "AccessGrant",
+       "AccessGrants",
+       "access_grant",
+       {"name", "person", "application", "role", "grant_date", "expire_date", "revoke_date"}},
+      {"license",
+       Kind::kLicense,
+       "bestand.v1.LicenseService",
+       "License",
+       "Licenses",
+       "license",
+       {"name", "display_name", "seats", "assigned_seats", "price_per_seat_minor", "billing_period",
+        "term_end", "auto_renew"}},
+      {"assignment",
+       Kind::kLicenseAssignment,
+       "bestand.v1.LicenseAssignmentService",
+       "LicenseAssignment",
+       "LicenseAssignments",
+       "license_assignment",
+       {"name", "license", "person", "device", "assign_date"}},
+  };
+  return *nouns;
+}
+
+const Noun* FindNoun(absl::string_view word) {
+  // Accept the singular, the collection name and a few plurals people type.
+  static const std::map<absl::string_view, absl::string_view> kAliases = {
+      {"people", "person"},
+      {"persons", "person"},
+      {"devices", "device"},
+      {"apps", "app"},
+      {"application", "app"},
+      {"applications", "app"},
+      {"vendors", "vendor"},
+      {"accounts", "account"},
+      {"grants", "access"},
+      {"accessGrants", "access"},
+      {"licenses", "license"},
+      {"assignments", "assignment"},
+      {"licenseAssignments", "assignment"}};
+  if (auto it = kAliases.find(word); it != kAliases.end()) word = it->second;
+  for (const Noun& n : Nouns()) {
+    if (n.word == word) return &n;
+  }
+  return nullptr;
+}
+
+const Noun& NounForKind(Kind kind) {
+  for (const Noun& n : Nouns()) {
+    if (n.kind == kind) return n;
+  }
+  std::abort();
+}
+
+std::unique_ptr<Message> NewMessage(const Descriptor* d) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New());
+}
+
+const google::protobuf::MethodDescriptor* Method(absl::string_view service, absl::string_view rpc) {
+  const auto* s =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(std::string(service));
+  return s ? s->FindMethodByName(std::string(rpc)) : nullptr;
+}
+
+std::string FlagToField(absl::string_view flag) { return absl::StrReplaceAll(flag, {{"-", "_"}}); }
+std::string FieldToFlag(absl::string_view field) {
+  return absl::StrReplaceAll(field, {{"_", "-"}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration: flags > environment > config file > defaults.
+
+std::string ConfigPath() {
+  if (const char* p = std::getenv("BESTAND_CONFIG"); p && *p) return p;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+    return absl::StrCat(x, "/bestand/config");
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return absl::StrCat(h, "/.config/bestand/config");
+  return "";
+}
+
+std::map<std::string, std::string> ReadConfigFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view l = absl::StripAsciiWhitespace(line);
+    if (l.empty() || l[0] == '#') continue;
+    size_t eq = l.find('=');
+    if (eq == absl::string_view::npos) continue;
+    out[std::string(absl::StripAsciiWhitespace(l.substr(0, eq)))] =
+        std::string(absl::StripAsciiWhitespace(l.substr(eq + 1)));
+  }
+  return out;
+}
+
+absl::StatusOr<ClientConfig> ResolveConfig(const Args& args) {
+  ClientConfig c;
+  auto file = ReadConfigFile(ConfigPath());
+  auto pick = [&](const std::string& flag, const char* env, const std::string& key,
+                  std::string* target) {
+    if (args.Has(flag)) {
+      *target = args.Get(flag);
+    } else if (const char* e = std::getenv(env); e && *e) {
+      *target = e;
+    } else if (file.count(key)) {
+      *target = file[key];
+    }
+  };
+  pick("server", "BESTAND_SERVER", "server", &c.server);
+  pick("ca", "BESTAND_CA", "ca", &c.ca_file);
+  pick("token", "BESTAND_TOKEN", "token", &c.token);
+  std::string insecure = file.count("insecure") ? file["insecure"] : "";
+  c.insecure = args.Has("insecure") || insecure == "true";
+  if (args.Has("timeout")) {
+    int seconds = 0;
+    if (!absl::SimpleAtoi(args.Get("timeout"), &seconds) || seconds <= 0 || seconds > 3600) {
+      return absl::InvalidArgumentError("--timeout: expected 1..3600 seconds");
+    }
+    c.timeout = absl::Seconds(seconds);
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Cli {
+ public:
+  Cli(const Args& args, std::ostream& out, std::ostream& err) : args_(args), out_(out), err_(err) {}
+
+  absl::Status Run() {
+    BESTAND_ASSIGN_OR_RETURN(Format format, ParseFormat(args_.Get("output", "table")));
+    printer_.format = format;
+    printer_.out = &out_;
+    printer_.labeler = [this](const std::string& ref) { return Label(ref); };
+    const auto& pos = args_.positional();
+    const std::string& cmd = pos[0];
+    if (cmd == "login") return Login();
+    BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args_));
+    BESTAND_ASSIGN_OR_RETURN(client_, BestandClient::Connect(config));
+    if (cmd == "whoami") return WhoAmI();
+    if (cmd == "token") return Token();
+    if (cmd == "audit") return Audit();
+    if (cmd == "import") return Import();
+    const Noun* noun = FindNoun(cmd);
+    if (noun == nullptr) return Usage(absl::StrCat("unknown command '", cmd, "'"));
+    if (pos.size() < 2)
+      return Usage(absl::StrCat("'", cmd, "' needs a verb: add, list, show, update, remove"));
+    const std::string& verb = pos[1];
+    if (verb == "add" || verb == "create") return Add(*noun);
+    if (verb == "list" || verb == "ls") return List(*noun);
+    if (verb == "show" || verb == "get") return Show(*noun);
+    if (verb == "update" || verb == "set") return Update(*noun);
+    if (verb == "remove" || verb == "rm" || verb == "delete") return Remove(*noun);
+    if (verb == "fields") return Fields(*noun);
+    if (noun->kind == Kind::kLicense &&
+        (verb == "assign" || verb == "unassign" || verb == "seats")) {
+      return LicenseSeats(verb);
+    }
+    return Usage(absl::StrCat("unknown verb '", verb, "' for ", noun->word));
+  }
+
+  bool usage_error() const { return usage_error_; }
+
+ private:
+  absl::Status Usage(std::string msg) {
+    usage_error_ = true;
+    return absl::InvalidArgumentError(absl::StrCat(msg, " (see 'bestand --help')"));
+  }
+
+  // The positional argument at `i`, or a usage error naming `what`.
+  absl::StatusOr<std::string> Arg(size_t i, absl::string_view what) {
+    if (args_.positional().size() <= i) return Usage(absl::StrCat("missing ", what));
+    return args_.positional()[i];
+  }
+
+  // The non-global flags, checked against `allowed`.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> CommandFlags(
+      const std::set<std::string>& allowed) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, value] : args_.flags()) {
+      if (kGlobalFlags.count(name)) continue;
+      if (!allowed.count(name)) {
+        return Usage(absl::StrCat("unknown option --", name, "; valid here: --",
+                                  absl::StrJoin(allowed, ", --")));
+      }
+      out.emplace_back(name, value);
+    }
+    return out;
+  }
+
+  // Flags naming fields of `d` that callers may set.
+  std::set<std::string> FieldFlags(const Descriptor* d, const ResourceSpec* spec) {
+    std::set<std::string> out;
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FieldDescriptor* f = d->field(i);
+      if (spec && IsOutputOnly(*spec, f->name())) continue;
+      if (f->name() == "page_size" || f->name() == "page_token") continue;
+      out.insert(FieldToFlag(f->name()));
+    }
+    return out;
+  }
+
+  absl::Status Call(const Noun& noun, absl::string_view rpc_prefix, const Message& req,
+                    Message* resp) {
+    std::string rpc = absl::StrCat(rpc_prefix, rpc_prefix == "List" ? noun.plural : noun.resource);
+    return client_->CallByName(noun.service, rpc, req, resp);
+  }
+
+  std::unique_ptr<Message> NewRequest(const Noun& noun, absl::string_view rpc_prefix) {
+    std::string rpc = absl::StrCat(rpc_prefix, rpc_prefix == "List" ? noun.plural : noun.resource);
+    return NewMessage(Method(noun.service, rpc)->input_type());
+  }
+  std::unique_ptr<Message> NewResponse(const Noun& noun, absl::string_view rpc_prefix) {
+    std::string rpc = absl::StrCat(rpc_prefix, rpc_prefix == "List" ? noun.plural : noun.resource);
+    return NewMessage(Method(noun.service, rpc)->output_type());
+  }
+
+  // Fills `resource` from the command's field flags; adds each to `mask` if given.
+  absl::Status FillFields(const Noun& noun, Message* resource, google::protobuf::FieldMask* mask) {
+    const ResourceSpec& spec = Spec(noun.kind);
+    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags(FieldFlags(spec.descriptor, &spec)));
+    for (const auto& [flag, value] : flags) {
+      const FieldDescriptor* f = spec.descriptor->FindFieldByName(FlagToField(flag));
+      BESTAND_RETURN_IF_ERROR(SetFieldFromText(resource, f, value));
+      if (mask) mask->add_paths(f->name());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Add(const Noun& noun) {
+    auto req = NewRequest(noun, "Create");
+    const FieldDescriptor* rf =
+        req->GetDescriptor()->FindFieldByName(std::string(noun.create_field));
+    Message* resource = req->GetReflection()->MutableMessage(req.get(), rf);
+    BESTAND_RETURN_IF_ERROR(FillFields(noun, resource, nullptr));
+    auto resp = NewResponse(noun, "Create");
+    BESTAND_RETURN_IF_ERROR(Call(noun, "Create", *req, resp.get()));
+    printer_.One(*resp);
+    return absl::OkStatus();
+  }
+
+  absl::Status Update(const Noun& noun) {
+    BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, absl::StrCat(noun.word, " to update")));
+    auto req = NewRequest(noun, "Update");
+    const auto* d = req->GetDescriptor();
+    Message* resource = req->GetReflection()->MutableMessage(
+        req.get(), d->FindFieldByName(std::string(noun.create_field)));
+    auto* mask = static_cast<google::protobuf::FieldMask*>(
+        req->GetReflection()->MutableMessage(req.get(), d->FindFieldByName("update_mask")));
+    BESTAND_RETURN_IF_ERROR(FillFields(noun, resource, mask));
+    if (mask->paths().empty()) return Usage("nothing to update: give --FIELD VALUE options");
+    SetFieldFromText(resource, resource->GetDescriptor()->FindFieldByName("name"), name)
+        .IgnoreError();
+    auto resp = NewResponse(noun, "Update");
+    BESTAND_RETURN_IF_ERROR(Call(noun, "Update", *req, resp.get()));
+    printer_.One(*resp);
+    return absl::OkStatus();
+  }
+
+  absl::Status Show(const Noun& noun) {
+    BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, absl::StrCat(noun.word, " to show")));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+    auto req = NewRequest(noun, "Get");
+    req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("name"), name);
+    auto resp = NewResponse(noun, "Get");
+    BESTAND_RETURN_IF_ERROR(Call(noun, "Get", *req, resp.get()));
+    printer_.One(*resp);
+    return absl::OkStatus();
+  }
+
+  absl::Status Remove(const Noun& noun) {
+    BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, absl::StrCat(noun.word, " to remove")));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+    auto req = NewRequest(noun, "Delete");
+    req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("name"), name);
+    auto resp = NewResponse(noun, "Delete");
+    BESTAND_RETURN_IF_ERROR(Call(noun, "Delete", *req, resp.get()));
+    err_ << "removed " << noun.word << " " << name << "\n";
+    return absl::OkStatus();
+  }
+
+  absl::Status Fields(const Noun& noun) {
+    const ResourceSpec& spec = Spec(noun.kind);
+    for (int i = 0; i < spec.descriptor->field_count(); ++i) {
+      const FieldDescriptor* f = spec.descriptor->field(i);
+      std::string kind;
+      if (const Reference* r = spec.FindReference(f->name())) {
+        kind = absl::StrCat("reference to ", Spec(r->target).noun);
+      } else if (f->enum_type()) {
+        std::vector<std::string> values;
+        for (int v = 1; v < f->enum_type()->value_count(); ++v) {
+          values.push_back(absl::AsciiStrToLower(f->enum_type()->value(v)->name()));
+        }
+        kind = absl::StrJoin(values, "|");
+      } else if (f->message_type()) {
+        kind = "time (RFC 3339)";
+      } else {
+        kind = f->cpp_type_name();
+      }
+      out_ << "--" << FieldToFlag(f->name()) << "  " << kind
+           << (IsOutputOnly(spec, f->name()) ? "  (output only)" : "") << "\n";
+    }
+    return absl::OkStatus();
+  }
+
+  // Lists every page (or up to --limit items) of `noun` filtered by `filters`.
+  absl::StatusOr<std::vector<std::unique_ptr<Message>>> ListAll(
+      const Noun& noun, const std::vector<std::pair<std::string, std::string>>& filters,
+      int64_t limit) {
+    auto req = NewRequest(noun, "List");
+    const auto* d = req->GetDescriptor();
+    for (const auto& [flag, value] : filters) {
+      BESTAND_RETURN_IF_ERROR(
+          SetFieldFromText(req.get(), d->FindFieldByName(FlagToField(flag)), value));
+    }
+    std::vector<std::unique_ptr<Message>> items;
+    while (true) {
+      int64_t want =
+          limit > 0 ? std::min<int64_t>(1000, limit - static_cast<int64_t>(items.size())) : 1000;
+      req->GetReflection()->SetInt32(req.get(), d->FindFieldByName("page_size"),
+                                     static_cast<int32_t>(want));
+      auto resp = NewResponse(noun, "List");
+      BESTAND_RETURN_IF_ERROR(Call(noun, "List", *req, resp.get()));
+      const auto* rd = resp->GetDescriptor();
+      const FieldDescriptor* list_field = nullptr;
+      for (int i = 0; i < rd->field_count(); ++i) {
+        if (rd->field(i)->is_repeated()) list_field = rd->field(i);
+      }
+      const auto* rr = resp->GetReflection();
+      for (int i = 0; i < rr->FieldSize(*resp, list_field); ++i) {
+        items.push_back(NewMessage(list_field->message_type()));
+        items.back()->CopyFrom(rr->GetRepeatedMessage(*resp, list_field, i));
+      }
+      std::string next = rr->GetString(*resp, rd->FindFieldByName("next_page_token"));
+      if (next.empty() || (limit > 0 && static_cast<int64_t>(items.size()) >= limit)) break;
+      req->GetReflection()->SetString(req.get(), d->FindFieldByName("page_token"), next);
+    }
+    return items;
+  }
+
+  absl::StatusOr<int64_t> Limit() {
+    int64_t limit = 0;
+    if (args_.Has("limit") && (!absl::SimpleAtoi(args_.Get("limit"), &limit) || limit <= 0)) {
+      return Usage("--limit: expected a positive number");
+    }
+    return limit;
+  }
+
+  absl::Status List(const Noun& noun) {
+    auto req = NewRequest(noun, "List");
+    std::set<std::string> allowed = FieldFlags(req->GetDescriptor(), nullptr);
+    allowed.insert("limit");
+    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags(allowed));
+    std::erase_if(flags, [](const auto& f) { return f.first == "limit"; });
+    BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
+    BESTAND_ASSIGN_OR_RETURN(auto items, ListAll(noun, flags, limit));
+    printer_.List(items, noun.columns);
+    return absl::OkStatus();
+  }
+
+  absl::Status LicenseSeats(const std::string& verb) {
+    BESTAND_ASSIGN_OR_RETURN(std::string license, Arg(2, "license"));
+    const Noun& assignment = NounForKind(Kind::kLicenseAssignment);
+    if (verb == "seats") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      BESTAND_ASSIGN_OR_RETURN(auto items, ListAll(assignment, {{"license", license}}, 0));
+      printer_.List(items, assignment.columns);
+      return absl::OkStatus();
+    }
+    BESTAND_ASSIGN_OR_RETURN(auto flags,
+                             CommandFlags({"person", "device", "assign-date", "notes"}));
+    bool person = args_.Has("person"), device = args_.Has("device");
+    if (person == device) return Usage("give exactly one of --person and --device");
+    if (verb == "assign") {
+      v1::CreateLicenseAssignmentRequest req;
+      auto* a = req.mutable_license_assignment();
+      a->set_license(license);
+      for (const auto& [flag, value] : flags) {
+        BESTAND_RETURN_IF_ERROR(
+            SetFieldFromText(a, a->GetDescriptor()->FindFieldByName(FlagToField(flag)), value));
+      }
+      v1::LicenseAssignment resp;
+      BESTAND_RETURN_IF_ERROR(Call(assignment, "Create", req, &resp));
+      printer_.One(resp);
+      return absl::OkStatus();
+    }
+    std::string holder = person ? "person" : "device";
+    BESTAND_ASSIGN_OR_RETURN(
+        auto items, ListAll(assignment, {{"license", license}, {holder, args_.Get(holder)}}, 0));
+    if (items.empty()) {
+      return absl::NotFoundError(absl::StrCat(holder, " '", args_.Get(holder),
+                                              "' holds no seat of license '", license, "'"));
+    }
+    v1::DeleteLicenseAssignmentRequest req;
+    req.set_name(static_cast<const v1::LicenseAssignment&>(*items[0]).name());
+    google::protobuf::Empty empty;
+    BESTAND_RETURN_IF_ERROR(Call(assignment, "Delete", req, &empty));
+    err_ << "freed the seat of " << license << " held by " << args_.Get(holder) << "\n";
+    return absl::OkStatus();
+  }
+
+  absl::Status Import() {
+    BESTAND_ASSIGN_OR_RETURN(std::string what, Arg(1, "what to import (people, devices, ...)"));
+    BESTAND_ASSIGN_OR_RETURN(std::string path, Arg(2, "the CSV file"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run"}).status());
+    const Noun* noun = FindNoun(what);
+    if (noun == nullptr) return Usage(absl::StrCat("cannot import '", what, "'"));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    v1::ImportCsvRequest req;
+    req.set_collection(std::string(Spec(noun->kind).collection));
+    req.set_content(ss.str());
+    req.set_dry_run(args_.Has("dry-run"));
+    const bool tty = ::isatty(STDERR_FILENO);
+    BESTAND_ASSIGN_OR_RETURN(v1::ImportCsvProgress result,
+                             client_->ImportCsv(req, [&](const v1::ImportCsvProgress& p) {
+                               if (tty && !p.done()) {
+                                 err_ << "\rimporting " << path << ": " << p.rows_done() << " of "
+                                      << p.rows_total() << " rows" << std::flush;
+                               }
+                             }));
+    if (tty && result.rows_total() >= 500) err_ << "\r\033[K";
+    out_ << (req.dry_run() ? "dry run, nothing changed: " : "imported ") << path << ": "
+         << result.rows_total() << " rows, " << result.created() << " new, " << result.updated()
+         << " updated, " << result.unchanged() << " unchanged\n";
+    return absl::OkStatus();
+  }
+
+  absl::Status Token() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "token verb: create, list, revoke"));
+    if (verb == "create") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"role", "name"}).status());
+      BESTAND_ASSIGN_OR_RETURN(std::string role, args_.Required("role"));
+      BESTAND_ASSIGN_OR_RETURN(std::string name, args_.Required("name"));
+      v1::CreateTokenRequest req;
+      req.mutable_token()->set_display_name(name);
+      BESTAND_RETURN_IF_ERROR(SetFieldFromText(
+          req.mutable_token(), v1::Token::descriptor()->FindFieldByName("role"), role));
+      v1::CreateTokenResponse resp;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.TokenService", "CreateToken", req, &resp));
+      if (printer_.format == Format::kJson) {
+        printer_.One(resp);
+      } else {
+        out_ << resp.secret() << "\n";
+        err_ << "created " << resp.token().name() << " '" << name << "' (" << role
+             << "); the secret above is shown only now\n";
+      }
+      return absl::OkStatus();
+    }
+    if (verb == "list") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::ListTokensResponse resp;
+      BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.TokenService", "ListTokens",
+                                                  v1::ListTokensRequest(), &resp));
+      std::vector<std::unique_ptr<Message>> items;
+      for (const auto& t : resp.tokens()) items.emplace_back(new v1::Token(t));
+      printer_.List(items, {"name", "display_name", "role", "fingerprint", "create_time",
+                            "last_used_time", "revoke_time"});
+      return absl::OkStatus();
+    }
+    if (verb == "revoke") {
+      BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "token to revoke"));
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::RevokeTokenRequest req;
+      req.set_name(name);
+      v1::Token resp;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.TokenService", "RevokeToken", req, &resp));
+      err_ << "revoked " << resp.name() << " '" << resp.display_name() << "'\n";
+      return absl::OkStatus();
+    }
+    return Usage(absl::StrCat("unknown token verb '", verb, "'"));
+  }
+
+  absl::Status Audit() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "audit verb: list, verify"));
+    if (verb == "list") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"resource", "actor", "limit"}).status());
+      BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
+      if (limit == 0) limit = 100;
+      v1::ListAuditEventsRequest req;
+      req.set_resource(args_.Get("resource"));
+      req.set_actor(args_.Get("actor"));
+      std::vector<std::unique_ptr<Message>> items;
+      while (static_cast<int64_t>(items.size()) < limit) {
+        req.set_page_size(static_cast<int32_t>(std::min<int64_t>(1000, limit - items.size())));
+        v1::ListAuditEventsResponse resp;
+        BESTAND_RETURN_IF_ERROR(
+            client_->CallByName("bestand.v1.AuditService", "ListAuditEvents", req, &resp));
+        for (const auto& e : resp.events()) items.emplace_back(new v1::AuditEvent(e));
+        if (resp.next_page_token().empty()) break;
+        req.set_page_token(resp.next_page_token());
+      }
+      printer_.List(items, {"sequence", "time", "actor", "action", "resource"});
+      return absl::OkStatus();
+    }
+    if (verb == "verify") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::VerifyAuditResponse resp;
+      BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.AuditService", "VerifyAudit",
+                                                  v1::VerifyAuditRequest(), &resp));
+      if (printer_.format == Format::kJson) {
+        printer_.One(resp);
+      } else {
+        for (const auto& p : resp.problems()) out_ << "PROBLEM  " << p << "\n";
+        out_ << (resp.ok() ? "OK" : "TAMPERED") << ": " << resp.events_checked()
+             << " events in an unbroken chain? " << (resp.ok() ? "yes" : "no") << "; "
+             << resp.resources_checked() << " records compared with their last audited state\n";
+      }
+      if (!resp.ok()) {
+        return absl::DataLossError(
+            absl::StrCat("the audit trail does not match (", resp.problems_size(), " problems)"));
+      }
+      return absl::OkStatus();
+    }
+    return Usage(absl::StrCat("unknown audit verb '", verb, "'"));
+  }
+
+  absl::Status WhoAmI() {
+    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+    v1::WhoAmIResponse resp;
+    BESTAND_RETURN_IF_ERROR(
+        client_->CallByName("bestand.v1.TokenService", "WhoAmI", v1::WhoAmIRequest(), &resp));
+    printer_.One(resp.token());
+    return absl::OkStatus();
+  }
+
+  absl::Status Login() {
+    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+    BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args_));
+    if (!config.ca_file.empty()) {
+      config.ca_file = std::filesystem::absolute(config.ca_file).string();
+    }
+    BESTAND_ASSIGN_OR_RETURN(client_, BestandClient::Connect(config));
+    v1::WhoAmIResponse who;
+    BESTAND_RETURN_IF_ERROR(
+        client_->CallByName("bestand.v1.TokenService", "WhoAmI", v1::WhoAmIRequest(), &who));
+    std::string path = ConfigPath();
+    if (path.empty()) return absl::FailedPreconditionError("no HOME to keep the config file in");
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::string tmp = path + ".tmp";
+    {
+      // The file holds the token: readable by its owner only, from the moment it exists.
+      ::umask(077);
+      std::ofstream f(tmp, std::ios::trunc);
+      f << "# written by 'bestand login'\nserver = " << config.server << "\nca = " << config.ca_file
+        << "\ntoken = " << config.token << "\n"
+        << (config.insecure ? "insecure = true\n" : "");
+      if (!f) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::filesystem::rename(tmp, path);
+    err_ << "logged in to " << config.server << " as '" << who.token().display_name() << "' ("
+         << absl::AsciiStrToLower(v1::Role_Name(who.token().role())) << "); saved to " << path
+         << "\n";
+    return absl::OkStatus();
+  }
+
+  // A reference's natural key for tables, fetched once per reference.
+  std::string Label(const std::string& ref) {
+    if (auto it = labels_.find(ref); it != labels_.end()) return it->second;
+    std::string label = ref;
+    const ResourceSpec* spec = SpecByCollection(ref.substr(0, ref.find('/')));
+    if (spec && !spec->alias_keys.empty() && client_) {
+      const Noun& noun = NounForKind(spec->kind);
+      auto req = NewRequest(noun, "Get");
+      req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("name"),
+                                      ref);
+      auto resp = NewResponse(noun, "Get");
+      if (Call(noun, "Get", *req, resp.get()).ok()) {
+        for (absl::string_view key : spec->alias_keys) {
+          std::string v = resp->GetReflection()->GetString(
+              *resp, resp->GetDescriptor()->FindFieldByName(std::string(key)));
+          if (!v.empty()) {
+            label = v;
+            break;
+          }
+        }
+      }
+    }
+    labels_[ref] = label;
+    return label;
+  }
+
+  const Args& args_;
+  std::ostream& out_;
+  std::ostream& err_;
+  Printer printer_;
+  std::unique_ptr<BestandClient> client_;
+  std::map<std::string, std::string> labels_;
+  bool usage_error_ = false;
+};
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<Args> args = Args::Parse(argc, argv, kBoolFlags);
+  if (!args.ok()) {
+    err << "bestand: " << args.status().message() << " (see 'bestand --help')\n";
+    return 2;
+  }
+  if (args->Has("help") || args->positional().empty()) {
+    (args->Has("help") ? out : err) << kUsage;
+    return args->Has("help") ? 0 : 2;
+  }
+  Cli cli(*args, out, err);
+  absl::Status s = cli.Run();
+  if (s.ok()) return 0;
+  err << "bestand: " << s.message() << "\n";
+  return cli.usage_error() ? 2 : 1;
+}
+
+}  // namespace bestand

@@ -1,0 +1,110 @@
+#include "server/app.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/common/status_macros.h"
+#include "server/core/ca.h"
+#include "server/service/services.h"
+#include "server/storage/sqlite/sqlite_store.h"
+
+namespace bestand {
+namespace {
+
+absl::Status WriteFile(const std::string& path, const std::string& data, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("cannot create ", path, ": ", strerror(errno)));
+  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> InitDataDir(const std::string& dir,
+                                        const std::vector<std::string>& hostnames) {
+  DataDirLayout layout{dir};
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
+  }
+  if (::access(layout.Database().c_str(), F_OK) == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, " is already initialised (", layout.Database(), " exists)"));
+  }
+  std::vector<std::string> hosts = {"localhost", "127.0.0.1", "::1"};
+  hosts.insert(hosts.end(), hostnames.begin(), hostnames.end());
+  BESTAND_ASSIGN_OR_RETURN(KeyAndCert ca, CreateCa("Bestand CA"));
+  BESTAND_ASSIGN_OR_RETURN(KeyAndCert server, IssueServerCert(ca, hosts));
+  BESTAND_RETURN_IF_ERROR(WriteFile(layout.CaKey(), ca.key_pem, 0600));
+  BESTAND_RETURN_IF_ERROR(WriteFile(layout.CaCert(), ca.cert_pem, 0644));
+  BESTAND_RETURN_IF_ERROR(WriteFile(layout.ServerKey(), server.key_pem, 0600));
+  BESTAND_RETURN_IF_ERROR(WriteFile(layout.ServerCert(), server.cert_pem, 0644));
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                           OpenSqliteStore({.path = layout.Database()}));
+  ::chmod(layout.Database().c_str(), 0600);
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<TokenManager> tokens, TokenManager::Create(store.get()));
+  BESTAND_ASSIGN_OR_RETURN(v1::CreateTokenResponse admin,
+                           tokens->CreateToken("system", "admin", v1::ADMIN));
+  return admin.secret();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
+    const DataDirLayout& layout) {
+  grpc::SslServerCredentialsOptions options;
+  BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFile(layout.ServerKey()));
+  BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFile(layout.ServerCert()));
+  BESTAND_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(layout.CaCert()));
+  options.pem_key_cert_pairs.push_back({key, cert});
+  options.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
+    std::unique_ptr<Store> store, const std::string& listen,
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
+  std::unique_ptr<BestandServer> s(new BestandServer());
+  s->store_ = std::move(store);
+  BESTAND_ASSIGN_OR_RETURN(s->tokens_, TokenManager::Create(s->store_.get()));
+  s->inventory_ = std::make_unique<Inventory>(s->store_.get());
+  s->services_ = MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get()});
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.AddListeningPort(listen, credentials, &s->port_);
+  for (auto& service : s->services_) builder.RegisterService(service.get());
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
+  }
+  return s;
+}
+
+void BestandServer::Shutdown() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+BestandServer::~BestandServer() { Shutdown(); }
+
+}  // namespace bestand

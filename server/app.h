@@ -1,0 +1,67 @@
+// Wiring of a running server: data directory layout, TLS material, the store, the core and the
+// gRPC server. Used by bestand-server's main, by tests and by benchmarks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/impl/service_type.h"
+#include "server/core/auth.h"
+#include "server/core/inventory.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+// Files in a data directory.
+struct DataDirLayout {
+  std::string dir;
+  std::string Database() const { return dir + "/bestand.db"; }
+  std::string CaCert() const { return dir + "/ca.crt"; }
+  std::string CaKey() const { return dir + "/ca.key"; }
+  std::string ServerCert() const { return dir + "/server.crt"; }
+  std::string ServerKey() const { return dir + "/server.key"; }
+};
+
+// Creates `dir` (mode 0700) with a new database, CA, server certificate (SANs localhost,
+// 127.0.0.1, ::1 and `hostnames`) and a first admin token, whose secret is returned.
+// FAILED_PRECONDITION when `dir` already holds a database.
+absl::StatusOr<std::string> InitDataDir(const std::string& dir,
+                                        const std::vector<std::string>& hostnames);
+
+// TLS credentials from the data directory's server key and certificate.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
+    const DataDirLayout& layout);
+
+// Maximum size of one gRPC message: a 16 MiB CSV import plus headroom.
+inline constexpr int kMaxMessageBytes = 17 * 1024 * 1024;
+
+// A running Bestand server. Destruction shuts it down.
+class BestandServer {
+ public:
+  // Starts serving `store` on `listen` ("host:port"; port 0 picks a free one).
+  static absl::StatusOr<std::unique_ptr<BestandServer>> Start(
+      std::unique_ptr<Store> store, const std::string& listen,
+      std::shared_ptr<grpc::ServerCredentials> credentials);
+  ~BestandServer();
+
+  int port() const { return port_; }
+  grpc::Server* grpc_server() { return server_.get(); }
+  TokenManager* tokens() { return tokens_.get(); }
+  Store* store() { return store_.get(); }
+  void Shutdown();
+  void Wait() { server_->Wait(); }
+
+ private:
+  BestandServer() = default;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<TokenManager> tokens_;
+  std::unique_ptr<Inventory> inventory_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace bestand

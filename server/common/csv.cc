@@ -1,0 +1,139 @@
+#include "server/common/csv.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/common/util.h"
+
+namespace bestand {
+namespace {
+
+absl::Status LineError(int line, absl::string_view msg) {
+  return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", msg));
+}
+
+// The separator is whichever of ',' and ';' occurs more often outside quotes in the first line.
+char DetectSeparator(absl::string_view text) {
+  int commas = 0, semicolons = 0;
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\n') break;
+    commas += c == ',';
+    semicolons += c == ';';
+  }
+  return semicolons > commas ? ';' : ',';
+}
+
+}  // namespace
+
+absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const CsvLimits& limits) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  if (!IsValidUtf8(text)) {
+    // Name the first bad line so the user can find it (often a Latin-1 export).
+    int line = 1;
+    for (size_t i = 0; i < text.size(); ++i) {
+      size_t end = text.find('\n', i);
+      if (end == absl::string_view::npos) end = text.size();
+      if (!IsValidUtf8(text.substr(i, end - i))) break;
+      ++line;
+      i = end;
+    }
+    return LineError(line, "the file is not UTF-8 (save it as \"CSV UTF-8\")");
+  }
+  CsvTable table;
+  table.separator = DetectSeparator(text);
+  const char sep = table.separator;
+
+  int line = 1;
+  size_t i = 0;
+  bool have_header = false;
+  while (i < text.size()) {
+    CsvRow row;
+    row.line = line;
+    std::string field;
+    bool row_done = false;
+    while (!row_done) {
+      field.clear();
+      if (i < text.size() && text[i] == '"') {
+        const int quote_line = line;
+        ++i;
+        while (true) {
+          if (i >= text.size()) return LineError(quote_line, "a quoted field is not closed");
+          char c = text[i++];
+          if (c == '"') {
+            if (i < text.size() && text[i] == '"') {
+              field += '"';
+              ++i;
+            } else {
+              break;
+            }
+          } else {
+            if (c == '\n') ++line;
+            field += c;
+          }
+          if (field.size() > limits.max_field_bytes) {
+            return LineError(quote_line, absl::StrCat("a field is longer than ",
+                                                      limits.max_field_bytes, " bytes"));
+          }
+        }
+        if (i < text.size() && text[i] != sep && text[i] != '\n' && text[i] != '\r') {
+          return LineError(line, "unexpected text after a closing quote");
+        }
+      } else {
+        while (i < text.size() && text[i] != sep && text[i] != '\n' && text[i] != '\r') {
+          if (text[i] == '"') return LineError(line, "a quote inside an unquoted field");
+          field += text[i++];
+        }
+        if (field.size() > limits.max_field_bytes) {
+          return LineError(
+              line, absl::StrCat("a field is longer than ", limits.max_field_bytes, " bytes"));
+        }
+      }
+      row.fields.push_back(field);
+      if (i >= text.size()) {
+        row_done = true;
+      } else if (text[i] == sep) {
+        ++i;
+      } else {
+        if (text[i] == '\r') ++i;
+        if (i < text.size() && text[i] == '\n') ++i;
+        ++line;
+        row_done = true;
+      }
+    }
+    bool blank = row.fields.size() == 1 && row.fields[0].empty();
+    if (blank) continue;
+    if (!have_header) {
+      table.header = std::move(row);
+      have_header = true;
+      continue;
+    }
+    if (row.fields.size() != table.header.fields.size()) {
+      return LineError(row.line,
+                       absl::StrCat("has ", row.fields.size(), " fields but the header has ",
+                                    table.header.fields.size()));
+    }
+    if (table.rows.size() >= limits.max_rows) {
+      return LineError(row.line,
+                       absl::StrCat("more than ", limits.max_rows, " rows; split the file"));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  if (!have_header) return absl::InvalidArgumentError("line 1: the file is empty (no header)");
+  return table;
+}
+
+std::string CsvEscape(absl::string_view field, char separator) {
+  if (field.find_first_of(std::string{separator, '"', '\n', '\r'}) == absl::string_view::npos) {
+    return std::string(field);
+  }
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace bestand

@@ -1,0 +1,39 @@
+// A strict RFC 4180 CSV reader: quoted fields may hold separators, quotes ("") and line breaks;
+// CRLF and LF line ends; a leading UTF-8 byte order mark is skipped; the separator is ',' or ';'
+// (German Excel), chosen from the header line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace bestand {
+
+struct CsvRow {
+  // 1-based line number where the row starts in the file.
+  int line = 0;
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  CsvRow header;
+  std::vector<CsvRow> rows;
+  char separator = ',';
+};
+
+struct CsvLimits {
+  size_t max_rows = 50000;
+  size_t max_field_bytes = 64 * 1024;
+};
+
+// Parses `content`. Blank lines are skipped. INVALID_ARGUMENT names the line for: text that is
+// not UTF-8, an unterminated quote, characters after a closing quote, a row whose field count
+// differs from the header's, or a limit exceeded.
+absl::StatusOr<CsvTable> ParseCsv(absl::string_view content, const CsvLimits& limits = {});
+
+// Quotes `field` for CSV output when it holds the separator, a quote or a line break.
+std::string CsvEscape(absl::string_view field, char separator = ',');
+
+}  // namespace bestand

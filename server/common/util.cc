@@ -1,0 +1,117 @@
+#include "server/common/util.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+
+namespace bestand {
+
+int64_t ToMicros(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1000000 + ts.nanos() / 1000;
+}
+
+google::protobuf::Timestamp FromMicros(int64_t micros) {
+  google::protobuf::Timestamp ts;
+  if (micros == 0) return ts;
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(rest * 1000));
+  return ts;
+}
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+absl::StatusOr<absl::CivilDay> ParseIsoDate(absl::string_view text) {
+  absl::CivilDay day;
+  // ParseCivilTime normalises 2025-02-29 to 2025-03-01; a round trip catches that.
+  if (text.size() != 10 || !absl::ParseCivilTime(text, &day) || FormatIsoDate(day) != text) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("'%s' is not a date in the form YYYY-MM-DD", text));
+  }
+  return day;
+}
+
+std::string FormatIsoDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+absl::CivilDay TodayUtc() { return absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()); }
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string Sha256Hex(absl::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+absl::StatusOr<std::string> RandomToken(size_t n) {
+  std::string bytes(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
+    return absl::InternalError("the random number generator failed");
+  }
+  return absl::WebSafeBase64Escape(bytes);
+}
+
+std::string AsciiLower(absl::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+size_t Utf8Length(absl::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace bestand

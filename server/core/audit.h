@@ -1,0 +1,34 @@
+// The hash-chained audit trail. Every change to the inventory or the tokens is recorded in the
+// same write transaction as the change itself, so a change and its event commit together.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "bestand/v1/audit.pb.h"
+#include "google/protobuf/message.h"
+#include "server/model/resources.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+// The JSON recorded for a resource: protobuf JSON with proto field names, computed fields left
+// out (they change when other resources change). Deterministic for equal messages.
+std::string AuditJson(const ResourceSpec& spec, const google::protobuf::Message& resource);
+// The JSON recorded for a token: never the secret or its hash, only its fingerprint.
+std::string TokenAuditJson(const v1::Token& token);
+
+// SHA-256 over the event's fields (everything but `hash`), hex.
+std::string AuditHash(const v1::AuditEvent& event);
+
+// Appends an event after the newest one in `tx`. `before`/`after` are AuditJson strings; empty
+// on create/delete respectively.
+absl::Status RecordAudit(WriteTx& tx, absl::string_view actor, absl::string_view action,
+                         absl::string_view resource, std::string before, std::string after);
+
+// Recomputes the chain and compares every resource and token with its last audited state.
+absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx);
+
+}  // namespace bestand

@@ -1,0 +1,210 @@
+#include "server/core/auth.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+#include "server/common/util.h"
+#include "server/core/audit.h"
+
+namespace bestand {
+namespace {
+
+constexpr absl::string_view kSecretPrefix = "bst_";
+constexpr size_t kMaxTokenName = 100;
+// last_used_time is written at most this often per token, to keep reads free of writes.
+constexpr int64_t kTouchIntervalMicros = 60 * 1000000LL;
+
+}  // namespace
+
+absl::Status Authorize(const Principal& who, Permission needed) {
+  bool ok = false;
+  switch (needed) {
+    case Permission::kRead:
+      ok = who.role == v1::ADMIN || who.role == v1::COORDINATOR || who.role == v1::VIEWER;
+      break;
+    case Permission::kWrite:
+      ok = who.role == v1::ADMIN || who.role == v1::COORDINATOR;
+      break;
+    case Permission::kAdmin:
+      ok = who.role == v1::ADMIN;
+      break;
+  }
+  if (ok) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("token '", who.token_name, "' has role ", RoleName(who.role), ", which may not ",
+                   needed == Permission::kAdmin ? "manage tokens" : "change the inventory"));
+}
+
+absl::StatusOr<v1::Role> ParseRole(absl::string_view text) {
+  std::string t = absl::AsciiStrToLower(text);
+  if (t == "admin") return v1::ADMIN;
+  if (t == "coordinator") return v1::COORDINATOR;
+  if (t == "viewer") return v1::VIEWER;
+  return absl::InvalidArgumentError(
+      absl::StrCat("role: '", text, "' is not one of admin, coordinator, viewer"));
+}
+
+std::string RoleName(v1::Role role) {
+  switch (role) {
+    case v1::ADMIN:
+      return "admin";
+    case v1::COORDINATOR:
+      return "coordinator";
+    case v1::VIEWER:
+      return "viewer";
+    default:
+      return "none";
+  }
+}
+
+v1::Token TokenFromRecord(const TokenRecord& r) {
+  v1::Token t;
+  t.set_name(absl::StrCat("tokens/", r.id));
+  t.set_display_name(r.display_name);
+  t.set_role(r.role);
+  *t.mutable_create_time() = FromMicros(r.create_micros);
+  if (r.revoke_micros) *t.mutable_revoke_time() = FromMicros(r.revoke_micros);
+  if (r.last_used_micros) *t.mutable_last_used_time() = FromMicros(r.last_used_micros);
+  t.set_fingerprint(r.secret_sha256.substr(0, 12));
+  return t;
+}
+
+absl::StatusOr<std::unique_ptr<TokenManager>> TokenManager::Create(Store* store) {
+  std::unique_ptr<TokenManager> m(new TokenManager(store));
+  BESTAND_RETURN_IF_ERROR(m->Reload());
+  return m;
+}
+
+absl::Status TokenManager::Reload() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, tx->ListTokens());
+  absl::MutexLock lock(&mu_);
+  active_.clear();
+  for (const TokenRecord& t : tokens) {
+    if (t.revoke_micros != 0) continue;
+    active_[t.secret_sha256] = {{t.id, t.display_name, t.role}, t.last_used_micros};
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
+  if (secret.empty()) {
+    return absl::UnauthenticatedError(
+        "no token given: pass --token, set BESTAND_TOKEN or run 'bestand login'");
+  }
+  std::string hash = Sha256Hex(secret);
+  int64_t now = NowMicros();
+  Principal who;
+  bool touch = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(hash);
+    if (it == active_.end()) {
+      return absl::UnauthenticatedError("the token is unknown or revoked");
+    }
+    who = it->second.principal;
+    if (now - it->second.last_used_micros > kTouchIntervalMicros) {
+      it->second.last_used_micros = now;
+      touch = true;
+    }
+  }
+  if (touch) {
+    // Best effort: a failure to record the use must not refuse the call.
+    if (auto tx = store_->BeginWrite(); tx.ok()) {
+      if ((*tx)->TouchToken(who.token_id, now).ok()) (*tx)->Commit().IgnoreError();
+    }
+  }
+  return who;
+}
+
+absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_view actor,
+                                                                  absl::string_view display_name,
+                                                                  v1::Role role) {
+  std::string name(absl::StripAsciiWhitespace(display_name));
+  if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("display_name: a token needs a name of 1 to ", kMaxTokenName, " characters"));
+  }
+  if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER) {
+    return absl::InvalidArgumentError("role: must be admin, coordinator or viewer");
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
+  std::string secret = absl::StrCat(kSecretPrefix, random);
+  TokenRecord rec;
+  rec.display_name = name;
+  rec.role = role;
+  rec.secret_sha256 = Sha256Hex(secret);
+  rec.create_micros = NowMicros();
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  absl::StatusOr<int64_t> id = tx->InsertToken(rec);
+  if (absl::IsAlreadyExists(id.status())) {
+    return absl::AlreadyExistsError(absl::StrCat("a token named '", name, "' already exists"));
+  }
+  BESTAND_RETURN_IF_ERROR(id.status());
+  rec.id = *id;
+  v1::CreateTokenResponse resp;
+  *resp.mutable_token() = TokenFromRecord(rec);
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "token.create", resp.token().name(), "",
+                                      TokenAuditJson(resp.token())));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  {
+    absl::MutexLock lock(&mu_);
+    active_[rec.secret_sha256] = {{rec.id, rec.display_name, rec.role}, 0};
+  }
+  resp.set_secret(std::move(secret));
+  return resp;
+}
+
+absl::StatusOr<std::vector<v1::Token>> TokenManager::ListTokens() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> records, tx->ListTokens());
+  std::vector<v1::Token> out;
+  for (const TokenRecord& r : records) out.push_back(TokenFromRecord(r));
+  return out;
+}
+
+absl::StatusOr<v1::Token> TokenManager::GetToken(int64_t id) {
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Token> tokens, ListTokens());
+  for (v1::Token& t : tokens) {
+    if (t.name() == absl::StrCat("tokens/", id)) return t;
+  }
+  return absl::NotFoundError(absl::StrCat("token tokens/", id, " not found"));
+}
+
+absl::StatusOr<v1::Token> TokenManager::RevokeToken(absl::string_view actor,
+                                                    absl::string_view name) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> records, tx->ListTokens());
+  const TokenRecord* target = nullptr;
+  int active_admins = 0;
+  for (const TokenRecord& r : records) {
+    if (r.role == v1::ADMIN && r.revoke_micros == 0) ++active_admins;
+    int64_t id = 0;
+    bool by_id =
+        absl::StartsWith(name, "tokens/") && absl::SimpleAtoi(name.substr(7), &id) && id == r.id;
+    if (by_id || absl::EqualsIgnoreCase(r.display_name, name)) target = &r;
+  }
+  if (target == nullptr) return absl::NotFoundError(absl::StrCat("token '", name, "' not found"));
+  TokenRecord rec = *target;
+  if (rec.revoke_micros != 0) return TokenFromRecord(rec);  // already revoked: nothing to do
+  if (rec.role == v1::ADMIN && active_admins <= 1) {
+    return absl::FailedPreconditionError(
+        "this is the last active admin token; create another admin token first");
+  }
+  std::string before = TokenAuditJson(TokenFromRecord(rec));
+  rec.revoke_micros = NowMicros();
+  BESTAND_RETURN_IF_ERROR(tx->RevokeToken(rec.id, rec.revoke_micros));
+  v1::Token token = TokenFromRecord(rec);
+  BESTAND_RETURN_IF_ERROR(
+      RecordAudit(*tx, actor, "token.revoke", token.name(), before, TokenAuditJson(token)));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  {
+    absl::MutexLock lock(&mu_);
+    active_.erase(rec.secret_sha256);
+  }
+  return token;
+}
+
+}  // namespace bestand

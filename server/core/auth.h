@@ -1,0 +1,78 @@
+// API tokens and roles. Secrets are random 256-bit values shown once; only their SHA-256 is
+// stored. Valid tokens are cached in memory so authenticating a call costs no database read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "bestand/v1/auth.pb.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+// Who is calling.
+struct Principal {
+  int64_t token_id = 0;
+  std::string token_name;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  // "token:{name}", the audit actor.
+  std::string Actor() const { return "token:" + token_name; }
+};
+
+// What a call needs.
+enum class Permission {
+  kRead,   // every role
+  kWrite,  // admin, coordinator
+  kAdmin,  // admin only
+};
+
+// OK, or PERMISSION_DENIED naming the role and what it lacks.
+absl::Status Authorize(const Principal& who, Permission needed);
+
+// Parses "admin", "coordinator", "viewer" (any case).
+absl::StatusOr<v1::Role> ParseRole(absl::string_view text);
+std::string RoleName(v1::Role role);
+
+// Thread-safe.
+class TokenManager {
+ public:
+  // Loads the active tokens from `store`; the store must outlive the manager.
+  static absl::StatusOr<std::unique_ptr<TokenManager>> Create(Store* store);
+
+  // UNAUTHENTICATED unless `secret` is an active token.
+  absl::StatusOr<Principal> Authenticate(absl::string_view secret);
+
+  // Creates a token and returns it with its secret. `actor` is recorded in the audit trail.
+  absl::StatusOr<v1::CreateTokenResponse> CreateToken(absl::string_view actor,
+                                                      absl::string_view display_name,
+                                                      v1::Role role);
+  absl::StatusOr<std::vector<v1::Token>> ListTokens();
+  // `name` is "tokens/{id}" or the display name. FAILED_PRECONDITION for the last active admin.
+  absl::StatusOr<v1::Token> RevokeToken(absl::string_view actor, absl::string_view name);
+  absl::StatusOr<v1::Token> GetToken(int64_t id);
+
+ private:
+  explicit TokenManager(Store* store) : store_(store) {}
+  absl::Status Reload() ABSL_LOCKS_EXCLUDED(mu_);
+
+  struct Cached {
+    Principal principal;
+    int64_t last_used_micros = 0;
+  };
+
+  Store* store_;
+  absl::Mutex mu_;
+  // Active tokens by SHA-256 of the secret.
+  std::unordered_map<std::string, Cached> active_ ABSL_GUARDED_BY(mu_);
+};
+
+v1::Token TokenFromRecord(const TokenRecord& r);
+
+}  // namespace bestand

@@ -1,0 +1,710 @@
+#include "server/core/inventory.h"
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "bestand/v1/inventory.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "server/common/csv.h"
+#include "server/common/proto_text.h"
+#include "server/common/status_macros.h"
+#include "server/common/util.h"
+#include "server/core/audit.h"
+
+namespace bestand {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::FieldMask;
+using google::protobuf::Message;
+
+std::unique_ptr<Message> NewMessage(const ResourceSpec& spec) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(spec.descriptor)->New());
+}
+
+const FieldDescriptor* Field(const ResourceSpec& spec, absl::string_view name) {
+  return spec.descriptor->FindFieldByName(std::string(name));
+}
+
+std::string GetString(const Message& m, absl::string_view field) {
+  const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(std::string(field));
+  return f ? m.GetReflection()->GetString(m, f) : std::string();
+}
+
+void SetString(Message* m, absl::string_view field, std::string value) {
+  const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(std::string(field));
+  m->GetReflection()->SetString(m, f, std::move(value));
+}
+
+bool IsNotesField(absl::string_view field) {
+  return field == "notes" || field == "responsibilities";
+}
+
+bool IsDateField(absl::string_view field) {
+  return absl::EndsWith(field, "_date") || field == "term_start" || field == "term_end" ||
+         field == "warranty_end";
+}
+
+bool IsEmailField(absl::string_view field) { return field == "email" || field == "contact_email"; }
+
+// "people/42" -> 42 when `name` is a canonical resource name of `spec`.
+std::optional<int64_t> CanonicalId(const ResourceSpec& spec, absl::string_view name) {
+  int64_t id = 0;
+  if (name.size() > spec.collection.size() + 1 && absl::StartsWith(name, spec.collection) &&
+      name[spec.collection.size()] == '/' &&
+      absl::SimpleAtoi(name.substr(spec.collection.size() + 1), &id) && id > 0) {
+    return id;
+  }
+  return std::nullopt;
+}
+
+std::string ResourceName(const ResourceSpec& spec, int64_t id) {
+  return absl::StrCat(spec.collection, "/", id);
+}
+
+// Finds the resource that `text` names: "people/42", "people/anna@firma.de" or "anna@firma.de".
+absl::StatusOr<int64_t> Resolve(ReadTx& tx, const ResourceSpec& spec, absl::string_view text) {
+  absl::string_view key = text;
+  if (std::optional<int64_t> id = CanonicalId(spec, text)) {
+    std::unique_ptr<Message> scratch = NewMessage(spec);
+    BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(spec.kind, *id, scratch.get()));
+    if (found) return *id;
+    return absl::NotFoundError(absl::StrCat(spec.noun, " '", text, "' not found"));
+  }
+  if (absl::StartsWith(key, spec.collection) && key.size() > spec.collection.size() &&
+      key[spec.collection.size()] == '/') {
+    key.remove_prefix(spec.collection.size() + 1);
+  }
+  if (!key.empty()) {
+    for (absl::string_view alias : spec.alias_keys) {
+      BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> id,
+                               tx.FindId(spec.kind, {{std::string(alias), std::string(key)}}));
+      if (id) return *id;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat(spec.noun, " '", text, "' not found"));
+}
+
+bool ValidEmail(absl::string_view s) {
+  size_t at = s.find('@');
+  return at != absl::string_view::npos && at > 0 && at + 1 < s.size() &&
+         s.find('@', at + 1) == absl::string_view::npos &&
+         s.find_first_of(" \t,;<>") == absl::string_view::npos &&
+         s.substr(at + 1).find('.') != absl::string_view::npos;
+}
+
+// Checks and canonicalises every caller-settable field of `m` (trimmed text, lower-case email,
+// references as "{collection}/{id}").
+absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
+  const auto* r = m->GetReflection();
+  for (int i = 0; i < spec.descriptor->field_count(); ++i) {
+    const FieldDescriptor* f = spec.descriptor->field(i);
+    const std::string& name = f->name();
+    if (IsOutputOnly(spec, name)) continue;
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string v = r->GetString(*m, f);
+        if (!IsValidUtf8(v))
+          return FieldError(absl::StatusCode::kInvalidArgument, name, "is not UTF-8");
+        const bool notes = IsNotesField(name);
+        if (!notes) v = std::string(absl::StripAsciiWhitespace(v));
+        const size_t limit = notes ? kMaxNotesLength : kMaxTextLength;
+        if (Utf8Length(v) > limit) {
+          return FieldError(absl::StatusCode::kInvalidArgument, name,
+                            absl::StrCat("is ", Utf8Length(v), " characters long; at most ", limit,
+                                         " are allowed"));
+        }
+        for (unsigned char c : v) {
+          if (c < 0x20 && !(notes && (c == '\n' || c == '\t' || c == '\r'))) {
+            return FieldError(absl::StatusCode::kInvalidArgument, name,
+                              "contains a control character (line breaks only in notes)");
+          }
+        }
+        if (v.empty()) {
+          r->SetString(m, f, v);
+          break;
+        }
+        if (const Reference* ref = spec.FindReference(name)) {
+          absl::StatusOr<int64_t> id = Resolve(tx, Spec(ref->target), v);
+          if (!id.ok()) return FieldError(id.status().code(), name, id.status().message());
+          v = ResourceName(Spec(ref->target), *id);
+        } else if (IsDateField(name)) {
+          if (!ParseIsoDate(v).ok()) {
+            return FieldError(absl::StatusCode::kInvalidArgument, name,
+                              absl::StrCat("'", v, "' is not a date in the form YYYY-MM-DD"));
+          }
+        } else if (name == "currency") {
+          v = absl::AsciiStrToUpper(v);
+          if (v.size() != 3 || !absl::ascii_isalpha(v[0]) || !absl::ascii_isalpha(v[1]) ||
+              !absl::ascii_isalpha(v[2])) {
+            return FieldError(absl::StatusCode::kInvalidArgument, name,
+                              absl::StrCat("'", v, "' is not an ISO 4217 code such as EUR"));
+          }
+        } else if (IsEmailField(name)) {
+          if (name == "email") v = AsciiLower(v);
+          if (!ValidEmail(v)) {
+            return FieldError(absl::StatusCode::kInvalidArgument, name,
+                              absl::StrCat("'", v, "' is not an email address"));
+          }
+        } else if (name == "serial_number" && IsJunkSerial(v)) {
+          return FieldError(
+              absl::StatusCode::kInvalidArgument, name,
+              absl::StrCat("'", v, "' is a firmware placeholder, not a serial number"));
+        }
+        r->SetString(m, f, v);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_ENUM:
+        if (f->enum_type()->FindValueByNumber(r->GetEnumValue(*m, f)) == nullptr) {
+          return FieldError(absl::StatusCode::kInvalidArgument, name,
+                            absl::StrCat(r->GetEnumValue(*m, f), " is not a valid value"));
+        }
+        break;
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64: {
+        int64_t v = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ? r->GetInt32(*m, f)
+                                                                    : r->GetInt64(*m, f);
+        int64_t max = name == "notice_period_days" ? 3650
+                      : name == "seats"            ? 1000000
+                                                   : 1000000000000LL;  // money: 10^10 units
+        if (v < 0 || v > max) {
+          return FieldError(absl::StatusCode::kInvalidArgument, name,
+                            absl::StrCat(v, " is out of range 0..", max));
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        if (r->HasField(*m, f)) {
+          const auto& ts = static_cast<const google::protobuf::Timestamp&>(r->GetMessage(*m, f));
+          if (ts.seconds() < 0 || ts.seconds() > 253402300799 || ts.nanos() < 0 ||
+              ts.nanos() > 999999999) {
+            return FieldError(absl::StatusCode::kInvalidArgument, name,
+                              "is not a time between 1970 and 9999");
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  for (absl::string_view req : spec.required) {
+    if (GetString(*m, req).empty()) {
+      return FieldError(absl::StatusCode::kInvalidArgument, req, "is required");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void SetEnumIfUnset(Message* m, absl::string_view field, int value) {
+  const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(std::string(field));
+  if (m->GetReflection()->GetEnumValue(*m, f) == 0) m->GetReflection()->SetEnumValue(m, f, value);
+}
+
+void SetStringIfEmpty(Message* m, absl::string_view field, std::string value) {
+  if (GetString(*m, field).empty()) SetString(m, field, std::move(value));
+}
+
+// Defaults and rules that span fields or resources. `self` is 0 on create.
+absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64_t self) {
+  switch (spec.kind) {
+    case Kind::kPerson:
+      SetEnumIfUnset(m, "status", v1::Person::ACTIVE);
+      if (self && GetString(*m, "manager") == ResourceName(spec, self)) {
+        return FieldError(absl::StatusCode::kInvalidArgument, "manager",
+                          "a person cannot be their own manager");
+      }
+      break;
+    case Kind::kDevice:
+      SetEnumIfUnset(
+          m, "status",
+          GetString(*m, "assignee").empty() ? v1::Device::IN_STOCK : v1::Device::ASSIGNED);
+      SetStringIfEmpty(m, "currency", "EUR");
+      break;
+    case Kind::kAccount:
+      SetEnumIfUnset(m, "status", v1::Account::ACTIVE);
+      break;
+    case Kind::kAccessGrant:
+      SetStringIfEmpty(m, "grant_date", FormatIsoDate(TodayUtc()));
+      break;
+    case Kind::kLicense:
+      SetStringIfEmpty(m, "currency", "EUR");
+      SetEnumIfUnset(m, "billing_period", v1::License::MONTHLY);
+      if (!GetString(*m, "term_start").empty() && !GetString(*m, "term_end").empty() &&
+          GetString(*m, "term_end") < GetString(*m, "term_start")) {
+        return FieldError(absl::StatusCode::kInvalidArgument, "term_end", "is before term_start");
+      }
+      break;
+    case Kind::kLicenseAssignment: {
+      const bool person = !GetString(*m, "person").empty();
+      const bool device = !GetString(*m, "device").empty();
+      if (person == device) {
+        return FieldError(absl::StatusCode::kInvalidArgument, "person",
+                          "exactly one of person and device must be set");
+      }
+      SetStringIfEmpty(m, "assign_date", FormatIsoDate(TodayUtc()));
+      const ResourceSpec& lspec = Spec(Kind::kLicense);
+      const std::string license_name = GetString(*m, "license");
+      int64_t license_id = *CanonicalId(lspec, license_name);
+      v1::License license;
+      BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(Kind::kLicense, license_id, &license));
+      if (!found)
+        return absl::NotFoundError(absl::StrCat("license '", license_name, "' not found"));
+      if (!license.unlimited_seats()) {
+        // Seats held by others: every assignment of this license but this one.
+        BESTAND_ASSIGN_OR_RETURN(int64_t taken,
+                                 tx.Count(Kind::kLicenseAssignment, {{"license", license_id}}));
+        if (self) {
+          BESTAND_ASSIGN_OR_RETURN(
+              int64_t mine,
+              tx.Count(Kind::kLicenseAssignment, {{"license", license_id}, {"name", self}}));
+          taken -= mine;
+        }
+        if (taken >= license.seats()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("license '", license.display_name(), "' has ", license.seats(),
+                           " seats and all are assigned; free a seat or raise the seat count"));
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+// The value of `field` for key comparison; nullopt when empty (an empty key never collides).
+std::optional<FieldValue> KeyValue(const ResourceSpec& spec, const Message& m,
+                                   absl::string_view field) {
+  std::string v = GetString(m, field);
+  if (v.empty()) return std::nullopt;
+  if (const Reference* ref = spec.FindReference(field)) {
+    std::optional<int64_t> id = CanonicalId(Spec(ref->target), v);
+    if (!id) return std::nullopt;
+    return FieldValue(*id);
+  }
+  return FieldValue(std::move(v));
+}
+
+// The first existing resource other than `self` that shares a natural key with `m`, and which key.
+absl::StatusOr<std::optional<std::pair<int64_t, size_t>>> FindByNaturalKey(ReadTx& tx,
+                                                                           const ResourceSpec& spec,
+                                                                           const Message& m,
+                                                                           int64_t self) {
+  for (size_t k = 0; k < spec.unique_keys.size(); ++k) {
+    std::vector<FieldEquals> key;
+    for (absl::string_view field : spec.unique_keys[k]) {
+      std::optional<FieldValue> v = KeyValue(spec, m, field);
+      if (!v) break;
+      key.push_back({std::string(field), *v});
+    }
+    if (key.size() != spec.unique_keys[k].size()) continue;
+    BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> id, tx.FindId(spec.kind, key));
+    if (id && *id != self) return std::make_optional(std::make_pair(*id, k));
+  }
+  return std::nullopt;
+}
+
+absl::Status CheckUnique(ReadTx& tx, const ResourceSpec& spec, const Message& m, int64_t self) {
+  BESTAND_ASSIGN_OR_RETURN(auto hit, FindByNaturalKey(tx, spec, m, self));
+  if (!hit) return absl::OkStatus();
+  std::vector<std::string> parts;
+  for (absl::string_view field : spec.unique_keys[hit->second]) {
+    parts.push_back(absl::StrCat(field, " '", GetString(m, field), "'"));
+  }
+  return FieldError(absl::StatusCode::kAlreadyExists, spec.unique_keys[hit->second][0],
+                    absl::StrCat("a ", spec.noun, " with ", absl::StrJoin(parts, " and "),
+                                 " already exists: ", ResourceName(spec, hit->first)));
+}
+
+void StampTime(Message* m, absl::string_view field, int64_t micros) {
+  const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(std::string(field));
+  m->GetReflection()->MutableMessage(m, f)->CopyFrom(FromMicros(micros));
+}
+
+void ClearOutputOnly(const ResourceSpec& spec, Message* m) {
+  for (int i = 0; i < spec.descriptor->field_count(); ++i) {
+    if (IsOutputOnly(spec, spec.descriptor->field(i)->name())) {
+      m->GetReflection()->ClearField(m, spec.descriptor->field(i));
+    }
+  }
+}
+
+// Creates `m` inside `tx`: validates, applies defaults, writes and records the audit event.
+absl::StatusOr<int64_t> CreateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
+                                   Message* m) {
+  ClearOutputOnly(spec, m);
+  BESTAND_RETURN_IF_ERROR(Normalize(tx, spec, m));
+  BESTAND_RETURN_IF_ERROR(ApplyRules(tx, spec, m, 0));
+  BESTAND_RETURN_IF_ERROR(CheckUnique(tx, spec, *m, 0));
+  const int64_t now = NowMicros();
+  StampTime(m, kCreateTimeField, now);
+  StampTime(m, kUpdateTimeField, now);
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, tx.Insert(spec.kind, *m));
+  SetString(m, kNameField, ResourceName(spec, id));
+  BESTAND_RETURN_IF_ERROR(
+      RecordAudit(tx, actor, "create", ResourceName(spec, id), "", AuditJson(spec, *m)));
+  return id;
+}
+
+// Applies the fields of `request` named in `mask` to resource `id`. Returns false when nothing
+// changed (then nothing is written). `after` receives the resulting resource.
+absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
+                                int64_t id, const Message& request, const FieldMask& mask,
+                                Message* after) {
+  std::unique_ptr<Message> before = NewMessage(spec);
+  BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(spec.kind, id, before.get()));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(spec.noun, " ", ResourceName(spec, id), " not found"));
+  }
+  std::vector<const FieldDescriptor*> fields;
+  if (mask.paths().empty()) {
+    // AIP-134: no mask means every field the request sets.
+    for (int i = 0; i < spec.descriptor->field_count(); ++i) {
+      const FieldDescriptor* f = spec.descriptor->field(i);
+      if (!IsOutputOnly(spec, f->name()) && request.GetReflection()->HasField(request, f)) {
+        fields.push_back(f);
+      }
+    }
+  } else {
+    for (const std::string& path : mask.paths()) {
+      const FieldDescriptor* f = Field(spec, path);
+      if (f == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("update_mask: '", path, "' is not a field of ", spec.noun));
+      }
+      if (IsOutputOnly(spec, path)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("update_mask: '", path, "' is output only and cannot be changed"));
+      }
+      fields.push_back(f);
+    }
+  }
+  after->CopyFrom(*before);
+  for (const FieldDescriptor* f : fields) {
+    after->GetReflection()->ClearField(after, f);
+    if (request.GetReflection()->HasField(request, f)) {
+      // Copy one field by swapping it out of a scratch copy of the request.
+      std::unique_ptr<Message> scratch(request.New());
+      scratch->CopyFrom(request);
+      after->GetReflection()->SwapFields(after, scratch.get(), {f});
+    }
+  }
+  BESTAND_RETURN_IF_ERROR(Normalize(tx, spec, after));
+  BESTAND_RETURN_IF_ERROR(ApplyRules(tx, spec, after, id));
+  BESTAND_RETURN_IF_ERROR(CheckUnique(tx, spec, *after, id));
+  std::string before_json = AuditJson(spec, *before);
+  if (AuditJson(spec, *after) == before_json) return false;
+  StampTime(after, kUpdateTimeField, NowMicros());
+  BESTAND_RETURN_IF_ERROR(tx.Update(spec.kind, id, *after));
+  BESTAND_RETURN_IF_ERROR(RecordAudit(tx, actor, "update", ResourceName(spec, id),
+                                      std::move(before_json), AuditJson(spec, *after)));
+  return true;
+}
+
+std::string EncodePageToken(int64_t last_id) {
+  return absl::WebSafeBase64Escape(absl::StrCat("after:", last_id));
+}
+
+absl::StatusOr<int64_t> DecodePageToken(absl::string_view token) {
+  std::string raw;
+  int64_t id = 0;
+  if (token.empty()) return 0;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || !absl::StartsWith(raw, "after:") ||
+      !absl::SimpleAtoi(raw.substr(6), &id) || id < 0) {
+    return absl::InvalidArgumentError("page_token: not a token from a previous page of this list");
+  }
+  return id;
+}
+
+}  // namespace
+
+absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message) {
+  return absl::Status(code, absl::StrCat(field, ": ", message));
+}
+
+bool IsJunkSerial(absl::string_view serial) {
+  std::string s = AsciiLower(absl::StripAsciiWhitespace(serial));
+  static const std::set<std::string, std::less<>> kJunk = {"to be filled by o.e.m.",
+                                                           "to be filled by oem",
+                                                           "default string",
+                                                           "system serial number",
+                                                           "chassis serial number",
+                                                           "0123456789",
+                                                           "123456789",
+                                                           "1234567890",
+                                                           "not specified",
+                                                           "not applicable",
+                                                           "none",
+                                                           "n/a",
+                                                           "na",
+                                                           "unknown",
+                                                           "serial",
+                                                           "invalid",
+                                                           "oem",
+                                                           "o.e.m.",
+                                                           "base board serial number",
+                                                           "empty",
+                                                           "xxxxxxxxxx",
+                                                           "sn12345678"};
+  if (kJunk.count(s)) return true;
+  // One character repeated ("00000000", "FFFFFFFF", "........") is never a real serial.
+  std::string compact;
+  for (char c : s) {
+    if (c != '-' && c != ' ') compact += c;
+  }
+  return !compact.empty() && compact.find_first_not_of(compact[0]) == std::string::npos;
+}
+
+absl::Status Inventory::Get(Kind kind, absl::string_view name, Message* out) {
+  const ResourceSpec& spec = Spec(kind);
+  if (name.empty()) return FieldError(absl::StatusCode::kInvalidArgument, "name", "is required");
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
+  BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(kind, id, out));
+  if (!found) return absl::NotFoundError(absl::StrCat(spec.noun, " '", name, "' not found"));
+  return absl::OkStatus();
+}
+
+absl::Status Inventory::List(Kind kind, const Message& request, Message* response) {
+  const ResourceSpec& spec = Spec(kind);
+  const auto* rd = request.GetDescriptor();
+  const auto* rr = request.GetReflection();
+  ListQuery q;
+  int page_size = kDefaultPageSize;
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  for (int i = 0; i < rd->field_count(); ++i) {
+    const FieldDescriptor* f = rd->field(i);
+    const std::string& name = f->name();
+    if (name == "page_size") {
+      int v = rr->GetInt32(request, f);
+      if (v < 0 || v > kMaxPageSize) {
+        return FieldError(absl::StatusCode::kInvalidArgument, name,
+                          absl::StrCat(v, " is out of range 0..", kMaxPageSize));
+      }
+      if (v > 0) page_size = v;
+    } else if (name == "page_token") {
+      BESTAND_ASSIGN_OR_RETURN(q.after_id, DecodePageToken(rr->GetString(request, f)));
+    } else if (name == "query") {
+      q.search = std::string(absl::StripAsciiWhitespace(rr->GetString(request, f)));
+      if (Utf8Length(q.search) > kMaxTextLength) {
+        return FieldError(absl::StatusCode::kInvalidArgument, name, "is too long");
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      if (int v = rr->GetEnumValue(request, f); v != 0) q.equals.push_back({name, int64_t{v}});
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      std::string v = rr->GetString(request, f);
+      if (v.empty()) continue;
+      if (const Reference* ref = spec.FindReference(name)) {
+        absl::StatusOr<int64_t> id = Resolve(*tx, Spec(ref->target), v);
+        if (!id.ok()) return FieldError(id.status().code(), name, id.status().message());
+        q.equals.push_back({name, *id});
+      } else {
+        q.equals.push_back({name, v});
+      }
+    }
+  }
+  q.limit = page_size + 1;  // one more tells whether there is a next page
+  const auto* resp_d = response->GetDescriptor();
+  const FieldDescriptor* items = nullptr;
+  for (int i = 0; i < resp_d->field_count(); ++i) {
+    if (resp_d->field(i)->is_repeated()) items = resp_d->field(i);
+  }
+  int count = 0;
+  int64_t last_id = 0;
+  bool more = false;
+  BESTAND_RETURN_IF_ERROR(tx->List(kind, q, [&](int64_t id, const Message& m) {
+    if (count == page_size) {
+      more = true;
+      return absl::OkStatus();
+    }
+    response->GetReflection()->AddMessage(response, items)->CopyFrom(m);
+    last_id = id;
+    ++count;
+    return absl::OkStatus();
+  }));
+  if (more) {
+    response->GetReflection()->SetString(response, resp_d->FindFieldByName("next_page_token"),
+                                         EncodePageToken(last_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Inventory::Create(absl::string_view actor, Kind kind, const Message& resource,
+                               Message* out) {
+  const ResourceSpec& spec = Spec(kind);
+  out->CopyFrom(resource);
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, CreateInTx(*tx, actor, spec, out));
+  BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, out).status());
+  return tx->Commit();
+}
+
+absl::Status Inventory::Update(absl::string_view actor, Kind kind, const Message& resource,
+                               const FieldMask& mask, Message* out) {
+  const ResourceSpec& spec = Spec(kind);
+  std::string name = GetString(resource, kNameField);
+  if (name.empty()) return FieldError(absl::StatusCode::kInvalidArgument, "name", "is required");
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
+  BESTAND_ASSIGN_OR_RETURN(bool changed, UpdateInTx(*tx, actor, spec, id, resource, mask, out));
+  if (!changed) return absl::OkStatus();
+  BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, out).status());
+  return tx->Commit();
+}
+
+absl::Status Inventory::Delete(absl::string_view actor, Kind kind, absl::string_view name) {
+  const ResourceSpec& spec = Spec(kind);
+  if (kind == Kind::kPerson) {
+    return absl::FailedPreconditionError(
+        "people are never deleted, so their history stays; offboard the person instead "
+        "(status leaving, then left)");
+  }
+  if (name.empty()) return FieldError(absl::StatusCode::kInvalidArgument, "name", "is required");
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
+  std::unique_ptr<Message> before = NewMessage(spec);
+  BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, before.get()).status());
+  absl::Status s = tx->Delete(kind, id);
+  if (absl::IsFailedPrecondition(s)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(ResourceName(spec, id),
+                     " is still referenced by other records (accounts, grants, "
+                     "licenses, assignments or devices); remove or change those first"));
+  }
+  BESTAND_RETURN_IF_ERROR(s);
+  BESTAND_RETURN_IF_ERROR(
+      RecordAudit(*tx, actor, "delete", ResourceName(spec, id), AuditJson(spec, *before), ""));
+  return tx->Commit();
+}
+
+absl::StatusOr<ImportResult> Inventory::ImportCsv(
+    absl::string_view actor, absl::string_view collection, absl::string_view content, bool dry_run,
+    const std::function<void(int64_t, int64_t)>& progress, int progress_every) {
+  const ResourceSpec* spec = SpecByCollection(collection);
+  if (spec == nullptr) {
+    std::vector<std::string> names;
+    for (const ResourceSpec& s : AllSpecs()) names.emplace_back(s.collection);
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, "collection",
+        absl::StrCat("'", collection, "' is not one of ", absl::StrJoin(names, ", ")));
+  }
+  if (content.size() > kMaxImportBytes) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "content",
+                      absl::StrCat("the file has ", content.size(), " bytes; at most ",
+                                   kMaxImportBytes, " are allowed"));
+  }
+  BESTAND_ASSIGN_OR_RETURN(CsvTable table,
+                           ParseCsv(content, CsvLimits{.max_rows = kMaxImportRows}));
+
+  // Column -> field; nullptr for output-only columns, which are ignored (except "name").
+  struct ColumnMap {
+    std::string header;
+    const FieldDescriptor* field;
+  };
+  std::vector<ColumnMap> columns;
+  int name_column = -1;
+  std::set<std::string> seen;
+  for (size_t c = 0; c < table.header.fields.size(); ++c) {
+    const std::string& header = table.header.fields[c];
+    std::string field_name = NormalizeFieldName(header);
+    const FieldDescriptor* f = Field(*spec, field_name);
+    if (f == nullptr) {
+      std::vector<std::string> known;
+      for (int i = 0; i < spec->descriptor->field_count(); ++i) {
+        if (!IsOutputOnly(*spec, spec->descriptor->field(i)->name())) {
+          known.push_back(spec->descriptor->field(i)->name());
+        }
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", table.header.line, ", column '", header, "': not a field of ",
+                       spec->noun, "; known columns: name, ", absl::StrJoin(known, ", ")));
+    }
+    if (!seen.insert(field_name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", table.header.line, ", column '", header, "': appears twice"));
+    }
+    if (field_name == kNameField) name_column = static_cast<int>(c);
+    columns.push_back({header, IsOutputOnly(*spec, field_name) ? nullptr : f});
+  }
+  for (absl::string_view req : spec->required) {
+    if (!seen.count(std::string(req)) && name_column < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", table.header.line, ": the required column '", req, "' is missing"));
+    }
+  }
+
+  // "line L, column C: ..." when the error names a column of this file, else "line L: ...".
+  auto at_line = [&](const CsvRow& row, const absl::Status& s) {
+    absl::string_view msg = s.message();
+    for (const ColumnMap& col : columns) {
+      if (col.field && absl::StartsWith(msg, absl::StrCat(col.field->name(), ": "))) {
+        return absl::Status(s.code(),
+                            absl::StrCat("line ", row.line, ", column '", col.header,
+                                         "': ", msg.substr(col.field->name().size() + 2)));
+      }
+    }
+    return absl::Status(s.code(), absl::StrCat("line ", row.line, ": ", msg));
+  };
+
+  ImportResult result;
+  result.rows = static_cast<int64_t>(table.rows.size());
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  std::unique_ptr<Message> msg = NewMessage(*spec);
+  std::unique_ptr<Message> after = NewMessage(*spec);
+  FieldMask mask;
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    const CsvRow& row = table.rows[i];
+    msg->Clear();
+    mask.Clear();
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (!columns[c].field) continue;
+      absl::Status s = SetFieldFromText(msg.get(), columns[c].field, row.fields[c]);
+      if (!s.ok()) return at_line(row, s);
+      mask.add_paths(columns[c].field->name());
+    }
+    // Which stored resource this row is: by name, else by natural key.
+    std::optional<int64_t> existing;
+    if (name_column >= 0 && !row.fields[name_column].empty()) {
+      absl::StatusOr<int64_t> id = Resolve(*tx, *spec, row.fields[name_column]);
+      if (!id.ok())
+        return at_line(row, FieldError(id.status().code(), "name", id.status().message()));
+      existing = *id;
+    } else {
+      std::unique_ptr<Message> probe(msg->New());
+      probe->CopyFrom(*msg);
+      absl::Status s = Normalize(*tx, *spec, probe.get());
+      if (!s.ok()) return at_line(row, s);
+      absl::StatusOr<std::optional<std::pair<int64_t, size_t>>> hit =
+          FindByNaturalKey(*tx, *spec, *probe, 0);
+      if (!hit.ok()) return at_line(row, hit.status());
+      if (*hit) existing = (*hit)->first;
+    }
+    if (existing) {
+      absl::StatusOr<bool> changed =
+          UpdateInTx(*tx, actor, *spec, *existing, *msg, mask, after.get());
+      if (!changed.ok()) return at_line(row, changed.status());
+      ++(*changed ? result.updated : result.unchanged);
+    } else {
+      absl::StatusOr<int64_t> id = CreateInTx(*tx, actor, *spec, msg.get());
+      if (!id.ok()) return at_line(row, id.status());
+      ++result.created;
+    }
+    if (progress && progress_every > 0 && (i + 1) % static_cast<size_t>(progress_every) == 0) {
+      progress(static_cast<int64_t>(i + 1), result.rows);
+    }
+  }
+  if (!dry_run) BESTAND_RETURN_IF_ERROR(tx->Commit());
+  return result;
+}
+
+}  // namespace bestand

@@ -1,0 +1,72 @@
+// The inventory's business rules over the store: validation, natural-key resolution, defaults,
+// uniqueness, seat limits, audit events and CSV import. Generic over the resource kinds of
+// model/resources.h; no gRPC and no SQL here.
+//
+// Thread safety: safe to call from many threads; the store serialises writers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/message.h"
+#include "server/model/resources.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+// Explicit bounds; every violation is INVALID_ARGUMENT naming the field.
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+inline constexpr size_t kMaxTextLength = 200;    // characters, single-line fields
+inline constexpr size_t kMaxNotesLength = 2000;  // characters, notes and responsibilities
+inline constexpr size_t kMaxImportBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxImportRows = 50000;
+
+struct ImportResult {
+  int64_t rows = 0;
+  int64_t created = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;
+};
+
+class Inventory {
+ public:
+  // `store` must outlive the inventory.
+  explicit Inventory(Store* store) : store_(store) {}
+
+  // `name` is a resource name or natural key. NOT_FOUND when there is no such resource.
+  absl::Status Get(Kind kind, absl::string_view name, google::protobuf::Message* out);
+  // `request` is the kind's List request message, `response` its List response.
+  absl::Status List(Kind kind, const google::protobuf::Message& request,
+                    google::protobuf::Message* response);
+  absl::Status Create(absl::string_view actor, Kind kind, const google::protobuf::Message& resource,
+                      google::protobuf::Message* out);
+  absl::Status Update(absl::string_view actor, Kind kind, const google::protobuf::Message& resource,
+                      const google::protobuf::FieldMask& mask, google::protobuf::Message* out);
+  absl::Status Delete(absl::string_view actor, Kind kind, absl::string_view name);
+
+  // Imports a CSV file into `collection` in one transaction (none when `dry_run`). Rows match
+  // existing resources by `name` or a natural key and update them; others are created.
+  // `progress(done, total)` is called every `progress_every` rows.
+  absl::StatusOr<ImportResult> ImportCsv(absl::string_view actor, absl::string_view collection,
+                                         absl::string_view content, bool dry_run,
+                                         const std::function<void(int64_t, int64_t)>& progress,
+                                         int progress_every = 500);
+
+ private:
+  Store* store_;
+};
+
+// A single-field error in the form "field: message"; callers wrap it with where it came from.
+absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message);
+
+// True for values that firmware writes where a serial number should be ("To be filled by
+// O.E.M.", "Default string", "0123456789", all zeros, ...). They never identify a device.
+bool IsJunkSerial(absl::string_view serial);
+
+}  // namespace bestand

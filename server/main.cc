@@ -1,0 +1,111 @@
+// bestand-server: `init` prepares a data directory, `serve` runs the gRPC API.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "server/app.h"
+#include "server/common/args.h"
+#include "server/common/status_macros.h"
+#include "server/storage/sqlite/sqlite_store.h"
+
+namespace bestand {
+namespace {
+
+constexpr char kUsage[] = R"(usage:
+  bestand-server init --data-dir DIR [--hostname NAME ...]
+      Creates the database, a CA, a server certificate (localhost, 127.0.0.1, ::1 and every
+      --hostname) and the first admin token, which is printed once.
+  bestand-server serve --data-dir DIR [--listen ADDR] [--insecure]
+      Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
+      --insecure serves plaintext: for local development only.
+)";
+
+absl::Status Init(const Args& args) {
+  BESTAND_ASSIGN_OR_RETURN(std::string dir, args.Required("data-dir"));
+  BESTAND_ASSIGN_OR_RETURN(std::string secret, InitDataDir(dir, args.All("hostname")));
+  DataDirLayout layout{dir};
+  std::cout << "Initialised " << dir << "\n"
+            << "  database     " << layout.Database() << "\n"
+            << "  CA           " << layout.CaCert() << " (give this file to clients)\n"
+            << "  admin token  " << secret << "\n"
+            << "The admin token is shown only now. Keep it safe, then run:\n"
+            << "  bestand-server serve --data-dir " << dir << "\n"
+            << "  bestand login --server 127.0.0.1:8443 --ca " << layout.CaCert()
+            << " --token <admin token>\n";
+  return absl::OkStatus();
+}
+
+absl::Status Serve(const Args& args) {
+  BESTAND_ASSIGN_OR_RETURN(std::string dir, args.Required("data-dir"));
+  std::string listen = args.Get("listen", "127.0.0.1:8443");
+  DataDirLayout layout{dir};
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (args.Has("insecure")) {
+    std::cerr << "WARNING: --insecure: serving plaintext, tokens cross the network unencrypted\n";
+    creds = grpc::InsecureServerCredentials();
+  } else {
+    BESTAND_ASSIGN_OR_RETURN(creds, LoadServerCredentials(layout));
+  }
+  if (::access(layout.Database().c_str(), F_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no database in ", dir, "; run 'bestand-server init --data-dir ", dir, "' first"));
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                           OpenSqliteStore({.path = layout.Database()}));
+
+  // Block the stop signals before gRPC starts its threads, then wait for them in one thread.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<BestandServer> server,
+                           BestandServer::Start(std::move(store), listen, creds));
+  std::string host = listen.substr(0, listen.rfind(':'));
+  std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"
+            << server->port() << (args.Has("insecure") ? " (plaintext)" : " (TLS)") << std::endl;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    std::cout << "bestand-server: stopping (signal " << sig << ")" << std::endl;
+    server->Shutdown();
+  });
+  server->Wait();
+  waiter.join();
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace bestand
+
+int main(int argc, char** argv) {
+  using namespace bestand;
+  absl::StatusOr<Args> args = Args::Parse(argc, argv, /*bool_flags=*/{"insecure", "help"});
+  if (!args.ok()) {
+    std::cerr << "bestand-server: " << args.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  if (args->Has("help") || args->positional().empty()) {
+    std::cout << kUsage;
+    return args->Has("help") ? 0 : 2;
+  }
+  const std::string& cmd = args->positional()[0];
+  absl::Status s;
+  if (cmd == "init") {
+    s = Init(*args);
+  } else if (cmd == "serve") {
+    s = Serve(*args);
+  } else {
+    std::cerr << "bestand-server: unknown command '" << cmd << "'\n" << kUsage;
+    return 2;
+  }
+  if (!s.ok()) {
+    std::cerr << "bestand-server: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

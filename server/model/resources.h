@@ -1,0 +1,69 @@
+// The inventory's resource kinds and what the layers above and below need to know about each:
+// collection name, natural keys, references, required and searchable fields. Fields themselves
+// come from the protobuf descriptors, so adding a field to a message needs no code here.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+
+namespace bestand {
+
+enum class Kind {
+  kPerson,
+  kDevice,
+  kApplication,
+  kVendor,
+  kAccount,
+  kAccessGrant,
+  kLicense,
+  kLicenseAssignment,
+};
+
+// A field that holds the resource name of another resource.
+struct Reference {
+  absl::string_view field;
+  Kind target;
+};
+
+struct ResourceSpec {
+  Kind kind;
+  // AIP collection id, e.g. "people"; resource names are "{collection}/{id}".
+  absl::string_view collection;
+  // Singular noun for messages, e.g. "person".
+  absl::string_view noun;
+  const google::protobuf::Descriptor* descriptor;
+  // Fields that hold references to other resources.
+  std::vector<Reference> references;
+  // Single fields that identify a resource and may stand in for its id ("people/a@b.de").
+  std::vector<absl::string_view> alias_keys;
+  // Natural keys used to match rows on import and to report duplicates, each a list of fields.
+  std::vector<std::vector<absl::string_view>> unique_keys;
+  // Fields that must be set on create.
+  std::vector<absl::string_view> required;
+  // Fields matched by a List request's `query`.
+  std::vector<absl::string_view> search_fields;
+  // Fields the server derives; never written by callers and not part of the audited state.
+  std::vector<absl::string_view> computed;
+  // Stored fields that only the server sets (e.g. from agent reports).
+  std::vector<absl::string_view> output_only;
+
+  const Reference* FindReference(absl::string_view field) const;
+  bool IsComputed(absl::string_view field) const;
+};
+
+std::span<const ResourceSpec> AllSpecs();
+const ResourceSpec& Spec(Kind kind);
+// nullptr when `collection` names no resource kind.
+const ResourceSpec* SpecByCollection(absl::string_view collection);
+
+// Fields every resource has and the server maintains.
+inline constexpr absl::string_view kNameField = "name";
+inline constexpr absl::string_view kCreateTimeField = "create_time";
+inline constexpr absl::string_view kUpdateTimeField = "update_time";
+// True for name, create_time, update_time and the spec's computed fields: callers cannot set them.
+bool IsOutputOnly(const ResourceSpec& spec, absl::string_view field);
+
+}  // namespace bestand

@@ -1,0 +1,319 @@
+#include "server/service/services.h"
+
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "bestand/v1/audit.grpc.pb.h"
+#include "bestand/v1/auth.grpc.pb.h"
+#include "bestand/v1/inventory.grpc.pb.h"
+#include "server/common/status_macros.h"
+#include "server/core/audit.h"
+
+namespace bestand {
+namespace {
+
+absl::StatusOr<Principal> Authenticate(grpc::CallbackServerContext* ctx, TokenManager& tokens) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) return tokens.Authenticate("");
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ")) {
+    return absl::UnauthenticatedError("the authorization header must be 'Bearer <token>'");
+  }
+  return tokens.Authenticate(value);
+}
+
+absl::Status Check(const ServiceDeps& d, grpc::CallbackServerContext* ctx, Permission needed,
+                   Principal* who) {
+  BESTAND_ASSIGN_OR_RETURN(*who, Authenticate(ctx, *d.tokens));
+  return Authorize(*who, needed);
+}
+
+// Runs a unary call: authenticate, authorise, do `fn(who)`, finish.
+template <typename Fn>
+grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContext* ctx,
+                                Permission needed, Fn&& fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Principal who;
+  absl::Status s = Check(d, ctx, needed, &who);
+  if (s.ok()) s = fn(who);
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
+// One resource service: Get/List/Create/Update/Delete mapped onto the generic Inventory.
+#define BESTAND_RESOURCE_SERVICE(Service, Res, Plural, field, kind)                               \
+  class Service##Impl final : public v1::Service::CallbackService {                               \
+   public:                                                                                        \
+    explicit Service##Impl(const ServiceDeps& d) : d_(d) {}                                       \
+    grpc::ServerUnaryReactor* Get##Res(grpc::CallbackServerContext* ctx,                          \
+                                       const v1::Get##Res##Request* req, v1::Res* out) override { \
+      return Unary(d_, ctx, Permission::kRead,                                                    \
+                   [&](const Principal&) { return d_.inventory->Get(kind, req->name(), out); });  \
+    }                                                                                             \
+    grpc::ServerUnaryReactor* List##Plural(grpc::CallbackServerContext* ctx,                      \
+                                           const v1::List##Plural##Request* req,                  \
+                                           v1::List##Plural##Response* out) override {            \
+      return Unary(d_, ctx, Permission::kRead,                                                    \
+                   [&](const Principal&) { return d_.inventory->List(kind, *req, out); });        \
+    }                                                                                             \
+    grpc::ServerUnaryReactor* Create##Res(grpc::CallbackServerContext* ctx,                       \
+                                          const v1::Create##Res##Request* req,                    \
+                                          v1::Res* out) override {                                \
+      return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) {                       \
+        return d_.inventory->Create(who.Actor(), kind, req->field(), out);                        \
+      });                                                                                         \
+    }                                                                                             \
+    grpc::ServerUnaryReactor* Update##Res(grpc::CallbackServerContext* ctx,                       \
+                                          const v1::Update##Res##Request* req,                    \
+                                          v1::Res* out) override {                                \
+      return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) {                       \
+        return d_.inventory->Update(who.Actor(), kind, req->field(), req->update_mask(), out);    \
+      });                                                                                         \
+    }                                                                                             \
+    grpc::ServerUnaryReactor* Delete##Res(grpc::CallbackServerContext* ctx,                       \
+                                          const v1::Delete##Res##Request* req,                    \
+                                          google::protobuf::Empty*) override {                    \
+      return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) {                       \
+        return d_.inventory->Delete(who.Actor(), kind, req->name());                              \
+      });                                                                                         \
+    }                                                                                             \
+                                                                                                  \
+   private:                                                                                       \
+    ServiceDeps d_;                                                                               \
+  }
+
+BESTAND_RESOURCE_SERVICE(PersonService, Person, People, person, Kind::kPerson);
+BESTAND_RESOURCE_SERVICE(DeviceService, Device, Devices, device, Kind::kDevice);
+BESTAND_RESOURCE_SERVICE(ApplicationService, Application, Applications, application,
+                         Kind::kApplication);
+BESTAND_RESOURCE_SERVICE(VendorService, Vendor, Vendors, vendor, Kind::kVendor);
+BESTAND_RESOURCE_SERVICE(AccountService, Account, Accounts, account, Kind::kAccount);
+BESTAND_RESOURCE_SERVICE(AccessGrantService, AccessGrant, AccessGrants, access_grant,
+                         Kind::kAccessGrant);
+BESTAND_RESOURCE_SERVICE(LicenseService, License, Licenses, license, Kind::kLicense);
+BESTAND_RESOURCE_SERVICE(LicenseAssignmentService, LicenseAssignment, LicenseAssignments,
+                         license_assignment, Kind::kLicenseAssignment);
+#undef BESTAND_RESOURCE_SERVICE
+
+// Streams import progress while a worker thread runs the import.
+class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgress> {
+ public:
+  ImportReactor(const ServiceDeps& d, grpc::CallbackServerContext* ctx,
+                const v1::ImportCsvRequest* req) {
+    Principal who;
+    absl::Status s = Check(d, ctx, Permission::kWrite, &who);
+    if (!s.ok()) {
+      Finish(ToGrpcStatus(s));
+      return;
+    }
+    worker_ = std::thread([this, d, req, actor = who.Actor()] {
+      absl::StatusOr<ImportResult> r =
+          d.inventory->ImportCsv(actor, req->collection(), req->content(), req->dry_run(),
+                                 [this](int64_t done, int64_t total) {
+                                   v1::ImportCsvProgress p;
+                                   p.set_rows_done(done);
+                                   p.set_rows_total(total);
+                                   Send(std::move(p));
+                                 });
+      if (r.ok()) {
+        v1::ImportCsvProgress p;
+        p.set_rows_done(r->rows);
+        p.set_rows_total(r->rows);
+        p.set_created(r->created);
+        p.set_updated(r->updated);
+        p.set_unchanged(r->unchanged);
+        p.set_done(true);
+        Send(std::move(p));
+      }
+      std::lock_guard lock(mu_);
+      final_ = ToGrpcStatus(r.status());
+      worker_done_ = true;
+      if (!writing_) Finish(final_);
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    queue_.pop_front();
+    if (!ok) {
+      broken_ = true;  // the client went away; the import still completes or rolls back
+      queue_.clear();
+    }
+    if (!queue_.empty()) {
+      StartWrite(&queue_.front());
+      return;
+    }
+    writing_ = false;
+    if (worker_done_) Finish(final_);
+  }
+
+  void OnDone() override {
+    if (worker_.joinable()) worker_.join();
+    delete this;
+  }
+
+ private:
+  void Send(v1::ImportCsvProgress p) {
+    std::lock_guard lock(mu_);
+    if (broken_) return;
+    queue_.push_back(std::move(p));  // deque: references to queued elements stay valid
+    if (!writing_) {
+      writing_ = true;
+      StartWrite(&queue_.front());
+    }
+  }
+
+  std::mutex mu_;
+  std::deque<v1::ImportCsvProgress> queue_;
+  bool writing_ = false;
+  bool broken_ = false;
+  bool worker_done_ = false;
+  grpc::Status final_;
+  std::thread worker_;
+};
+
+class ImportServiceImpl final : public v1::ImportService::CallbackService {
+ public:
+  explicit ImportServiceImpl(const ServiceDeps& d) : d_(d) {}
+  grpc::ServerWriteReactor<v1::ImportCsvProgress>* ImportCsv(
+      grpc::CallbackServerContext* ctx, const v1::ImportCsvRequest* req) override {
+    return new ImportReactor(d_, ctx, req);
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
+class AuditServiceImpl final : public v1::AuditService::CallbackService {
+ public:
+  explicit AuditServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* ctx,
+                                            const v1::ListAuditEventsRequest* req,
+                                            v1::ListAuditEventsResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      if (req->page_size() < 0 || req->page_size() > kMaxPageSize) {
+        return FieldError(absl::StatusCode::kInvalidArgument, "page_size",
+                          absl::StrCat(req->page_size(), " is out of range 0..", kMaxPageSize));
+      }
+      AuditQuery q;
+      q.resource = req->resource();
+      q.actor = req->actor();
+      int page = req->page_size() ? req->page_size() : kDefaultPageSize;
+      q.limit = page + 1;
+      if (!req->page_token().empty()) {
+        std::string raw;
+        absl::string_view rest;
+        if (!absl::WebSafeBase64Unescape(req->page_token(), &raw) ||
+            !absl::ConsumePrefix(&(rest = raw), "before:") ||
+            !absl::SimpleAtoi(rest, &q.before_sequence)) {
+          return FieldError(absl::StatusCode::kInvalidArgument, "page_token",
+                            "not a token from a previous page of this list");
+        }
+      }
+      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
+      BESTAND_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> events, tx->ListAudit(q));
+      for (size_t i = 0; i < events.size() && static_cast<int>(i) < page; ++i) {
+        *out->add_events() = std::move(events[i]);
+      }
+      if (static_cast<int>(events.size()) > page) {
+        out->set_next_page_token(
+            absl::WebSafeBase64Escape(absl::StrCat("before:", out->events(page - 1).sequence())));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* ctx,
+                                        const v1::VerifyAuditRequest*,
+                                        v1::VerifyAuditResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
+      BESTAND_ASSIGN_OR_RETURN(*out, bestand::VerifyAudit(*tx));
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
+class TokenServiceImpl final : public v1::TokenService::CallbackService {
+ public:
+  explicit TokenServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* ctx,
+                                        const v1::CreateTokenRequest* req,
+                                        v1::CreateTokenResponse* out) override {
+    return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(
+          *out,
+          d_.tokens->CreateToken(who.Actor(), req->token().display_name(), req->token().role()));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* ctx,
+                                       const v1::ListTokensRequest*,
+                                       v1::ListTokensResponse* out) override {
+    return Unary(d_, ctx, Permission::kAdmin, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Token> tokens, d_.tokens->ListTokens());
+      for (v1::Token& t : tokens) *out->add_tokens() = std::move(t);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* ctx,
+                                        const v1::RevokeTokenRequest* req,
+                                        v1::Token* out) override {
+    return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.tokens->RevokeToken(who.Actor(), req->name()));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* ctx, const v1::WhoAmIRequest*,
+                                   v1::WhoAmIResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out->mutable_token(), d_.tokens->GetToken(who.token_id));
+      out->set_server_version(BESTAND_VERSION);
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
+  std::vector<std::unique_ptr<grpc::Service>> out;
+  out.push_back(std::make_unique<PersonServiceImpl>(d));
+  out.push_back(std::make_unique<DeviceServiceImpl>(d));
+  out.push_back(std::make_unique<ApplicationServiceImpl>(d));
+  out.push_back(std::make_unique<VendorServiceImpl>(d));
+  out.push_back(std::make_unique<AccountServiceImpl>(d));
+  out.push_back(std::make_unique<AccessGrantServiceImpl>(d));
+  out.push_back(std::make_unique<LicenseServiceImpl>(d));
+  out.push_back(std::make_unique<LicenseAssignmentServiceImpl>(d));
+  out.push_back(std::make_unique<ImportServiceImpl>(d));
+  out.push_back(std::make_unique<AuditServiceImpl>(d));
+  out.push_back(std::make_unique<TokenServiceImpl>(d));
+  return out;
+}
+
+}  // namespace bestand

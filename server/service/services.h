@@ -1,0 +1,29 @@
+// gRPC adapters (callback API): authenticate the bearer token, check the role, call the core,
+// map absl::Status to grpc::Status. No business rules here.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/impl/service_type.h"
+#include "server/core/auth.h"
+#include "server/core/inventory.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+struct ServiceDeps {
+  Store* store;
+  Inventory* inventory;
+  TokenManager* tokens;
+};
+
+// Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps);
+
+// The one place where absl::Status becomes grpc::Status.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace bestand

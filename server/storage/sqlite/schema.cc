@@ -1,0 +1,187 @@
+#include "server/storage/sqlite/schema.h"
+
+namespace bestand::sqlite_schema {
+namespace {
+
+// Conventions: text columns are NOT NULL DEFAULT '' (empty = unset), numbers NOT NULL DEFAULT 0,
+// timestamps INTEGER microseconds since the epoch or NULL, references "<field>_id" or NULL.
+// Natural keys compare case-insensitively (COLLATE NOCASE).
+constexpr absl::string_view kV1 = R"sql(
+CREATE TABLE people (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  display_name TEXT NOT NULL,
+  department TEXT NOT NULL DEFAULT '',
+  cost_center TEXT NOT NULL DEFAULT '',
+  job_title TEXT NOT NULL DEFAULT '',
+  manager_id INTEGER REFERENCES people(id),
+  status INTEGER NOT NULL DEFAULT 0,
+  start_date TEXT NOT NULL DEFAULT '',
+  end_date TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE INDEX people_department ON people(department);
+CREATE INDEX people_manager ON people(manager_id);
+
+CREATE TABLE vendors (
+  id INTEGER PRIMARY KEY,
+  display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  kind INTEGER NOT NULL DEFAULT 0,
+  contact_name TEXT NOT NULL DEFAULT '',
+  contact_email TEXT NOT NULL DEFAULT '',
+  contact_phone TEXT NOT NULL DEFAULT '',
+  website TEXT NOT NULL DEFAULT '',
+  customer_number TEXT NOT NULL DEFAULT '',
+  internal_contact_id INTEGER REFERENCES people(id),
+  responsibilities TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER
+);
+
+CREATE TABLE devices (
+  id INTEGER PRIMARY KEY,
+  asset_tag TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  type INTEGER NOT NULL DEFAULT 0,
+  manufacturer TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  serial_number TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  hostname TEXT NOT NULL DEFAULT '',
+  os TEXT NOT NULL DEFAULT '',
+  assignee_id INTEGER REFERENCES people(id),
+  status INTEGER NOT NULL DEFAULT 0,
+  purchase_date TEXT NOT NULL DEFAULT '',
+  warranty_end TEXT NOT NULL DEFAULT '',
+  purchase_price_minor INTEGER NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  last_report_time INTEGER,
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE UNIQUE INDEX devices_asset_tag ON devices(asset_tag) WHERE asset_tag <> '';
+CREATE UNIQUE INDEX devices_serial_number ON devices(serial_number) WHERE serial_number <> '';
+CREATE INDEX devices_assignee ON devices(assignee_id);
+
+CREATE TABLE applications (
+  id INTEGER PRIMARY KEY,
+  display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  category TEXT NOT NULL DEFAULT '',
+  hosting INTEGER NOT NULL DEFAULT 0,
+  vendor_id INTEGER REFERENCES vendors(id),
+  owner_id INTEGER REFERENCES people(id),
+  url TEXT NOT NULL DEFAULT '',
+  supports_scim INTEGER NOT NULL DEFAULT 0,
+  mfa_enforced INTEGER NOT NULL DEFAULT 0,
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE INDEX applications_vendor ON applications(vendor_id);
+CREATE INDEX applications_owner ON applications(owner_id);
+
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY,
+  application_id INTEGER NOT NULL REFERENCES applications(id),
+  username TEXT NOT NULL COLLATE NOCASE,
+  person_id INTEGER REFERENCES people(id),
+  privileged INTEGER NOT NULL DEFAULT 0,
+  mfa_enabled INTEGER NOT NULL DEFAULT 0,
+  status INTEGER NOT NULL DEFAULT 0,
+  last_activity_time INTEGER,
+  external_id TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER,
+  UNIQUE (application_id, username)
+);
+CREATE INDEX accounts_person ON accounts(person_id);
+
+CREATE TABLE access_grants (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  role TEXT NOT NULL COLLATE NOCASE,
+  granted_by TEXT NOT NULL DEFAULT '',
+  approved_by_id INTEGER REFERENCES people(id),
+  grant_date TEXT NOT NULL DEFAULT '',
+  expire_date TEXT NOT NULL DEFAULT '',
+  revoke_date TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER,
+  UNIQUE (account_id, role)
+);
+
+CREATE TABLE licenses (
+  id INTEGER PRIMARY KEY,
+  display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  application_id INTEGER REFERENCES applications(id),
+  product TEXT NOT NULL DEFAULT '',
+  vendor_id INTEGER REFERENCES vendors(id),
+  seats INTEGER NOT NULL DEFAULT 0,
+  unlimited_seats INTEGER NOT NULL DEFAULT 0,
+  price_per_seat_minor INTEGER NOT NULL DEFAULT 0,
+  currency TEXT NOT NULL DEFAULT '',
+  billing_period INTEGER NOT NULL DEFAULT 0,
+  term_start TEXT NOT NULL DEFAULT '',
+  term_end TEXT NOT NULL DEFAULT '',
+  auto_renew INTEGER NOT NULL DEFAULT 0,
+  notice_period_days INTEGER NOT NULL DEFAULT 0,
+  owner_id INTEGER REFERENCES people(id),
+  cost_center TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE INDEX licenses_application ON licenses(application_id);
+CREATE INDEX licenses_vendor ON licenses(vendor_id);
+
+CREATE TABLE license_assignments (
+  id INTEGER PRIMARY KEY,
+  license_id INTEGER NOT NULL REFERENCES licenses(id),
+  person_id INTEGER REFERENCES people(id),
+  device_id INTEGER REFERENCES devices(id),
+  assign_date TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER,
+  CHECK ((person_id IS NULL) <> (device_id IS NULL)),
+  UNIQUE (license_id, person_id),
+  UNIQUE (license_id, device_id)
+);
+CREATE INDEX license_assignments_person ON license_assignments(person_id);
+CREATE INDEX license_assignments_device ON license_assignments(device_id);
+
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  role INTEGER NOT NULL,
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  create_time INTEGER NOT NULL,
+  revoke_time INTEGER,
+  last_used_time INTEGER
+);
+
+CREATE TABLE audit_events (
+  sequence INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_events_resource ON audit_events(resource, sequence);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1};
+
+}  // namespace
+
+std::span<const absl::string_view> Migrations() { return kMigrations; }
+
+}  // namespace bestand::sqlite_schema

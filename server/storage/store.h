@@ -1,0 +1,121 @@
+// The narrow storage interface. Everything above it is free of SQL; an implementation maps
+// resources (protobuf messages described by model/resources.h) onto its tables.
+//
+// Thread safety: a Store is shared by all threads. Each transaction object belongs to one thread.
+// Many read transactions may run at once; write transactions are serialised (one writer).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bestand/v1/audit.pb.h"
+#include "bestand/v1/auth.pb.h"
+#include "google/protobuf/message.h"
+#include "server/model/resources.h"
+
+namespace bestand {
+
+// A value to compare a field with. References are compared by id (int64), enums and bools by
+// number, strings as text.
+using FieldValue = std::variant<int64_t, std::string>;
+
+struct FieldEquals {
+  std::string field;
+  FieldValue value;
+};
+
+struct ListQuery {
+  // All must match.
+  std::vector<FieldEquals> equals;
+  // Case-insensitive substring over the kind's search fields; empty matches all.
+  std::string search;
+  // Only ids greater than this (keyset paging); results are ordered by id.
+  int64_t after_id = 0;
+  // Maximum rows; 0 means no limit.
+  int limit = 0;
+};
+
+// A stored API token. `secret_sha256` is the hex SHA-256 of the secret; the secret itself is never
+// stored.
+struct TokenRecord {
+  int64_t id = 0;
+  std::string display_name;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  std::string secret_sha256;
+  int64_t create_micros = 0;
+  int64_t revoke_micros = 0;
+  int64_t last_used_micros = 0;
+};
+
+struct AuditQuery {
+  // Exact resource name, or a collection prefix ("people" matches "people/..."); empty = all.
+  std::string resource;
+  std::string actor;
+  // Only events with a sequence below this (paging newest first); 0 = from the newest.
+  int64_t before_sequence = 0;
+  int limit = 100;
+};
+
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  // Reads resource `id` into `out` (all fields, references as resource names).
+  // Returns false when it does not exist.
+  virtual absl::StatusOr<bool> Get(Kind kind, int64_t id, google::protobuf::Message* out) = 0;
+  // The id of the resource whose `fields` equal `values` (a natural key), if any.
+  // Text comparison is case-insensitive.
+  virtual absl::StatusOr<std::optional<int64_t>> FindId(Kind kind,
+                                                        const std::vector<FieldEquals>& key) = 0;
+  // Calls `fn` for each matching resource in id order; stops at the first error it returns.
+  virtual absl::Status List(
+      Kind kind, const ListQuery& query,
+      const std::function<absl::Status(int64_t id, const google::protobuf::Message&)>& fn) = 0;
+  virtual absl::StatusOr<int64_t> Count(Kind kind, const std::vector<FieldEquals>& equals) = 0;
+
+  // Audit events matching `query`, newest first.
+  virtual absl::StatusOr<std::vector<v1::AuditEvent>> ListAudit(const AuditQuery& query) = 0;
+  // Every audit event in sequence order.
+  virtual absl::Status ScanAudit(const std::function<absl::Status(const v1::AuditEvent&)>& fn) = 0;
+  // The newest audit event, if any.
+  virtual absl::StatusOr<std::optional<v1::AuditEvent>> LastAudit() = 0;
+
+  virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+};
+
+class WriteTx : public ReadTx {
+ public:
+  // Inserts `resource` (its name and computed fields are ignored) and returns the new id.
+  // ALREADY_EXISTS when a unique key is taken; FAILED_PRECONDITION when a reference is dangling.
+  virtual absl::StatusOr<int64_t> Insert(Kind kind, const google::protobuf::Message& resource) = 0;
+  // Overwrites every stored field of resource `id`.
+  virtual absl::Status Update(Kind kind, int64_t id, const google::protobuf::Message& resource) = 0;
+  // FAILED_PRECONDITION while other resources refer to it.
+  virtual absl::Status Delete(Kind kind, int64_t id) = 0;
+
+  virtual absl::Status AppendAudit(const v1::AuditEvent& event) = 0;
+
+  virtual absl::StatusOr<int64_t> InsertToken(const TokenRecord& token) = 0;
+  virtual absl::Status RevokeToken(int64_t id, int64_t revoke_micros) = 0;
+  virtual absl::Status TouchToken(int64_t id, int64_t last_used_micros) = 0;
+
+  // Makes every change durable. Without Commit, destroying the transaction rolls it back.
+  virtual absl::Status Commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual absl::StatusOr<std::unique_ptr<ReadTx>> BeginRead() = 0;
+  // Blocks while another write transaction is open.
+  virtual absl::StatusOr<std::unique_ptr<WriteTx>> BeginWrite() = 0;
+};
+
+}  // namespace bestand
