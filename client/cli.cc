@@ -628,8 +628,10 @@ class Cli {
       } else {
         for (const auto& p : resp.problems()) out_ << "PROBLEM  " << p << "\n";
         out_ << (resp.ok() ? "OK" : "TAMPERED") << ": " << resp.events_checked()
-             << " events in an unbroken chain? " << (resp.ok() ? "yes" : "no") << "; "
-             << resp.resources_checked() << " records compared with their last audited state\n";
+             << " audit events and " << resp.resources_checked() << " records checked; "
+             << (resp.ok() ? "the hash chain is intact and every record matches its last event"
+                           : "see the problems above")
+             << "\n";
       }
       if (!resp.ok()) {
         return absl::DataLossError(

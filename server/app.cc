@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/common/status_macros.h"
@@ -86,6 +87,9 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   s->inventory_ = std::make_unique<Inventory>(s->store_.get());
   s->services_ = MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get()});
 
+  // The built-in health service speaks grpc.health.v1 without our generated code; touching the
+  // descriptor links it in so that reflection can describe Health to generic clients.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

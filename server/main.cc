@@ -39,6 +39,16 @@ absl::Status Init(const Args& args) {
 }
 
 absl::Status Serve(const Args& args) {
+  // Block the stop signals before anything starts a thread (gRPC does, as soon as credentials
+  // are created); one thread then waits for them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // A closed stdout or a vanished peer must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+
   BESTAND_ASSIGN_OR_RETURN(std::string dir, args.Required("data-dir"));
   std::string listen = args.Get("listen", "127.0.0.1:8443");
   DataDirLayout layout{dir};
@@ -56,13 +66,6 @@ absl::Status Serve(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                            OpenSqliteStore({.path = layout.Database()}));
 
-  // Block the stop signals before gRPC starts its threads, then wait for them in one thread.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<BestandServer> server,
                            BestandServer::Start(std::move(store), listen, creds));
   std::string host = listen.substr(0, listen.rfind(':'));
@@ -71,7 +74,7 @@ absl::Status Serve(const Args& args) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop, &sig);
-    std::cout << "bestand-server: stopping (signal " << sig << ")" << std::endl;
+    std::cerr << "bestand-server: stopping (signal " << sig << ")" << std::endl;
     server->Shutdown();
   });
   server->Wait();

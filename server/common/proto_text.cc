@@ -129,12 +129,10 @@ std::string FieldToText(const Message& msg, const FieldDescriptor* f) {
   }
 }
 
-std::string NormalizeFieldName(absl::string_view text) {
+std::string CompactName(absl::string_view text) {
   std::string out;
-  for (char c : absl::StripAsciiWhitespace(text)) {
-    if (c == ' ' || c == '-') {
-      out += '_';
-    } else {
+  for (char c : text) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
       out += absl::ascii_tolower(static_cast<unsigned char>(c));
     }
   }

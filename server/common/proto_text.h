@@ -27,7 +27,8 @@ absl::Status SetFieldFromText(google::protobuf::Message* msg,
 std::string FieldToText(const google::protobuf::Message& msg,
                         const google::protobuf::FieldDescriptor* field);
 
-// "Display Name", "display-name" and "DISPLAY_NAME" all become "display_name".
-std::string NormalizeFieldName(absl::string_view text);
+// Letters and digits only, lower-cased: "E-Mail", "email" and "EMAIL" all become "email",
+// "Display Name" and "display_name" both "displayname". Used to match CSV headers to fields.
+std::string CompactName(absl::string_view text);
 
 }  // namespace bestand

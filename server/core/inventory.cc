@@ -282,17 +282,19 @@ absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64
   return absl::OkStatus();
 }
 
-// The value of `field` for key comparison; nullopt when empty (an empty key never collides).
-std::optional<FieldValue> KeyValue(const ResourceSpec& spec, const Message& m,
-                                   absl::string_view field) {
+// The value of `field` for key comparison; false when empty (an empty key never collides).
+bool KeyValue(const ResourceSpec& spec, const Message& m, absl::string_view field,
+              FieldValue* out) {
   std::string v = GetString(m, field);
-  if (v.empty()) return std::nullopt;
+  if (v.empty()) return false;
   if (const Reference* ref = spec.FindReference(field)) {
     std::optional<int64_t> id = CanonicalId(Spec(ref->target), v);
-    if (!id) return std::nullopt;
-    return FieldValue(*id);
+    if (!id) return false;
+    *out = *id;
+  } else {
+    *out = std::move(v);
   }
-  return FieldValue(std::move(v));
+  return true;
 }
 
 // The first existing resource other than `self` that shares a natural key with `m`, and which key.
@@ -303,9 +305,9 @@ absl::StatusOr<std::optional<std::pair<int64_t, size_t>>> FindByNaturalKey(ReadT
   for (size_t k = 0; k < spec.unique_keys.size(); ++k) {
     std::vector<FieldEquals> key;
     for (absl::string_view field : spec.unique_keys[k]) {
-      std::optional<FieldValue> v = KeyValue(spec, m, field);
-      if (!v) break;
-      key.push_back({std::string(field), *v});
+      FieldValue v;
+      if (!KeyValue(spec, m, field, &v)) break;
+      key.push_back({std::string(field), std::move(v)});
     }
     if (key.size() != spec.unique_keys[k].size()) continue;
     BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> id, tx.FindId(spec.kind, key));
@@ -469,8 +471,12 @@ absl::Status Inventory::Get(Kind kind, absl::string_view name, Message* out) {
   const ResourceSpec& spec = Spec(kind);
   if (name.empty()) return FieldError(absl::StatusCode::kInvalidArgument, "name", "is required");
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
-  BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
-  BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(kind, id, out));
+  // A canonical name is read once; anything else is resolved to an id first.
+  std::optional<int64_t> id = CanonicalId(spec, name);
+  if (!id) {
+    BESTAND_ASSIGN_OR_RETURN(id, Resolve(*tx, spec, name));
+  }
+  BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(kind, *id, out));
   if (!found) return absl::NotFoundError(absl::StrCat(spec.noun, " '", name, "' not found"));
   return absl::OkStatus();
 }
@@ -616,8 +622,12 @@ absl::StatusOr<ImportResult> Inventory::ImportCsv(
   std::set<std::string> seen;
   for (size_t c = 0; c < table.header.fields.size(); ++c) {
     const std::string& header = table.header.fields[c];
-    std::string field_name = NormalizeFieldName(header);
-    const FieldDescriptor* f = Field(*spec, field_name);
+    const FieldDescriptor* f = nullptr;
+    for (int i = 0; i < spec->descriptor->field_count(); ++i) {
+      if (CompactName(spec->descriptor->field(i)->name()) == CompactName(header)) {
+        f = spec->descriptor->field(i);
+      }
+    }
     if (f == nullptr) {
       std::vector<std::string> known;
       for (int i = 0; i < spec->descriptor->field_count(); ++i) {
@@ -629,6 +639,7 @@ absl::StatusOr<ImportResult> Inventory::ImportCsv(
           absl::StrCat("line ", table.header.line, ", column '", header, "': not a field of ",
                        spec->noun, "; known columns: name, ", absl::StrJoin(known, ", ")));
     }
+    const std::string& field_name = f->name();
     if (!seen.insert(field_name).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("line ", table.header.line, ", column '", header, "': appears twice"));

@@ -36,19 +36,19 @@ struct ResourceSpec {
   absl::string_view noun;
   const google::protobuf::Descriptor* descriptor;
   // Fields that hold references to other resources.
-  std::vector<Reference> references;
+  std::vector<Reference> references = {};
   // Single fields that identify a resource and may stand in for its id ("people/a@b.de").
-  std::vector<absl::string_view> alias_keys;
+  std::vector<absl::string_view> alias_keys = {};
   // Natural keys used to match rows on import and to report duplicates, each a list of fields.
-  std::vector<std::vector<absl::string_view>> unique_keys;
+  std::vector<std::vector<absl::string_view>> unique_keys = {};
   // Fields that must be set on create.
-  std::vector<absl::string_view> required;
+  std::vector<absl::string_view> required = {};
   // Fields matched by a List request's `query`.
-  std::vector<absl::string_view> search_fields;
+  std::vector<absl::string_view> search_fields = {};
   // Fields the server derives; never written by callers and not part of the audited state.
-  std::vector<absl::string_view> computed;
+  std::vector<absl::string_view> computed = {};
   // Stored fields that only the server sets (e.g. from agent reports).
-  std::vector<absl::string_view> output_only;
+  std::vector<absl::string_view> output_only = {};
 
   const Reference* FindReference(absl::string_view field) const;
   bool IsComputed(absl::string_view field) const;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Configures and builds Bestand. Usage: deploy/build.sh release|asan
+#   release  optimised binaries in build/ (used by the demo)
+#   asan     debug build with AddressSanitizer and UndefinedBehaviorSanitizer and the tests in
+#            build-asan/ (used by deploy/test.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:-release}
+jobs=${BESTAND_JOBS:-$(nproc)}
+case "$kind" in
+  release)
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DBESTAND_WERROR=ON >/dev/null
+    cmake --build build -j"$jobs"
+    ;;
+  asan)
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBESTAND_SANITIZE=ON -DBESTAND_WERROR=ON \
+      -DBESTAND_BENCH=OFF >/dev/null
+    cmake --build build-asan -j"$jobs"
+    ;;
+  *)
+    echo "usage: $0 release|asan" >&2
+    exit 2
+    ;;
+esac

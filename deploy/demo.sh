@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: installs what is missing, builds, initialises a fresh data
+# directory, starts bestand-server on its embedded SQLite database, fills in a small sample company
+# (Weiß Haustechnik GmbH) through the bestand CLI, prints people, devices and licenses, and says
+# how to point the CLI at the server, which keeps running.
+#
+# Environment: BESTAND_DEMO_DIR (default ./demo-data), BESTAND_DEMO_LISTEN (default 127.0.0.1:0,
+# a free port).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+deploy/install-deps.sh
+deploy/build.sh release >/dev/null
+
+data=${BESTAND_DEMO_DIR:-$root/demo-data}
+listen=${BESTAND_DEMO_LISTEN:-127.0.0.1:0}
+server_bin=$root/build/server/bestand-server
+cli=$root/build/client/bestand
+
+# A previous demo's server is stopped and its data replaced.
+if [ -f "$data/server.pid" ]; then
+  kill "$(cat "$data/server.pid")" 2>/dev/null || true
+  sleep 0.5
+fi
+rm -rf "$data"
+mkdir -p "$data"
+
+"$server_bin" init --data-dir "$data/server" >"$data/init.txt"
+token=$(sed -n 's/^  admin token  *\(bst_[^ ]*\).*/\1/p' "$data/init.txt")
+
+nohup "$server_bin" serve --data-dir "$data/server" --listen "$listen" >"$data/server.log" 2>&1 &
+echo $! >"$data/server.pid"
+addr=""
+for _ in $(seq 100); do
+  addr=$(sed -n 's/.* listening on \([^ ]*\) (TLS).*/\1/p' "$data/server.log")
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+if [ -z "$addr" ]; then
+  echo "demo: the server did not start:" >&2
+  cat "$data/server.log" >&2
+  exit 1
+fi
+
+# The CLI keeps server, CA and token in this config file (mode 0600), written by 'bestand login'.
+export BESTAND_CONFIG=$data/cli.conf
+unset BESTAND_SERVER BESTAND_CA BESTAND_TOKEN
+"$cli" login --server "$addr" --ca "$data/server/ca.crt" --token "$token" 2>/dev/null
+
+echo "== Sample company: Weiß Haustechnik GmbH"
+for what in people vendors apps devices licenses accounts access assignments; do
+  "$cli" import "$what" "deploy/sample/$what.csv"
+done
+viewer=$("$cli" token create --role viewer --name geschaeftsfuehrung 2>/dev/null)
+
+echo
+echo "== People"
+"$cli" person list
+echo
+echo "== Devices"
+"$cli" device list
+echo
+echo "== Licenses"
+"$cli" license list
+echo
+echo "== Audit trail"
+"$cli" audit verify
+
+cat <<EOT
+
+bestand-server is running on $addr (pid $(cat "$data/server.pid"), log $data/server.log).
+Point the CLI at it:
+  export BESTAND_CONFIG=$data/cli.conf      # written by 'bestand login': server, CA, admin token
+  $cli person list --department Vertrieb
+  $cli device show NB-0003
+  $cli license seats "Microsoft 365 Business Standard"
+Or without the config file:
+  export BESTAND_SERVER=$addr BESTAND_CA=$data/server/ca.crt BESTAND_TOKEN=<token>
+Read-only token for management (shown once): $viewer
+Stop the server: kill \$(cat $data/server.pid)
+EOT

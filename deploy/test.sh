@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with ASan/UBSan and runs every test through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh
+deploy/build.sh asan
+# The reflection test uses a third-party gRPC client from npm.
+if [ ! -d tests/reflection/node_modules ]; then
+  (cd tests/reflection && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd build-asan
+ctest --output-on-failure -j2 "$@"

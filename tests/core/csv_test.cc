@@ -1,0 +1,50 @@
+#include "server/common/csv.h"
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace bestand {
+namespace {
+
+TEST(CsvTest, ParsesQuotesSeparatorsAndLineBreaks) {
+  auto t = ParseCsv("a,b,c\n1,\"x, \"\"y\"\"\",\"multi\nline\"\n\n2,,\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[0].fields, (std::vector<std::string>{"1", "x, \"y\"", "multi\nline"}));
+  EXPECT_EQ(t->rows[0].line, 2);
+  EXPECT_EQ(t->rows[1].line, 5);  // after the two-line record and a blank line
+  EXPECT_EQ(t->rows[1].fields, (std::vector<std::string>{"2", "", ""}));
+}
+
+TEST(CsvTest, DetectsSemicolonsAndSkipsBomAndCrLf) {
+  auto t = ParseCsv("\xEF\xBB\xBFName;Betrag\r\nMüller, Hans;12,50\r\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->separator, ';');
+  EXPECT_EQ(t->header.fields, (std::vector<std::string>{"Name", "Betrag"}));
+  EXPECT_EQ(t->rows[0].fields, (std::vector<std::string>{"Müller, Hans", "12,50"}));
+}
+
+TEST(CsvTest, ErrorsNameTheLine) {
+  EXPECT_TRUE(absl::StrContains(ParseCsv("a,b\n1,2\n3\n").status().message(),
+                                "line 3: has 1 fields but the header has 2"));
+  EXPECT_TRUE(absl::StrContains(ParseCsv("a\n\"open\n").status().message(),
+                                "line 2: a quoted field is not closed"));
+  EXPECT_TRUE(absl::StrContains(ParseCsv("a\n\"x\"y\n").status().message(),
+                                "line 2: unexpected text after a closing quote"));
+  EXPECT_TRUE(absl::StrContains(ParseCsv("a\nok\nbad \xE4\n").status().message(),
+                                "line 3: the file is not UTF-8"));
+  EXPECT_TRUE(absl::StrContains(ParseCsv("").status().message(), "empty"));
+  EXPECT_TRUE(absl::StrContains(ParseCsv("a\n1\n2\n3\n", {.max_rows = 2}).status().message(),
+                                "line 4: more than 2 rows"));
+}
+
+TEST(CsvTest, EscapeRoundTrips) {
+  std::string field = "Weiß, \"Jürgen\"\nzweite Zeile";
+  auto t = ParseCsv("h\n" + CsvEscape(field) + "\n");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->rows[0].fields[0], field);
+  EXPECT_EQ(CsvEscape("plain"), "plain");
+}
+
+}  // namespace
+}  // namespace bestand

@@ -1,0 +1,306 @@
+// End to end: the real bestand-server on a free port with TLS, driven by the real bestand CLI.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "bestand/v1/inventory.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+using testing::ProcessResult;
+using testing::ReadFile;
+using testing::RunProcess;
+using testing::TempDir;
+using testing::WriteFile;
+
+class CliE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ProcessResult init = RunProcess({BESTAND_SERVER_BIN, "init", "--data-dir", dir_.File("data")});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    for (absl::string_view line : absl::StrSplit(init.out, '\n')) {
+      if (absl::ConsumePrefix(&line, "  admin token  ")) admin_ = std::string(line);
+    }
+    ASSERT_TRUE(absl::StartsWith(admin_, "bst_")) << init.out;
+    struct stat st;
+    ASSERT_EQ(stat(dir_.File("data/ca.key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "the CA key is readable by others";
+
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir",
+            dir_.File("data").c_str(), "--listen", "127.0.0.1:0", nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    // The server prints "... listening on 127.0.0.1:PORT (TLS)" once it accepts calls.
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    server_out_ = out[0];  // kept open until the server has stopped
+    size_t colon = line.rfind(':');
+    ASSERT_TRUE(absl::StrContains(line, "(TLS)")) << line;
+    server_ = "127.0.0.1:" + line.substr(colon + 1, line.find(' ', colon) - colon - 1);
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "server did not stop cleanly: status " << status;
+    }
+    if (server_out_ >= 0) close(server_out_);
+  }
+
+  // Runs the CLI against the test server; no config file and no BESTAND_* variables leak in.
+  ProcessResult Cli(std::vector<std::string> args, const std::string& token = "") {
+    std::vector<std::string> argv = {BESTAND_CLI_BIN, "--server", server_, "--ca",
+                                     dir_.File("data/ca.crt")};
+    if (!token.empty()) {
+      argv.push_back("--token");
+      argv.push_back(token);
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, {"BESTAND_CONFIG=" + dir_.File("no-config"),
+                             "BESTAND_TOKEN=", "BESTAND_SERVER=", "BESTAND_CA="});
+  }
+
+  ProcessResult Admin(std::vector<std::string> args) { return Cli(std::move(args), admin_); }
+
+  std::string Db() const { return dir_.File("data/bestand.db"); }
+
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int server_out_ = -1;
+  std::string server_;
+  std::string admin_;
+};
+
+TEST_F(CliE2eTest, UnauthenticatedCallsAreRefused) {
+  ProcessResult r = Cli({"person", "list"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no token given")) << r.err;
+  r = Cli({"person", "list"}, "bst_not_a_real_token");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "unknown or revoked")) << r.err;
+}
+
+TEST_F(CliE2eTest, TlsIsRequiredAndVerified) {
+  // Another server's CA does not vouch for this server.
+  TempDir other;
+  ASSERT_EQ(RunProcess({BESTAND_SERVER_BIN, "init", "--data-dir", other.File("d")}).exit_code, 0);
+  ProcessResult r =
+      RunProcess({BESTAND_CLI_BIN, "--server", server_, "--ca", other.File("d/ca.crt"), "--token",
+                  admin_, "--timeout", "5", "whoami"},
+                 {"BESTAND_CONFIG=/nonexistent"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "cannot reach the server")) << r.err;
+  // Plaintext against the TLS port fails too.
+  r = RunProcess({BESTAND_CLI_BIN, "--server", server_, "--insecure", "--token", admin_,
+                  "--timeout", "5", "whoami"},
+                 {"BESTAND_CONFIG=/nonexistent"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(CliE2eTest, ViewerCannotWrite) {
+  ProcessResult t = Admin({"token", "create", "--role", "viewer", "--name", "geschaeftsfuehrung"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::string viewer(absl::StripTrailingAsciiWhitespace(t.out));
+  ProcessResult r = Cli({"person", "add", "--email", "x@firma.de", "--display-name", "X"}, viewer);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "role viewer")) << r.err;
+  EXPECT_EQ(Cli({"person", "list"}, viewer).exit_code, 0);
+  ProcessResult list = Admin({"token", "list", "-o", "json"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_FALSE(absl::StrContains(list.out, viewer)) << "token list shows a secret";
+  EXPECT_FALSE(absl::StrContains(list.out, admin_)) << "token list shows a secret";
+}
+
+TEST_F(CliE2eTest, CsvWithOneBadLineImportsNothingAndNamesTheLine) {
+  WriteFile(dir_.File("people.csv"),
+            "email;display_name;department\n"
+            "juergen.weiss@firma.de;Jürgen Weiß;Vertrieb\n"
+            "kaputt-at-firma.de;Kaputt;Lager\n"
+            "anna@firma.de;Anna Schmidt;Einkauf\n");
+  ProcessResult r = Admin({"import", "people", dir_.File("people.csv")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "line 3, column 'email'")) << r.err;
+  ProcessResult list = Admin({"person", "list", "-o", "json"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out, "[]\n");
+
+  WriteFile(dir_.File("people.csv"),
+            "email;display_name;department\n"
+            "juergen.weiss@firma.de;Jürgen Weiß;Vertrieb\n"
+            "anna@firma.de;Anna Schmidt;Einkauf\n");
+  r = Admin({"import", "people", dir_.File("people.csv"), "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "2 new")) << r.out;
+  EXPECT_EQ(Admin({"person", "list", "-o", "json"}).out, "[]\n");
+  r = Admin({"import", "people", dir_.File("people.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Admin({"person", "list", "--department", "Vertrieb", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(r.out, "juergen.weiss@firma.de,Jürgen Weiß,Vertrieb")) << r.out;
+}
+
+TEST_F(CliE2eTest, AuditVerifyDetectsARowEditedInTheDatabaseFile) {
+  ASSERT_EQ(Admin({"person", "add", "--email", "anna@firma.de", "--display-name", "Anna",
+                   "--department", "Vertrieb"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Admin({"person", "update", "anna@firma.de", "--department", "Einkauf"}).exit_code, 0);
+  ProcessResult v = Admin({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  ProcessResult list = Admin({"audit", "list", "--resource", "people", "-o", "json"});
+  EXPECT_TRUE(absl::StrContains(list.out, "\"action\": \"update\"")) << list.out;
+
+  testing::ExecSql(Db(), "UPDATE people SET department = 'Vorstand' WHERE id = 1");
+  v = Admin({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(v.out, "people/1: differs from its last audited state")) << v.out;
+  EXPECT_TRUE(absl::StrContains(v.err, "does not match")) << v.err;
+}
+
+// Adds one resource of every noun, then reads each back as JSON and compares it with the
+// protobuf message it must parse into.
+TEST_F(CliE2eTest, EveryNounRoundTripsThroughJson) {
+  struct Step {
+    std::vector<std::string> add;
+    std::string noun, key;
+    const google::protobuf::Message* prototype;
+    std::vector<std::pair<std::string, std::string>> expect;  // field -> value in JSON
+  };
+  const std::vector<Step> steps = {
+      {{"person", "add", "--email", "juergen.weiss@firma.de", "--display-name", "Jürgen Weiß",
+        "--department", "Geschäftsführung", "--start-date", "2024-01-02"},
+       "person",
+       "juergen.weiss@firma.de",
+       &v1::Person::default_instance(),
+       {{"display_name", "Jürgen Weiß"}, {"department", "Geschäftsführung"}}},
+      {{"vendor", "add", "--display-name", "Systemhaus Müller GmbH", "--kind", "msp",
+        "--contact-email", "support@mueller-it.de"},
+       "vendor",
+       "Systemhaus Müller GmbH",
+       &v1::Vendor::default_instance(),
+       {{"kind", "MSP"}}},
+      {{"app", "add", "--display-name", "Microsoft 365", "--category", "office", "--hosting",
+        "saas", "--vendor", "Systemhaus Müller GmbH", "--mfa-enforced", "ja"},
+       "app",
+       "Microsoft 365",
+       &v1::Application::default_instance(),
+       {{"vendor", "vendors/1"}, {"mfa_enforced", "true"}}},
+      {{"device", "add", "--asset-tag", "NB-0001", "--type", "laptop", "--model", "ThinkPad T14",
+        "--serial-number", "PF3XK2L9", "--assignee", "juergen.weiss@firma.de"},
+       "device",
+       "NB-0001",
+       &v1::Device::default_instance(),
+       {{"assignee", "people/1"}, {"status", "ASSIGNED"}}},
+      {{"account", "add", "--application", "Microsoft 365", "--username", "juergen.weiss@firma.de",
+        "--person", "juergen.weiss@firma.de", "--privileged", "true"},
+       "account",
+       "accounts/1",
+       &v1::Account::default_instance(),
+       {{"application", "applications/1"}, {"status", "ACTIVE"}}},
+      {{"access", "add", "--account", "accounts/1", "--role", "Globaler Administrator"},
+       "access",
+       "accessGrants/1",
+       &v1::AccessGrant::default_instance(),
+       {{"person", "people/1"}, {"role", "Globaler Administrator"}}},
+      {{"license", "add", "--display-name", "M365 Business Standard", "--application",
+        "Microsoft 365", "--seats", "10", "--price-per-seat-minor", "1170", "--billing-period",
+        "monthly", "--term-end", "2027-03-31", "--auto-renew", "yes", "--notice-period-days", "30"},
+       "license",
+       "M365 Business Standard",
+       &v1::License::default_instance(),
+       {{"price_per_seat_minor", "1170"}, {"currency", "EUR"}}},
+      {{"license", "assign", "M365 Business Standard", "--person", "juergen.weiss@firma.de"},
+       "assignment",
+       "licenseAssignments/1",
+       &v1::LicenseAssignment::default_instance(),
+       {{"license", "licenses/1"}}},
+  };
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.noun);
+    ProcessResult add = Admin(step.add);
+    ASSERT_EQ(add.exit_code, 0) << add.err;
+    ProcessResult show = Admin({step.noun, "show", step.key, "-o", "json"});
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    std::unique_ptr<google::protobuf::Message> msg(step.prototype->New());
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(show.out, msg.get()).ok()) << show.out;
+    for (const auto& [field, value] : step.expect) {
+      EXPECT_TRUE(absl::StrContains(show.out, absl::StrCat("\"", field, "\": \"", value, "\"")) ||
+                  absl::StrContains(show.out, absl::StrCat("\"", field, "\": ", value)))
+          << field << " in " << show.out;
+    }
+    // The list form is one JSON array holding the same object.
+    ProcessResult list = Admin({step.noun, "list", "-o", "json"});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_TRUE(absl::StartsWith(list.out, "[")) << list.out;
+    std::string listed = list.out.substr(1, list.out.rfind(']') - 1);
+    std::unique_ptr<google::protobuf::Message> again(step.prototype->New());
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(listed, again.get()).ok()) << listed;
+    EXPECT_EQ(again->SerializeAsString(), msg->SerializeAsString());
+  }
+  ProcessResult seats = Admin({"license", "show", "M365 Business Standard", "-o", "json"});
+  EXPECT_TRUE(absl::StrContains(seats.out, "\"assigned_seats\": 1")) << seats.out;
+  ProcessResult unassign = Admin(
+      {"license", "unassign", "M365 Business Standard", "--person", "juergen.weiss@firma.de"});
+  EXPECT_EQ(unassign.exit_code, 0) << unassign.err;
+  ProcessResult remove = Admin({"person", "remove", "juergen.weiss@firma.de"});
+  EXPECT_EQ(remove.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(remove.err, "offboard")) << remove.err;
+  EXPECT_EQ(Admin({"audit", "verify"}).exit_code, 0);
+}
+
+TEST_F(CliE2eTest, LoginWritesAPrivateConfigThatLaterCommandsUse) {
+  std::string config = dir_.File("cfg/bestand.conf");
+  std::vector<std::string> env = {"BESTAND_CONFIG=" + config,
+                                  "BESTAND_TOKEN=", "BESTAND_SERVER=", "BESTAND_CA="};
+  ProcessResult login = RunProcess({BESTAND_CLI_BIN, "login", "--server", server_, "--ca",
+                                    dir_.File("data/ca.crt"), "--token", admin_},
+                                   env);
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  struct stat st;
+  ASSERT_EQ(stat(config.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ProcessResult who = RunProcess({BESTAND_CLI_BIN, "whoami", "-o", "json"}, env);
+  EXPECT_EQ(who.exit_code, 0) << who.err;
+  EXPECT_TRUE(absl::StrContains(who.out, "\"role\": \"ADMIN\"")) << who.out;
+
+  ProcessResult bad = RunProcess({BESTAND_CLI_BIN, "login", "--server", server_, "--ca",
+                                  dir_.File("data/ca.crt"), "--token", "bst_wrong"},
+                                 {"BESTAND_CONFIG=" + dir_.File("cfg/other.conf")});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(stat(dir_.File("cfg/other.conf").c_str(), &st), 0) << "a failed login wrote a config";
+}
+
+TEST_F(CliE2eTest, UsageErrorsExitWithTwoAndOneMessage) {
+  ProcessResult r = Admin({"person", "add", "--shoe-size", "42"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "unknown option --shoe-size")) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = Admin({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace bestand

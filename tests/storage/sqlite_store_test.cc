@@ -1,0 +1,183 @@
+#include "server/storage/sqlite/sqlite_store.h"
+
+#include <thread>
+
+#include "bestand/v1/inventory.pb.h"
+#include "gtest/gtest.h"
+#include "server/common/util.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+using testing::ExecSql;
+using testing::TempDir;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+  }
+
+  int64_t InsertPerson(const std::string& email, const std::string& department = "") {
+    auto tx = store_->BeginWrite();
+    EXPECT_TRUE(tx.ok());
+    v1::Person p;
+    p.set_email(email);
+    p.set_display_name("Name of " + email);
+    p.set_department(department);
+    auto id = (*tx)->Insert(Kind::kPerson, p);
+    EXPECT_TRUE(id.ok()) << id.status();
+    EXPECT_TRUE((*tx)->Commit().ok());
+    return id.value_or(0);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, RoundTripsEveryKindOfField) {
+  int64_t person = InsertPerson("jw@firma.de");
+  v1::Device d;
+  d.set_asset_tag("NB-0042");
+  d.set_type(v1::Device::LAPTOP);
+  d.set_serial_number("PF3XK2L9");
+  d.set_assignee("people/" + std::to_string(person));
+  d.set_purchase_price_minor(129999);
+  d.set_notes("Größe: 14\"\nmit Dockingstation");
+  *d.mutable_last_report_time() = FromMicros(1764300000123456);
+  auto tx = store_->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  auto id = (*tx)->Insert(Kind::kDevice, d);
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_TRUE((*tx)->Commit().ok());
+
+  auto rtx = store_->BeginRead();
+  ASSERT_TRUE(rtx.ok());
+  v1::Device got;
+  ASSERT_TRUE(*(*rtx)->Get(Kind::kDevice, *id, &got));
+  d.set_name("devices/" + std::to_string(*id));
+  EXPECT_EQ(got.SerializeAsString(), d.SerializeAsString()) << got.DebugString();
+}
+
+TEST_F(SqliteStoreTest, MigratesToCurrentVersionAndRefusesNewerDatabases) {
+  store_.reset();
+  ExecSql(dir_.File("t.db"), "PRAGMA user_version = 99");
+  auto s = OpenSqliteStore({.path = dir_.File("t.db")});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("99"), absl::string_view::npos);
+}
+
+TEST_F(SqliteStoreTest, DuplicateNaturalKeyIsAlreadyExistsIgnoringCase) {
+  InsertPerson("anna@firma.de");
+  auto tx = store_->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  v1::Person p;
+  p.set_email("ANNA@firma.de");
+  p.set_display_name("Anna");
+  EXPECT_EQ((*tx)->Insert(Kind::kPerson, p).status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(SqliteStoreTest, DanglingReferenceIsRefused) {
+  auto tx = store_->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  v1::Device d;
+  d.set_assignee("people/999");
+  EXPECT_EQ((*tx)->Insert(Kind::kDevice, d).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteStoreTest, UncommittedWritesRollBack) {
+  {
+    auto tx = store_->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    v1::Person p;
+    p.set_email("gone@firma.de");
+    p.set_display_name("Gone");
+    ASSERT_TRUE((*tx)->Insert(Kind::kPerson, p).ok());
+  }
+  auto rtx = store_->BeginRead();
+  ASSERT_TRUE(rtx.ok());
+  EXPECT_EQ(*(*rtx)->Count(Kind::kPerson, {}), 0);
+}
+
+TEST_F(SqliteStoreTest, ReadersSeeOnlyCommittedStateWhileTheWriterWorks) {
+  InsertPerson("a@firma.de");
+  auto wtx = store_->BeginWrite();
+  ASSERT_TRUE(wtx.ok());
+  v1::Person p;
+  p.set_email("b@firma.de");
+  p.set_display_name("B");
+  ASSERT_TRUE((*wtx)->Insert(Kind::kPerson, p).ok());
+  // A reader on another thread is not blocked by the open write transaction (WAL).
+  int64_t seen = -1;
+  std::thread reader([&] {
+    auto rtx = store_->BeginRead();
+    ASSERT_TRUE(rtx.ok());
+    seen = *(*rtx)->Count(Kind::kPerson, {});
+  });
+  reader.join();
+  EXPECT_EQ(seen, 1);
+  ASSERT_TRUE((*wtx)->Commit().ok());
+  auto rtx = store_->BeginRead();
+  EXPECT_EQ(*(*rtx)->Count(Kind::kPerson, {}), 2);
+}
+
+TEST_F(SqliteStoreTest, ListFiltersSearchesAndPagesById) {
+  for (int i = 0; i < 10; ++i) {
+    InsertPerson("p" + std::to_string(i) + "@firma.de", i % 2 ? "Vertrieb" : "Technik");
+  }
+  auto rtx = store_->BeginRead();
+  ASSERT_TRUE(rtx.ok());
+  std::vector<int64_t> ids;
+  ListQuery q;
+  q.equals.push_back({"department", std::string("Vertrieb")});
+  q.after_id = 2;
+  q.limit = 3;
+  ASSERT_TRUE((*rtx)
+                  ->List(Kind::kPerson, q,
+                         [&](int64_t id, const google::protobuf::Message&) {
+                           ids.push_back(id);
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(ids, (std::vector<int64_t>{4, 6, 8}));
+
+  ListQuery search;
+  search.search = "P7@";
+  int found = 0;
+  ASSERT_TRUE((*rtx)
+                  ->List(Kind::kPerson, search,
+                         [&](int64_t, const google::protobuf::Message& m) {
+                           EXPECT_EQ(static_cast<const v1::Person&>(m).email(), "p7@firma.de");
+                           ++found;
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(found, 1);
+}
+
+TEST_F(SqliteStoreTest, LicenseAssignedSeatsIsComputed) {
+  int64_t a = InsertPerson("a@firma.de");
+  int64_t b = InsertPerson("b@firma.de");
+  auto tx = store_->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  v1::License l;
+  l.set_display_name("Office");
+  l.set_seats(5);
+  int64_t lid = *(*tx)->Insert(Kind::kLicense, l);
+  for (int64_t p : {a, b}) {
+    v1::LicenseAssignment as;
+    as.set_license("licenses/" + std::to_string(lid));
+    as.set_person("people/" + std::to_string(p));
+    ASSERT_TRUE((*tx)->Insert(Kind::kLicenseAssignment, as).ok());
+  }
+  v1::License got;
+  ASSERT_TRUE(*(*tx)->Get(Kind::kLicense, lid, &got));
+  EXPECT_EQ(got.assigned_seats(), 2);
+}
+
+}  // namespace
+}  // namespace bestand
