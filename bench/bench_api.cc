@@ -174,7 +174,7 @@ int Main(int argc, char** argv) {
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({cert->key_pem, cert->cert_pem});
   auto server =
-      BestandServer::Start(std::move(*store), "127.0.0.1:0", grpc::SslServerCredentials(ssl));
+      BestandServer::Start(std::move(*store), "127.0.0.1:0", grpc::SslServerCredentials(ssl), *ca);
   if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
   auto admin = (*server)->tokens()->CreateToken("bench", "bench", v1::ADMIN);
   std::string addr = absl::StrCat("127.0.0.1:", (*server)->port());

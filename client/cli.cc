@@ -18,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bestand/v1/agent.pb.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
 #include "client/client.h"
@@ -26,6 +27,7 @@
 #include "server/common/args.h"
 #include "server/common/proto_text.h"
 #include "server/common/status_macros.h"
+#include "server/common/util.h"
 #include "server/model/resources.h"
 
 namespace bestand {
@@ -49,6 +51,15 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
   bestand license seats LICENSE             who holds its seats
   bestand import people|devices|apps|vendors|accounts|access|licenses|assignments FILE.csv [--dry-run]
 
+Agents and software (what bestand-agent reports):
+  bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME]   secret shown once
+  bestand agent-token list
+  bestand agent revoke DEVICE               its certificate is refused from now on
+  bestand device show DEVICE [--software]   hardware facts, and installed software
+  bestand device history DEVICE [--limit N] installs, removals, upgrades
+  bestand device stale --days N             enrolled devices not seen for N days
+  bestand software list [--name PATTERN]    which devices have which versions
+
 Administration:
   bestand login --server HOST:PORT --ca CA.crt --token TOKEN   check and save to the config file
   bestand whoami
@@ -63,7 +74,7 @@ $XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG over
   -o table|json|csv    --timeout SECONDS
 )";
 
-const std::set<std::string> kBoolFlags = {"insecure", "help", "dry-run"};
+const std::set<std::string> kBoolFlags = {"insecure", "help", "dry-run", "software"};
 const std::set<std::string> kGlobalFlags = {"server", "ca",      "token", "insecure",
                                             "output", "timeout", "help"};
 
@@ -92,8 +103,8 @@ const std::vector<Noun>& Nouns() {
        "Device",
        "Devices",
        "device",
-       {"name", "asset_tag", "type", "manufacturer", "model", "serial_number", "assignee",
-        "status"}},
+       {"name", "asset_tag", "hostname", "type", "model", "os", "assignee", "status",
+        "last_report_time"}},
       {"app",
        Kind::kApplication,
        "bestand.v1.ApplicationService",
@@ -262,6 +273,9 @@ class Cli {
     if (cmd == "token") return Token();
     if (cmd == "audit") return Audit();
     if (cmd == "import") return Import();
+    if (cmd == "agent-token") return AgentToken();
+    if (cmd == "agent") return Agent();
+    if (cmd == "software") return Software();
     const Noun* noun = FindNoun(cmd);
     if (noun == nullptr) return Usage(absl::StrCat("unknown command '", cmd, "'"));
     if (pos.size() < 2)
@@ -269,6 +283,11 @@ class Cli {
     const std::string& verb = pos[1];
     if (verb == "add" || verb == "create") return Add(*noun);
     if (verb == "list" || verb == "ls") return List(*noun);
+    if (noun->kind == Kind::kDevice && verb == "show" && args_.Has("software")) {
+      return DeviceInventory();
+    }
+    if (noun->kind == Kind::kDevice && verb == "history") return DeviceHistory();
+    if (noun->kind == Kind::kDevice && verb == "stale") return DeviceStale();
     if (verb == "show" || verb == "get") return Show(*noun);
     if (verb == "update" || verb == "set") return Update(*noun);
     if (verb == "remove" || verb == "rm" || verb == "delete") return Remove(*noun);
@@ -679,6 +698,180 @@ class Cli {
     err_ << "logged in to " << config.server << " as '" << who.token().display_name() << "' ("
          << absl::AsciiStrToLower(v1::Role_Name(who.token().role())) << "); saved to " << path
          << "\n";
+    return absl::OkStatus();
+  }
+
+  absl::Status Software(const std::string& rpc, const Message& req, Message* resp) {
+    return client_->CallByName("bestand.v1.SoftwareService", rpc, req, resp);
+  }
+
+  absl::Status AgentToken() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent-token verb: create, list"));
+    if (verb == "create") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"uses", "expires", "name"}).status());
+      v1::CreateEnrollmentTokenRequest req;
+      int uses = 1;
+      if (args_.Has("uses") && (!absl::SimpleAtoi(args_.Get("uses"), &uses) || uses < 1)) {
+        return Usage("--uses: expected a positive number");
+      }
+      req.mutable_token()->set_max_uses(uses);
+      req.mutable_token()->set_display_name(args_.Get("name"));
+      if (args_.Has("expires")) {
+        // absl durations know h, m and s; days are what people give for a rollout.
+        std::string text = args_.Get("expires");
+        absl::Duration d;
+        int64_t days = 0;
+        if (absl::EndsWith(text, "d") && absl::SimpleAtoi(text.substr(0, text.size() - 1), &days)) {
+          d = absl::Hours(24 * days);
+        } else if (!absl::ParseDuration(text, &d)) {
+          return Usage("--expires: expected a duration such as 30m, 24h or 7d");
+        }
+        req.set_ttl_seconds(absl::ToInt64Seconds(d));
+      }
+      v1::CreateEnrollmentTokenResponse resp;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.AgentAdminService", "CreateEnrollmentToken", req, &resp));
+      if (printer_.format == Format::kJson) {
+        printer_.One(resp);
+      } else {
+        out_ << resp.secret() << "\n";
+        err_ << "created " << resp.token().name() << " for " << resp.token().max_uses()
+             << " enrollment(s), valid until " << FormatTimestamp(resp.token().expire_time())
+             << "; the secret above is shown only now\n";
+      }
+      return absl::OkStatus();
+    }
+    if (verb == "list") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::ListEnrollmentTokensResponse resp;
+      BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.AgentAdminService",
+                                                  "ListEnrollmentTokens",
+                                                  v1::ListEnrollmentTokensRequest(), &resp));
+      std::vector<std::unique_ptr<Message>> items;
+      for (const auto& t : resp.tokens()) items.emplace_back(new v1::EnrollmentToken(t));
+      printer_.List(items,
+                    {"name", "display_name", "uses", "max_uses", "expire_time", "revoke_time"});
+      return absl::OkStatus();
+    }
+    return Usage(absl::StrCat("unknown agent-token verb '", verb, "'"));
+  }
+
+  absl::Status Agent() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent verb: revoke"));
+    if (verb != "revoke") return Usage(absl::StrCat("unknown agent verb '", verb, "'"));
+    BESTAND_ASSIGN_OR_RETURN(std::string device, Arg(2, "device"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+    v1::RevokeAgentRequest req;
+    req.set_device(device);
+    v1::RevokeAgentResponse resp;
+    BESTAND_RETURN_IF_ERROR(
+        client_->CallByName("bestand.v1.AgentAdminService", "RevokeAgent", req, &resp));
+    err_ << "revoked the agent certificate of " << device << "\n";
+    return absl::OkStatus();
+  }
+
+  absl::Status DeviceInventory() {
+    BESTAND_ASSIGN_OR_RETURN(std::string device, Arg(2, "device to show"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"software"}).status());
+    v1::GetDeviceInventoryRequest req;
+    req.set_device(device);
+    req.set_include_software(true);
+    v1::DeviceInventory inv;
+    BESTAND_RETURN_IF_ERROR(Software("GetDeviceInventory", req, &inv));
+    if (printer_.format != Format::kTable) {
+      std::vector<std::unique_ptr<Message>> items;
+      for (const auto& p : inv.software()) items.emplace_back(new v1::InstalledSoftware(p));
+      if (printer_.format == Format::kJson) {
+        printer_.One(inv);
+      } else {
+        printer_.List(items, {});
+      }
+      return absl::OkStatus();
+    }
+    const v1::InventoryReport& r = inv.report();
+    out_ << "device        " << inv.device() << "\n"
+         << "hostname      " << r.hostname() << "\n"
+         << "os            " << r.os().pretty_name() << " (kernel " << r.os().kernel_release()
+         << ")\n"
+         << "hardware      " << r.hardware().manufacturer() << " " << r.hardware().model() << "\n"
+         << "cpu           " << r.cpu().model() << ", " << r.cpu().cores() << " cores\n"
+         << "memory        " << r.memory_bytes() / (1024 * 1024) << " MiB\n"
+         << "last report   " << FormatTimestamp(inv.last_report_time()) << "\n"
+         << "last seen     " << FormatTimestamp(inv.last_seen_time()) << "\n"
+         << "software      " << inv.software_size() << " packages\n\n";
+    std::vector<std::unique_ptr<Message>> items;
+    for (const auto& p : inv.software()) items.emplace_back(new v1::InstalledSoftware(p));
+    printer_.List(items,
+                  {"name", "version", "architecture", "source", "install_time", "first_seen_time"});
+    return absl::OkStatus();
+  }
+
+  absl::Status DeviceHistory() {
+    BESTAND_ASSIGN_OR_RETURN(std::string device, Arg(2, "device"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"limit"}).status());
+    BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
+    if (limit == 0) limit = 100;
+    v1::ListSoftwareChangesRequest req;
+    req.set_device(device);
+    std::vector<std::unique_ptr<Message>> items;
+    while (static_cast<int64_t>(items.size()) < limit) {
+      req.set_page_size(static_cast<int32_t>(std::min<int64_t>(1000, limit - items.size())));
+      v1::ListSoftwareChangesResponse resp;
+      BESTAND_RETURN_IF_ERROR(Software("ListSoftwareChanges", req, &resp));
+      for (const auto& c : resp.changes()) items.emplace_back(new v1::SoftwareChange(c));
+      if (resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+    printer_.List(items, {"time", "kind", "name", "old_version", "new_version", "source"});
+    return absl::OkStatus();
+  }
+
+  absl::Status DeviceStale() {
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"days"}).status());
+    int days = 0;
+    if (!absl::SimpleAtoi(args_.Get("days"), &days)) return Usage("--days N is required");
+    v1::ListStaleDevicesRequest req;
+    req.set_days(days);
+    v1::ListStaleDevicesResponse resp;
+    BESTAND_RETURN_IF_ERROR(Software("ListStaleDevices", req, &resp));
+    std::vector<std::unique_ptr<Message>> items;
+    for (const auto& d : resp.devices()) items.emplace_back(new v1::StaleDevice(d));
+    printer_.List(items, {"device", "hostname", "last_seen_time"});
+    return absl::OkStatus();
+  }
+
+  absl::Status Software() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "software verb: list"));
+    if (verb != "list") return Usage(absl::StrCat("unknown software verb '", verb, "'"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"name", "limit"}).status());
+    BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
+    v1::SearchSoftwareRequest req;
+    req.set_name(args_.Get("name"));
+    req.set_page_size(static_cast<int32_t>(limit ? std::min<int64_t>(limit, 1000) : 1000));
+    v1::SearchSoftwareResponse resp;
+    BESTAND_RETURN_IF_ERROR(Software("SearchSoftware", req, &resp));
+    if (printer_.format == Format::kJson) {
+      printer_.One(resp);
+      return absl::OkStatus();
+    }
+    // One row per (package, version): how many devices have it, and which (the first few).
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& u : resp.software()) {
+      for (const auto& v : u.versions()) {
+        std::vector<std::string> labels;
+        for (const auto& d : v.devices()) {
+          if (labels.size() == 5) {
+            labels.push_back(absl::StrCat("+", v.devices_size() - 5, " more"));
+            break;
+          }
+          labels.push_back(printer_.format == Format::kTable ? Label(d) : d);
+        }
+        rows.push_back({u.name(), v.version(), u.source(), absl::StrCat(v.devices_size()),
+                        absl::StrJoin(labels, printer_.format == Format::kTable ? ", " : " ")});
+      }
+    }
+    PrintRows(out_, printer_.format, {"name", "version", "source", "devices", "which"}, rows);
+    if (resp.truncated()) err_ << "more packages match; narrow --name or raise --limit\n";
     return absl::OkStatus();
   }
 

@@ -33,16 +33,6 @@ bool LooksLikeReference(const std::string& v) {
          std::all_of(v.begin() + slash + 1, v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-void PrintRow(std::ostream& out, const std::vector<std::string>& cells,
-              const std::vector<size_t>& widths) {
-  std::string line;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    line += cells[i];
-    if (i + 1 < cells.size()) line += std::string(widths[i] - Utf8Length(cells[i]) + 2, ' ');
-  }
-  out << line << "\n";
-}
-
 }  // namespace
 
 absl::StatusOr<Format> ParseFormat(absl::string_view text) {
@@ -51,6 +41,44 @@ absl::StatusOr<Format> ParseFormat(absl::string_view text) {
   if (text == "csv") return Format::kCsv;
   return absl::InvalidArgumentError(
       absl::StrCat("-o: '", text, "' is not one of table, json, csv"));
+}
+
+void PrintRows(std::ostream& out, Format format, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows) {
+  if (format == Format::kCsv) {
+    auto line = [&out](const std::vector<std::string>& cells) {
+      for (size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << CsvEscape(cells[i]);
+      out << "\n";
+    };
+    line(header);
+    for (const auto& row : rows) line(row);
+    return;
+  }
+  if (rows.empty()) {
+    out << "(none)\n";
+    return;
+  }
+  std::vector<size_t> widths(header.size());
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = Utf8Length(header[i]);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], Utf8Length(row[i]));
+    }
+  }
+  auto print = [&](const std::vector<std::string>& cells, bool upper) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string c = upper ? absl::AsciiStrToUpper(cells[i]) : cells[i];
+      for (char& ch : c) {
+        if (ch == '\n' || ch == '\t') ch = ' ';
+      }
+      line += c;
+      if (i + 1 < cells.size()) line += std::string(widths[i] - Utf8Length(c) + 2, ' ');
+    }
+    out << line << "\n";
+  };
+  print(header, true);
+  for (const auto& row : rows) print(row, false);
 }
 
 std::string Cell(const Message& msg, const FieldDescriptor* f, const Labeler& labeler) {
@@ -81,45 +109,27 @@ void Printer::List(const std::vector<std::unique_ptr<Message>>& items,
       const auto* d = items[0]->GetDescriptor();
       std::vector<std::string> header;
       for (int i = 0; i < d->field_count(); ++i) header.push_back(d->field(i)->name());
-      for (size_t i = 0; i < header.size(); ++i) *out << (i ? "," : "") << header[i];
-      *out << "\n";
+      std::vector<std::vector<std::string>> rows;
       for (const auto& item : items) {
-        for (int i = 0; i < d->field_count(); ++i) {
-          *out << (i ? "," : "") << CsvEscape(FieldToText(*item, d->field(i)));
-        }
-        *out << "\n";
+        std::vector<std::string> row;
+        for (int i = 0; i < d->field_count(); ++i) row.push_back(FieldToText(*item, d->field(i)));
+        rows.push_back(std::move(row));
       }
+      PrintRows(*out, Format::kCsv, header, rows);
       return;
     }
     case Format::kTable: {
-      if (items.empty()) {
-        *out << "(none)\n";
-        return;
-      }
-      const auto* d = items[0]->GetDescriptor();
-      std::vector<const FieldDescriptor*> fields;
-      for (absl::string_view c : columns) fields.push_back(d->FindFieldByName(std::string(c)));
+      const auto* d = items.empty() ? nullptr : items[0]->GetDescriptor();
+      std::vector<std::string> header(columns.begin(), columns.end());
       std::vector<std::vector<std::string>> rows;
-      std::vector<size_t> widths;
-      std::vector<std::string> header;
-      for (const auto* f : fields) {
-        header.push_back(absl::AsciiStrToUpper(f->name()));
-        widths.push_back(header.back().size());
-      }
       for (const auto& item : items) {
         std::vector<std::string> row;
-        for (size_t i = 0; i < fields.size(); ++i) {
-          std::string c = Cell(*item, fields[i], labeler);
-          for (char& ch : c) {
-            if (ch == '\n' || ch == '\t') ch = ' ';
-          }
-          widths[i] = std::max(widths[i], Utf8Length(c));
-          row.push_back(std::move(c));
+        for (absl::string_view c : columns) {
+          row.push_back(Cell(*item, d->FindFieldByName(std::string(c)), labeler));
         }
         rows.push_back(std::move(row));
       }
-      PrintRow(*out, header, widths);
-      for (const auto& row : rows) PrintRow(*out, row, widths);
+      PrintRows(*out, Format::kTable, header, rows);
       return;
     }
   }

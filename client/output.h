@@ -32,6 +32,10 @@ struct Printer {
   void One(const google::protobuf::Message& item) const;
 };
 
+// Plain rows as a table (upper-case header) or CSV; JSON is not supported here.
+void PrintRows(std::ostream& out, Format format, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows);
+
 // A table cell for `field`: money fields ("..._minor") as "1.234,50 EUR"-style "1234.50 EUR",
 // references through the labeler, the rest as FieldToText.
 std::string Cell(const google::protobuf::Message& msg, const google::protobuf::FieldDescriptor* f,

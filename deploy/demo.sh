@@ -16,6 +16,7 @@ data=${BESTAND_DEMO_DIR:-$root/demo-data}
 listen=${BESTAND_DEMO_LISTEN:-127.0.0.1:0}
 server_bin=$root/build/server/bestand-server
 cli=$root/build/client/bestand
+agent=$root/build/agent/bestand-agent
 
 # A previous demo's server is stopped and its data replaced.
 if [ -f "$data/server.pid" ]; then
@@ -54,6 +55,15 @@ done
 viewer=$("$cli" token create --role viewer --name geschaeftsfuehrung 2>/dev/null)
 
 echo
+echo "== This machine, reported by bestand-agent over mTLS"
+enroll=$("$cli" agent-token create --uses 1 --expires 1h --name demo 2>/dev/null)
+device=$("$agent" enroll --server "$addr" --ca "$data/server/ca.crt" --token "$enroll" \
+  --state-dir "$data/agent" | sed -n 's/^enrolled as //p')
+echo "enrolled as $device"
+"$agent" run --once --state-dir "$data/agent"   # first run: the full inventory
+"$agent" run --once --state-dir "$data/agent"   # nothing changed: a heartbeat
+
+echo
 echo "== People"
 "$cli" person list
 echo
@@ -62,6 +72,12 @@ echo "== Devices"
 echo
 echo "== Licenses"
 "$cli" license list
+echo
+echo "== $device, as the agent reported it (first 10 packages)"
+"$cli" device show "$device" --software | head -n 22
+echo
+echo "== Where is OpenSSL installed?"
+"$cli" software list --name openssl
 echo
 echo "== Audit trail"
 "$cli" audit verify
@@ -74,6 +90,8 @@ Point the CLI at it:
   $cli person list --department Vertrieb
   $cli device show NB-0003
   $cli license seats "Microsoft 365 Business Standard"
+  $cli device show $device --software
+  $cli device history $device
 Or without the config file:
   export BESTAND_SERVER=$addr BESTAND_CA=$data/server/ca.crt BESTAND_TOKEN=<token>
 Read-only token for management (shown once): $viewer

@@ -74,18 +74,30 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
   BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFile(layout.ServerCert()));
   BESTAND_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(layout.CaCert()));
   options.pem_key_cert_pairs.push_back({key, cert});
-  options.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+  // People and scripts authenticate with tokens and present no certificate; agents present the
+  // one Enroll issued, which must then verify against our CA.
+  options.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
   return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<KeyAndCert> LoadCa(const DataDirLayout& layout) {
+  KeyAndCert ca;
+  BESTAND_ASSIGN_OR_RETURN(ca.key_pem, ReadFile(layout.CaKey()));
+  BESTAND_ASSIGN_OR_RETURN(ca.cert_pem, ReadFile(layout.CaCert()));
+  return ca;
 }
 
 absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
     std::unique_ptr<Store> store, const std::string& listen,
-    std::shared_ptr<grpc::ServerCredentials> credentials) {
+    std::shared_ptr<grpc::ServerCredentials> credentials, KeyAndCert ca,
+    FleetOptions fleet_options) {
   std::unique_ptr<BestandServer> s(new BestandServer());
   s->store_ = std::move(store);
   BESTAND_ASSIGN_OR_RETURN(s->tokens_, TokenManager::Create(s->store_.get()));
   s->inventory_ = std::make_unique<Inventory>(s->store_.get());
-  s->services_ = MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get()});
+  s->fleet_ = std::make_unique<Fleet>(s->store_.get(), std::move(ca), fleet_options);
+  s->services_ =
+      MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get(), s->fleet_.get()});
 
   // The built-in health service speaks grpc.health.v1 without our generated code; touching the
   // descriptor links it in so that reflection can describe Health to generic clients.

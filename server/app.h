@@ -10,6 +10,8 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "server/core/auth.h"
+#include "server/core/ca.h"
+#include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/storage/store.h"
 
@@ -31,9 +33,12 @@ struct DataDirLayout {
 absl::StatusOr<std::string> InitDataDir(const std::string& dir,
                                         const std::vector<std::string>& hostnames);
 
-// TLS credentials from the data directory's server key and certificate.
+// TLS credentials from the data directory's server key and certificate. Client certificates
+// are requested and, when presented, must be signed by the data directory's CA (agents).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
     const DataDirLayout& layout);
+// The data directory's CA key and certificate.
+absl::StatusOr<KeyAndCert> LoadCa(const DataDirLayout& layout);
 
 // Maximum size of one gRPC message: a 16 MiB CSV import plus headroom.
 inline constexpr int kMaxMessageBytes = 17 * 1024 * 1024;
@@ -42,9 +47,11 @@ inline constexpr int kMaxMessageBytes = 17 * 1024 * 1024;
 class BestandServer {
  public:
   // Starts serving `store` on `listen` ("host:port"; port 0 picks a free one).
+  // `ca` signs agent certificates.
   static absl::StatusOr<std::unique_ptr<BestandServer>> Start(
       std::unique_ptr<Store> store, const std::string& listen,
-      std::shared_ptr<grpc::ServerCredentials> credentials);
+      std::shared_ptr<grpc::ServerCredentials> credentials, KeyAndCert ca,
+      FleetOptions fleet_options = {});
   ~BestandServer();
 
   int port() const { return port_; }
@@ -59,6 +66,7 @@ class BestandServer {
   std::unique_ptr<Store> store_;
   std::unique_ptr<TokenManager> tokens_;
   std::unique_ptr<Inventory> inventory_;
+  std::unique_ptr<Fleet> fleet_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

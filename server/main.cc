@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/app.h"
 #include "server/common/args.h"
@@ -18,9 +19,10 @@ constexpr char kUsage[] = R"(usage:
   bestand-server init --data-dir DIR [--hostname NAME ...]
       Creates the database, a CA, a server certificate (localhost, 127.0.0.1, ::1 and every
       --hostname) and the first admin token, which is printed once.
-  bestand-server serve --data-dir DIR [--listen ADDR] [--insecure]
+  bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
-      --insecure serves plaintext: for local development only.
+      Agents are told to report every --report-interval seconds (default 3600).
+      --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
 absl::Status Init(const Args& args) {
@@ -53,6 +55,14 @@ absl::Status Serve(const Args& args) {
   std::string listen = args.Get("listen", "127.0.0.1:8443");
   DataDirLayout layout{dir};
   std::shared_ptr<grpc::ServerCredentials> creds;
+  BESTAND_ASSIGN_OR_RETURN(KeyAndCert ca, LoadCa(layout));
+  FleetOptions fleet;
+  if (args.Has("report-interval")) {
+    if (!absl::SimpleAtoi(args.Get("report-interval"), &fleet.report_interval_seconds) ||
+        fleet.report_interval_seconds < 10 || fleet.report_interval_seconds > 7 * 86400) {
+      return absl::InvalidArgumentError("--report-interval: expected 10..604800 seconds");
+    }
+  }
   if (args.Has("insecure")) {
     std::cerr << "WARNING: --insecure: serving plaintext, tokens cross the network unencrypted\n";
     creds = grpc::InsecureServerCredentials();
@@ -66,8 +76,9 @@ absl::Status Serve(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                            OpenSqliteStore({.path = layout.Database()}));
 
-  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<BestandServer> server,
-                           BestandServer::Start(std::move(store), listen, creds));
+  BESTAND_ASSIGN_OR_RETURN(
+      std::unique_ptr<BestandServer> server,
+      BestandServer::Start(std::move(store), listen, creds, std::move(ca), fleet));
   std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"
             << server->port() << (args.Has("insecure") ? " (plaintext)" : " (TLS)") << std::endl;

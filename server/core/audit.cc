@@ -11,6 +11,7 @@
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
 #include "server/core/auth.h"
+#include "server/core/fleet.h"
 
 namespace bestand {
 namespace {
@@ -124,7 +125,7 @@ absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx) {
     return absl::OkStatus();
   }));
 
-  auto compare = [&](const std::string& name, const std::string& json, const Message& prototype) {
+  auto compare = [&](const std::string& name, const std::string& json, const Message* prototype) {
     out.set_resources_checked(out.resources_checked() + 1);
     auto it = last_state.find(name);
     if (it == last_state.end()) {
@@ -133,22 +134,33 @@ absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx) {
     }
     if (it->second != json) {
       problem(absl::StrCat(name, ": differs from its last audited state (fields: ",
-                           DifferingFields(prototype, it->second, json), ")"));
+                           prototype ? DifferingFields(*prototype, it->second, json) : "agent",
+                           ")"));
     }
     last_state.erase(it);
   };
   for (const ResourceSpec& spec : AllSpecs()) {
     BESTAND_RETURN_IF_ERROR(tx.List(spec.kind, ListQuery{}, [&](int64_t, const Message& m) {
       compare(m.GetReflection()->GetString(m, spec.descriptor->FindFieldByName("name")),
-              AuditJson(spec, m), m);
+              AuditJson(spec, m), &m);
       return absl::OkStatus();
     }));
   }
   BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, tx.ListTokens());
   for (const TokenRecord& t : tokens) {
     v1::Token token = TokenFromRecord(t);
-    compare(token.name(), TokenAuditJson(token), token);
+    compare(token.name(), TokenAuditJson(token), &token);
   }
+  BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> enrollment,
+                           tx.ListEnrollmentTokens());
+  for (const EnrollmentTokenRecord& t : enrollment) {
+    v1::EnrollmentToken token = EnrollmentTokenFromRecord(t);
+    compare(token.name(), EnrollmentTokenAuditJson(t), &token);
+  }
+  BESTAND_RETURN_IF_ERROR(tx.ListAgents([&](const AgentRecord& a) {
+    compare(absl::StrCat("agents/", a.device_id), AgentAuditJson(a), nullptr);
+    return absl::OkStatus();
+  }));
   // Whatever the chain still holds with a non-empty state was removed behind its back.
   std::vector<std::string> vanished;
   for (const auto& [name, after] : last_state) {

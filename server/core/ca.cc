@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cctype>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -108,6 +109,16 @@ bool IsIpAddress(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+std::string SerialHex(X509* cert) {
+  std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> bn(
+      ASN1_INTEGER_to_BN(X509_get_serialNumber(cert), nullptr));
+  char* hex = BN_bn2hex(bn.get());
+  std::string out = hex ? hex : "";
+  OPENSSL_free(hex);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<KeyAndCert> CreateCa(const std::string& common_name, int days) {
@@ -158,6 +169,75 @@ absl::StatusOr<KeyAndCert> IssueServerCert(const KeyAndCert& ca,
   BESTAND_ASSIGN_OR_RETURN(out.key_pem, KeyToPem(key.get()));
   BESTAND_ASSIGN_OR_RETURN(out.cert_pem, CertToPem(cert.get()));
   return out;
+}
+
+}  // namespace bestand
+
+namespace bestand {
+
+absl::StatusOr<KeyAndCert> CreateKeyAndCsr(const std::string& common_name) {
+  BESTAND_ASSIGN_OR_RETURN(PKey key, NewP256Key());
+  std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>> req(X509_REQ_new());
+  X509_REQ_set_version(req.get(), 0);
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
+  X509_REQ_set_pubkey(req.get(), key.get());
+  if (!X509_REQ_sign(req.get(), key.get(), EVP_sha256())) return SslError("signing the request");
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!PEM_write_bio_X509_REQ(bio.get(), req.get())) return SslError("writing the request");
+  KeyAndCert out;
+  BESTAND_ASSIGN_OR_RETURN(out.key_pem, KeyToPem(key.get()));
+  out.cert_pem = BioToString(bio.get());
+  return out;
+}
+
+absl::StatusOr<IssuedCert> SignClientCsr(const KeyAndCert& ca, const std::string& csr_pem,
+                                         const std::string& common_name, int days) {
+  BioPtr bio(BIO_new_mem_buf(csr_pem.data(), static_cast<int>(csr_pem.size())));
+  std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>> req(
+      PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!req) return absl::InvalidArgumentError("csr_pem: not a PEM certificate signing request");
+  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
+  if (pub == nullptr || X509_REQ_verify(req.get(), pub) != 1) {
+    return absl::InvalidArgumentError("csr_pem: the request's signature does not verify");
+  }
+  char group[64] = {0};
+  size_t group_len = 0;
+  if (EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC ||
+      !EVP_PKEY_get_utf8_string_param(pub, "group", group, sizeof group, &group_len) ||
+      std::string(group) != "prime256v1") {
+    return absl::InvalidArgumentError("csr_pem: the key must be ECDSA P-256");
+  }
+  BESTAND_ASSIGN_OR_RETURN(PKey ca_key, KeyFromPem(ca.key_pem));
+  BESTAND_ASSIGN_OR_RETURN(X509Ptr ca_cert, CertFromPem(ca.cert_pem));
+  BESTAND_ASSIGN_OR_RETURN(X509Ptr cert, NewCert(common_name, days, pub));
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
+  BESTAND_RETURN_IF_ERROR(
+      AddExt(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE"));
+  BESTAND_RETURN_IF_ERROR(
+      AddExt(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature"));
+  BESTAND_RETURN_IF_ERROR(AddExt(cert.get(), ca_cert.get(), NID_ext_key_usage, "clientAuth"));
+  BESTAND_RETURN_IF_ERROR(
+      AddExt(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always"));
+  if (!X509_sign(cert.get(), ca_key.get(), EVP_sha256()))
+    return SslError("signing the certificate");
+  IssuedCert out;
+  BESTAND_ASSIGN_OR_RETURN(out.cert_pem, CertToPem(cert.get()));
+  out.serial_hex = SerialHex(cert.get());
+  return out;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
+    const std::string& cert_pem) {
+  BESTAND_ASSIGN_OR_RETURN(X509Ptr cert, CertFromPem(cert_pem));
+  char cn[256] = {0};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn) <
+      0) {
+    return absl::InvalidArgumentError("the certificate has no common name");
+  }
+  return std::make_pair(std::string(cn), SerialHex(cert.get()));
 }
 
 }  // namespace bestand

@@ -22,4 +22,23 @@ absl::StatusOr<KeyAndCert> CreateCa(const std::string& common_name, int days = 3
 absl::StatusOr<KeyAndCert> IssueServerCert(const KeyAndCert& ca,
                                            const std::vector<std::string>& hosts, int days = 825);
 
+// A new P-256 key and a PKCS#10 request for it with subject CN `common_name` (agent side).
+absl::StatusOr<KeyAndCert> CreateKeyAndCsr(const std::string& common_name);  // cert_pem = CSR
+
+struct IssuedCert {
+  std::string cert_pem;
+  // Serial number, lower-case hex: names the certificate for revocation.
+  std::string serial_hex;
+};
+
+// Signs `csr_pem` as a TLS client certificate with subject CN `common_name` (the CSR's subject is
+// ignored: the server decides who the certificate names). INVALID_ARGUMENT when the CSR does not
+// parse, its signature does not verify or its key is not ECDSA P-256.
+absl::StatusOr<IssuedCert> SignClientCsr(const KeyAndCert& ca, const std::string& csr_pem,
+                                         const std::string& common_name, int days = 825);
+
+// Subject CN and lower-case hex serial of a PEM certificate.
+absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
+    const std::string& cert_pem);
+
 }  // namespace bestand

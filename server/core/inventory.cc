@@ -430,6 +430,10 @@ absl::StatusOr<int64_t> DecodePageToken(absl::string_view token) {
 
 }  // namespace
 
+absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text) {
+  return Resolve(tx, Spec(kind), text);
+}
+
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message) {
   return absl::Status(code, absl::StrCat(field, ": ", message));
 }

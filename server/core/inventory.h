@@ -65,6 +65,10 @@ class Inventory {
 // A single-field error in the form "field: message"; callers wrap it with where it came from.
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message);
 
+// Finds the resource that `text` names: its resource name ("people/42"), or a natural key with or
+// without the collection ("people/anna@firma.de", "anna@firma.de"). NOT_FOUND names it.
+absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text);
+
 // True for values that firmware writes where a serial number should be ("To be filled by
 // O.E.M.", "Default string", "0123456789", all zeros, ...). They never identify a device.
 bool IsJunkSerial(absl::string_view serial);

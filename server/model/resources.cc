@@ -31,7 +31,8 @@ std::vector<ResourceSpec> MakeSpecs() {
       .alias_keys = {"asset_tag", "serial_number"},
       .unique_keys = {{"asset_tag"}, {"serial_number"}},
       .search_fields = {"asset_tag", "serial_number", "hostname", "model"},
-      .output_only = {"last_report_time"},
+      .computed = {"last_report_time"},
+      .output_only = {"hardware_uuid", "machine_id"},
   });
   specs.push_back({
       .kind = Kind::kApplication,

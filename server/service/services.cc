@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "bestand/v1/agent.grpc.pb.h"
 #include "bestand/v1/audit.grpc.pb.h"
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
@@ -292,6 +293,145 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
   ServiceDeps d_;
 };
 
+// The bearer value of the authorization header, "" when absent.
+std::string BearerToken(grpc::CallbackServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) return "";
+  absl::string_view value(it->second.data(), it->second.size());
+  return absl::ConsumePrefix(&value, "Bearer ") ? std::string(value) : "";
+}
+
+// The verified client certificate of the TLS peer, "" when none was presented.
+std::string PeerCertificate(grpc::CallbackServerContext* ctx) {
+  auto auth = ctx->auth_context();
+  if (!auth) return "";
+  auto values = auth->FindPropertyValues("x509_pem_cert");
+  return values.empty() ? "" : std::string(values[0].data(), values[0].size());
+}
+
+// Agents: Enroll with an enrollment token, then Report/Heartbeat with their client certificate.
+class AgentServiceImpl final : public v1::AgentService::CallbackService {
+ public:
+  explicit AgentServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* Enroll(grpc::CallbackServerContext* ctx, const v1::EnrollRequest* req,
+                                   v1::EnrollResponse* out) override {
+    return Finish(ctx, [&]() -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->Enroll(BearerToken(ctx), *req));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* ctx, const v1::ReportRequest* req,
+                                   v1::ReportResponse* out) override {
+    return Finish(ctx, [&]() -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(AgentIdentity who,
+                               d_.fleet->AuthenticateAgent(PeerCertificate(ctx)));
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->Report(who, *req));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
+                                      const v1::HeartbeatRequest* req,
+                                      v1::HeartbeatResponse* out) override {
+    return Finish(ctx, [&]() -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(AgentIdentity who,
+                               d_.fleet->AuthenticateAgent(PeerCertificate(ctx)));
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->Heartbeat(who, *req));
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, Fn&& fn) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(fn()));
+    return reactor;
+  }
+  ServiceDeps d_;
+};
+
+class AgentAdminServiceImpl final : public v1::AgentAdminService::CallbackService {
+ public:
+  explicit AgentAdminServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* CreateEnrollmentToken(grpc::CallbackServerContext* ctx,
+                                                  const v1::CreateEnrollmentTokenRequest* req,
+                                                  v1::CreateEnrollmentTokenResponse* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->CreateEnrollmentToken(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* ListEnrollmentTokens(grpc::CallbackServerContext* ctx,
+                                                 const v1::ListEnrollmentTokensRequest*,
+                                                 v1::ListEnrollmentTokensResponse* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->ListEnrollmentTokens());
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* RevokeAgent(grpc::CallbackServerContext* ctx,
+                                        const v1::RevokeAgentRequest* req,
+                                        v1::RevokeAgentResponse*) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) {
+      return d_.fleet->RevokeAgent(who.Actor(), req->device());
+    });
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
+class SoftwareServiceImpl final : public v1::SoftwareService::CallbackService {
+ public:
+  explicit SoftwareServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* GetDeviceInventory(grpc::CallbackServerContext* ctx,
+                                               const v1::GetDeviceInventoryRequest* req,
+                                               v1::DeviceInventory* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->GetDeviceInventory(*req));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* ListSoftwareChanges(grpc::CallbackServerContext* ctx,
+                                                const v1::ListSoftwareChangesRequest* req,
+                                                v1::ListSoftwareChangesResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->ListSoftwareChanges(*req));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* SearchSoftware(grpc::CallbackServerContext* ctx,
+                                           const v1::SearchSoftwareRequest* req,
+                                           v1::SearchSoftwareResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->SearchSoftware(*req));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* ListStaleDevices(grpc::CallbackServerContext* ctx,
+                                             const v1::ListStaleDevicesRequest* req,
+                                             v1::ListStaleDevicesResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->ListStaleDevices(*req));
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
@@ -313,6 +453,9 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
   out.push_back(std::make_unique<ImportServiceImpl>(d));
   out.push_back(std::make_unique<AuditServiceImpl>(d));
   out.push_back(std::make_unique<TokenServiceImpl>(d));
+  out.push_back(std::make_unique<AgentServiceImpl>(d));
+  out.push_back(std::make_unique<AgentAdminServiceImpl>(d));
+  out.push_back(std::make_unique<SoftwareServiceImpl>(d));
   return out;
 }
 

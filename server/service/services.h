@@ -9,6 +9,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "server/core/auth.h"
+#include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/storage/store.h"
 
@@ -18,6 +19,7 @@ struct ServiceDeps {
   Store* store;
   Inventory* inventory;
   TokenManager* tokens;
+  Fleet* fleet;
 };
 
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.

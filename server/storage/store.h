@@ -63,6 +63,53 @@ struct AuditQuery {
   int limit = 100;
 };
 
+// An enrolled agent: the certificate bound to a device and what it last sent.
+struct AgentRecord {
+  int64_t device_id = 0;
+  std::string cert_serial;
+  int64_t enroll_micros = 0;
+  int64_t revoke_micros = 0;
+  int64_t last_seen_micros = 0;
+  int64_t last_report_micros = 0;
+  std::string report_hash;
+  // Serialized InventoryReport without its software list.
+  std::string facts;
+};
+
+struct EnrollmentTokenRecord {
+  int64_t id = 0;
+  std::string display_name;
+  std::string secret_sha256;
+  int32_t max_uses = 0;
+  int32_t uses = 0;
+  int64_t expire_micros = 0;
+  int64_t create_micros = 0;
+  int64_t revoke_micros = 0;
+};
+
+// A distinct installed package (shared by every device that has exactly it).
+struct PackageRecord {
+  int64_t id = 0;
+  std::string source, name, architecture, version, publisher;
+};
+
+// A device's software set: parallel arrays sorted by package id.
+struct DeviceSoftwareRecord {
+  std::vector<int64_t> package_ids;
+  std::vector<int64_t> install_micros;     // 0 when the source does not record it
+  std::vector<int64_t> first_seen_micros;  // when Bestand first saw it on this device
+  std::string set_hash;
+};
+
+struct SoftwareEventRecord {
+  int64_t id = 0;
+  int64_t device_id = 0;
+  int64_t micros = 0;
+  int kind = 0;  // v1::SoftwareChange::Kind
+  int64_t package_id = 0;
+  int64_t previous_package_id = 0;  // 0 = none
+};
+
 class ReadTx {
  public:
   virtual ~ReadTx() = default;
@@ -88,6 +135,25 @@ class ReadTx {
   virtual absl::StatusOr<std::optional<v1::AuditEvent>> LastAudit() = 0;
 
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+
+  // Agents and software.
+  virtual absl::StatusOr<std::optional<AgentRecord>> GetAgent(int64_t device_id) = 0;
+  virtual absl::Status ListAgents(const std::function<absl::Status(const AgentRecord&)>& fn) = 0;
+  virtual absl::StatusOr<std::vector<EnrollmentTokenRecord>> ListEnrollmentTokens() = 0;
+  virtual absl::StatusOr<std::optional<DeviceSoftwareRecord>> GetDeviceSoftware(
+      int64_t device_id) = 0;
+  virtual absl::Status ScanDeviceSoftware(
+      const std::function<absl::Status(int64_t device_id, const DeviceSoftwareRecord&)>& fn) = 0;
+  // The packages with these ids (unknown ids are skipped).
+  virtual absl::StatusOr<std::vector<PackageRecord>> GetPackages(
+      const std::vector<int64_t>& ids) = 0;
+  // Packages whose name contains `name_substring` (case-insensitive), ordered by name.
+  virtual absl::StatusOr<std::vector<PackageRecord>> FindPackages(
+      const std::string& name_substring) = 0;
+  // A device's software events, newest first, with ids below `before_id` (0 = from the newest).
+  virtual absl::StatusOr<std::vector<SoftwareEventRecord>> ListSoftwareEvents(int64_t device_id,
+                                                                              int64_t before_id,
+                                                                              int limit) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -105,6 +171,16 @@ class WriteTx : public ReadTx {
   virtual absl::StatusOr<int64_t> InsertToken(const TokenRecord& token) = 0;
   virtual absl::Status RevokeToken(int64_t id, int64_t revoke_micros) = 0;
   virtual absl::Status TouchToken(int64_t id, int64_t last_used_micros) = 0;
+
+  virtual absl::Status PutAgent(const AgentRecord& agent) = 0;
+  // Updates only last_seen_time (heartbeats).
+  virtual absl::Status TouchAgent(int64_t device_id, int64_t last_seen_micros) = 0;
+  virtual absl::StatusOr<int64_t> InsertEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
+  virtual absl::Status PutEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
+  // The id of the package, created when new.
+  virtual absl::StatusOr<int64_t> InternPackage(const PackageRecord& package) = 0;
+  virtual absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& record) = 0;
+  virtual absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) = 0;
 
   // Makes every change durable. Without Commit, destroying the transaction rolls it back.
   virtual absl::Status Commit() = 0;

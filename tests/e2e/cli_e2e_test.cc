@@ -15,6 +15,7 @@
 #include "bestand/v1/inventory.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
 
 namespace bestand {
@@ -29,68 +30,23 @@ using testing::WriteFile;
 class CliE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ProcessResult init = RunProcess({BESTAND_SERVER_BIN, "init", "--data-dir", dir_.File("data")});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    for (absl::string_view line : absl::StrSplit(init.out, '\n')) {
-      if (absl::ConsumePrefix(&line, "  admin token  ")) admin_ = std::string(line);
-    }
-    ASSERT_TRUE(absl::StartsWith(admin_, "bst_")) << init.out;
+    server.Init(dir_.File("data"));
     struct stat st;
     ASSERT_EQ(stat(dir_.File("data/ca.key").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u) << "the CA key is readable by others";
-
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir",
-            dir_.File("data").c_str(), "--listen", "127.0.0.1:0", nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    // The server prints "... listening on 127.0.0.1:PORT (TLS)" once it accepts calls.
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    server_out_ = out[0];  // kept open until the server has stopped
-    size_t colon = line.rfind(':');
-    ASSERT_TRUE(absl::StrContains(line, "(TLS)")) << line;
-    server_ = "127.0.0.1:" + line.substr(colon + 1, line.find(' ', colon) - colon - 1);
+    server.Start();
+    server_ = server.address();
+    admin_ = server.admin_token();
   }
 
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "server did not stop cleanly: status " << status;
-    }
-    if (server_out_ >= 0) close(server_out_);
-  }
-
-  // Runs the CLI against the test server; no config file and no BESTAND_* variables leak in.
   ProcessResult Cli(std::vector<std::string> args, const std::string& token = "") {
-    std::vector<std::string> argv = {BESTAND_CLI_BIN, "--server", server_, "--ca",
-                                     dir_.File("data/ca.crt")};
-    if (!token.empty()) {
-      argv.push_back("--token");
-      argv.push_back(token);
-    }
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, {"BESTAND_CONFIG=" + dir_.File("no-config"),
-                             "BESTAND_TOKEN=", "BESTAND_SERVER=", "BESTAND_CA="});
+    return server.Cli(std::move(args), token);
   }
-
-  ProcessResult Admin(std::vector<std::string> args) { return Cli(std::move(args), admin_); }
-
-  std::string Db() const { return dir_.File("data/bestand.db"); }
+  ProcessResult Admin(std::vector<std::string> args) { return server.Admin(std::move(args)); }
+  std::string Db() const { return server.db(); }
 
   TempDir dir_;
-  pid_t pid_ = -1;
-  int server_out_ = -1;
+  testing::ServerProcess server;
   std::string server_;
   std::string admin_;
 };

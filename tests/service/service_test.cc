@@ -19,8 +19,10 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override {
     auto store = OpenSqliteStore({.path = dir_.File("t.db")});
     ASSERT_TRUE(store.ok());
-    auto server =
-        BestandServer::Start(std::move(*store), "127.0.0.1:0", grpc::InsecureServerCredentials());
+    auto ca = CreateCa("Test CA");
+    ASSERT_TRUE(ca.ok());
+    auto server = BestandServer::Start(std::move(*store), "127.0.0.1:0",
+                                       grpc::InsecureServerCredentials(), *ca);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = server_->grpc_server()->InProcessChannel(grpc::ChannelArguments());

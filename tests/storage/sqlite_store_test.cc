@@ -47,7 +47,8 @@ TEST_F(SqliteStoreTest, RoundTripsEveryKindOfField) {
   d.set_assignee("people/" + std::to_string(person));
   d.set_purchase_price_minor(129999);
   d.set_notes("Größe: 14\"\nmit Dockingstation");
-  *d.mutable_last_report_time() = FromMicros(1764300000123456);
+  *d.mutable_create_time() = FromMicros(1764300000123456);
+  d.set_hardware_uuid("4c4c4544-0058-4b10-8032-b7c04f514833");
   auto tx = store_->BeginWrite();
   ASSERT_TRUE(tx.ok());
   auto id = (*tx)->Insert(Kind::kDevice, d);

@@ -178,7 +178,66 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_resource ON audit_events(resource, sequence);
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1};
+// Agents: devices learn hardware identity; agent certificates, enrollment tokens, normalised
+// software (one row per distinct package, one compact row per device) and software history.
+constexpr absl::string_view kV2 = R"sql(
+ALTER TABLE devices DROP COLUMN last_report_time;
+ALTER TABLE devices ADD COLUMN hardware_uuid TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN machine_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX devices_hardware_uuid ON devices(hardware_uuid) WHERE hardware_uuid <> '';
+CREATE INDEX devices_machine_id ON devices(machine_id) WHERE machine_id <> '';
+
+CREATE TABLE agents (
+  device_id INTEGER PRIMARY KEY REFERENCES devices(id),
+  cert_serial TEXT NOT NULL,
+  enroll_time INTEGER NOT NULL,
+  revoke_time INTEGER,
+  last_seen_time INTEGER,
+  last_report_time INTEGER,
+  report_hash TEXT NOT NULL DEFAULT '',
+  facts BLOB
+);
+
+CREATE TABLE enrollment_tokens (
+  id INTEGER PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  max_uses INTEGER NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0,
+  expire_time INTEGER NOT NULL,
+  create_time INTEGER NOT NULL,
+  revoke_time INTEGER
+);
+
+CREATE TABLE software_packages (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  name TEXT NOT NULL,
+  architecture TEXT NOT NULL,
+  version TEXT NOT NULL,
+  publisher TEXT NOT NULL,
+  UNIQUE (source, name, architecture, version, publisher)
+);
+
+-- One row per device: its package ids, install and first-seen times as sorted varint arrays.
+CREATE TABLE device_software (
+  device_id INTEGER PRIMARY KEY REFERENCES devices(id),
+  packages BLOB NOT NULL,
+  set_hash TEXT NOT NULL
+);
+
+CREATE TABLE software_events (
+  id INTEGER PRIMARY KEY,
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  time INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  package_id INTEGER NOT NULL REFERENCES software_packages(id),
+  previous_package_id INTEGER REFERENCES software_packages(id)
+);
+CREATE INDEX software_events_device ON software_events(device_id, id);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2};
 
 }  // namespace
 

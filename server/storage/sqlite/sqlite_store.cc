@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -73,6 +74,9 @@ std::string ComputedExpr(Kind kind, absl::string_view field) {
   }
   if (kind == Kind::kAccessGrant && field == "application") {
     return "(SELECT a.application_id FROM accounts a WHERE a.id = t.account_id)";
+  }
+  if (kind == Kind::kDevice && field == "last_report_time") {
+    return "(SELECT a.last_seen_time FROM agents a WHERE a.device_id = t.id)";
   }
   if (kind == Kind::kLicense && field == "assigned_seats") {
     return "(SELECT COUNT(*) FROM license_assignments a WHERE a.license_id = t.id)";
@@ -176,6 +180,9 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void BindNull(int i) { sqlite3_bind_null(s_, i); }
+  void BindBlob(int i, absl::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void BindValue(int i, const FieldValue& v) {
     if (const int64_t* n = std::get_if<int64_t>(&v)) {
       Bind(i, *n);
@@ -191,10 +198,12 @@ class Stmt {
     return SqliteError(db_, rc, what);
   }
   absl::Status Run(absl::string_view what) { return Step(what).status(); }
+  sqlite3_stmt* raw() { return s_; }
   bool IsNull(int col) { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
   int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
   std::string Text(int col) {
-    const unsigned char* p = sqlite3_column_text(s_, col);
+    // sqlite3_column_blob returns TEXT and BLOB bytes alike, without conversion.
+    const void* p = sqlite3_column_blob(s_, col);
     return p ? std::string(reinterpret_cast<const char*>(p),
                            static_cast<size_t>(sqlite3_column_bytes(s_, col)))
              : std::string();
@@ -416,6 +425,83 @@ constexpr char kAuditColumns[] =
     "SELECT sequence, time, actor, action, resource, before, after, prev_hash, hash "
     "FROM audit_events";
 
+// A device's software set as one compact blob: per package, varints of the id delta, the install
+// time and the first-seen time (whole seconds; 0 = unknown). ~5 bytes per package instead of a
+// row with an index entry.
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool GetVarint(absl::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+std::string EncodeSoftware(const DeviceSoftwareRecord& r) {
+  std::string out;
+  out.reserve(r.package_ids.size() * 8);
+  int64_t prev = 0;
+  for (size_t i = 0; i < r.package_ids.size(); ++i) {
+    PutVarint(&out, static_cast<uint64_t>(r.package_ids[i] - prev));
+    prev = r.package_ids[i];
+    PutVarint(&out, static_cast<uint64_t>(std::max<int64_t>(0, r.install_micros[i] / 1000000)));
+    PutVarint(&out, static_cast<uint64_t>(std::max<int64_t>(0, r.first_seen_micros[i] / 1000000)));
+  }
+  return out;
+}
+
+absl::Status DecodeSoftware(absl::string_view in, DeviceSoftwareRecord* r) {
+  int64_t prev = 0;
+  while (!in.empty()) {
+    uint64_t delta, install, seen;
+    if (!GetVarint(&in, &delta) || !GetVarint(&in, &install) || !GetVarint(&in, &seen)) {
+      return absl::DataLossError("a device's software set is corrupt");
+    }
+    prev += static_cast<int64_t>(delta);
+    r->package_ids.push_back(prev);
+    r->install_micros.push_back(static_cast<int64_t>(install) * 1000000);
+    r->first_seen_micros.push_back(static_cast<int64_t>(seen) * 1000000);
+  }
+  return absl::OkStatus();
+}
+
+void ReadAgent(Stmt& st, AgentRecord* a) {
+  a->device_id = st.Int(0);
+  a->cert_serial = st.Text(1);
+  a->enroll_micros = st.Int(2);
+  a->revoke_micros = st.Int(3);
+  a->last_seen_micros = st.Int(4);
+  a->last_report_micros = st.Int(5);
+  a->report_hash = st.Text(6);
+  a->facts = st.Text(7);
+}
+
+constexpr char kAgentColumns[] =
+    "SELECT device_id, cert_serial, enroll_time, revoke_time, last_seen_time, last_report_time, "
+    "report_hash, facts FROM agents";
+
+void ReadPackage(Stmt& st, PackageRecord* p) {
+  p->id = st.Int(0);
+  p->source = st.Text(1);
+  p->name = st.Text(2);
+  p->architecture = st.Text(3);
+  p->version = st.Text(4);
+  p->publisher = st.Text(5);
+}
+
+constexpr char kPackageColumns[] =
+    "SELECT id, source, name, architecture, version, publisher FROM software_packages";
+
 // ---------------------------------------------------------------------------------------------
 // Transactions.
 
@@ -570,6 +656,243 @@ class SqliteTx : public WriteTx {
       t.last_used_micros = st.Int(6);
     }
     return out;
+  }
+
+  absl::StatusOr<std::optional<AgentRecord>> GetAgent(int64_t device_id) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st,
+                             conn_->Prepare(absl::StrCat(kAgentColumns, " WHERE device_id = ?")));
+    st.Bind(1, device_id);
+    BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading an agent"));
+    if (!row) return std::nullopt;
+    AgentRecord a;
+    ReadAgent(st, &a);
+    return a;
+  }
+
+  absl::Status ListAgents(const std::function<absl::Status(const AgentRecord&)>& fn) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st,
+                             conn_->Prepare(absl::StrCat(kAgentColumns, " ORDER BY device_id")));
+    AgentRecord a;
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing agents"));
+      if (!row) return absl::OkStatus();
+      ReadAgent(st, &a);
+      BESTAND_RETURN_IF_ERROR(fn(a));
+    }
+  }
+
+  absl::StatusOr<std::vector<EnrollmentTokenRecord>> ListEnrollmentTokens() override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("SELECT id, display_name, secret_sha256, max_uses, uses, "
+                                "expire_time, create_time, revoke_time FROM enrollment_tokens "
+                                "ORDER BY id"));
+    std::vector<EnrollmentTokenRecord> out;
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing enrollment tokens"));
+      if (!row) return out;
+      EnrollmentTokenRecord& t = out.emplace_back();
+      t.id = st.Int(0);
+      t.display_name = st.Text(1);
+      t.secret_sha256 = st.Text(2);
+      t.max_uses = static_cast<int32_t>(st.Int(3));
+      t.uses = static_cast<int32_t>(st.Int(4));
+      t.expire_micros = st.Int(5);
+      t.create_micros = st.Int(6);
+      t.revoke_micros = st.Int(7);
+    }
+  }
+
+  absl::StatusOr<std::optional<DeviceSoftwareRecord>> GetDeviceSoftware(
+      int64_t device_id) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st,
+        conn_->Prepare("SELECT packages, set_hash FROM device_software WHERE device_id = ?"));
+    st.Bind(1, device_id);
+    BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a device's software"));
+    if (!row) return std::nullopt;
+    DeviceSoftwareRecord r;
+    BESTAND_RETURN_IF_ERROR(DecodeSoftware(st.Text(0), &r));
+    r.set_hash = st.Text(1);
+    return r;
+  }
+
+  absl::Status ScanDeviceSoftware(
+      const std::function<absl::Status(int64_t, const DeviceSoftwareRecord&)>& fn) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("SELECT device_id, packages, set_hash FROM device_software "
+                                "ORDER BY device_id"));
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("scanning device software"));
+      if (!row) return absl::OkStatus();
+      DeviceSoftwareRecord r;
+      BESTAND_RETURN_IF_ERROR(DecodeSoftware(st.Text(1), &r));
+      r.set_hash = st.Text(2);
+      BESTAND_RETURN_IF_ERROR(fn(st.Int(0), r));
+    }
+  }
+
+  absl::StatusOr<std::vector<PackageRecord>> GetPackages(const std::vector<int64_t>& ids) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st,
+                             conn_->Prepare(absl::StrCat(kPackageColumns, " WHERE id = ?")));
+    std::vector<PackageRecord> out;
+    out.reserve(ids.size());
+    for (int64_t id : ids) {
+      st.Bind(1, id);
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading packages"));
+      if (row) ReadPackage(st, &out.emplace_back());
+      sqlite3_reset(st.raw());
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<PackageRecord>> FindPackages(const std::string& name) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare(absl::StrCat(kPackageColumns,
+                                             " WHERE name LIKE ? ESCAPE '\\' ORDER BY name, "
+                                             "source, version")));
+    st.Bind(1, absl::string_view(LikePattern(name)));
+    std::vector<PackageRecord> out;
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("searching packages"));
+      if (!row) return out;
+      ReadPackage(st, &out.emplace_back());
+    }
+  }
+
+  absl::StatusOr<std::vector<SoftwareEventRecord>> ListSoftwareEvents(int64_t device_id,
+                                                                      int64_t before_id,
+                                                                      int limit) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("SELECT id, device_id, time, kind, package_id, "
+                                "previous_package_id FROM software_events WHERE device_id = ? "
+                                "AND id < ? ORDER BY id DESC LIMIT ?"));
+    st.Bind(1, device_id);
+    st.Bind(2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max());
+    st.Bind(3, int64_t{limit});
+    std::vector<SoftwareEventRecord> out;
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing software events"));
+      if (!row) return out;
+      SoftwareEventRecord& e = out.emplace_back();
+      e.id = st.Int(0);
+      e.device_id = st.Int(1);
+      e.micros = st.Int(2);
+      e.kind = static_cast<int>(st.Int(3));
+      e.package_id = st.Int(4);
+      e.previous_package_id = st.Int(5);
+    }
+  }
+
+  absl::Status PutAgent(const AgentRecord& a) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO agents (device_id, cert_serial, "
+                                "enroll_time, revoke_time, last_seen_time, last_report_time, "
+                                "report_hash, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    st.Bind(1, a.device_id);
+    st.Bind(2, absl::string_view(a.cert_serial));
+    st.Bind(3, a.enroll_micros);
+    auto bind_time = [&st](int i, int64_t v) {
+      if (v) {
+        st.Bind(i, v);
+      } else {
+        st.BindNull(i);
+      }
+    };
+    bind_time(4, a.revoke_micros);
+    bind_time(5, a.last_seen_micros);
+    bind_time(6, a.last_report_micros);
+    st.Bind(7, absl::string_view(a.report_hash));
+    st.BindBlob(8, a.facts);
+    return st.Run("storing the agent");
+  }
+
+  absl::Status TouchAgent(int64_t device_id, int64_t micros) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("UPDATE agents SET last_seen_time = ? WHERE device_id = ?"));
+    st.Bind(1, micros);
+    st.Bind(2, device_id);
+    return st.Run("recording a heartbeat");
+  }
+
+  absl::StatusOr<int64_t> InsertEnrollmentToken(const EnrollmentTokenRecord& t) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("INSERT INTO enrollment_tokens (display_name, secret_sha256, "
+                                "max_uses, uses, expire_time, create_time) "
+                                "VALUES (?, ?, ?, 0, ?, ?)"));
+    st.Bind(1, absl::string_view(t.display_name));
+    st.Bind(2, absl::string_view(t.secret_sha256));
+    st.Bind(3, int64_t{t.max_uses});
+    st.Bind(4, t.expire_micros);
+    st.Bind(5, t.create_micros);
+    BESTAND_RETURN_IF_ERROR(st.Run("creating the enrollment token"));
+    return sqlite3_last_insert_rowid(conn_->db());
+  }
+
+  absl::Status PutEnrollmentToken(const EnrollmentTokenRecord& t) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("UPDATE enrollment_tokens SET uses = ?, revoke_time = ? "
+                                "WHERE id = ?"));
+    st.Bind(1, int64_t{t.uses});
+    if (t.revoke_micros) {
+      st.Bind(2, t.revoke_micros);
+    } else {
+      st.BindNull(2);
+    }
+    st.Bind(3, t.id);
+    return st.Run("updating the enrollment token");
+  }
+
+  absl::StatusOr<int64_t> InternPackage(const PackageRecord& p) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt find, conn_->Prepare("SELECT id FROM software_packages WHERE source = ? AND name = ? "
+                                  "AND architecture = ? AND version = ? AND publisher = ?"));
+    find.Bind(1, absl::string_view(p.source));
+    find.Bind(2, absl::string_view(p.name));
+    find.Bind(3, absl::string_view(p.architecture));
+    find.Bind(4, absl::string_view(p.version));
+    find.Bind(5, absl::string_view(p.publisher));
+    BESTAND_ASSIGN_OR_RETURN(bool row, find.Step("looking up a package"));
+    if (row) return find.Int(0);
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt ins, conn_->Prepare("INSERT INTO software_packages (source, name, architecture, "
+                                 "version, publisher) VALUES (?, ?, ?, ?, ?)"));
+    ins.Bind(1, absl::string_view(p.source));
+    ins.Bind(2, absl::string_view(p.name));
+    ins.Bind(3, absl::string_view(p.architecture));
+    ins.Bind(4, absl::string_view(p.version));
+    ins.Bind(5, absl::string_view(p.publisher));
+    BESTAND_RETURN_IF_ERROR(ins.Run("storing a package"));
+    return sqlite3_last_insert_rowid(conn_->db());
+  }
+
+  absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& r) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO device_software (device_id, packages, "
+                                "set_hash) VALUES (?, ?, ?)"));
+    st.Bind(1, device_id);
+    st.BindBlob(2, EncodeSoftware(r));
+    st.Bind(3, absl::string_view(r.set_hash));
+    return st.Run("storing a device's software");
+  }
+
+  absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("INSERT INTO software_events (device_id, time, kind, package_id, "
+                                "previous_package_id) VALUES (?, ?, ?, ?, ?)"));
+    for (const SoftwareEventRecord& e : events) {
+      st.Bind(1, e.device_id);
+      st.Bind(2, e.micros);
+      st.Bind(3, int64_t{e.kind});
+      st.Bind(4, e.package_id);
+      if (e.previous_package_id) {
+        st.Bind(5, e.previous_package_id);
+      } else {
+        st.BindNull(5);
+      }
+      BESTAND_RETURN_IF_ERROR(st.Run("storing software history"));
+      sqlite3_reset(st.raw());
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> Insert(Kind kind, const Message& resource) override {

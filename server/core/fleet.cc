@@ -1,0 +1,740 @@
+#include "server/core/fleet.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "bestand/v1/inventory.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/common/report_hash.h"
+#include "server/common/status_macros.h"
+#include "server/common/util.h"
+#include "server/core/audit.h"
+#include "server/core/inventory.h"
+
+namespace bestand {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr int kMaxEnrollmentUses = 10000;
+constexpr int64_t kMaxEnrollmentTtlSeconds = 30 * 24 * 3600;
+
+std::string DeviceName(int64_t id) { return absl::StrCat("devices/", id); }
+std::string AgentName(int64_t id) { return absl::StrCat("agents/", id); }
+
+std::string Json(const Message& m) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+// Walks every string and repeated field of a report: lengths, UTF-8 and counts are bounded.
+absl::Status ValidateMessage(const Message& m, const std::string& path) {
+  const auto* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    std::string name = path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
+    if (f->is_repeated()) {
+      int n = r->FieldSize(m, f);
+      int max = f->name() == "software" ? kMaxReportPackages : kMaxReportItems;
+      if (n > max) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("report.", name, ": ", n, " entries; at most ", max, " are allowed"));
+      }
+      for (int k = 0; k < n; ++k) {
+        if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+          BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetRepeatedMessage(m, f, k), name));
+        } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+                   r->GetRepeatedString(m, f, k).size() > kMaxReportString) {
+          return absl::InvalidArgumentError(absl::StrCat("report.", name, ": entry too long"));
+        }
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      const std::string& v = r->GetString(m, f);
+      if (v.size() > kMaxReportString || !IsValidUtf8(v)) {
+        return absl::InvalidArgumentError(absl::StrCat("report.", name, ": longer than ",
+                                                       kMaxReportString, " bytes or not UTF-8"));
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && r->HasField(m, f)) {
+      BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetMessage(m, f), name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A hardware UUID that identifies a machine: well formed, not a firmware placeholder.
+std::string CleanUuid(const std::string& raw) {
+  std::string u = AsciiLower(absl::StripAsciiWhitespace(raw));
+  if (u.size() != 36 || IsJunkSerial(u) || u == "03000200-0400-0500-0006-000700080009") return "";
+  std::string hex;
+  for (char c : u) {
+    if (c != '-') hex += c;
+  }
+  if (hex.size() != 32 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+  if (hex.find_first_not_of('0') == std::string::npos ||
+      hex.find_first_not_of('f') == std::string::npos) {
+    return "";
+  }
+  return u;
+}
+
+std::string CleanMachineId(const std::string& raw) {
+  std::string m = AsciiLower(absl::StripAsciiWhitespace(raw));
+  if (m.size() != 32 || m.find_first_not_of("0123456789abcdef") != std::string::npos ||
+      m.find_first_not_of('0') == std::string::npos) {
+    return "";
+  }
+  return m;
+}
+
+std::string CleanSerial(const std::string& raw) {
+  std::string s(absl::StripAsciiWhitespace(raw));
+  return s.empty() || IsJunkSerial(s) || s.size() > 200 ? "" : s;
+}
+
+v1::Device::Type TypeFromChassis(const std::string& chassis) {
+  static const std::map<std::string, v1::Device::Type> kTypes = {
+      {"Laptop", v1::Device::LAPTOP},
+      {"Notebook", v1::Device::LAPTOP},
+      {"Portable", v1::Device::LAPTOP},
+      {"Convertible", v1::Device::LAPTOP},
+      {"Detachable", v1::Device::LAPTOP},
+      {"Sub Notebook", v1::Device::LAPTOP},
+      {"Desktop", v1::Device::DESKTOP},
+      {"Tower", v1::Device::DESKTOP},
+      {"Mini Tower", v1::Device::DESKTOP},
+      {"Low Profile Desktop", v1::Device::DESKTOP},
+      {"All in One", v1::Device::DESKTOP},
+      {"Mini PC", v1::Device::DESKTOP},
+      {"Space-saving", v1::Device::DESKTOP},
+      {"Main Server Chassis", v1::Device::SERVER},
+      {"Rack Mount Chassis", v1::Device::SERVER},
+      {"Blade", v1::Device::SERVER},
+      {"Tablet", v1::Device::TABLET},
+  };
+  auto it = kTypes.find(chassis);
+  return it == kTypes.end() ? v1::Device::TYPE_UNSPECIFIED : it->second;
+}
+
+// Writes `after` over device `id` with an audit event when it differs from `before`.
+absl::Status SaveDevice(WriteTx& tx, const std::string& actor, int64_t id, const v1::Device& before,
+                        v1::Device after) {
+  const ResourceSpec& spec = Spec(Kind::kDevice);
+  std::string before_json = AuditJson(spec, before);
+  if (AuditJson(spec, after) == before_json) return absl::OkStatus();
+  *after.mutable_update_time() = FromMicros(NowMicros());
+  BESTAND_RETURN_IF_ERROR(tx.Update(Kind::kDevice, id, after));
+  return RecordAudit(tx, actor, "update", DeviceName(id), std::move(before_json),
+                     AuditJson(spec, after));
+}
+
+// Facts the agent knows better than a person: filled in when they change. The serial number
+// is taken only when clean and not held by another device.
+absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
+                              const v1::InventoryReport& r) {
+  v1::Device before;
+  BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(Kind::kDevice, id, &before));
+  if (!found) return absl::NotFoundError(absl::StrCat(DeviceName(id), " no longer exists"));
+  v1::Device after = before;
+  if (!r.hostname().empty()) after.set_hostname(r.fqdn().empty() ? r.hostname() : r.fqdn());
+  if (!r.os().pretty_name().empty()) after.set_os(r.os().pretty_name());
+  if (!r.hardware().manufacturer().empty()) after.set_manufacturer(r.hardware().manufacturer());
+  if (!r.hardware().model().empty()) after.set_model(r.hardware().model());
+  if (std::string uuid = CleanUuid(r.hardware().hardware_uuid()); !uuid.empty()) {
+    after.set_hardware_uuid(uuid);
+  }
+  if (std::string mid = CleanMachineId(r.machine_id()); !mid.empty()) after.set_machine_id(mid);
+  if (std::string serial = CleanSerial(r.hardware().serial_number());
+      !serial.empty() && serial != before.serial_number()) {
+    BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> holder,
+                             tx.FindId(Kind::kDevice, {{"serial_number", serial}}));
+    if (!holder || *holder == id) after.set_serial_number(serial);
+  }
+  if (after.type() == v1::Device::TYPE_UNSPECIFIED) {
+    after.set_type(TypeFromChassis(r.hardware().chassis_type()));
+  }
+  return SaveDevice(tx, actor, id, before, std::move(after));
+}
+
+// The device an enrolling machine already is, if any: hardware UUID, then machine-id, then a
+// clean serial number.
+absl::StatusOr<std::optional<int64_t>> FindDevice(ReadTx& tx, const v1::EnrollRequest& r) {
+  const std::pair<const char*, std::string> keys[] = {
+      {"hardware_uuid", CleanUuid(r.hardware_uuid())},
+      {"machine_id", CleanMachineId(r.machine_id())},
+      {"serial_number", CleanSerial(r.serial_number())},
+  };
+  for (const auto& [field, value] : keys) {
+    if (value.empty()) continue;
+    BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> id, tx.FindId(Kind::kDevice, {{field, value}}));
+    if (id) return id;
+  }
+  return std::nullopt;
+}
+
+struct PackageKey {
+  std::string source, name, architecture;
+  bool operator<(const PackageKey& o) const {
+    return std::tie(source, name, architecture) < std::tie(o.source, o.name, o.architecture);
+  }
+};
+
+std::string SetHash(const std::vector<int64_t>& ids) {
+  std::string buf;
+  for (int64_t id : ids) absl::StrAppend(&buf, id, ",");
+  return Sha256Hex(buf);
+}
+
+// Stores the device's new software set; returns the history events for what changed.
+absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryReport& r,
+                           int64_t now) {
+  // Intern every package and sort the set by id.
+  std::vector<std::pair<int64_t, int64_t>> items;  // (package id, install micros)
+  items.reserve(r.software_size());
+  for (const v1::SoftwarePackage& p : r.software()) {
+    PackageRecord rec{0, p.source(), p.name(), p.architecture(), p.version(), p.publisher()};
+    BESTAND_ASSIGN_OR_RETURN(int64_t id, tx.InternPackage(rec));
+    items.emplace_back(id, p.has_install_time() ? ToMicros(p.install_time()) : 0);
+  }
+  std::sort(items.begin(), items.end());
+  items.erase(std::unique(items.begin(), items.end(),
+                          [](const auto& a, const auto& b) { return a.first == b.first; }),
+              items.end());
+  DeviceSoftwareRecord next;
+  for (const auto& [id, install] : items) {
+    next.package_ids.push_back(id);
+    next.install_micros.push_back(install);
+  }
+  next.set_hash = SetHash(next.package_ids);
+
+  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> prev,
+                           tx.GetDeviceSoftware(device_id));
+  std::unordered_map<int64_t, int64_t> first_seen;
+  if (prev) {
+    for (size_t i = 0; i < prev->package_ids.size(); ++i) {
+      first_seen[prev->package_ids[i]] = prev->first_seen_micros[i];
+    }
+  }
+  for (int64_t id : next.package_ids) {
+    auto it = first_seen.find(id);
+    next.first_seen_micros.push_back(it == first_seen.end() ? now : it->second);
+  }
+  if (prev && prev->set_hash == next.set_hash && prev->install_micros == next.install_micros) {
+    return absl::OkStatus();  // same set: nothing to write
+  }
+  BESTAND_RETURN_IF_ERROR(tx.PutDeviceSoftware(device_id, next));
+  if (!prev || prev->set_hash == next.set_hash) return absl::OkStatus();
+
+  // History: compare the two sets by (source, name, architecture).
+  std::vector<int64_t> all = prev->package_ids;
+  all.insert(all.end(), next.package_ids.begin(), next.package_ids.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx.GetPackages(all));
+  std::unordered_map<int64_t, const PackageRecord*> by_id;
+  for (const PackageRecord& p : packages) by_id[p.id] = &p;
+  auto keyed = [&](const std::vector<int64_t>& ids) {
+    std::map<PackageKey, const PackageRecord*> out;
+    for (int64_t id : ids) {
+      const PackageRecord* p = by_id[id];
+      if (p) out.emplace(PackageKey{p->source, p->name, p->architecture}, p);
+    }
+    return out;
+  };
+  auto before = keyed(prev->package_ids);
+  auto after = keyed(next.package_ids);
+  std::vector<SoftwareEventRecord> events;
+  for (const auto& [key, p] : after) {
+    auto it = before.find(key);
+    if (it == before.end()) {
+      events.push_back({0, device_id, now, v1::SoftwareChange::INSTALLED, p->id, 0});
+    } else if (it->second->version != p->version) {
+      int cmp = CompareVersions(p->version, it->second->version);
+      events.push_back({0, device_id, now,
+                        cmp < 0 ? v1::SoftwareChange::DOWNGRADED : v1::SoftwareChange::UPGRADED,
+                        p->id, it->second->id});
+    }
+  }
+  for (const auto& [key, p] : before) {
+    if (!after.count(key)) {
+      events.push_back({0, device_id, now, v1::SoftwareChange::REMOVED, p->id, 0});
+    }
+  }
+  return tx.AppendSoftwareEvents(events);
+}
+
+absl::Status CheckAgent(const std::optional<AgentRecord>& agent, const AgentIdentity& who) {
+  if (!agent || agent->cert_serial != who.cert_serial) {
+    return absl::UnauthenticatedError(
+        "this agent certificate is no longer valid for the device; enroll again");
+  }
+  if (agent->revoke_micros != 0) {
+    return absl::UnauthenticatedError("this device's agent was revoked; enroll again");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int32_t> PageSize(int32_t requested) {
+  if (requested < 0 || requested > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", requested, " is out of range 0..1000"));
+  }
+  return requested ? requested : 100;
+}
+
+}  // namespace
+
+v1::EnrollmentToken EnrollmentTokenFromRecord(const EnrollmentTokenRecord& r) {
+  v1::EnrollmentToken t;
+  t.set_name(absl::StrCat("enrollmentTokens/", r.id));
+  t.set_display_name(r.display_name);
+  t.set_max_uses(r.max_uses);
+  t.set_uses(r.uses);
+  *t.mutable_expire_time() = FromMicros(r.expire_micros);
+  *t.mutable_create_time() = FromMicros(r.create_micros);
+  if (r.revoke_micros) *t.mutable_revoke_time() = FromMicros(r.revoke_micros);
+  return t;
+}
+
+std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& r) {
+  return Json(EnrollmentTokenFromRecord(r));
+}
+
+std::string AgentAuditJson(const AgentRecord& a) {
+  // Only what decides who may report: certificate and revocation, not the reports themselves.
+  return absl::StrCat("{\"device\":\"", DeviceName(a.device_id), "\",\"cert_serial\":\"",
+                      a.cert_serial, "\",\"enroll_micros\":", a.enroll_micros,
+                      ",\"revoke_micros\":", a.revoke_micros, "}");
+}
+
+int CompareVersions(const std::string& a, const std::string& b) {
+  auto split = [](const std::string& v, int64_t* epoch, std::string* upstream, std::string* rev) {
+    std::string rest = v;
+    *epoch = 0;
+    if (size_t colon = rest.find(':'); colon != std::string::npos) {
+      if (!absl::SimpleAtoi(rest.substr(0, colon), epoch)) *epoch = 0;
+      rest = rest.substr(colon + 1);
+    }
+    size_t dash = rest.rfind('-');
+    *upstream = dash == std::string::npos ? rest : rest.substr(0, dash);
+    *rev = dash == std::string::npos ? "" : rest.substr(dash + 1);
+  };
+  // dpkg's ordering of non-digit characters: '~' first, then the end, then letters, then others.
+  auto order = [](char c) -> int {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) return 0;
+    if (absl::ascii_isalpha(static_cast<unsigned char>(c))) return c;
+    if (c == '~') return -1;
+    if (c) return c + 256;
+    return 0;
+  };
+  auto compare_part = [&](const std::string& x, const std::string& y) {
+    size_t i = 0, j = 0;
+    while (i < x.size() || j < y.size()) {
+      int first_diff = 0;
+      while ((i < x.size() && !absl::ascii_isdigit(static_cast<unsigned char>(x[i]))) ||
+             (j < y.size() && !absl::ascii_isdigit(static_cast<unsigned char>(y[j])))) {
+        int ac = i < x.size() ? order(x[i]) : 0;
+        int bc = j < y.size() ? order(y[j]) : 0;
+        if (ac != bc) return ac - bc;
+        ++i;
+        ++j;
+      }
+      while (i < x.size() && x[i] == '0') ++i;
+      while (j < y.size() && y[j] == '0') ++j;
+      while (i < x.size() && j < y.size() &&
+             absl::ascii_isdigit(static_cast<unsigned char>(x[i])) &&
+             absl::ascii_isdigit(static_cast<unsigned char>(y[j]))) {
+        if (!first_diff) first_diff = x[i] - y[j];
+        ++i;
+        ++j;
+      }
+      if (i < x.size() && absl::ascii_isdigit(static_cast<unsigned char>(x[i]))) return 1;
+      if (j < y.size() && absl::ascii_isdigit(static_cast<unsigned char>(y[j]))) return -1;
+      if (first_diff) return first_diff;
+    }
+    return 0;
+  };
+  int64_t ea, eb;
+  std::string ua, ub, ra, rb;
+  split(a, &ea, &ua, &ra);
+  split(b, &eb, &ub, &rb);
+  if (ea != eb) return ea < eb ? -1 : 1;
+  if (int c = compare_part(ua, ub); c != 0) return c < 0 ? -1 : 1;
+  int c = compare_part(ra, rb);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+absl::StatusOr<v1::CreateEnrollmentTokenResponse> Fleet::CreateEnrollmentToken(
+    const std::string& actor, const v1::CreateEnrollmentTokenRequest& req) {
+  const v1::EnrollmentToken& t = req.token();
+  std::string name(absl::StripAsciiWhitespace(t.display_name()));
+  if (name.empty()) name = absl::StrCat("enrollment ", FormatIsoDate(TodayUtc()));
+  if (Utf8Length(name) > 100 || !IsValidUtf8(name)) {
+    return absl::InvalidArgumentError("display_name: at most 100 characters");
+  }
+  int32_t uses = t.max_uses() ? t.max_uses() : 1;
+  if (uses < 1 || uses > kMaxEnrollmentUses) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_uses: ", uses, " is out of range 1..", kMaxEnrollmentUses));
+  }
+  const int64_t now = NowMicros();
+  int64_t expire = t.has_expire_time()
+                       ? ToMicros(t.expire_time())
+                       : now + (req.ttl_seconds() ? req.ttl_seconds() : 86400) * 1000000;
+  if (req.ttl_seconds() < 0 || req.ttl_seconds() > kMaxEnrollmentTtlSeconds || expire <= now ||
+      expire > now + kMaxEnrollmentTtlSeconds * 1000000) {
+    return absl::InvalidArgumentError("ttl_seconds: the token must expire within 30 days");
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
+  std::string secret = absl::StrCat("bse_", random);
+  EnrollmentTokenRecord rec{0, name, Sha256Hex(secret), uses, 0, expire, now, 0};
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(rec.id, tx->InsertEnrollmentToken(rec));
+  v1::CreateEnrollmentTokenResponse resp;
+  *resp.mutable_token() = EnrollmentTokenFromRecord(rec);
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "enrollmentToken.create", resp.token().name(), "",
+                                      EnrollmentTokenAuditJson(rec)));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  resp.set_secret(std::move(secret));
+  return resp;
+}
+
+absl::StatusOr<v1::ListEnrollmentTokensResponse> Fleet::ListEnrollmentTokens() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> tokens, tx->ListEnrollmentTokens());
+  v1::ListEnrollmentTokensResponse resp;
+  for (const auto& t : tokens) *resp.add_tokens() = EnrollmentTokenFromRecord(t);
+  return resp;
+}
+
+absl::Status Fleet::RevokeAgent(const std::string& actor, const std::string& device) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, ResolveName(*tx, Kind::kDevice, device));
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(id));
+  if (!agent) {
+    return absl::FailedPreconditionError(absl::StrCat(DeviceName(id), " has no enrolled agent"));
+  }
+  if (agent->revoke_micros != 0) return absl::OkStatus();
+  std::string before = AgentAuditJson(*agent);
+  agent->revoke_micros = NowMicros();
+  BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
+  BESTAND_RETURN_IF_ERROR(
+      RecordAudit(*tx, actor, "agent.revoke", AgentName(id), before, AgentAuditJson(*agent)));
+  return tx->Commit();
+}
+
+absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
+                                                 const v1::EnrollRequest& req) {
+  if (req.csr_pem().size() > 16384) return absl::InvalidArgumentError("csr_pem: too large");
+  for (const std::string* f :
+       {&req.hostname(), &req.machine_id(), &req.hardware_uuid(), &req.serial_number()}) {
+    if (f->size() > kMaxReportString || !IsValidUtf8(*f)) {
+      return absl::InvalidArgumentError("enrollment facts: too long or not UTF-8");
+    }
+  }
+  const std::string hash = Sha256Hex(secret);
+  const int64_t now = NowMicros();
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> tokens, tx->ListEnrollmentTokens());
+  auto token = std::find_if(tokens.begin(), tokens.end(),
+                            [&](const auto& t) { return t.secret_sha256 == hash; });
+  if (secret.empty() || token == tokens.end()) {
+    return absl::UnauthenticatedError("unknown enrollment token");
+  }
+  if (token->revoke_micros != 0 || token->expire_micros <= now) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("enrollment token '", token->display_name, "' has expired or was revoked"));
+  }
+  if (token->uses >= token->max_uses) {
+    return absl::UnauthenticatedError(absl::StrCat("enrollment token '", token->display_name,
+                                                   "' is used up (", token->max_uses, " uses)"));
+  }
+  const std::string actor = absl::StrCat("enrollment:", token->display_name);
+
+  BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> device_id, FindDevice(*tx, req));
+  if (!device_id) {
+    v1::Device d;
+    d.set_hostname(req.hostname());
+    d.set_status(v1::Device::IN_STOCK);
+    d.set_currency("EUR");
+    d.set_hardware_uuid(CleanUuid(req.hardware_uuid()));
+    d.set_machine_id(CleanMachineId(req.machine_id()));
+    if (std::string serial = CleanSerial(req.serial_number()); !serial.empty()) {
+      BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> holder,
+                               tx->FindId(Kind::kDevice, {{"serial_number", serial}}));
+      if (!holder) d.set_serial_number(serial);
+    }
+    *d.mutable_create_time() = FromMicros(now);
+    *d.mutable_update_time() = FromMicros(now);
+    BESTAND_ASSIGN_OR_RETURN(int64_t id, tx->Insert(Kind::kDevice, d));
+    d.set_name(DeviceName(id));
+    BESTAND_RETURN_IF_ERROR(
+        RecordAudit(*tx, actor, "create", d.name(), "", AuditJson(Spec(Kind::kDevice), d)));
+    device_id = id;
+  }
+  BESTAND_ASSIGN_OR_RETURN(IssuedCert cert,
+                           SignClientCsr(ca_, req.csr_pem(), DeviceName(*device_id)));
+
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> existing, tx->GetAgent(*device_id));
+  AgentRecord agent = existing.value_or(AgentRecord{});
+  std::string before = existing ? AgentAuditJson(*existing) : "";
+  agent.device_id = *device_id;
+  agent.cert_serial = cert.serial_hex;
+  agent.enroll_micros = now;
+  agent.revoke_micros = 0;
+  agent.report_hash.clear();  // the first report after enrolling is always a full one
+  BESTAND_RETURN_IF_ERROR(tx->PutAgent(agent));
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "agent.enroll", AgentName(*device_id), before,
+                                      AgentAuditJson(agent)));
+  std::string token_before = EnrollmentTokenAuditJson(*token);
+  ++token->uses;
+  BESTAND_RETURN_IF_ERROR(tx->PutEnrollmentToken(*token));
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "enrollmentToken.use",
+                                      absl::StrCat("enrollmentTokens/", token->id), token_before,
+                                      EnrollmentTokenAuditJson(*token)));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  v1::EnrollResponse resp;
+  resp.set_certificate_pem(cert.cert_pem);
+  resp.set_ca_pem(ca_.cert_pem);
+  resp.set_device(DeviceName(*device_id));
+  return resp;
+}
+
+absl::StatusOr<AgentIdentity> Fleet::AuthenticateAgent(const std::string& cert_pem) {
+  if (cert_pem.empty()) {
+    return absl::UnauthenticatedError(
+        "no client certificate: agents report over mTLS after 'bestand-agent enroll'");
+  }
+  auto subject = CertSubjectAndSerial(cert_pem);
+  if (!subject.ok()) return absl::UnauthenticatedError("unreadable client certificate");
+  int64_t id = 0;
+  absl::string_view cn = subject->first;
+  if (!absl::ConsumePrefix(&cn, "devices/") || !absl::SimpleAtoi(cn, &id)) {
+    return absl::UnauthenticatedError("the client certificate does not name a device");
+  }
+  AgentIdentity who{id, subject->second};
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(id));
+  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
+  return who;
+}
+
+absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
+                                                 const v1::ReportRequest& req) {
+  if (req.ByteSizeLong() > kMaxReportBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report: ", req.ByteSizeLong(), " bytes; at most ", kMaxReportBytes));
+  }
+  BESTAND_RETURN_IF_ERROR(ValidateMessage(req.report(), ""));
+  const v1::InventoryReport& report = req.report();
+  const std::string hash = ReportContentHash(report);
+  const int64_t now = NowMicros();
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
+  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
+  const std::string actor = absl::StrCat("agent:", DeviceName(who.device_id));
+  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, who.device_id, report));
+  BESTAND_RETURN_IF_ERROR(StoreSoftware(*tx, who.device_id, report, now));
+  v1::InventoryReport facts = report;
+  facts.clear_software();
+  agent->facts = facts.SerializeAsString();
+  agent->report_hash = hash;
+  agent->last_report_micros = now;
+  agent->last_seen_micros = now;
+  BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  v1::ReportResponse resp;
+  resp.set_device(DeviceName(who.device_id));
+  resp.set_acknowledged_hash(hash);
+  resp.set_next_report_seconds(options_.report_interval_seconds);
+  return resp;
+}
+
+absl::StatusOr<v1::HeartbeatResponse> Fleet::Heartbeat(const AgentIdentity& who,
+                                                       const v1::HeartbeatRequest& req) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
+  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
+  BESTAND_RETURN_IF_ERROR(tx->TouchAgent(who.device_id, NowMicros()));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  v1::HeartbeatResponse resp;
+  resp.set_send_full_report(req.content_hash() != agent->report_hash);
+  resp.set_next_report_seconds(options_.report_interval_seconds);
+  return resp;
+}
+
+absl::StatusOr<v1::DeviceInventory> Fleet::GetDeviceInventory(
+    const v1::GetDeviceInventoryRequest& r) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, ResolveName(*tx, Kind::kDevice, r.device()));
+  v1::DeviceInventory out;
+  out.set_device(DeviceName(id));
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(id));
+  if (agent) {
+    out.mutable_report()->ParseFromString(agent->facts);
+    if (agent->last_report_micros)
+      *out.mutable_last_report_time() = FromMicros(agent->last_report_micros);
+    if (agent->last_seen_micros)
+      *out.mutable_last_seen_time() = FromMicros(agent->last_seen_micros);
+    out.set_agent_active(agent->revoke_micros == 0);
+  }
+  if (!r.include_software()) return out;
+  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> sw, tx->GetDeviceSoftware(id));
+  if (!sw) return out;
+  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx->GetPackages(sw->package_ids));
+  std::unordered_map<int64_t, size_t> index;
+  for (size_t i = 0; i < sw->package_ids.size(); ++i) index[sw->package_ids[i]] = i;
+  for (const PackageRecord& p : packages) {
+    v1::InstalledSoftware* s = out.add_software();
+    s->set_name(p.name);
+    s->set_version(p.version);
+    s->set_architecture(p.architecture);
+    s->set_source(p.source);
+    s->set_publisher(p.publisher);
+    size_t i = index[p.id];
+    if (sw->install_micros[i]) *s->mutable_install_time() = FromMicros(sw->install_micros[i]);
+    *s->mutable_first_seen_time() = FromMicros(sw->first_seen_micros[i]);
+  }
+  std::sort(out.mutable_software()->begin(), out.mutable_software()->end(),
+            [](const auto& a, const auto& b) {
+              return std::tie(a.source(), a.name(), a.architecture()) <
+                     std::tie(b.source(), b.name(), b.architecture());
+            });
+  return out;
+}
+
+absl::StatusOr<v1::ListSoftwareChangesResponse> Fleet::ListSoftwareChanges(
+    const v1::ListSoftwareChangesRequest& r) {
+  BESTAND_ASSIGN_OR_RETURN(int32_t page, PageSize(r.page_size()));
+  int64_t before = 0;
+  if (!r.page_token().empty() && (!absl::SimpleAtoi(r.page_token(), &before) || before <= 0)) {
+    return absl::InvalidArgumentError("page_token: not a token from a previous page");
+  }
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(int64_t id, ResolveName(*tx, Kind::kDevice, r.device()));
+  BESTAND_ASSIGN_OR_RETURN(std::vector<SoftwareEventRecord> events,
+                           tx->ListSoftwareEvents(id, before, page + 1));
+  std::vector<int64_t> ids;
+  for (const auto& e : events) {
+    ids.push_back(e.package_id);
+    if (e.previous_package_id) ids.push_back(e.previous_package_id);
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx->GetPackages(ids));
+  std::unordered_map<int64_t, const PackageRecord*> by_id;
+  for (const auto& p : packages) by_id[p.id] = &p;
+  v1::ListSoftwareChangesResponse out;
+  for (size_t i = 0; i < events.size() && static_cast<int32_t>(i) < page; ++i) {
+    const SoftwareEventRecord& e = events[i];
+    const PackageRecord* p = by_id[e.package_id];
+    const PackageRecord* old = e.previous_package_id ? by_id[e.previous_package_id] : nullptr;
+    if (!p) continue;
+    v1::SoftwareChange* c = out.add_changes();
+    c->set_device(DeviceName(id));
+    c->set_kind(static_cast<v1::SoftwareChange::Kind>(e.kind));
+    c->set_name(p->name);
+    c->set_architecture(p->architecture);
+    c->set_source(p->source);
+    if (e.kind == v1::SoftwareChange::REMOVED) {
+      c->set_old_version(p->version);
+    } else {
+      c->set_new_version(p->version);
+      if (old) c->set_old_version(old->version);
+    }
+    *c->mutable_time() = FromMicros(e.micros);
+  }
+  if (static_cast<int32_t>(events.size()) > page) {
+    out.set_next_page_token(absl::StrCat(events[page - 1].id));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::SearchSoftwareResponse> Fleet::SearchSoftware(
+    const v1::SearchSoftwareRequest& r) {
+  BESTAND_ASSIGN_OR_RETURN(int32_t page, PageSize(r.page_size()));
+  if (r.name().size() > 200) return absl::InvalidArgumentError("name: too long");
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx->FindPackages(r.name()));
+  // Group package ids by (name, source), keeping at most `page` groups.
+  std::map<std::pair<std::string, std::string>, std::vector<const PackageRecord*>> groups;
+  v1::SearchSoftwareResponse out;
+  for (const PackageRecord& p : packages) {
+    auto key = std::make_pair(p.name, p.source);
+    if (!groups.count(key) && static_cast<int32_t>(groups.size()) == page) {
+      out.set_truncated(true);
+      continue;
+    }
+    groups[key].push_back(&p);
+  }
+  std::unordered_map<int64_t, std::vector<int64_t>> devices_of;  // package id -> devices
+  for (const auto& [key, list] : groups) {
+    for (const PackageRecord* p : list) devices_of[p->id];
+  }
+  BESTAND_RETURN_IF_ERROR(
+      tx->ScanDeviceSoftware([&](int64_t device, const DeviceSoftwareRecord& sw) {
+        for (int64_t id : sw.package_ids) {
+          auto it = devices_of.find(id);
+          if (it != devices_of.end()) it->second.push_back(device);
+        }
+        return absl::OkStatus();
+      }));
+  for (const auto& [key, list] : groups) {
+    v1::SoftwareUsage* u = out.add_software();
+    u->set_name(key.first);
+    u->set_source(key.second);
+    std::map<std::string, std::set<int64_t>> by_version;
+    std::set<int64_t> all;
+    for (const PackageRecord* p : list) {
+      for (int64_t d : devices_of[p->id]) {
+        by_version[p->version].insert(d);
+        all.insert(d);
+      }
+    }
+    for (const auto& [version, devices] : by_version) {
+      v1::SoftwareUsage::Version* v = u->add_versions();
+      v->set_version(version);
+      for (int64_t d : devices) v->add_devices(DeviceName(d));
+    }
+    u->set_device_count(static_cast<int32_t>(all.size()));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
+    const v1::ListStaleDevicesRequest& r) {
+  if (r.days() < 1 || r.days() > 3650) {
+    return absl::InvalidArgumentError(absl::StrCat("days: ", r.days(), " is out of range 1..3650"));
+  }
+  const int64_t cutoff = NowMicros() - int64_t{r.days()} * 86400 * 1000000;
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  v1::ListStaleDevicesResponse out;
+  std::vector<AgentRecord> stale;
+  BESTAND_RETURN_IF_ERROR(tx->ListAgents([&](const AgentRecord& a) {
+    if (a.revoke_micros == 0 && a.last_seen_micros < cutoff) stale.push_back(a);
+    return absl::OkStatus();
+  }));
+  for (const AgentRecord& a : stale) {
+    v1::Device d;
+    BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(Kind::kDevice, a.device_id, &d));
+    if (!found || d.status() == v1::Device::RETIRED) continue;
+    v1::StaleDevice* s = out.add_devices();
+    s->set_device(d.name());
+    s->set_hostname(d.hostname());
+    if (a.last_seen_micros) *s->mutable_last_seen_time() = FromMicros(a.last_seen_micros);
+  }
+  return out;
+}
+
+}  // namespace bestand

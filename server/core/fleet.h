@@ -1,0 +1,85 @@
+// The agents' side of the inventory: enrollment tokens, enrollment (CSR -> client certificate
+// bound to a device), reports and heartbeats, and the questions asked of what agents reported.
+//
+// Device identity: the agent certificate first (it names the device), then at enrollment the
+// hardware UUID, machine-id and a clean serial number, in that order. Firmware placeholders never
+// identify anything, so two PCs that share "To be filled by O.E.M." stay two devices.
+//
+// Software is stored normalised: one row per distinct package, one compact row per device; only
+// changes become history (the first report sets every package's first-seen time).
+//
+// Thread safety: safe for concurrent use; writes go through the store's single writer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "bestand/v1/agent.pb.h"
+#include "server/core/ca.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+// Bounds of one report: larger reports are refused with INVALID_ARGUMENT naming the field.
+inline constexpr size_t kMaxReportBytes = 8 * 1024 * 1024;
+inline constexpr int kMaxReportPackages = 50000;
+inline constexpr int kMaxReportItems = 1024;  // disks, filesystems, interfaces, users, errors
+inline constexpr size_t kMaxReportString = 1000;
+
+struct FleetOptions {
+  // What the server tells agents: report again after this many seconds.
+  int report_interval_seconds = 3600;
+};
+
+// An agent authenticated by its client certificate.
+struct AgentIdentity {
+  int64_t device_id = 0;
+  std::string cert_serial;
+};
+
+class Fleet {
+ public:
+  // `store` must outlive the fleet; `ca` signs agent certificates.
+  Fleet(Store* store, KeyAndCert ca, FleetOptions options = {})
+      : store_(store), ca_(std::move(ca)), options_(options) {}
+
+  absl::StatusOr<v1::CreateEnrollmentTokenResponse> CreateEnrollmentToken(
+      const std::string& actor, const v1::CreateEnrollmentTokenRequest& request);
+  absl::StatusOr<v1::ListEnrollmentTokensResponse> ListEnrollmentTokens();
+  // Revokes the agent certificate of `device` (a resource name or natural key).
+  absl::Status RevokeAgent(const std::string& actor, const std::string& device);
+
+  // UNAUTHENTICATED for an unknown, used-up, expired or revoked token.
+  absl::StatusOr<v1::EnrollResponse> Enroll(const std::string& token_secret,
+                                            const v1::EnrollRequest& request);
+  // Checks a presented client certificate: it must name a device whose current, unrevoked agent
+  // certificate has this serial. UNAUTHENTICATED otherwise.
+  absl::StatusOr<AgentIdentity> AuthenticateAgent(const std::string& cert_pem);
+  absl::StatusOr<v1::ReportResponse> Report(const AgentIdentity& agent,
+                                            const v1::ReportRequest& request);
+  absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const AgentIdentity& agent,
+                                                  const v1::HeartbeatRequest& request);
+
+  absl::StatusOr<v1::DeviceInventory> GetDeviceInventory(const v1::GetDeviceInventoryRequest& r);
+  absl::StatusOr<v1::ListSoftwareChangesResponse> ListSoftwareChanges(
+      const v1::ListSoftwareChangesRequest& r);
+  absl::StatusOr<v1::SearchSoftwareResponse> SearchSoftware(const v1::SearchSoftwareRequest& r);
+  absl::StatusOr<v1::ListStaleDevicesResponse> ListStaleDevices(
+      const v1::ListStaleDevicesRequest& r);
+
+ private:
+  Store* store_;
+  KeyAndCert ca_;
+  FleetOptions options_;
+};
+
+// Debian's version ordering (epoch, upstream, revision; '~' sorts before everything): <0, 0, >0.
+int CompareVersions(const std::string& a, const std::string& b);
+
+// The audited state of an agent and of an enrollment token (see audit.h).
+std::string AgentAuditJson(const AgentRecord& agent);
+v1::EnrollmentToken EnrollmentTokenFromRecord(const EnrollmentTokenRecord& r);
+std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& r);
+
+}  // namespace bestand

@@ -1,0 +1,225 @@
+// End to end: real bestand-server, bestand-agent (on fixture trees) and bestand CLI processes.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/server_process.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+using testing::ProcessResult;
+using testing::ReadFile;
+using testing::RunProcess;
+using testing::TempDir;
+using testing::WriteFile;
+
+namespace fs = std::filesystem;
+
+class AgentE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Init(dir_.File("data"));
+    server_.Start();
+  }
+
+  // A private copy of a fixture machine that the test may change.
+  std::string Machine(const std::string& fixture, const std::string& name) {
+    std::string root = dir_.File(name);
+    fs::copy(std::string(BESTAND_AGENT_FIXTURES) + "/" + fixture, root,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    return root;
+  }
+
+  ProcessResult Agent(std::vector<std::string> args, const std::string& state,
+                      const std::string& root) {
+    std::vector<std::string> argv = {BESTAND_AGENT_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--state-dir", state, "--root", root});
+    return RunProcess(argv);
+  }
+
+  ProcessResult Enroll(const std::string& state, const std::string& root,
+                       const std::string& token) {
+    return Agent({"enroll", "--server", server_.address(), "--ca", server_.ca(), "--token", token},
+                 state, root);
+  }
+
+  std::string EnrollmentToken(int uses) {
+    ProcessResult r = server_.Admin({"agent-token", "create", "--uses", std::to_string(uses)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::string(absl::StripTrailingAsciiWhitespace(r.out));
+  }
+
+  TempDir dir_;
+  testing::ServerProcess server_;
+};
+
+TEST_F(AgentE2eTest, EnrollsReportsOnlyChangesAndKeepsHistory) {
+  std::string root = Machine("workstation", "pc1");
+  std::string state = dir_.File("state1");
+  ProcessResult r = Enroll(state, root, EnrollmentToken(1));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "enrolled as devices/1\n");
+  struct stat st;
+  ASSERT_EQ(stat((state + "/key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "reported ")) << r.out;
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "heartbeat: inventory unchanged\n");
+
+  ProcessResult dev = server_.Admin({"device", "show", "devices/1", "-o", "json"});
+  EXPECT_TRUE(absl::StrContains(dev.out, "\"serial_number\": \"7XK2QH3\"")) << dev.out;
+  EXPECT_TRUE(
+      absl::StrContains(dev.out, "\"hardware_uuid\": \"4c4c4544-0058-4b10-8032-b7c04f514833\""))
+      << dev.out;
+  EXPECT_TRUE(absl::StrContains(dev.out, "\"last_report_time\"")) << dev.out;
+
+  // An upgrade, a removal and an install on the PC.
+  std::string status_file = root + "/var/lib/dpkg/status";
+  std::string status = ReadFile(status_file);
+  status = absl::StrReplaceAll(status,
+                               {{"Version: 128.5.1esr-1~deb12u1", "Version: 128.6.0esr-1~deb12u1"},
+                                {"Package: zlib1g\n", "Package: zlib1g-gone\n"}});
+  size_t gone = status.find("Package: zlib1g-gone");
+  ASSERT_NE(gone, std::string::npos);
+  status = status.substr(0, gone);
+  status +=
+      "Package: htop\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.2.2-2\n"
+      "Maintainer: Daniel Lange <DLange@debian.org>\n\n";
+  WriteFile(status_file, status);
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "reported ")) << r.out;
+
+  ProcessResult history = server_.Admin({"device", "history", "devices/1", "-o", "csv"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_TRUE(absl::StrContains(history.out,
+                                ",upgraded,firefox-esr,amd64,dpkg,128.5.1esr-1~deb12u1,128.6.0esr-1~deb12u1,"))
+      << history.out;
+  EXPECT_TRUE(absl::StrContains(history.out, ",removed,zlib1g,amd64,dpkg,1:1.2.13.dfsg-1,,")) << history.out;
+  EXPECT_TRUE(absl::StrContains(history.out, ",installed,htop,amd64,dpkg,,3.2.2-2,")) << history.out;
+  EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 4) << history.out;
+
+  ProcessResult software = server_.Admin({"software", "list", "--name", "firefox", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(software.out, "firefox-esr,128.6.0esr-1~deb12u1,dpkg,1,devices/1"))
+      << software.out;
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+}
+
+TEST_F(AgentE2eTest, IdentityFollowsTheMachineNotItsNameOrJunkSerial) {
+  // Two self-built PCs with the same firmware placeholders: only machine-id tells them apart.
+  std::string a = Machine("whitebox", "a");
+  std::string b = Machine("whitebox", "b");
+  WriteFile(b + "/etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+  std::string token = EnrollmentToken(3);
+  ProcessResult r = Enroll(dir_.File("sa"), a, token);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "enrolled as devices/1\n");
+  r = Enroll(dir_.File("sb"), b, token);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "enrolled as devices/2\n");
+  // PC a re-imaged under a new name keeps its device.
+  WriteFile(a + "/etc/hostname", "neuer-name\n");
+  r = Enroll(dir_.File("sa2"), a, token);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "enrolled as devices/1\n");
+  // The token was for three enrollments.
+  r = Enroll(dir_.File("sc"), a, token);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "used up")) << r.err;
+  // The old certificate of PC a was replaced by the new one.
+  r = Agent({"run", "--once"}, dir_.File("sa"), a);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no longer valid")) << r.err;
+  r = Agent({"run", "--once"}, dir_.File("sa2"), a);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(AgentE2eTest, RevokedBadTokenAndForeignCertificatesAreRefused) {
+  std::string root = Machine("workstation", "pc");
+  ProcessResult r = Enroll(dir_.File("s"), root, "bse_not_a_token");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "unknown enrollment token")) << r.err;
+
+  ASSERT_EQ(Enroll(dir_.File("s"), root, EnrollmentToken(1)).exit_code, 0);
+  ASSERT_EQ(server_.Admin({"agent", "revoke", "devices/1"}).exit_code, 0);
+  r = Agent({"run", "--once"}, dir_.File("s"), root);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "revoked")) << r.err;
+
+  // A certificate from another Bestand server's CA does not get past TLS.
+  testing::ServerProcess other;
+  other.Init(dir_.File("other"));
+  other.Start();
+  ProcessResult t = other.Admin({"agent-token", "create"});
+  std::string foreign = dir_.File("foreign");
+  ASSERT_EQ(Agent({"enroll", "--server", other.address(), "--ca", other.ca(), "--token",
+                   std::string(absl::StripTrailingAsciiWhitespace(t.out))},
+                  foreign, root)
+                .exit_code,
+            0);
+  // Point the foreign agent at our server, trusting our CA: only its certificate is foreign.
+  WriteFile(foreign + "/server", server_.address() + "\n");
+  WriteFile(foreign + "/ca.pem", ReadFile(server_.ca()));
+  r = Agent({"run", "--once"}, foreign, root);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+}
+
+TEST_F(AgentE2eTest, AReportMadeWhileTheServerIsDownArrivesOnceItIsBack) {
+  std::string root = Machine("workstation", "pc");
+  std::string state = dir_.File("s");
+  ASSERT_EQ(Enroll(state, root, EnrollmentToken(1)).exit_code, 0);
+  int port = server_.port();
+  server_.Stop();
+
+  ProcessResult r = Agent({"run", "--once"}, state, root);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "cannot reach the server")) << r.err;
+  EXPECT_TRUE(fs::exists(state + "/spool.pb")) << "the unsent report was not kept";
+
+  // The daemon, started while the server is down, retries with backoff until it is back.
+  pid_t agent = fork();
+  if (agent == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    execl(BESTAND_AGENT_BIN, BESTAND_AGENT_BIN, "run", "--state-dir", state.c_str(), "--root",
+          root.c_str(), "--retry-seconds", "0.2", nullptr);
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  server_.Start(port);
+  for (int i = 0; i < 100 && fs::exists(state + "/spool.pb"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(agent, SIGTERM);
+  int status = 0;
+  waitpid(agent, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(fs::exists(state + "/spool.pb")) << "the report was not delivered";
+
+  // Delivered exactly once: the device has its software and no duplicated history.
+  ProcessResult inv = server_.Admin({"device", "show", "devices/1", "--software", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(inv.out, "firefox-esr")) << inv.out;
+  ProcessResult history = server_.Admin({"device", "history", "devices/1", "-o", "csv"});
+  EXPECT_EQ(history.out, "") << history.out;
+  r = Agent({"run", "--once"}, state, root);
+  EXPECT_EQ(r.out, "heartbeat: inventory unchanged\n");
+}
+
+}  // namespace
+}  // namespace bestand
