@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -20,8 +22,9 @@ namespace {
 constexpr char kUsage[] = R"(usage:
   bestand-agent inventory [-o table|json]
       Prints this machine's inventory; no server involved.
-  bestand-agent enroll --server HOST:PORT --ca CA.crt --token ENROLLMENT_TOKEN
+  bestand-agent enroll --server HOST:PORT --ca CA.crt --token-file FILE
       Creates a key pair (key.pem, mode 0600) and has the server sign a certificate for it.
+      The enrollment token comes from --token-file, $BESTAND_ENROLLMENT_TOKEN or --token.
   bestand-agent run [--once]
       Reports to the server: the full inventory when it changed, else a heartbeat. Without
       --once it keeps running, at the interval the server names.
@@ -89,7 +92,19 @@ int Main(int argc, char** argv) {
   }
   if (cmd == "inventory") return Inventory(*args, root);
   if (cmd == "enroll") {
-    auto device = reporter.Enroll({args->Get("server"), args->Get("ca"), args->Get("token")});
+    // The token from a file or the environment keeps it out of `ps` and shell history.
+    std::string token = args->Get("token");
+    if (const char* env = std::getenv("BESTAND_ENROLLMENT_TOKEN"); token.empty() && env) {
+      token = env;
+    }
+    if (args->Has("token-file")) {
+      std::ifstream in(args->Get("token-file"));
+      if (!(in >> token)) {
+        std::cerr << "bestand-agent: cannot read a token from " << args->Get("token-file") << "\n";
+        return 1;
+      }
+    }
+    auto device = reporter.Enroll({args->Get("server"), args->Get("ca"), token});
     if (!device.ok()) {
       std::cerr << "bestand-agent: " << device.status().message() << "\n";
       return 1;

@@ -53,7 +53,7 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
 
 Agents and software (what bestand-agent reports):
   bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME]   secret shown once
-  bestand agent-token list
+  bestand agent-token list | agent-token revoke NAME
   bestand agent revoke DEVICE               its certificate is refused from now on
   bestand device show DEVICE [--software]   hardware facts, and installed software
   bestand device history DEVICE [--limit N] installs, removals, upgrades
@@ -67,6 +67,8 @@ Administration:
   bestand token list | token revoke NAME
   bestand audit list [--resource NAME|COLLECTION] [--actor ACTOR] [--limit N]
   bestand audit verify
+
+Exit codes: 0 success, 1 failed, 2 usage error, 3 server unreachable, 4 audit trail tampered.
 
 Global options (also from BESTAND_SERVER, BESTAND_CA, BESTAND_TOKEN and the config file
 $XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG overrides its path):
@@ -682,7 +684,8 @@ class Cli {
         client_->CallByName("bestand.v1.TokenService", "WhoAmI", v1::WhoAmIRequest(), &who));
     std::string path = ConfigPath();
     if (path.empty()) return absl::FailedPreconditionError("no HOME to keep the config file in");
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     std::string tmp = path + ".tmp";
     {
       // The file holds the token: readable by its owner only, from the moment it exists.
@@ -694,7 +697,8 @@ class Cli {
       if (!f) return absl::InternalError(absl::StrCat("cannot write ", tmp));
     }
     ::chmod(tmp.c_str(), 0600);
-    std::filesystem::rename(tmp, path);
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot write ", path, ": ", ec.message()));
     err_ << "logged in to " << config.server << " as '" << who.token().display_name() << "' ("
          << absl::AsciiStrToLower(v1::Role_Name(who.token().role())) << "); saved to " << path
          << "\n";
@@ -706,7 +710,7 @@ class Cli {
   }
 
   absl::Status AgentToken() {
-    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent-token verb: create, list"));
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent-token verb: create, list, revoke"));
     if (verb == "create") {
       BESTAND_RETURN_IF_ERROR(CommandFlags({"uses", "expires", "name"}).status());
       v1::CreateEnrollmentTokenRequest req;
@@ -726,6 +730,7 @@ class Cli {
         } else if (!absl::ParseDuration(text, &d)) {
           return Usage("--expires: expected a duration such as 30m, 24h or 7d");
         }
+        if (d <= absl::ZeroDuration()) return Usage("--expires: must be in the future");
         req.set_ttl_seconds(absl::ToInt64Seconds(d));
       }
       v1::CreateEnrollmentTokenResponse resp;
@@ -751,6 +756,17 @@ class Cli {
       for (const auto& t : resp.tokens()) items.emplace_back(new v1::EnrollmentToken(t));
       printer_.List(items,
                     {"name", "display_name", "uses", "max_uses", "expire_time", "revoke_time"});
+      return absl::OkStatus();
+    }
+    if (verb == "revoke") {
+      BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "enrollment token to revoke"));
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::RevokeEnrollmentTokenRequest req;
+      req.set_name(name);
+      v1::RevokeEnrollmentTokenResponse resp;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.AgentAdminService", "RevokeEnrollmentToken", req, &resp));
+      err_ << "revoked enrollment token " << name << "\n";
       return absl::OkStatus();
     }
     return Usage(absl::StrCat("unknown agent-token verb '", verb, "'"));
@@ -880,14 +896,18 @@ class Cli {
     if (auto it = labels_.find(ref); it != labels_.end()) return it->second;
     std::string label = ref;
     const ResourceSpec* spec = SpecByCollection(ref.substr(0, ref.find('/')));
-    if (spec && !spec->alias_keys.empty() && client_) {
+    // The natural key people know it by; a device an agent found may only have a hostname.
+    std::vector<absl::string_view> keys;
+    if (spec) keys = spec->alias_keys;
+    if (spec && spec->kind == Kind::kDevice) keys.push_back("hostname");
+    if (!keys.empty() && client_) {
       const Noun& noun = NounForKind(spec->kind);
       auto req = NewRequest(noun, "Get");
       req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("name"),
                                       ref);
       auto resp = NewResponse(noun, "Get");
       if (Call(noun, "Get", *req, resp.get()).ok()) {
-        for (absl::string_view key : spec->alias_keys) {
+        for (absl::string_view key : keys) {
           std::string v = resp->GetReflection()->GetString(
               *resp, resp->GetDescriptor()->FindFieldByName(std::string(key)));
           if (!v.empty()) {
@@ -926,7 +946,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   absl::Status s = cli.Run();
   if (s.ok()) return 0;
   err << "bestand: " << s.message() << "\n";
-  return cli.usage_error() ? 2 : 1;
+  if (cli.usage_error()) return 2;
+  if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) return 3;
+  if (absl::IsDataLoss(s)) return 4;  // audit verify found tampering
+  return 1;
 }
 
 }  // namespace bestand

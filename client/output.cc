@@ -70,7 +70,8 @@ void PrintRows(std::ostream& out, Format format, const std::vector<std::string>&
     for (size_t i = 0; i < cells.size(); ++i) {
       std::string c = upper ? absl::AsciiStrToUpper(cells[i]) : cells[i];
       for (char& ch : c) {
-        if (ch == '\n' || ch == '\t') ch = ' ';
+        // One line per row, and no terminal control sequences from reported data.
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F) ch = ' ';
       }
       line += c;
       if (i + 1 < cells.size()) line += std::string(widths[i] - Utf8Length(c) + 2, ' ');
@@ -159,6 +160,9 @@ void Printer::One(const Message& item) const {
         if (FieldToText(item, f).empty() ||
             (f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && v == "false")) {
           continue;
+        }
+        for (char& ch : v) {
+          if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\n') || ch == 0x7F) ch = ' ';
         }
         *out << f->name() << std::string(width - f->name().size() + 2, ' ') << v << "\n";
       }

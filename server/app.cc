@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -43,8 +44,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<std::string> InitDataDir(const std::string& dir,
                                         const std::vector<std::string>& hostnames) {
   DataDirLayout layout{dir};
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", ec ? ec.message() : strerror(errno)));
   }
   if (::access(layout.Database().c_str(), F_OK) == 0) {
     return absl::FailedPreconditionError(

@@ -111,8 +111,8 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
     }
   }
   if (touch) {
-    // Best effort: a failure to record the use must not refuse the call.
-    if (auto tx = store_->BeginWrite(); tx.ok()) {
+    // Best effort and never waiting for the writer: recording the use must not slow the call.
+    if (auto tx = store_->TryBeginWrite(); tx.ok()) {
       if ((*tx)->TouchToken(who.token_id, now).ok()) (*tx)->Commit().IgnoreError();
     }
   }
@@ -123,9 +123,10 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
                                                                   absl::string_view display_name,
                                                                   v1::Role role) {
   std::string name(absl::StripAsciiWhitespace(display_name));
-  if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("display_name: a token needs a name of 1 to ", kMaxTokenName, " characters"));
+  if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name) ||
+      name.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("display_name: a token needs a name of 1 to ",
+                                                   kMaxTokenName, " characters without '/'"));
   }
   if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER) {
     return absl::InvalidArgumentError("role: must be admin, coordinator or viewer");
@@ -177,14 +178,17 @@ absl::StatusOr<v1::Token> TokenManager::RevokeToken(absl::string_view actor,
                                                     absl::string_view name) {
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> records, tx->ListTokens());
+  // "tokens/{id}" names one token; a display name names the active token of that name.
   const TokenRecord* target = nullptr;
   int active_admins = 0;
+  int64_t id = 0;
+  const bool by_id = absl::StartsWith(name, "tokens/") && absl::SimpleAtoi(name.substr(7), &id);
   for (const TokenRecord& r : records) {
     if (r.role == v1::ADMIN && r.revoke_micros == 0) ++active_admins;
-    int64_t id = 0;
-    bool by_id =
-        absl::StartsWith(name, "tokens/") && absl::SimpleAtoi(name.substr(7), &id) && id == r.id;
-    if (by_id || absl::EqualsIgnoreCase(r.display_name, name)) target = &r;
+    if (by_id ? r.id == id
+              : (r.revoke_micros == 0 && absl::EqualsIgnoreCase(r.display_name, name))) {
+      target = &r;
+    }
   }
   if (target == nullptr) return absl::NotFoundError(absl::StrCat("token '", name, "' not found"));
   TokenRecord rec = *target;

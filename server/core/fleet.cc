@@ -40,6 +40,14 @@ std::string Json(const Message& m) {
   return out;
 }
 
+// C0 controls and DEL would reach administrators' terminals through the CLI.
+bool HasControlCharacter(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
 // Walks every string and repeated field of a report: lengths, UTF-8 and counts are bounded.
 absl::Status ValidateMessage(const Message& m, const std::string& path) {
   const auto* d = m.GetDescriptor();
@@ -58,15 +66,18 @@ absl::Status ValidateMessage(const Message& m, const std::string& path) {
         if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
           BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetRepeatedMessage(m, f, k), name));
         } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
-                   r->GetRepeatedString(m, f, k).size() > kMaxReportString) {
-          return absl::InvalidArgumentError(absl::StrCat("report.", name, ": entry too long"));
+                   (r->GetRepeatedString(m, f, k).size() > kMaxReportString ||
+                    HasControlCharacter(r->GetRepeatedString(m, f, k)))) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("report.", name, ": entry too long or holding control characters"));
         }
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const std::string& v = r->GetString(m, f);
-      if (v.size() > kMaxReportString || !IsValidUtf8(v)) {
-        return absl::InvalidArgumentError(absl::StrCat("report.", name, ": longer than ",
-                                                       kMaxReportString, " bytes or not UTF-8"));
+      if (v.size() > kMaxReportString || !IsValidUtf8(v) || HasControlCharacter(v)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("report.", name, ": longer than ", kMaxReportString,
+                         " bytes, not UTF-8 or holding control characters"));
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && r->HasField(m, f)) {
       BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetMessage(m, f), name));
@@ -105,6 +116,16 @@ std::string CleanSerial(const std::string& raw) {
   return s.empty() || IsJunkSerial(s) || s.size() > 200 ? "" : s;
 }
 
+// At most kMaxTextLength characters, cut at a character boundary.
+std::string Clamp(const std::string& s) {
+  if (Utf8Length(s) <= kMaxTextLength) return s;
+  size_t chars = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == kMaxTextLength) break;
+  }
+  return s.substr(0, i);
+}
+
 v1::Device::Type TypeFromChassis(const std::string& chassis) {
   static const std::map<std::string, v1::Device::Type> kTypes = {
       {"Laptop", v1::Device::LAPTOP},
@@ -141,22 +162,23 @@ absl::Status SaveDevice(WriteTx& tx, const std::string& actor, int64_t id, const
                      AuditJson(spec, after));
 }
 
-// Facts the agent knows better than a person: filled in when they change. The serial number
-// is taken only when clean and not held by another device.
+// Facts the agent knows better than a person: filled in when they change, clamped to the
+// inventory's field limits. The serial number is taken only when clean and not held by another
+// device. Identity facts (hardware UUID, machine-id) are set at enrollment only, so a report
+// cannot plant another machine's identity.
 absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
                               const v1::InventoryReport& r) {
   v1::Device before;
   BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(Kind::kDevice, id, &before));
   if (!found) return absl::NotFoundError(absl::StrCat(DeviceName(id), " no longer exists"));
   v1::Device after = before;
-  if (!r.hostname().empty()) after.set_hostname(r.fqdn().empty() ? r.hostname() : r.fqdn());
-  if (!r.os().pretty_name().empty()) after.set_os(r.os().pretty_name());
-  if (!r.hardware().manufacturer().empty()) after.set_manufacturer(r.hardware().manufacturer());
-  if (!r.hardware().model().empty()) after.set_model(r.hardware().model());
-  if (std::string uuid = CleanUuid(r.hardware().hardware_uuid()); !uuid.empty()) {
-    after.set_hardware_uuid(uuid);
+  if (!r.hostname().empty()) after.set_hostname(Clamp(r.fqdn().empty() ? r.hostname() : r.fqdn()));
+  if (!r.os().pretty_name().empty()) after.set_os(Clamp(r.os().pretty_name()));
+  if (!r.hardware().manufacturer().empty()) {
+    after.set_manufacturer(Clamp(r.hardware().manufacturer()));
   }
-  if (std::string mid = CleanMachineId(r.machine_id()); !mid.empty()) after.set_machine_id(mid);
+  if (!r.hardware().model().empty()) after.set_model(Clamp(r.hardware().model()));
+
   if (std::string serial = CleanSerial(r.hardware().serial_number());
       !serial.empty() && serial != before.serial_number()) {
     BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> holder,
@@ -169,13 +191,12 @@ absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
   return SaveDevice(tx, actor, id, before, std::move(after));
 }
 
-// The device an enrolling machine already is, if any: hardware UUID, then machine-id, then a
-// clean serial number.
+// The device an enrolling machine already is, if any: hardware UUID, then machine-id.
 absl::StatusOr<std::optional<int64_t>> FindDevice(ReadTx& tx, const v1::EnrollRequest& r) {
+  // Not the serial number alone: it is printed on a sticker, so anyone could claim it.
   const std::pair<const char*, std::string> keys[] = {
       {"hardware_uuid", CleanUuid(r.hardware_uuid())},
       {"machine_id", CleanMachineId(r.machine_id())},
-      {"serial_number", CleanSerial(r.serial_number())},
   };
   for (const auto& [field, value] : keys) {
     if (value.empty()) continue;
@@ -207,7 +228,9 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
   for (const v1::SoftwarePackage& p : r.software()) {
     PackageRecord rec{0, p.source(), p.name(), p.architecture(), p.version(), p.publisher()};
     BESTAND_ASSIGN_OR_RETURN(int64_t id, tx.InternPackage(rec));
-    items.emplace_back(id, p.has_install_time() ? ToMicros(p.install_time()) : 0);
+    // Stored in whole seconds: compare in whole seconds too.
+    int64_t installed = p.has_install_time() ? p.install_time().seconds() : 0;
+    items.emplace_back(id, installed > 0 ? installed * 1000000 : 0);
   }
   std::sort(items.begin(), items.end());
   items.erase(std::unique(items.begin(), items.end(),
@@ -246,32 +269,52 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
   BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx.GetPackages(all));
   std::unordered_map<int64_t, const PackageRecord*> by_id;
   for (const PackageRecord& p : packages) by_id[p.id] = &p;
+  // A package may be installed in several versions at once (rpm kernels): compare the sets of
+  // versions per (source, name, architecture). One version replaced by one other is an upgrade
+  // or downgrade; anything else is installs and removals.
   auto keyed = [&](const std::vector<int64_t>& ids) {
-    std::map<PackageKey, const PackageRecord*> out;
+    std::map<PackageKey, std::map<std::string, const PackageRecord*>> out;
     for (int64_t id : ids) {
       const PackageRecord* p = by_id[id];
-      if (p) out.emplace(PackageKey{p->source, p->name, p->architecture}, p);
+      if (p) out[PackageKey{p->source, p->name, p->architecture}].emplace(p->version, p);
     }
     return out;
   };
   auto before = keyed(prev->package_ids);
   auto after = keyed(next.package_ids);
   std::vector<SoftwareEventRecord> events;
-  for (const auto& [key, p] : after) {
+  auto event = [&](v1::SoftwareChange::Kind kind, const PackageRecord* p,
+                   const PackageRecord* old) {
+    events.push_back({0, device_id, now, kind, p->id, old ? old->id : 0});
+  };
+  for (const auto& [key, versions] : after) {
     auto it = before.find(key);
     if (it == before.end()) {
-      events.push_back({0, device_id, now, v1::SoftwareChange::INSTALLED, p->id, 0});
-    } else if (it->second->version != p->version) {
-      int cmp = CompareVersions(p->version, it->second->version);
-      events.push_back({0, device_id, now,
-                        cmp < 0 ? v1::SoftwareChange::DOWNGRADED : v1::SoftwareChange::UPGRADED,
-                        p->id, it->second->id});
+      for (const auto& [v, p] : versions) event(v1::SoftwareChange::INSTALLED, p, nullptr);
+      continue;
     }
+    std::vector<const PackageRecord*> added, removed;
+    for (const auto& [v, p] : versions) {
+      if (!it->second.count(v)) added.push_back(p);
+    }
+    for (const auto& [v, p] : it->second) {
+      if (!versions.count(v)) removed.push_back(p);
+    }
+    if (added.size() == 1 && removed.size() == 1) {
+      // Debian's ordering fits dpkg and rpm version strings; snap and flatpak versions are
+      // free-form, so any change there is called an upgrade.
+      bool down = (key.source == "dpkg" || key.source == "rpm") &&
+                  CompareVersions(added[0]->version, removed[0]->version) < 0;
+      event(down ? v1::SoftwareChange::DOWNGRADED : v1::SoftwareChange::UPGRADED, added[0],
+            removed[0]);
+      continue;
+    }
+    for (const PackageRecord* p : added) event(v1::SoftwareChange::INSTALLED, p, nullptr);
+    for (const PackageRecord* p : removed) event(v1::SoftwareChange::REMOVED, p, nullptr);
   }
-  for (const auto& [key, p] : before) {
-    if (!after.count(key)) {
-      events.push_back({0, device_id, now, v1::SoftwareChange::REMOVED, p->id, 0});
-    }
+  for (const auto& [key, versions] : before) {
+    if (after.count(key)) continue;
+    for (const auto& [v, p] : versions) event(v1::SoftwareChange::REMOVED, p, nullptr);
   }
   return tx.AppendSoftwareEvents(events);
 }
@@ -391,13 +434,17 @@ absl::StatusOr<v1::CreateEnrollmentTokenResponse> Fleet::CreateEnrollmentToken(
         absl::StrCat("max_uses: ", uses, " is out of range 1..", kMaxEnrollmentUses));
   }
   const int64_t now = NowMicros();
+  const int64_t now_seconds = now / 1000000;
+  // Checked before any arithmetic, so no input can overflow it.
+  if (req.ttl_seconds() < 0 || req.ttl_seconds() > kMaxEnrollmentTtlSeconds ||
+      (t.has_expire_time() &&
+       (t.expire_time().seconds() <= now_seconds ||
+        t.expire_time().seconds() > now_seconds + kMaxEnrollmentTtlSeconds))) {
+    return absl::InvalidArgumentError("ttl_seconds: the token must expire within 30 days");
+  }
   int64_t expire = t.has_expire_time()
                        ? ToMicros(t.expire_time())
                        : now + (req.ttl_seconds() ? req.ttl_seconds() : 86400) * 1000000;
-  if (req.ttl_seconds() < 0 || req.ttl_seconds() > kMaxEnrollmentTtlSeconds || expire <= now ||
-      expire > now + kMaxEnrollmentTtlSeconds * 1000000) {
-    return absl::InvalidArgumentError("ttl_seconds: the token must expire within 30 days");
-  }
   BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
   std::string secret = absl::StrCat("bse_", random);
   EnrollmentTokenRecord rec{0, name, Sha256Hex(secret), uses, 0, expire, now, 0};
@@ -418,6 +465,23 @@ absl::StatusOr<v1::ListEnrollmentTokensResponse> Fleet::ListEnrollmentTokens() {
   v1::ListEnrollmentTokensResponse resp;
   for (const auto& t : tokens) *resp.add_tokens() = EnrollmentTokenFromRecord(t);
   return resp;
+}
+
+absl::Status Fleet::RevokeEnrollmentToken(const std::string& actor, const std::string& name) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> tokens, tx->ListEnrollmentTokens());
+  for (EnrollmentTokenRecord& t : tokens) {
+    if (absl::StrCat("enrollmentTokens/", t.id) != name && t.display_name != name) continue;
+    if (t.revoke_micros != 0) return absl::OkStatus();
+    std::string before = EnrollmentTokenAuditJson(t);
+    t.revoke_micros = NowMicros();
+    BESTAND_RETURN_IF_ERROR(tx->PutEnrollmentToken(t));
+    BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "enrollmentToken.revoke",
+                                        absl::StrCat("enrollmentTokens/", t.id), before,
+                                        EnrollmentTokenAuditJson(t)));
+    return tx->Commit();
+  }
+  return absl::NotFoundError(absl::StrCat("enrollment token '", name, "' not found"));
 }
 
 absl::Status Fleet::RevokeAgent(const std::string& actor, const std::string& device) {
@@ -447,24 +511,47 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
   }
   const std::string hash = Sha256Hex(secret);
   const int64_t now = NowMicros();
+  // The token is checked first in a read transaction, so callers without a valid token never
+  // hold up the single writer; the write transaction checks it again.
+  auto find_token = [&](ReadTx& tx) -> absl::StatusOr<EnrollmentTokenRecord> {
+    BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> tokens, tx.ListEnrollmentTokens());
+    auto token = std::find_if(tokens.begin(), tokens.end(),
+                              [&](const auto& t) { return t.secret_sha256 == hash; });
+    if (secret.empty() || token == tokens.end()) {
+      return absl::UnauthenticatedError("unknown enrollment token");
+    }
+    if (token->revoke_micros != 0 || token->expire_micros <= now) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("enrollment token '", token->display_name, "' has expired or was revoked"));
+    }
+    if (token->uses >= token->max_uses) {
+      return absl::UnauthenticatedError(absl::StrCat("enrollment token '", token->display_name,
+                                                     "' is used up (", token->max_uses, " uses)"));
+    }
+    return *token;
+  };
+  {
+    BESTAND_ASSIGN_OR_RETURN(auto rtx, store_->BeginRead());
+    BESTAND_RETURN_IF_ERROR(find_token(*rtx).status());
+  }
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> tokens, tx->ListEnrollmentTokens());
-  auto token = std::find_if(tokens.begin(), tokens.end(),
-                            [&](const auto& t) { return t.secret_sha256 == hash; });
-  if (secret.empty() || token == tokens.end()) {
-    return absl::UnauthenticatedError("unknown enrollment token");
-  }
-  if (token->revoke_micros != 0 || token->expire_micros <= now) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("enrollment token '", token->display_name, "' has expired or was revoked"));
-  }
-  if (token->uses >= token->max_uses) {
-    return absl::UnauthenticatedError(absl::StrCat("enrollment token '", token->display_name,
-                                                   "' is used up (", token->max_uses, " uses)"));
-  }
+  BESTAND_ASSIGN_OR_RETURN(EnrollmentTokenRecord token_record, find_token(*tx));
+  EnrollmentTokenRecord* token = &token_record;
   const std::string actor = absl::StrCat("enrollment:", token->display_name);
 
   BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> device_id, FindDevice(*tx, req));
+  if (device_id) {
+    // A machine that claims an enrolled device's identity must not take it over: identity facts
+    // are not secret. A re-imaged PC enrolls again after 'bestand agent revoke'.
+    BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> active, tx->GetAgent(*device_id));
+    if (active && active->revoke_micros == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(DeviceName(*device_id),
+                       " already has an enrolled agent; if this machine was "
+                       "re-imaged, run 'bestand agent revoke ",
+                       DeviceName(*device_id), "' and enroll again"));
+    }
+  }
   if (!device_id) {
     v1::Device d;
     d.set_hostname(req.hostname());

@@ -2,8 +2,9 @@
 // bound to a device), reports and heartbeats, and the questions asked of what agents reported.
 //
 // Device identity: the agent certificate first (it names the device), then at enrollment the
-// hardware UUID, machine-id and a clean serial number, in that order. Firmware placeholders never
-// identify anything, so two PCs that share "To be filled by O.E.M." stay two devices.
+// hardware UUID and machine-id. Firmware placeholders never identify anything, so two PCs that
+// share "To be filled by O.E.M." stay two devices; a device with an active agent is never taken
+// over by another enrollment.
 //
 // Software is stored normalised: one row per distinct package, one compact row per device; only
 // changes become history (the first report sets every package's first-seen time).
@@ -47,6 +48,8 @@ class Fleet {
   absl::StatusOr<v1::CreateEnrollmentTokenResponse> CreateEnrollmentToken(
       const std::string& actor, const v1::CreateEnrollmentTokenRequest& request);
   absl::StatusOr<v1::ListEnrollmentTokensResponse> ListEnrollmentTokens();
+  // `name` is "enrollmentTokens/{id}" or the display name.
+  absl::Status RevokeEnrollmentToken(const std::string& actor, const std::string& name);
   // Revokes the agent certificate of `device` (a resource name or natural key).
   absl::Status RevokeAgent(const std::string& actor, const std::string& device);
 

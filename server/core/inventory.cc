@@ -190,6 +190,9 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
             return FieldError(absl::StatusCode::kInvalidArgument, name,
                               "is not a time between 1970 and 9999");
           }
+          // Stored in microseconds: keep no more, so the audited state equals the stored one.
+          auto* mut = static_cast<google::protobuf::Timestamp*>(r->MutableMessage(m, f));
+          mut->set_nanos(mut->nanos() / 1000 * 1000);
         }
         break;
       default:
@@ -586,10 +589,12 @@ absl::Status Inventory::Delete(absl::string_view actor, Kind kind, absl::string_
   BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, before.get()).status());
   absl::Status s = tx->Delete(kind, id);
   if (absl::IsFailedPrecondition(s)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(ResourceName(spec, id),
-                     " is still referenced by other records (accounts, grants, "
-                     "licenses, assignments or devices); remove or change those first"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        ResourceName(spec, id),
+        kind == Kind::kDevice
+            ? " has license seats or agent data; retire it instead (--status retired)"
+            : " is still referenced by other records (accounts, grants, licenses, assignments "
+              "or devices); remove or change those first"));
   }
   BESTAND_RETURN_IF_ERROR(s);
   BESTAND_RETURN_IF_ERROR(
@@ -599,7 +604,8 @@ absl::Status Inventory::Delete(absl::string_view actor, Kind kind, absl::string_
 
 absl::StatusOr<ImportResult> Inventory::ImportCsv(
     absl::string_view actor, absl::string_view collection, absl::string_view content, bool dry_run,
-    const std::function<void(int64_t, int64_t)>& progress, int progress_every) {
+    const std::function<void(int64_t, int64_t)>& progress, int progress_every,
+    const std::function<bool()>& cancelled) {
   const ResourceSpec* spec = SpecByCollection(collection);
   if (spec == nullptr) {
     std::vector<std::string> names;
@@ -714,9 +720,13 @@ absl::StatusOr<ImportResult> Inventory::ImportCsv(
       if (!id.ok()) return at_line(row, id.status());
       ++result.created;
     }
-    if (progress && progress_every > 0 && (i + 1) % static_cast<size_t>(progress_every) == 0) {
-      progress(static_cast<int64_t>(i + 1), result.rows);
+    if (progress_every > 0 && (i + 1) % static_cast<size_t>(progress_every) == 0) {
+      if (cancelled && cancelled()) break;
+      if (progress) progress(static_cast<int64_t>(i + 1), result.rows);
     }
+  }
+  if (cancelled && cancelled()) {
+    return absl::CancelledError("the import was cancelled; nothing was imported");
   }
   if (!dry_run) BESTAND_RETURN_IF_ERROR(tx->Commit());
   return result;

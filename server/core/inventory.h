@@ -52,11 +52,13 @@ class Inventory {
 
   // Imports a CSV file into `collection` in one transaction (none when `dry_run`). Rows match
   // existing resources by `name` or a natural key and update them; others are created.
-  // `progress(done, total)` is called every `progress_every` rows.
+  // `progress(done, total)` is called every `progress_every` rows. When `cancelled()` turns
+  // true (the caller went away) the import stops and nothing is written: CANCELLED.
   absl::StatusOr<ImportResult> ImportCsv(absl::string_view actor, absl::string_view collection,
                                          absl::string_view content, bool dry_run,
                                          const std::function<void(int64_t, int64_t)>& progress,
-                                         int progress_every = 500);
+                                         int progress_every = 500,
+                                         const std::function<bool()>& cancelled = nullptr);
 
  private:
   Store* store_;

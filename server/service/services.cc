@@ -114,15 +114,16 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
       Finish(ToGrpcStatus(s));
       return;
     }
-    worker_ = std::thread([this, d, req, actor = who.Actor()] {
-      absl::StatusOr<ImportResult> r =
-          d.inventory->ImportCsv(actor, req->collection(), req->content(), req->dry_run(),
-                                 [this](int64_t done, int64_t total) {
-                                   v1::ImportCsvProgress p;
-                                   p.set_rows_done(done);
-                                   p.set_rows_total(total);
-                                   Send(std::move(p));
-                                 });
+    worker_ = std::thread([this, d, ctx, req, actor = who.Actor()] {
+      absl::StatusOr<ImportResult> r = d.inventory->ImportCsv(
+          actor, req->collection(), req->content(), req->dry_run(),
+          [this](int64_t done, int64_t total) {
+            v1::ImportCsvProgress p;
+            p.set_rows_done(done);
+            p.set_rows_total(total);
+            Send(std::move(p));
+          },
+          500, [ctx] { return ctx->IsCancelled(); });
       if (r.ok()) {
         v1::ImportCsvProgress p;
         p.set_rows_done(r->rows);
@@ -373,6 +374,14 @@ class AgentAdminServiceImpl final : public v1::AgentAdminService::CallbackServic
     return Unary(d_, ctx, Permission::kWrite, [&](const Principal&) -> absl::Status {
       BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->ListEnrollmentTokens());
       return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* RevokeEnrollmentToken(grpc::CallbackServerContext* ctx,
+                                                  const v1::RevokeEnrollmentTokenRequest* req,
+                                                  v1::RevokeEnrollmentTokenResponse*) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) {
+      return d_.fleet->RevokeEnrollmentToken(who.Actor(), req->name());
     });
   }
 

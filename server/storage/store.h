@@ -192,6 +192,9 @@ class Store {
   virtual absl::StatusOr<std::unique_ptr<ReadTx>> BeginRead() = 0;
   // Blocks while another write transaction is open.
   virtual absl::StatusOr<std::unique_ptr<WriteTx>> BeginWrite() = 0;
+  // UNAVAILABLE at once instead of waiting when another write transaction is open; for writes
+  // that may be skipped (bookkeeping on read paths).
+  virtual absl::StatusOr<std::unique_ptr<WriteTx>> TryBeginWrite() = 0;
 };
 
 }  // namespace bestand

@@ -105,11 +105,13 @@ TEST_F(AgentE2eTest, EnrollsReportsOnlyChangesAndKeepsHistory) {
 
   ProcessResult history = server_.Admin({"device", "history", "devices/1", "-o", "csv"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
-  EXPECT_TRUE(absl::StrContains(history.out,
-                                ",upgraded,firefox-esr,amd64,dpkg,128.5.1esr-1~deb12u1,128.6.0esr-1~deb12u1,"))
+  EXPECT_TRUE(absl::StrContains(
+      history.out, ",upgraded,firefox-esr,amd64,dpkg,128.5.1esr-1~deb12u1,128.6.0esr-1~deb12u1,"))
       << history.out;
-  EXPECT_TRUE(absl::StrContains(history.out, ",removed,zlib1g,amd64,dpkg,1:1.2.13.dfsg-1,,")) << history.out;
-  EXPECT_TRUE(absl::StrContains(history.out, ",installed,htop,amd64,dpkg,,3.2.2-2,")) << history.out;
+  EXPECT_TRUE(absl::StrContains(history.out, ",removed,zlib1g,amd64,dpkg,1:1.2.13.dfsg-1,,"))
+      << history.out;
+  EXPECT_TRUE(absl::StrContains(history.out, ",installed,htop,amd64,dpkg,,3.2.2-2,"))
+      << history.out;
   EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 4) << history.out;
 
   ProcessResult software = server_.Admin({"software", "list", "--name", "firefox", "-o", "csv"});
@@ -131,8 +133,13 @@ TEST_F(AgentE2eTest, IdentityFollowsTheMachineNotItsNameOrJunkSerial) {
   r = Enroll(dir_.File("sb"), b, token);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "enrolled as devices/2\n");
-  // PC a re-imaged under a new name keeps its device.
+  // PC a, re-imaged under a new name, cannot take over its device while the old agent is
+  // active: anyone can claim a machine-id. After 'agent revoke' it keeps its device.
   WriteFile(a + "/etc/hostname", "neuer-name\n");
+  r = Enroll(dir_.File("sa2"), a, token);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "devices/1 already has an enrolled agent")) << r.err;
+  ASSERT_EQ(server_.Admin({"agent", "revoke", "devices/1"}).exit_code, 0);
   r = Enroll(dir_.File("sa2"), a, token);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "enrolled as devices/1\n");
@@ -144,6 +151,12 @@ TEST_F(AgentE2eTest, IdentityFollowsTheMachineNotItsNameOrJunkSerial) {
   r = Agent({"run", "--once"}, dir_.File("sa"), a);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "no longer valid")) << r.err;
+  // A report cannot hold control characters that would reach an administrator's terminal.
+  WriteFile(a + "/etc/hostname", "evil\x1b[2Jname\n");
+  r = Agent({"run", "--once"}, dir_.File("sa2"), a);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "control characters")) << r.err;
+  WriteFile(a + "/etc/hostname", "neuer-name\n");
   r = Agent({"run", "--once"}, dir_.File("sa2"), a);
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }

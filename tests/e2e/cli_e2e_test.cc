@@ -68,13 +68,13 @@ TEST_F(CliE2eTest, TlsIsRequiredAndVerified) {
       RunProcess({BESTAND_CLI_BIN, "--server", server_, "--ca", other.File("d/ca.crt"), "--token",
                   admin_, "--timeout", "5", "whoami"},
                  {"BESTAND_CONFIG=/nonexistent"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3) << "exit code 3 means: the server could not be reached";
   EXPECT_TRUE(absl::StrContains(r.err, "cannot reach the server")) << r.err;
   // Plaintext against the TLS port fails too.
   r = RunProcess({BESTAND_CLI_BIN, "--server", server_, "--insecure", "--token", admin_,
                   "--timeout", "5", "whoami"},
                  {"BESTAND_CONFIG=/nonexistent"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 3);
 }
 
 TEST_F(CliE2eTest, ViewerCannotWrite) {
@@ -131,7 +131,7 @@ TEST_F(CliE2eTest, AuditVerifyDetectsARowEditedInTheDatabaseFile) {
 
   testing::ExecSql(Db(), "UPDATE people SET department = 'Vorstand' WHERE id = 1");
   v = Admin({"audit", "verify"});
-  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_EQ(v.exit_code, 4) << "exit code 4 means: the audit trail was tampered with";
   EXPECT_TRUE(absl::StrContains(v.out, "people/1: differs from its last audited state")) << v.out;
   EXPECT_TRUE(absl::StrContains(v.err, "does not match")) << v.err;
 }

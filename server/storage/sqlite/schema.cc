@@ -3,12 +3,13 @@
 namespace bestand::sqlite_schema {
 namespace {
 
+// Ids are AUTOINCREMENT: a deleted record's name ("licenses/5") is never given to another.
 // Conventions: text columns are NOT NULL DEFAULT '' (empty = unset), numbers NOT NULL DEFAULT 0,
 // timestamps INTEGER microseconds since the epoch or NULL, references "<field>_id" or NULL.
 // Natural keys compare case-insensitively (COLLATE NOCASE).
 constexpr absl::string_view kV1 = R"sql(
 CREATE TABLE people (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   email TEXT NOT NULL COLLATE NOCASE UNIQUE,
   display_name TEXT NOT NULL,
   department TEXT NOT NULL DEFAULT '',
@@ -26,7 +27,7 @@ CREATE INDEX people_department ON people(department);
 CREATE INDEX people_manager ON people(manager_id);
 
 CREATE TABLE vendors (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
   kind INTEGER NOT NULL DEFAULT 0,
   contact_name TEXT NOT NULL DEFAULT '',
@@ -42,7 +43,7 @@ CREATE TABLE vendors (
 );
 
 CREATE TABLE devices (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   asset_tag TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
   type INTEGER NOT NULL DEFAULT 0,
   manufacturer TEXT NOT NULL DEFAULT '',
@@ -66,7 +67,7 @@ CREATE UNIQUE INDEX devices_serial_number ON devices(serial_number) WHERE serial
 CREATE INDEX devices_assignee ON devices(assignee_id);
 
 CREATE TABLE applications (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
   category TEXT NOT NULL DEFAULT '',
   hosting INTEGER NOT NULL DEFAULT 0,
@@ -83,7 +84,7 @@ CREATE INDEX applications_vendor ON applications(vendor_id);
 CREATE INDEX applications_owner ON applications(owner_id);
 
 CREATE TABLE accounts (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   application_id INTEGER NOT NULL REFERENCES applications(id),
   username TEXT NOT NULL COLLATE NOCASE,
   person_id INTEGER REFERENCES people(id),
@@ -100,7 +101,7 @@ CREATE TABLE accounts (
 CREATE INDEX accounts_person ON accounts(person_id);
 
 CREATE TABLE access_grants (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id INTEGER NOT NULL REFERENCES accounts(id),
   role TEXT NOT NULL COLLATE NOCASE,
   granted_by TEXT NOT NULL DEFAULT '',
@@ -115,7 +116,7 @@ CREATE TABLE access_grants (
 );
 
 CREATE TABLE licenses (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
   application_id INTEGER REFERENCES applications(id),
   product TEXT NOT NULL DEFAULT '',
@@ -139,7 +140,7 @@ CREATE INDEX licenses_application ON licenses(application_id);
 CREATE INDEX licenses_vendor ON licenses(vendor_id);
 
 CREATE TABLE license_assignments (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   license_id INTEGER NOT NULL REFERENCES licenses(id),
   person_id INTEGER REFERENCES people(id),
   device_id INTEGER REFERENCES devices(id),
@@ -155,14 +156,17 @@ CREATE INDEX license_assignments_person ON license_assignments(person_id);
 CREATE INDEX license_assignments_device ON license_assignments(device_id);
 
 CREATE TABLE tokens (
-  id INTEGER PRIMARY KEY,
-  display_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  display_name TEXT NOT NULL COLLATE NOCASE,
   role INTEGER NOT NULL,
   secret_sha256 TEXT NOT NULL UNIQUE,
   create_time INTEGER NOT NULL,
   revoke_time INTEGER,
   last_used_time INTEGER
 );
+
+-- A name is unique among active tokens; a revoked token's name may be used again.
+CREATE UNIQUE INDEX tokens_active_name ON tokens(display_name) WHERE revoke_time IS NULL;
 
 CREATE TABLE audit_events (
   sequence INTEGER PRIMARY KEY,
@@ -199,7 +203,7 @@ CREATE TABLE agents (
 );
 
 CREATE TABLE enrollment_tokens (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   display_name TEXT NOT NULL,
   secret_sha256 TEXT NOT NULL UNIQUE,
   max_uses INTEGER NOT NULL,

@@ -1050,15 +1050,24 @@ class SqliteStore : public Store {
     }));
   }
 
+  absl::StatusOr<std::unique_ptr<WriteTx>> TryBeginWrite() override {
+    std::unique_lock lock(writer_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return absl::UnavailableError("the writer is busy");
+    return Begin(std::move(lock));
+  }
+
   absl::StatusOr<std::unique_ptr<WriteTx>> BeginWrite() override {
-    std::unique_lock lock(writer_mu_);
+    return Begin(std::unique_lock(writer_mu_));
+  }
+
+ private:
+  absl::StatusOr<std::unique_ptr<WriteTx>> Begin(std::unique_lock<std::mutex> lock) {
     BESTAND_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     return std::unique_ptr<WriteTx>(new SqliteTx(
         writer_.get(),
         [l = std::make_shared<std::unique_lock<std::mutex>>(std::move(lock))] { l->unlock(); }));
   }
 
- private:
   SqliteOptions options_;
   std::mutex writer_mu_;
   std::unique_ptr<Connection> writer_;

@@ -1,0 +1,213 @@
+#include "server/core/fleet.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bestand/v1/inventory.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/report_hash.h"
+#include "server/core/audit.h"
+#include "server/core/auth.h"
+#include "server/core/inventory.h"
+#include "server/storage/sqlite/sqlite_store.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+TEST(CompareVersionsTest, FollowsDebianOrdering) {
+  EXPECT_LT(CompareVersions("1.0", "1.1"), 0);
+  EXPECT_LT(CompareVersions("1.9", "1.10"), 0);
+  EXPECT_LT(CompareVersions("1.0~rc1", "1.0"), 0);  // '~' sorts before the end
+  EXPECT_LT(CompareVersions("1.0", "1.0+deb12u1"), 0);
+  EXPECT_LT(CompareVersions("2.0", "1:1.0"), 0);  // epoch wins
+  EXPECT_LT(CompareVersions("128.5.1esr-1~deb12u1", "128.6.0esr-1~deb12u1"), 0);
+  EXPECT_LT(CompareVersions("1.0-1", "1.0-2"), 0);
+  EXPECT_EQ(CompareVersions("1.02", "1.2"), 0);
+  EXPECT_GT(CompareVersions("1.0a", "1.0"), 0);
+}
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    auto ca = CreateCa("Test CA");
+    ASSERT_TRUE(ca.ok());
+    fleet_ = std::make_unique<Fleet>(store_.get(), *ca);
+    v1::CreateEnrollmentTokenRequest req;
+    req.mutable_token()->set_max_uses(10);
+    auto token = fleet_->CreateEnrollmentToken("test", req);
+    ASSERT_TRUE(token.ok()) << token.status();
+    token_ = token->secret();
+  }
+
+  absl::StatusOr<AgentIdentity> Enroll(const std::string& machine_id) {
+    auto csr = CreateKeyAndCsr("pc");
+    if (!csr.ok()) return csr.status();
+    v1::EnrollRequest req;
+    req.set_csr_pem(csr->cert_pem);
+    req.set_hostname("pc");
+    req.set_machine_id(machine_id);
+    req.set_serial_number("To be filled by O.E.M.");
+    auto resp = fleet_->Enroll(token_, req);
+    if (!resp.ok()) return resp.status();
+    return fleet_->AuthenticateAgent(resp->certificate_pem());
+  }
+
+  static v1::SoftwarePackage* Add(v1::InventoryReport* r, const std::string& name,
+                                  const std::string& version, const std::string& source = "rpm") {
+    v1::SoftwarePackage* p = r->add_software();
+    p->set_name(name);
+    p->set_version(version);
+    p->set_architecture("x86_64");
+    p->set_source(source);
+    return p;
+  }
+
+  std::vector<std::string> Changes(int64_t device) {
+    v1::ListSoftwareChangesRequest req;
+    req.set_device("devices/" + std::to_string(device));
+    auto resp = fleet_->ListSoftwareChanges(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    std::vector<std::string> out;
+    for (const auto& c : resp->changes()) {
+      out.push_back(absl::StrCat(v1::SoftwareChange::Kind_Name(c.kind()), " ", c.name(), " ",
+                                 c.old_version(), ">", c.new_version()));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Fleet> fleet_;
+  std::string token_;
+};
+
+TEST_F(FleetTest, HistoryHandlesSeveralVersionsOfOnePackage) {
+  auto agent = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  v1::ReportRequest first;
+  first.mutable_report()->set_hostname("pc");
+  Add(first.mutable_report(), "kernel", "5.14.0-1");
+  Add(first.mutable_report(), "kernel", "5.14.0-2");
+  Add(first.mutable_report(), "bash", "5.1.8-6");
+  Add(first.mutable_report(), "vim", "9.0-3");
+  ASSERT_TRUE(fleet_->Report(*agent, first).ok());
+  EXPECT_THAT(Changes(agent->device_id), ::testing::IsEmpty()) << "a first report is no history";
+
+  // A new kernel next to the newest, the oldest removed; bash downgraded; vim gone; zsh new.
+  v1::ReportRequest second;
+  second.mutable_report()->set_hostname("pc");
+  Add(second.mutable_report(), "kernel", "5.14.0-2");
+  Add(second.mutable_report(), "kernel", "5.14.0-3");
+  Add(second.mutable_report(), "bash", "5.1.8-5");
+  Add(second.mutable_report(), "zsh", "5.8-9");
+  auto resp = fleet_->Report(*agent, second);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->acknowledged_hash(), ReportContentHash(second.report()));
+  EXPECT_THAT(Changes(agent->device_id),
+              ::testing::ElementsAre("DOWNGRADED bash 5.1.8-6>5.1.8-5", "INSTALLED zsh >5.8-9",
+                                     "REMOVED vim 9.0-3>", "UPGRADED kernel 5.14.0-1>5.14.0-3"));
+
+  // The same report again changes nothing.
+  ASSERT_TRUE(fleet_->Report(*agent, second).ok());
+  EXPECT_EQ(Changes(agent->device_id).size(), 4u);
+  v1::HeartbeatRequest hb;
+  hb.set_content_hash(ReportContentHash(second.report()));
+  EXPECT_FALSE(fleet_->Heartbeat(*agent, hb)->send_full_report());
+  hb.set_content_hash("something else");
+  EXPECT_TRUE(fleet_->Heartbeat(*agent, hb)->send_full_report());
+
+  auto tx = store_->BeginRead();
+  EXPECT_TRUE((*VerifyAudit(**tx)).ok());
+}
+
+TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
+  auto a = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto again = Enroll("0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(again.status().message(), "already has an enrolled agent"));
+
+  // A report naming another machine's identity does not change the device's identity.
+  v1::ReportRequest r;
+  r.mutable_report()->set_hostname("pc");
+  r.mutable_report()->set_machine_id("ffffffffffffffffffffffffffffffff");
+  r.mutable_report()->mutable_hardware()->set_hardware_uuid("4c4c4544-0058-4b10-8032-b7c04f514833");
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  Inventory inv(store_.get());
+  v1::Device d;
+  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  EXPECT_EQ(d.machine_id(), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(d.hardware_uuid(), "");
+  EXPECT_EQ(d.serial_number(), "") << "a firmware placeholder became a serial number";
+
+  // Control characters and oversized lists are refused, naming the field.
+  r.mutable_report()->set_hostname("a\x1b[31mb");
+  EXPECT_THAT(fleet_->Report(*a, r).status().message(), ::testing::HasSubstr("report.hostname"));
+  r.mutable_report()->set_hostname("pc");
+  for (int i = 0; i < kMaxReportItems + 1; ++i) r.mutable_report()->add_users()->set_name("u");
+  EXPECT_THAT(fleet_->Report(*a, r).status().message(), ::testing::HasSubstr("report.users"));
+}
+
+TEST_F(FleetTest, RevokedTokensAndAgentsAreRefused) {
+  auto a = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(fleet_->RevokeAgent("test", "devices/1").ok());
+  EXPECT_EQ(fleet_->Heartbeat(*a, v1::HeartbeatRequest()).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  ASSERT_TRUE(fleet_->RevokeEnrollmentToken("test", "enrollmentTokens/1").ok());
+  auto b = Enroll("abcdef0123456789abcdef0123456789");
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(b.status().message(), "revoked"));
+}
+
+TEST(TokenTest, RevokedNamesCanBeReusedAndIdsWin) {
+  testing::TempDir dir;
+  auto store = OpenSqliteStore({.path = dir.File("t.db")});
+  ASSERT_TRUE(store.ok());
+  auto tokens = TokenManager::Create(store->get());
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_TRUE((*tokens)->CreateToken("t", "admin", v1::ADMIN).ok());
+  ASSERT_TRUE((*tokens)->CreateToken("t", "ci", v1::COORDINATOR).ok());
+  EXPECT_EQ((*tokens)->CreateToken("t", "ci", v1::VIEWER).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ((*tokens)->CreateToken("t", "tokens/1", v1::VIEWER).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*tokens)->RevokeToken("t", "ci").ok());
+  auto again = (*tokens)->CreateToken("t", "ci", v1::VIEWER);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->token().name(), "tokens/3");
+  // Revoking by id names exactly that token.
+  auto revoked = (*tokens)->RevokeToken("t", "tokens/3");
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(revoked->display_name(), "ci");
+  auto tx = (*store)->BeginRead();
+  EXPECT_TRUE((*VerifyAudit(**tx)).ok());
+}
+
+TEST(TimestampTest, NanosecondsAreTruncatedSoTheAuditMatchesTheStoredRow) {
+  testing::TempDir dir;
+  auto store = OpenSqliteStore({.path = dir.File("t.db")});
+  ASSERT_TRUE(store.ok());
+  Inventory inv(store->get());
+  v1::Application app, app_out;
+  app.set_display_name("GitLab");
+  ASSERT_TRUE(inv.Create("t", Kind::kApplication, app, &app_out).ok());
+  v1::Account acc, out;
+  acc.set_application("GitLab");
+  acc.set_username("anna");
+  acc.mutable_last_activity_time()->set_seconds(1764300000);
+  acc.mutable_last_activity_time()->set_nanos(123456789);
+  ASSERT_TRUE(inv.Create("t", Kind::kAccount, acc, &out).ok());
+  EXPECT_EQ(out.last_activity_time().nanos(), 123456000);
+  auto tx = (*store)->BeginRead();
+  auto v = VerifyAudit(**tx);
+  EXPECT_TRUE(v->ok()) << v->DebugString();
+}
+
+}  // namespace
+}  // namespace bestand
