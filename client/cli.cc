@@ -876,7 +876,8 @@ class Cli {
       for (const auto& v : u.versions()) {
         std::vector<std::string> labels;
         for (const auto& d : v.devices()) {
-          if (labels.size() == 5) {
+          // A table stays readable with the first few; CSV is for machines and gets them all.
+          if (printer_.format == Format::kTable && labels.size() == 5) {
             labels.push_back(absl::StrCat("+", v.devices_size() - 5, " more"));
             break;
           }

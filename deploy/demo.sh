@@ -73,8 +73,9 @@ echo
 echo "== Licenses"
 "$cli" license list
 echo
-echo "== $device, as the agent reported it (first 10 packages)"
-"$cli" device show "$device" --software | head -n 22
+echo "== $device, as the agent reported it (the first packages)"
+"$cli" device show "$device" --software >"$data/this-machine.txt"
+head -n 21 "$data/this-machine.txt"
 echo
 echo "== Where is OpenSSL installed?"
 "$cli" software list --name openssl

@@ -96,4 +96,25 @@ void ExecSql(const std::string& db, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << msg << " in: " << sql;
 }
 
+std::string QuerySql(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  std::string out;
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << db;
+    return out;
+  }
+  sqlite3_busy_timeout(h, 5000);
+  auto collect = [](void* arg, int, char** values, char**) {
+    *static_cast<std::string*>(arg) += std::string(values[0] ? values[0] : "NULL") + "\n";
+    return 0;
+  };
+  char* err = nullptr;
+  if (sqlite3_exec(h, sql.c_str(), collect, &out, &err) != SQLITE_OK) {
+    ADD_FAILURE() << (err ? err : "query failed") << " in: " << sql;
+  }
+  sqlite3_free(err);
+  sqlite3_close(h);
+  return out;
+}
+
 }  // namespace bestand::testing

@@ -35,5 +35,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 
 // Executes `sql` on the SQLite file `db`; fails the test on error.
 void ExecSql(const std::string& db, const std::string& sql);
+// The first column of every row `sql` returns, one per line.
+std::string QuerySql(const std::string& db, const std::string& sql);
 
 }  // namespace bestand::testing

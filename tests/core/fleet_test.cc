@@ -151,6 +151,18 @@ TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
   r.mutable_report()->set_hostname("pc");
   for (int i = 0; i < kMaxReportItems + 1; ++i) r.mutable_report()->add_users()->set_name("u");
   EXPECT_THAT(fleet_->Report(*a, r).status().message(), ::testing::HasSubstr("report.users"));
+  r.mutable_report()->clear_users();
+  for (int i = 0; i < 9000; ++i) {
+    Add(r.mutable_report(), "pkg" + std::to_string(i), "1")->set_publisher(std::string(999, 'x'));
+  }
+  EXPECT_THAT(fleet_->Report(*a, r).status().message(), ::testing::HasSubstr("at most 8388608"));
+  Inventory check(store_.get());
+  ASSERT_TRUE(check.Get(Kind::kDevice, "devices/1", &d).ok());
+  v1::GetDeviceInventoryRequest inv_req;
+  inv_req.set_device("devices/1");
+  inv_req.set_include_software(true);
+  EXPECT_EQ(fleet_->GetDeviceInventory(inv_req)->software_size(), 0)
+      << "a refused report changed data";
 }
 
 TEST_F(FleetTest, RevokedTokensAndAgentsAreRefused) {

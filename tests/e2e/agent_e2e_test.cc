@@ -2,12 +2,18 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
@@ -232,6 +238,77 @@ TEST_F(AgentE2eTest, AReportMadeWhileTheServerIsDownArrivesOnceItIsBack) {
   EXPECT_EQ(history.out, "") << history.out;
   r = Agent({"run", "--once"}, state, root);
   EXPECT_EQ(r.out, "heartbeat: inventory unchanged\n");
+}
+
+// Eight agents report as fast as they can, each report adding one new package version; the
+// server is killed with SIGKILL in the middle. Every report an agent saw acknowledged must be in
+// the database afterwards, and the database must be intact.
+TEST_F(AgentE2eTest, SigkillDuringAReportStormLosesNoAcknowledgedReport) {
+  constexpr int kAgents = 8;
+  std::string token = EnrollmentToken(kAgents);
+  struct Pc {
+    std::string root, state, device;
+    int acked = 0;  // the highest storm version the server acknowledged
+  };
+  std::vector<Pc> pcs(kAgents);
+  for (int i = 0; i < kAgents; ++i) {
+    pcs[i].root = Machine("workstation", "pc" + std::to_string(i));
+    pcs[i].state = dir_.File("state" + std::to_string(i));
+    char id[33];
+    std::snprintf(id, sizeof id, "%032x", i + 1);
+    WriteFile(pcs[i].root + "/etc/machine-id", std::string(id) + "\n");
+    WriteFile(pcs[i].root + "/sys/class/dmi/id/product_uuid",
+              absl::StrCat("4c4c4544-0058-4b10-8032-00000000000", i, "\n"));
+    ProcessResult r = Enroll(pcs[i].state, pcs[i].root, token);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    pcs[i].device =
+        std::string(absl::StripPrefix(absl::StripTrailingAsciiWhitespace(r.out), "enrolled as "));
+  }
+  const std::string base = ReadFile(pcs[0].root + "/var/lib/dpkg/status");
+  std::atomic<bool> killed{false};
+  std::vector<std::thread> threads;
+  for (Pc& pc : pcs) {
+    threads.emplace_back([&, pc = &pc] {
+      for (int v = 1; v < 1000; ++v) {
+        WriteFile(pc->root + "/var/lib/dpkg/status",
+                  base +
+                      "Package: storm\nStatus: install ok installed\nArchitecture: all\n"
+                      "Version: " +
+                      std::to_string(v) + "\n\n");
+        ProcessResult r = Agent({"run", "--once"}, pc->state, pc->root);
+        if (r.exit_code != 0) break;  // the server is gone
+        pc->acked = v;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  server_.Kill();
+  for (auto& t : threads) t.join();
+
+  EXPECT_EQ(testing::QuerySql(server_.db(), "PRAGMA integrity_check"), "ok\n");
+  server_.Start();
+  ProcessResult sw = server_.Admin({"software", "list", "--name", "storm", "-o", "csv"});
+  ASSERT_EQ(sw.exit_code, 0) << sw.err;
+  // Rows "storm,VERSION,dpkg,COUNT,devices/1 devices/4 ...": which version each device holds.
+  std::map<std::string, int> held;
+  for (absl::string_view line : absl::StrSplit(sw.out, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> cols = absl::StrSplit(line, ',');
+    int version = 0;
+    if (cols.size() != 5 || !absl::SimpleAtoi(cols[1], &version)) continue;
+    for (absl::string_view d : absl::StrSplit(cols[4], ' ')) held[std::string(d)] = version;
+  }
+  int total = 0;
+  for (const Pc& pc : pcs) {
+    total += pc.acked;
+    // The acknowledged version, or the next one if its acknowledgement was lost in the kill.
+    if (pc.acked == 0) continue;
+    EXPECT_TRUE(held[pc.device] == pc.acked || held[pc.device] == pc.acked + 1)
+        << pc.device << " acknowledged version " << pc.acked << ", the server holds "
+        << held[pc.device];
+  }
+  EXPECT_GT(total, kAgents) << "the storm was too short to mean anything";
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
 }
 
 }  // namespace

@@ -65,6 +65,15 @@ class ServerProcess {
     close(out_fd_);
   }
 
+  // SIGKILL: no chance to finish anything.
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    close(out_fd_);
+  }
+
   ~ServerProcess() { Stop(); }
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
