@@ -1,0 +1,341 @@
+// Ingest over mTLS against a real bestand-server process, posing as many agents. Printed, not
+// asserted, each next to baselines measured in the same run on the same server:
+//   empty      grpc.health.v1.Health/Check                       (16 clients)
+//   no-op      an agent Report of the same size that the server parses and refuses at once
+//   first      first full reports: 1,500 packages, 80% shared between devices
+//   changed    reports with 1% of the packages changed
+//   heartbeat  heartbeats of unchanged agents
+// Targets (issue "bestand-agent"): first >= 0.5 x no-op, changed >= 0.7 x no-op,
+// heartbeat >= 0.7 x empty; after --devices devices: server peak RSS < 300 MB and
+// < 25 KB of database per device.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "bestand/v1/agent.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "server/common/report_hash.h"
+#include "server/core/ca.h"
+
+namespace bestand {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string server_bin;
+  int devices = 10000;      // ingested in total (first reports), for RSS and database size
+  int rate_devices = 1000;  // devices whose reports are timed
+  int clients = 16;
+  int packages = 1500;
+  double shared = 0.8;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The process's peak resident set in MiB (VmHWM).
+double PeakRssMib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+int64_t FileBytes(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? st.st_size : 0;
+}
+
+std::string MachineId(int device) {
+  char id[33];
+  std::snprintf(id, sizeof id, "%032x", device + 1);
+  return id;
+}
+
+// A device's inventory: `shared` of its packages the same on every device, the rest its own.
+v1::InventoryReport MakeReport(const Options& o, int device, int generation) {
+  v1::InventoryReport r;
+  r.set_hostname(absl::StrCat("pc-", device));
+  r.set_machine_id(MachineId(device));
+  r.mutable_os()->set_pretty_name("Debian GNU/Linux 12 (bookworm)");
+  const int shared = static_cast<int>(o.packages * o.shared);
+  const int changed = o.packages / 100;  // 1% per generation
+  for (int i = 0; i < o.packages; ++i) {
+    v1::SoftwarePackage* p = r.add_software();
+    p->set_source("dpkg");
+    p->set_architecture("amd64");
+    p->set_publisher("Debian Maintainers <debian-devel@lists.debian.org>");
+    p->mutable_install_time()->set_seconds(1735689600 + i);
+    if (i < shared) {
+      p->set_name(absl::StrCat("lib-shared-package-", i));
+    } else {
+      p->set_name(absl::StrCat("device-", device, "-package-", i));
+    }
+    // The first `changed` packages move to a new version each generation.
+    p->set_version(absl::StrCat("2.", i < changed ? generation : 0, ".", i % 17, "-1+deb12u1"));
+  }
+  return r;
+}
+
+struct Agent {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string hash;
+};
+
+class Bench {
+ public:
+  explicit Bench(Options o) : o_(std::move(o)) {}
+
+  int Run();
+
+ private:
+  bool StartServer();
+  std::shared_ptr<grpc::Channel> Channel(const std::string& key = "", const std::string& cert = "");
+  bool EnrollAll();
+  // Runs `call(i)` for i in [0, n) on o_.clients threads; returns calls per second.
+  double Rate(int n, const std::function<grpc::Status(int)>& call, bool errors_count = false);
+
+  Options o_;
+  std::string dir_, addr_, ca_, admin_;
+  pid_t pid_ = -1;
+  std::vector<Agent> agents_;
+};
+
+bool Bench::StartServer() {
+  char tmpl[] = "/tmp/bestand-ingest-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  std::string init = absl::StrCat(o_.server_bin, " init --data-dir ", dir_, "/data > ", dir_,
+                                  "/init.txt");
+  if (std::system(init.c_str()) != 0) return false;
+  std::istringstream lines(ReadFile(dir_ + "/init.txt"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  admin token  ", 0) == 0) admin_ = line.substr(15);
+  }
+  ca_ = ReadFile(dir_ + "/data/ca.crt");
+  int out[2];
+  if (pipe(out) != 0) return false;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    std::string data = dir_ + "/data";
+    execl(o_.server_bin.c_str(), o_.server_bin.c_str(), "serve", "--data-dir", data.c_str(),
+          "--listen", "127.0.0.1:0", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  size_t colon = line.rfind(':');
+  if (colon == std::string::npos) return false;
+  addr_ = "127.0.0.1:" + line.substr(colon + 1, line.find(' ', colon) - colon - 1);
+  return true;
+}
+
+std::shared_ptr<grpc::Channel> Bench::Channel(const std::string& key, const std::string& cert) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ca_;
+  ssl.pem_private_key = key;
+  ssl.pem_cert_chain = cert;
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per agent
+  args.SetMaxSendMessageSize(16 << 20);
+  return grpc::CreateCustomChannel(addr_, grpc::SslCredentials(ssl), args);
+}
+
+double Bench::Rate(int n, const std::function<grpc::Status(int)>& call, bool errors_count) {
+  std::atomic<int> next{0}, failed{0};
+  std::vector<std::thread> threads;
+  auto start = Clock::now();
+  for (int t = 0; t < o_.clients; ++t) {
+    threads.emplace_back([&] {
+      for (int i; (i = next++) < n;) {
+        grpc::Status s = call(i);
+        if (!s.ok() && !errors_count && failed++ == 0) {
+          std::fprintf(stderr, "call failed: %s\n", s.error_message().c_str());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return n / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool Bench::EnrollAll() {
+  auto admin = v1::AgentAdminService::NewStub(Channel());
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + admin_);
+  v1::CreateEnrollmentTokenRequest req;
+  req.mutable_token()->set_max_uses(std::max(o_.devices, 1));
+  v1::CreateEnrollmentTokenResponse token;
+  grpc::Status s = admin->CreateEnrollmentToken(&ctx, req, &token);
+  if (!s.ok()) return std::fprintf(stderr, "token: %s\n", s.error_message().c_str()), false;
+  agents_.resize(o_.devices);
+  auto enroll = v1::AgentService::NewStub(Channel());
+  Rate(o_.devices, [&](int d) {
+    auto csr = CreateKeyAndCsr(absl::StrCat("pc-", d));
+    v1::EnrollRequest er;
+    er.set_csr_pem(csr->cert_pem);
+    er.set_hostname(absl::StrCat("pc-", d));
+    er.set_machine_id(MachineId(d));
+    v1::EnrollResponse resp;
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + token.secret());
+    grpc::Status st = enroll->Enroll(&c, er, &resp);
+    if (st.ok() && d < o_.rate_devices) {
+      agents_[d].channel = Channel(csr->key_pem, resp.certificate_pem());
+    } else if (st.ok()) {
+      // Devices beyond the timed ones keep only their credentials, not a connection.
+      agents_[d].hash = csr->key_pem + '\n' + resp.certificate_pem();
+    }
+    return st;
+  });
+  return true;
+}
+
+int Bench::Run() {
+  if (!StartServer()) return std::fprintf(stderr, "cannot start %s\n", o_.server_bin.c_str()), 1;
+  std::printf("bench_ingest: %s, %d devices (%d timed), %d packages each (%.0f%% shared), %d "
+              "clients, mTLS\n",
+              addr_.c_str(), o_.devices, o_.rate_devices, o_.packages, o_.shared * 100, o_.clients);
+  if (!EnrollAll()) return 1;
+  const int m = o_.rate_devices;
+
+  // Connect every timed agent (TLS handshakes are not what is measured) with a heartbeat.
+  Rate(m, [&](int d) {
+    v1::HeartbeatResponse r;
+    grpc::ClientContext c;
+    return v1::AgentService::NewStub(agents_[d].channel)->Heartbeat(&c, v1::HeartbeatRequest(), &r);
+  });
+  std::vector<v1::ReportRequest> first(m), changed(m);
+  for (int d = 0; d < m; ++d) {
+    *first[d].mutable_report() = MakeReport(o_, d, 0);
+    *changed[d].mutable_report() = MakeReport(o_, d, 1);
+  }
+  const size_t report_bytes = first[0].ByteSizeLong();
+
+  auto empty_call = [&](int d) {
+    grpc::health::v1::HealthCheckResponse r;
+    grpc::ClientContext c;
+    return grpc::health::v1::Health::NewStub(agents_[d % m].channel)
+        ->Check(&c, grpc::health::v1::HealthCheckRequest(), &r);
+  };
+  // The same report from a connection without a client certificate: parsed, then refused.
+  std::vector<std::shared_ptr<grpc::Channel>> anonymous;
+  for (int t = 0; t < o_.clients; ++t) anonymous.push_back(Channel());
+  auto noop_call = [&](int d) {
+    v1::ReportResponse r;
+    grpc::ClientContext c;
+    return v1::AgentService::NewStub(anonymous[d % o_.clients])->Report(&c, first[d % m], &r);
+  };
+  auto report_call = [&](std::vector<v1::ReportRequest>& reports) {
+    return [&](int d) {
+      v1::ReportResponse r;
+      grpc::ClientContext c;
+      return v1::AgentService::NewStub(agents_[d].channel)->Report(&c, reports[d], &r);
+    };
+  };
+  auto heartbeat_call = [&](int d) {
+    v1::HeartbeatRequest req;
+    req.set_content_hash(ReportContentHash(changed[d % m].report()));
+    v1::HeartbeatResponse r;
+    grpc::ClientContext c;
+    return v1::AgentService::NewStub(agents_[d % m].channel)->Heartbeat(&c, req, &r);
+  };
+
+  Rate(m, empty_call);  // warm-up
+  double empty = Rate(m * 4, empty_call);
+  double noop = Rate(m, noop_call, /*errors_count=*/true);
+  double first_rate = Rate(m, report_call(first));
+  double changed_rate = Rate(m, report_call(changed));
+  double heartbeat = Rate(m * 4, heartbeat_call);
+
+  // The rest of the fleet: first reports over fresh connections, for memory and disk size.
+  auto t0 = Clock::now();
+  Rate(o_.devices - m, [&](int i) {
+    int d = m + i;
+    const std::string& creds = agents_[d].hash;
+    size_t split = creds.find("-----BEGIN CERTIFICATE-----");
+    v1::ReportRequest req;
+    *req.mutable_report() = MakeReport(o_, d, 0);
+    v1::ReportResponse r;
+    grpc::ClientContext c;
+    return v1::AgentService::NewStub(Channel(creds.substr(0, split), creds.substr(split)))
+        ->Report(&c, req, &r);
+  });
+  double rest_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  double rss = PeakRssMib(pid_);
+  kill(pid_, SIGTERM);
+  waitpid(pid_, nullptr, 0);
+  int64_t db = FileBytes(dir_ + "/data/bestand.db") + FileBytes(dir_ + "/data/bestand.db-wal");
+
+  std::printf("report size %zu bytes\n", report_bytes);
+  std::printf("%-34s %10s %9s\n", "rpc", "calls/s", "ratio");
+  std::printf("%-34s %10.0f %9s\n", "empty (Health/Check)", empty, "1.00");
+  std::printf("%-34s %10.0f %9.2f x empty\n", "no-op report (refused, same size)", noop,
+              noop / empty);
+  std::printf("%-34s %10.0f %9.2f x no-op   target >= 0.50: %s\n", "first full report",
+              first_rate, first_rate / noop, first_rate / noop >= 0.5 ? "met" : "MISSED");
+  std::printf("%-34s %10.0f %9.2f x no-op   target >= 0.70: %s\n", "report, 1% changed",
+              changed_rate, changed_rate / noop, changed_rate / noop >= 0.7 ? "met" : "MISSED");
+  std::printf("%-34s %10.0f %9.2f x empty   target >= 0.70: %s\n", "heartbeat", heartbeat,
+              heartbeat / empty, heartbeat / empty >= 0.7 ? "met" : "MISSED");
+  std::printf("remaining %d first reports over new connections: %.1f s\n", o_.devices - m,
+              rest_seconds);
+  std::printf("after %d devices: server peak RSS %.0f MiB (target < 300 MB: %s), database %.1f "
+              "MiB = %.1f KiB per device (target < 25 KB: %s)\n",
+              o_.devices, rss, rss * 1.048576 < 300 ? "met" : "MISSED", db / 1048576.0,
+              db / 1024.0 / o_.devices, db / o_.devices < 25000 ? "met" : "MISSED");
+  std::system(("rm -rf " + dir_).c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace bestand
+
+int main(int argc, char** argv) {
+  bestand::Options o;
+  std::string self = argv[0];
+  o.server_bin = self.substr(0, self.rfind('/') + 1) + "../server/bestand-server";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    int v = 0;
+    if (flag == "--server-bin") {
+      o.server_bin = argv[i + 1];
+    } else if (absl::SimpleAtoi(argv[i + 1], &v) && v > 0 && flag == "--devices") {
+      o.devices = v;
+    } else if (absl::SimpleAtoi(argv[i + 1], &v) && v > 0 && flag == "--rate-devices") {
+      o.rate_devices = v;
+    } else if (absl::SimpleAtoi(argv[i + 1], &v) && v > 0 && flag == "--clients") {
+      o.clients = v;
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_ingest [--devices N] [--rate-devices N] [--clients N] "
+                   "[--server-bin PATH]\n");
+      return 2;
+    }
+  }
+  o.rate_devices = std::min(o.rate_devices, o.devices);
+  return bestand::Bench(o).Run();
+}
