@@ -234,6 +234,8 @@ int Bench::Run() {
     *changed[d].mutable_report() = MakeReport(o_, d, 1);
   }
   const size_t report_bytes = first[0].ByteSizeLong();
+  std::vector<std::string> hashes(m);  // what each agent holds after the changed report
+  for (int d = 0; d < m; ++d) hashes[d] = ReportContentHash(changed[d].report());
 
   auto empty_call = [&](int d) {
     grpc::health::v1::HealthCheckResponse r;
@@ -258,7 +260,7 @@ int Bench::Run() {
   };
   auto heartbeat_call = [&](int d) {
     v1::HeartbeatRequest req;
-    req.set_content_hash(ReportContentHash(changed[d % m].report()));
+    req.set_content_hash(hashes[d % m]);
     v1::HeartbeatResponse r;
     grpc::ClientContext c;
     return v1::AgentService::NewStub(agents_[d % m].channel)->Heartbeat(&c, req, &r);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -101,6 +102,7 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   BESTAND_ASSIGN_OR_RETURN(s->tokens_, TokenManager::Create(s->store_.get()));
   s->inventory_ = std::make_unique<Inventory>(s->store_.get());
   s->fleet_ = std::make_unique<Fleet>(s->store_.get(), std::move(ca), fleet_options);
+  BESTAND_RETURN_IF_ERROR(s->fleet_->Load());
   s->services_ =
       MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get(), s->fleet_.get()});
 
@@ -119,11 +121,31 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
+  BestandServer* raw = s.get();
+  s->flusher_ = std::thread([raw] {
+    std::unique_lock lock(raw->flusher_mu_);
+    while (!raw->stopping_) {
+      raw->flusher_cv_.wait_for(lock, std::chrono::seconds(5));
+      lock.unlock();
+      absl::Status st = raw->fleet_->FlushLastSeen();
+      if (!st.ok())
+        std::fprintf(stderr, "bestand-server: recording heartbeats: %s\n",
+                     std::string(st.message()).c_str());
+      lock.lock();
+    }
+  });
   return s;
 }
 
 void BestandServer::Shutdown() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  {
+    std::lock_guard lock(flusher_mu_);
+    stopping_ = true;
+  }
+  flusher_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  if (fleet_) fleet_->FlushLastSeen().IgnoreError();  // the heartbeats of the last seconds
 }
 
 BestandServer::~BestandServer() { Shutdown(); }

@@ -2,8 +2,11 @@
 // gRPC server. Used by bestand-server's main, by tests and by benchmarks.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -70,6 +73,11 @@ class BestandServer {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  // Writes agents' heartbeat times every few seconds.
+  std::thread flusher_;
+  std::mutex flusher_mu_;
+  std::condition_variable flusher_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace bestand

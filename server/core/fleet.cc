@@ -1,6 +1,8 @@
 #include "server/core/fleet.h"
 
 #include <algorithm>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -13,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "bestand/v1/inventory.pb.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/common/report_hash.h"
 #include "server/common/status_macros.h"
@@ -219,15 +223,16 @@ std::string SetHash(const std::vector<int64_t>& ids) {
   return Sha256Hex(buf);
 }
 
-// Stores the device's new software set; returns the history events for what changed.
-absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryReport& r,
-                           int64_t now) {
+// Stores the device's new software set and the history events for what changed. `intern` maps
+// a package to its id (creating it when new).
+absl::Status StoreSoftware(
+    WriteTx& tx, int64_t device_id, const v1::InventoryReport& r, int64_t now,
+    const std::function<absl::StatusOr<int64_t>(const v1::SoftwarePackage&)>& intern) {
   // Intern every package and sort the set by id.
   std::vector<std::pair<int64_t, int64_t>> items;  // (package id, install micros)
   items.reserve(r.software_size());
   for (const v1::SoftwarePackage& p : r.software()) {
-    PackageRecord rec{0, p.source(), p.name(), p.architecture(), p.version(), p.publisher()};
-    BESTAND_ASSIGN_OR_RETURN(int64_t id, tx.InternPackage(rec));
+    BESTAND_ASSIGN_OR_RETURN(int64_t id, intern(p));
     // Stored in whole seconds: compare in whole seconds too.
     int64_t installed = p.has_install_time() ? p.install_time().seconds() : 0;
     items.emplace_back(id, installed > 0 ? installed * 1000000 : 0);
@@ -261,11 +266,15 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
   BESTAND_RETURN_IF_ERROR(tx.PutDeviceSoftware(device_id, next));
   if (!prev || prev->set_hash == next.set_hash) return absl::OkStatus();
 
-  // History: compare the two sets by (source, name, architecture).
-  std::vector<int64_t> all = prev->package_ids;
-  all.insert(all.end(), next.package_ids.begin(), next.package_ids.end());
-  std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
+  // History: only packages in one set but not the other can have changed, so only those are
+  // read (both id lists are sorted).
+  std::vector<int64_t> gone, added;
+  std::set_difference(prev->package_ids.begin(), prev->package_ids.end(), next.package_ids.begin(),
+                      next.package_ids.end(), std::back_inserter(gone));
+  std::set_difference(next.package_ids.begin(), next.package_ids.end(), prev->package_ids.begin(),
+                      prev->package_ids.end(), std::back_inserter(added));
+  std::vector<int64_t> all = gone;
+  all.insert(all.end(), added.begin(), added.end());
   BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx.GetPackages(all));
   std::unordered_map<int64_t, const PackageRecord*> by_id;
   for (const PackageRecord& p : packages) by_id[p.id] = &p;
@@ -280,8 +289,10 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
     }
     return out;
   };
-  auto before = keyed(prev->package_ids);
-  auto after = keyed(next.package_ids);
+  // Versions present in both sets are in neither list; comparing what changed per package gives
+  // the same answer as comparing the whole sets.
+  auto before = keyed(gone);
+  auto after = keyed(added);
   std::vector<SoftwareEventRecord> events;
   auto event = [&](v1::SoftwareChange::Kind kind, const PackageRecord* p,
                    const PackageRecord* old) {
@@ -339,6 +350,102 @@ absl::StatusOr<int32_t> PageSize(int32_t requested) {
 }
 
 }  // namespace
+
+void PackageCacheKey(absl::string_view source, absl::string_view name,
+                     absl::string_view architecture, absl::string_view version,
+                     absl::string_view publisher, std::string* key) {
+  key->clear();
+  absl::StrAppend(key, source, "\x1f", name, "\x1f", architecture, "\x1f", version, "\x1f",
+                  publisher);
+}
+
+std::optional<int64_t> PackageCache::Find(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  auto it = ids_.find(key);
+  if (it == ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+void PackageCache::Add(const std::vector<std::pair<std::string, int64_t>>& entries) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [key, id] : entries) {
+    if (ids_.size() >= kMaxEntries) return;  // the rest is looked up in the database
+    ids_.emplace(key, id);
+  }
+}
+
+void AgentRegistry::Enrolled(const AgentRecord& a) {
+  absl::MutexLock lock(&mu_);
+  State& s = agents_[a.device_id];
+  s.cert_serial = a.cert_serial;
+  s.revoked = a.revoke_micros != 0;
+  s.report_hash = a.report_hash;
+  s.last_seen = a.last_seen_micros;
+}
+
+void AgentRegistry::Reported(int64_t device, const std::string& hash, int64_t micros) {
+  absl::MutexLock lock(&mu_);
+  State& s = agents_[device];
+  s.report_hash = hash;
+  s.last_seen = micros;
+  s.dirty = false;  // the report wrote it
+}
+
+absl::Status AgentRegistry::Check(const AgentIdentity& who) {
+  absl::MutexLock lock(&mu_);
+  return CheckLocked(who);
+}
+
+absl::Status AgentRegistry::CheckLocked(const AgentIdentity& who) {
+  auto it = agents_.find(who.device_id);
+  if (it == agents_.end() || it->second.cert_serial != who.cert_serial) {
+    return absl::UnauthenticatedError(
+        "this agent certificate is no longer valid for the device; enroll again");
+  }
+  if (it->second.revoked) {
+    return absl::UnauthenticatedError("this device's agent was revoked; enroll again");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> AgentRegistry::Seen(const AgentIdentity& who, int64_t micros) {
+  absl::MutexLock lock(&mu_);
+  BESTAND_RETURN_IF_ERROR(CheckLocked(who));
+  State& s = agents_[who.device_id];
+  s.last_seen = micros;
+  s.dirty = true;
+  return s.report_hash;
+}
+
+int64_t AgentRegistry::LastSeen(int64_t device) {
+  absl::MutexLock lock(&mu_);
+  auto it = agents_.find(device);
+  return it == agents_.end() ? 0 : it->second.last_seen;
+}
+
+std::vector<std::pair<int64_t, int64_t>> AgentRegistry::TakeDirty() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (auto& [device, s] : agents_) {
+    if (!s.dirty) continue;
+    out.emplace_back(device, s.last_seen);
+    s.dirty = false;
+  }
+  return out;
+}
+
+std::optional<AgentIdentity> AgentRegistry::CertIdentity(const std::string& pem) {
+  absl::MutexLock lock(&mu_);
+  auto it = certs_.find(pem);
+  if (it == certs_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AgentRegistry::RememberCert(const std::string& pem, const AgentIdentity& who) {
+  absl::MutexLock lock(&mu_);
+  // Bounded: a fleet's certificates fit; past that, certificates are parsed per call.
+  if (certs_.size() < kMaxCerts) certs_.emplace(pem, who);
+}
 
 v1::EnrollmentToken EnrollmentTokenFromRecord(const EnrollmentTokenRecord& r) {
   v1::EnrollmentToken t;
@@ -497,7 +604,9 @@ absl::Status Fleet::RevokeAgent(const std::string& actor, const std::string& dev
   BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
   BESTAND_RETURN_IF_ERROR(
       RecordAudit(*tx, actor, "agent.revoke", AgentName(id), before, AgentAuditJson(*agent)));
-  return tx->Commit();
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  registry_.Enrolled(*agent);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
@@ -593,6 +702,7 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
                                       absl::StrCat("enrollmentTokens/", token->id), token_before,
                                       EnrollmentTokenAuditJson(*token)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
+  registry_.Enrolled(agent);
   v1::EnrollResponse resp;
   resp.set_certificate_pem(cert.cert_pem);
   resp.set_ca_pem(ca_.cert_pem);
@@ -605,18 +715,22 @@ absl::StatusOr<AgentIdentity> Fleet::AuthenticateAgent(const std::string& cert_p
     return absl::UnauthenticatedError(
         "no client certificate: agents report over mTLS after 'bestand-agent enroll'");
   }
-  auto subject = CertSubjectAndSerial(cert_pem);
-  if (!subject.ok()) return absl::UnauthenticatedError("unreadable client certificate");
-  int64_t id = 0;
-  absl::string_view cn = subject->first;
-  if (!absl::ConsumePrefix(&cn, "devices/") || !absl::SimpleAtoi(cn, &id)) {
-    return absl::UnauthenticatedError("the client certificate does not name a device");
+  // TLS already verified the certificate against our CA; what remains is whose it is and whether
+  // it is still that device's current one, both answered from memory.
+  std::optional<AgentIdentity> who = registry_.CertIdentity(cert_pem);
+  if (!who) {
+    auto subject = CertSubjectAndSerial(cert_pem);
+    if (!subject.ok()) return absl::UnauthenticatedError("unreadable client certificate");
+    int64_t id = 0;
+    absl::string_view cn = subject->first;
+    if (!absl::ConsumePrefix(&cn, "devices/") || !absl::SimpleAtoi(cn, &id)) {
+      return absl::UnauthenticatedError("the client certificate does not name a device");
+    }
+    who = AgentIdentity{id, subject->second};
+    registry_.RememberCert(cert_pem, *who);
   }
-  AgentIdentity who{id, subject->second};
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
-  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(id));
-  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
-  return who;
+  BESTAND_RETURN_IF_ERROR(registry_.Check(*who));
+  return *who;
 }
 
 absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
@@ -627,22 +741,54 @@ absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
   }
   BESTAND_RETURN_IF_ERROR(ValidateMessage(req.report(), ""));
   const v1::InventoryReport& report = req.report();
-  const std::string hash = ReportContentHash(report);
+  // The agent's hash is taken when it is well formed: it only decides when that agent's own
+  // device is sent in full again, so a wrong one harms nobody else. Computing it costs a copy
+  // and a serialisation of the whole report.
+  const std::string hash =
+      req.content_hash().size() == 64 &&
+              req.content_hash().find_first_not_of("0123456789abcdef") == std::string::npos
+          ? req.content_hash()
+          : ReportContentHash(report);
   const int64_t now = NowMicros();
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
   BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
   const std::string actor = absl::StrCat("agent:", DeviceName(who.device_id));
   BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, who.device_id, report));
-  BESTAND_RETURN_IF_ERROR(StoreSoftware(*tx, who.device_id, report, now));
-  v1::InventoryReport facts = report;
-  facts.clear_software();
+  std::vector<std::pair<std::string, int64_t>> interned;  // new to the cache, added on commit
+  std::string key;  // reused: no allocation per package once it has grown
+  BESTAND_RETURN_IF_ERROR(StoreSoftware(
+      *tx, who.device_id, report, now,
+      [&](const v1::SoftwarePackage& p) -> absl::StatusOr<int64_t> {
+        PackageCacheKey(p.source(), p.name(), p.architecture(), p.version(), p.publisher(), &key);
+        if (std::optional<int64_t> id = packages_.Find(key)) return *id;
+        BESTAND_ASSIGN_OR_RETURN(
+            int64_t id, tx->InternPackage({0, p.source(), p.name(), p.architecture(), p.version(),
+                                           p.publisher()}));
+        interned.emplace_back(key, id);
+        return id;
+      }));
+  // Everything but the software list, without copying the list first.
+  static const google::protobuf::FieldMask* const kFacts = [] {
+    auto* mask = new google::protobuf::FieldMask;
+    const auto* d = v1::InventoryReport::descriptor();
+    for (int i = 0; i < d->field_count(); ++i) {
+      if (d->field(i)->name() != "software") mask->add_paths(d->field(i)->name());
+    }
+    return mask;
+  }();
+  v1::InventoryReport facts;
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+      report, *kFacts, google::protobuf::util::FieldMaskUtil::MergeOptions(), &facts);
   agent->facts = facts.SerializeAsString();
   agent->report_hash = hash;
   agent->last_report_micros = now;
   agent->last_seen_micros = now;
   BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
+  // Only committed ids enter the caches: a rolled-back report leaves them as they were.
+  packages_.Add(interned);
+  registry_.Reported(who.device_id, hash, now);
   v1::ReportResponse resp;
   resp.set_device(DeviceName(who.device_id));
   resp.set_acknowledged_hash(hash);
@@ -652,15 +798,30 @@ absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
 
 absl::StatusOr<v1::HeartbeatResponse> Fleet::Heartbeat(const AgentIdentity& who,
                                                        const v1::HeartbeatRequest& req) {
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
-  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
-  BESTAND_RETURN_IF_ERROR(tx->TouchAgent(who.device_id, NowMicros()));
-  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  // Heartbeats touch memory only; FlushLastSeen writes the times in batches.
+  BESTAND_ASSIGN_OR_RETURN(std::string acknowledged, registry_.Seen(who, NowMicros()));
   v1::HeartbeatResponse resp;
-  resp.set_send_full_report(req.content_hash() != agent->report_hash);
+  resp.set_send_full_report(req.content_hash() != acknowledged);
   resp.set_next_report_seconds(options_.report_interval_seconds);
   return resp;
+}
+
+absl::Status Fleet::FlushLastSeen() {
+  std::vector<std::pair<int64_t, int64_t>> seen = registry_.TakeDirty();
+  if (seen.empty()) return absl::OkStatus();
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  for (const auto& [device, micros] : seen) {
+    BESTAND_RETURN_IF_ERROR(tx->TouchAgent(device, micros));
+  }
+  return tx->Commit();
+}
+
+absl::Status Fleet::Load() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  return tx->ListAgents([this](const AgentRecord& a) {
+    registry_.Enrolled(a);
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<v1::DeviceInventory> Fleet::GetDeviceInventory(
@@ -674,8 +835,8 @@ absl::StatusOr<v1::DeviceInventory> Fleet::GetDeviceInventory(
     out.mutable_report()->ParseFromString(agent->facts);
     if (agent->last_report_micros)
       *out.mutable_last_report_time() = FromMicros(agent->last_report_micros);
-    if (agent->last_seen_micros)
-      *out.mutable_last_seen_time() = FromMicros(agent->last_seen_micros);
+    int64_t seen = std::max(agent->last_seen_micros, registry_.LastSeen(id));
+    if (seen) *out.mutable_last_seen_time() = FromMicros(seen);
     out.set_agent_active(agent->revoke_micros == 0);
   }
   if (!r.include_software()) return out;
@@ -809,7 +970,9 @@ absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
   v1::ListStaleDevicesResponse out;
   std::vector<AgentRecord> stale;
   BESTAND_RETURN_IF_ERROR(tx->ListAgents([&](const AgentRecord& a) {
-    if (a.revoke_micros == 0 && a.last_seen_micros < cutoff) stale.push_back(a);
+    AgentRecord current = a;
+    current.last_seen_micros = std::max(a.last_seen_micros, registry_.LastSeen(a.device_id));
+    if (a.revoke_micros == 0 && current.last_seen_micros < cutoff) stale.push_back(current);
     return absl::OkStatus();
   }));
   for (const AgentRecord& a : stale) {

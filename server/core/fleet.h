@@ -13,9 +13,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "bestand/v1/agent.pb.h"
 #include "server/core/ca.h"
 #include "server/storage/store.h"
@@ -39,11 +45,65 @@ struct AgentIdentity {
   std::string cert_serial;
 };
 
+// Package ids by their full identity, for packages already stored: most of a report's packages
+// are shared with other devices, so most lookups never reach the database. Bounded.
+class PackageCache {
+ public:
+  std::optional<int64_t> Find(const std::string& key);
+  void Add(const std::vector<std::pair<std::string, int64_t>>& entries);
+
+ private:
+  static constexpr size_t kMaxEntries = 250000;
+  absl::Mutex mu_;
+  std::unordered_map<std::string, int64_t> ids_ ABSL_GUARDED_BY(mu_);
+};
+// The cache key of a package, written into `key` (reused between calls).
+void PackageCacheKey(absl::string_view source, absl::string_view name,
+                     absl::string_view architecture, absl::string_view version,
+                     absl::string_view publisher, std::string* key);
+
+// Every enrolled agent's certificate serial, revocation and last report, in memory: checking an
+// agent's certificate and answering a heartbeat need no database access. Heartbeat times are
+// kept here and written in batches (Fleet::FlushLastSeen). Updated only after commits.
+class AgentRegistry {
+ public:
+  void Enrolled(const AgentRecord& agent);
+  void Reported(int64_t device, const std::string& hash, int64_t micros);
+  absl::Status Check(const AgentIdentity& who);
+  // Records a heartbeat; returns the content hash the server holds for the device.
+  absl::StatusOr<std::string> Seen(const AgentIdentity& who, int64_t micros);
+  int64_t LastSeen(int64_t device);
+  // Heartbeat times not yet written, as (device, micros); clears them.
+  std::vector<std::pair<int64_t, int64_t>> TakeDirty();
+  std::optional<AgentIdentity> CertIdentity(const std::string& pem);
+  void RememberCert(const std::string& pem, const AgentIdentity& who);
+
+ private:
+  struct State {
+    std::string cert_serial;
+    bool revoked = false;
+    std::string report_hash;
+    int64_t last_seen = 0;
+    bool dirty = false;
+  };
+  absl::Status CheckLocked(const AgentIdentity& who) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static constexpr size_t kMaxCerts = 100000;
+  absl::Mutex mu_;
+  std::unordered_map<int64_t, State> agents_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, AgentIdentity> certs_ ABSL_GUARDED_BY(mu_);
+};
+
 class Fleet {
  public:
   // `store` must outlive the fleet; `ca` signs agent certificates.
   Fleet(Store* store, KeyAndCert ca, FleetOptions options = {})
       : store_(store), ca_(std::move(ca)), options_(options) {}
+
+  // Loads the enrolled agents into memory; call once before serving.
+  absl::Status Load();
+  // Writes the heartbeat times received since the last flush (call every few seconds and at
+  // shutdown; a crash loses at most that many seconds of "last seen").
+  absl::Status FlushLastSeen();
 
   absl::StatusOr<v1::CreateEnrollmentTokenResponse> CreateEnrollmentToken(
       const std::string& actor, const v1::CreateEnrollmentTokenRequest& request);
@@ -75,6 +135,8 @@ class Fleet {
   Store* store_;
   KeyAndCert ca_;
   FleetOptions options_;
+  PackageCache packages_;
+  AgentRegistry registry_;
 };
 
 // Debian's version ordering (epoch, upstream, revision; '~' sorts before everything): <0, 0, >0.

@@ -36,6 +36,7 @@ class FleetTest : public ::testing::Test {
     auto ca = CreateCa("Test CA");
     ASSERT_TRUE(ca.ok());
     fleet_ = std::make_unique<Fleet>(store_.get(), *ca);
+    ASSERT_TRUE(fleet_->Load().ok());
     v1::CreateEnrollmentTokenRequest req;
     req.mutable_token()->set_max_uses(10);
     auto token = fleet_->CreateEnrollmentToken("test", req);
