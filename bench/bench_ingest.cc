@@ -125,8 +125,8 @@ class Bench {
 bool Bench::StartServer() {
   char tmpl[] = "/tmp/bestand-ingest-XXXXXX";
   dir_ = mkdtemp(tmpl);
-  std::string init = absl::StrCat(o_.server_bin, " init --data-dir ", dir_, "/data > ", dir_,
-                                  "/init.txt");
+  std::string init =
+      absl::StrCat(o_.server_bin, " init --data-dir ", dir_, "/data > ", dir_, "/init.txt");
   if (std::system(init.c_str()) != 0) return false;
   std::istringstream lines(ReadFile(dir_ + "/init.txt"));
   for (std::string line; std::getline(lines, line);) {
@@ -216,9 +216,10 @@ bool Bench::EnrollAll() {
 
 int Bench::Run() {
   if (!StartServer()) return std::fprintf(stderr, "cannot start %s\n", o_.server_bin.c_str()), 1;
-  std::printf("bench_ingest: %s, %d devices (%d timed), %d packages each (%.0f%% shared), %d "
-              "clients, mTLS\n",
-              addr_.c_str(), o_.devices, o_.rate_devices, o_.packages, o_.shared * 100, o_.clients);
+  std::printf(
+      "bench_ingest: %s, %d devices (%d timed), %d packages each (%.0f%% shared), %d "
+      "clients, mTLS\n",
+      addr_.c_str(), o_.devices, o_.rate_devices, o_.packages, o_.shared * 100, o_.clients);
   if (!EnrollAll()) return 1;
   const int m = o_.rate_devices;
 
@@ -297,18 +298,19 @@ int Bench::Run() {
   std::printf("%-34s %10.0f %9s\n", "empty (Health/Check)", empty, "1.00");
   std::printf("%-34s %10.0f %9.2f x empty\n", "no-op report (refused, same size)", noop,
               noop / empty);
-  std::printf("%-34s %10.0f %9.2f x no-op   target >= 0.50: %s\n", "first full report",
-              first_rate, first_rate / noop, first_rate / noop >= 0.5 ? "met" : "MISSED");
+  std::printf("%-34s %10.0f %9.2f x no-op   target >= 0.50: %s\n", "first full report", first_rate,
+              first_rate / noop, first_rate / noop >= 0.5 ? "met" : "MISSED");
   std::printf("%-34s %10.0f %9.2f x no-op   target >= 0.70: %s\n", "report, 1% changed",
               changed_rate, changed_rate / noop, changed_rate / noop >= 0.7 ? "met" : "MISSED");
   std::printf("%-34s %10.0f %9.2f x empty   target >= 0.70: %s\n", "heartbeat", heartbeat,
               heartbeat / empty, heartbeat / empty >= 0.7 ? "met" : "MISSED");
   std::printf("remaining %d first reports over new connections: %.1f s\n", o_.devices - m,
               rest_seconds);
-  std::printf("after %d devices: server peak RSS %.0f MiB (target < 300 MB: %s), database %.1f "
-              "MiB = %.1f KiB per device (target < 25 KB: %s)\n",
-              o_.devices, rss, rss * 1.048576 < 300 ? "met" : "MISSED", db / 1048576.0,
-              db / 1024.0 / o_.devices, db / o_.devices < 25000 ? "met" : "MISSED");
+  std::printf(
+      "after %d devices: server peak RSS %.0f MiB (target < 300 MB: %s), database %.1f "
+      "MiB = %.1f KiB per device (target < 25 KB: %s)\n",
+      o_.devices, rss, rss * 1.048576 < 300 ? "met" : "MISSED", db / 1048576.0,
+      db / 1024.0 / o_.devices, db / o_.devices < 25000 ? "met" : "MISSED");
   std::system(("rm -rf " + dir_).c_str());
   return 0;
 }
