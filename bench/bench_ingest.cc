@@ -230,13 +230,16 @@ int Bench::Run() {
     return v1::AgentService::NewStub(agents_[d].channel)->Heartbeat(&c, v1::HeartbeatRequest(), &r);
   });
   std::vector<v1::ReportRequest> first(m), changed(m);
+  // Like bestand-agent, every report carries its content hash.
   for (int d = 0; d < m; ++d) {
     *first[d].mutable_report() = MakeReport(o_, d, 0);
+    first[d].set_content_hash(ReportContentHash(first[d].report()));
     *changed[d].mutable_report() = MakeReport(o_, d, 1);
+    changed[d].set_content_hash(ReportContentHash(changed[d].report()));
   }
   const size_t report_bytes = first[0].ByteSizeLong();
   std::vector<std::string> hashes(m);  // what each agent holds after the changed report
-  for (int d = 0; d < m; ++d) hashes[d] = ReportContentHash(changed[d].report());
+  for (int d = 0; d < m; ++d) hashes[d] = changed[d].content_hash();
 
   auto empty_call = [&](int d) {
     grpc::health::v1::HealthCheckResponse r;
@@ -282,6 +285,7 @@ int Bench::Run() {
     size_t split = creds.find("-----BEGIN CERTIFICATE-----");
     v1::ReportRequest req;
     *req.mutable_report() = MakeReport(o_, d, 0);
+    req.set_content_hash(ReportContentHash(req.report()));
     v1::ReportResponse r;
     grpc::ClientContext c;
     return v1::AgentService::NewStub(Channel(creds.substr(0, split), creds.substr(split)))

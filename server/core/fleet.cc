@@ -53,38 +53,45 @@ bool HasControlCharacter(const std::string& s) {
 }
 
 // Walks every string and repeated field of a report: lengths, UTF-8 and counts are bounded.
+// Field paths for messages are built only on error or once per nested field, not per value:
+// a report has thousands of values.
 absl::Status ValidateMessage(const Message& m, const std::string& path) {
   const auto* d = m.GetDescriptor();
   const auto* r = m.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    std::string name = path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
+    auto name = [&] { return path.empty() ? f->name() : absl::StrCat(path, ".", f->name()); };
     if (f->is_repeated()) {
       int n = r->FieldSize(m, f);
       int max = f->name() == "software" ? kMaxReportPackages : kMaxReportItems;
       if (n > max) {
         return absl::InvalidArgumentError(
-            absl::StrCat("report.", name, ": ", n, " entries; at most ", max, " are allowed"));
+            absl::StrCat("report.", name(), ": ", n, " entries; at most ", max, " are allowed"));
       }
-      for (int k = 0; k < n; ++k) {
-        if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-          BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetRepeatedMessage(m, f, k), name));
-        } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
-                   (r->GetRepeatedString(m, f, k).size() > kMaxReportString ||
-                    HasControlCharacter(r->GetRepeatedString(m, f, k)))) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("report.", name, ": entry too long or holding control characters"));
+      if (n == 0) continue;
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        const std::string child = name();
+        for (int k = 0; k < n; ++k) {
+          BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetRepeatedMessage(m, f, k), child));
+        }
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        for (int k = 0; k < n; ++k) {
+          const std::string& v = r->GetRepeatedString(m, f, k);
+          if (v.size() > kMaxReportString || HasControlCharacter(v)) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("report.", name(), ": entry too long or holding control characters"));
+          }
         }
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const std::string& v = r->GetString(m, f);
       if (v.size() > kMaxReportString || !IsValidUtf8(v) || HasControlCharacter(v)) {
         return absl::InvalidArgumentError(
-            absl::StrCat("report.", name, ": longer than ", kMaxReportString,
+            absl::StrCat("report.", name(), ": longer than ", kMaxReportString,
                          " bytes, not UTF-8 or holding control characters"));
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && r->HasField(m, f)) {
-      BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetMessage(m, f), name));
+      BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetMessage(m, f), name()));
     }
   }
   return absl::OkStatus();
