@@ -9,6 +9,7 @@ if [ ! -d tests/reflection/node_modules ]; then
   (cd tests/reflection && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd build-asan
 ctest --output-on-failure -j2 "$@"

@@ -7,7 +7,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "server/app.h"
 #include "server/common/args.h"
 #include "server/common/status_macros.h"
@@ -99,9 +98,7 @@ absl::Status Serve(const Args& args) {
 
 int main(int argc, char** argv) {
   using namespace bestand;
-  // Mutex deadlock detection records every lock acquisition in a graph: a cost on every call,
-  // for a check the tests (ASan/UBSan) and lock annotations cover.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
   absl::StatusOr<Args> args = Args::Parse(argc, argv, /*bool_flags=*/{"insecure", "help"});
   if (!args.ok()) {
     std::cerr << "bestand-server: " << args.status().message() << "\n" << kUsage;

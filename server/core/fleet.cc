@@ -311,6 +311,7 @@ absl::Status StoreSoftware(
       for (const auto& [v, p] : versions) event(v1::SoftwareChange::INSTALLED, p, nullptr);
       continue;
     }
+    // A version on both sides changed only its publisher: not an install or removal.
     std::vector<const PackageRecord*> added, removed;
     for (const auto& [v, p] : versions) {
       if (!it->second.count(v)) added.push_back(p);
@@ -387,15 +388,24 @@ void AgentRegistry::Enrolled(const AgentRecord& a) {
   s.cert_serial = a.cert_serial;
   s.revoked = a.revoke_micros != 0;
   s.report_hash = a.report_hash;
-  s.last_seen = a.last_seen_micros;
+  s.last_seen = std::max(s.last_seen, a.last_seen_micros);
 }
 
 void AgentRegistry::Reported(int64_t device, const std::string& hash, int64_t micros) {
   absl::MutexLock lock(&mu_);
   State& s = agents_[device];
   s.report_hash = hash;
-  s.last_seen = micros;
-  s.dirty = false;  // the report wrote it
+  // A heartbeat that arrived meanwhile stays dirty; the database never goes backwards.
+  s.last_seen = std::max(s.last_seen, micros);
+}
+
+void AgentRegistry::MarkDirty(const std::vector<std::pair<int64_t, int64_t>>& seen) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [device, micros] : seen) {
+    State& s = agents_[device];
+    s.last_seen = std::max(s.last_seen, micros);
+    s.dirty = true;
+  }
 }
 
 absl::Status AgentRegistry::Check(const AgentIdentity& who) {
@@ -816,11 +826,15 @@ absl::StatusOr<v1::HeartbeatResponse> Fleet::Heartbeat(const AgentIdentity& who,
 absl::Status Fleet::FlushLastSeen() {
   std::vector<std::pair<int64_t, int64_t>> seen = registry_.TakeDirty();
   if (seen.empty()) return absl::OkStatus();
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  for (const auto& [device, micros] : seen) {
-    BESTAND_RETURN_IF_ERROR(tx->TouchAgent(device, micros));
-  }
-  return tx->Commit();
+  absl::Status s = [&]() -> absl::Status {
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+    for (const auto& [device, micros] : seen) {
+      BESTAND_RETURN_IF_ERROR(tx->TouchAgent(device, micros));
+    }
+    return tx->Commit();
+  }();
+  if (!s.ok()) registry_.MarkDirty(seen);  // tried again at the next flush
+  return s;
 }
 
 absl::Status Fleet::Load() {

@@ -64,7 +64,8 @@ void PackageCacheKey(absl::string_view source, absl::string_view name,
 
 // Every enrolled agent's certificate serial, revocation and last report, in memory: checking an
 // agent's certificate and answering a heartbeat need no database access. Heartbeat times are
-// kept here and written in batches (Fleet::FlushLastSeen). Updated only after commits.
+// kept here and written in batches (Fleet::FlushLastSeen). Updated only after commits, while the
+// committing transaction still holds the store's single writer, so updates happen in commit order.
 class AgentRegistry {
  public:
   void Enrolled(const AgentRecord& agent);
@@ -75,6 +76,8 @@ class AgentRegistry {
   int64_t LastSeen(int64_t device);
   // Heartbeat times not yet written, as (device, micros); clears them.
   std::vector<std::pair<int64_t, int64_t>> TakeDirty();
+  // Puts back what TakeDirty returned when writing it failed.
+  void MarkDirty(const std::vector<std::pair<int64_t, int64_t>>& seen);
   std::optional<AgentIdentity> CertIdentity(const std::string& pem);
   void RememberCert(const std::string& pem, const AgentIdentity& who);
 

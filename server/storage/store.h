@@ -173,7 +173,7 @@ class WriteTx : public ReadTx {
   virtual absl::Status TouchToken(int64_t id, int64_t last_used_micros) = 0;
 
   virtual absl::Status PutAgent(const AgentRecord& agent) = 0;
-  // Updates only last_seen_time (heartbeats).
+  // Updates only last_seen_time (heartbeats); never moves it backwards.
   virtual absl::Status TouchAgent(int64_t device_id, int64_t last_seen_micros) = 0;
   virtual absl::StatusOr<int64_t> InsertEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
   virtual absl::Status PutEnrollmentToken(const EnrollmentTokenRecord& token) = 0;

@@ -174,7 +174,8 @@ TEST_F(AgentE2eTest, RevokedBadTokenAndForeignCertificatesAreRefused) {
   EXPECT_TRUE(absl::StrContains(r.err, "unknown enrollment token")) << r.err;
 
   ASSERT_EQ(Enroll(dir_.File("s"), root, EnrollmentToken(1)).exit_code, 0);
-  ASSERT_EQ(server_.Admin({"agent", "revoke", "devices/1"}).exit_code, 0);
+  ProcessResult revoke = server_.Admin({"agent", "revoke", "devices/1"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   r = Agent({"run", "--once"}, dir_.File("s"), root);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "revoked")) << r.err;

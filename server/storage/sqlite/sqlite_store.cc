@@ -808,7 +808,8 @@ class SqliteTx : public WriteTx {
 
   absl::Status TouchAgent(int64_t device_id, int64_t micros) override {
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st, conn_->Prepare("UPDATE agents SET last_seen_time = ? WHERE device_id = ?"));
+        Stmt st, conn_->Prepare("UPDATE agents SET last_seen_time = "
+                                "MAX(COALESCE(last_seen_time, 0), ?) WHERE device_id = ?"));
     st.Bind(1, micros);
     st.Bind(2, device_id);
     return st.Run("recording a heartbeat");
