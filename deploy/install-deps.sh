@@ -7,6 +7,8 @@ packages=(
   cmake g++ make pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlite3-dev sqlite3 libssl-dev openssl libabsl-dev libgtest-dev
+  # static archives the release agent links (deploy/build.sh; they come with libgrpc-dev too)
+  zlib1g-dev libc-ares-dev libre2-dev
   nodejs npm
 )
 missing=()
