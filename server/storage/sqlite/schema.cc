@@ -213,17 +213,23 @@ CREATE TABLE enrollment_tokens (
   revoke_time INTEGER
 );
 
-CREATE TABLE software_packages (
+-- Publishers (maintainer, vendor) repeat across thousands of packages: stored once each.
+CREATE TABLE software_publishers (
   id INTEGER PRIMARY KEY,
-  source TEXT NOT NULL,
-  name TEXT NOT NULL,
-  architecture TEXT NOT NULL,
-  version TEXT NOT NULL,
-  publisher TEXT NOT NULL,
-  UNIQUE (source, name, architecture, version, publisher)
+  name TEXT NOT NULL UNIQUE
 );
 
--- One row per device: its package ids, install and first-seen times as sorted varint arrays.
+CREATE TABLE software_packages (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  architecture TEXT NOT NULL,
+  source TEXT NOT NULL,
+  publisher_id INTEGER NOT NULL REFERENCES software_publishers(id),
+  UNIQUE (name, version, architecture, source, publisher_id)
+);
+
+-- One row per device: its package ids (sorted) with install and first-seen times, delta-coded.
 CREATE TABLE device_software (
   device_id INTEGER PRIMARY KEY REFERENCES devices(id),
   packages BLOB NOT NULL,

@@ -425,9 +425,12 @@ constexpr char kAuditColumns[] =
     "SELECT sequence, time, actor, action, resource, before, after, prev_hash, hash "
     "FROM audit_events";
 
-// A device's software set as one compact blob: per package, varints of the id delta, the install
-// time and the first-seen time (whole seconds; 0 = unknown). ~5 bytes per package instead of a
-// row with an index entry.
+// A device's software set as one compact blob: a format byte (1), then per package varints of
+// the id delta and the zigzag deltas of install and first-seen time (whole seconds; 0 =
+// unknown) from the previous package. Ids are sorted and most times repeat, so a package costs
+// ~4 bytes instead of a row with an index entry.
+constexpr char kSoftwareFormat = 1;
+
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
     out->push_back(static_cast<char>((v & 0x7F) | 0x80));
@@ -447,30 +450,45 @@ bool GetVarint(absl::string_view* in, uint64_t* v) {
   return false;
 }
 
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
 std::string EncodeSoftware(const DeviceSoftwareRecord& r) {
-  std::string out;
-  out.reserve(r.package_ids.size() * 8);
-  int64_t prev = 0;
+  std::string out(1, kSoftwareFormat);
+  out.reserve(r.package_ids.size() * 5);
+  int64_t prev_id = 0, prev_install = 0, prev_seen = 0;
   for (size_t i = 0; i < r.package_ids.size(); ++i) {
-    PutVarint(&out, static_cast<uint64_t>(r.package_ids[i] - prev));
-    prev = r.package_ids[i];
-    PutVarint(&out, static_cast<uint64_t>(std::max<int64_t>(0, r.install_micros[i] / 1000000)));
-    PutVarint(&out, static_cast<uint64_t>(std::max<int64_t>(0, r.first_seen_micros[i] / 1000000)));
+    int64_t install = std::max<int64_t>(0, r.install_micros[i] / 1000000);
+    int64_t seen = std::max<int64_t>(0, r.first_seen_micros[i] / 1000000);
+    PutVarint(&out, static_cast<uint64_t>(r.package_ids[i] - prev_id));
+    PutVarint(&out, ZigZag(install - prev_install));
+    PutVarint(&out, ZigZag(seen - prev_seen));
+    prev_id = r.package_ids[i];
+    prev_install = install;
+    prev_seen = seen;
   }
   return out;
 }
 
 absl::Status DecodeSoftware(absl::string_view in, DeviceSoftwareRecord* r) {
-  int64_t prev = 0;
+  if (in.empty() || in.front() != kSoftwareFormat) {
+    return absl::DataLossError("a device's software set has an unknown format");
+  }
+  in.remove_prefix(1);
+  int64_t id = 0, install = 0, seen = 0;
   while (!in.empty()) {
-    uint64_t delta, install, seen;
-    if (!GetVarint(&in, &delta) || !GetVarint(&in, &install) || !GetVarint(&in, &seen)) {
+    uint64_t delta, d_install, d_seen;
+    if (!GetVarint(&in, &delta) || !GetVarint(&in, &d_install) || !GetVarint(&in, &d_seen)) {
       return absl::DataLossError("a device's software set is corrupt");
     }
-    prev += static_cast<int64_t>(delta);
-    r->package_ids.push_back(prev);
-    r->install_micros.push_back(static_cast<int64_t>(install) * 1000000);
-    r->first_seen_micros.push_back(static_cast<int64_t>(seen) * 1000000);
+    id += static_cast<int64_t>(delta);
+    install += UnZigZag(d_install);
+    seen += UnZigZag(d_seen);
+    r->package_ids.push_back(id);
+    r->install_micros.push_back(install * 1000000);
+    r->first_seen_micros.push_back(seen * 1000000);
   }
   return absl::OkStatus();
 }
@@ -500,7 +518,8 @@ void ReadPackage(Stmt& st, PackageRecord* p) {
 }
 
 constexpr char kPackageColumns[] =
-    "SELECT id, source, name, architecture, version, publisher FROM software_packages";
+    "SELECT p.id, p.source, p.name, p.architecture, p.version, pub.name "
+    "FROM software_packages p JOIN software_publishers pub ON pub.id = p.publisher_id";
 
 // ---------------------------------------------------------------------------------------------
 // Transactions.
@@ -733,7 +752,7 @@ class SqliteTx : public WriteTx {
 
   absl::StatusOr<std::vector<PackageRecord>> GetPackages(const std::vector<int64_t>& ids) override {
     BESTAND_ASSIGN_OR_RETURN(Stmt st,
-                             conn_->Prepare(absl::StrCat(kPackageColumns, " WHERE id = ?")));
+                             conn_->Prepare(absl::StrCat(kPackageColumns, " WHERE p.id = ?")));
     std::vector<PackageRecord> out;
     out.reserve(ids.size());
     for (int64_t id : ids) {
@@ -748,8 +767,8 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::vector<PackageRecord>> FindPackages(const std::string& name) override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare(absl::StrCat(kPackageColumns,
-                                             " WHERE name LIKE ? ESCAPE '\\' ORDER BY name, "
-                                             "source, version")));
+                                             " WHERE p.name LIKE ? ESCAPE '\\' ORDER BY "
+                                             "p.name, p.source, p.version")));
     st.Bind(1, absl::string_view(LikePattern(name)));
     std::vector<PackageRecord> out;
     while (true) {
@@ -844,24 +863,36 @@ class SqliteTx : public WriteTx {
   }
 
   absl::StatusOr<int64_t> InternPackage(const PackageRecord& p) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt find_pub,
+                             conn_->Prepare("SELECT id FROM software_publishers WHERE name = ?"));
+    find_pub.Bind(1, absl::string_view(p.publisher));
+    BESTAND_ASSIGN_OR_RETURN(bool known, find_pub.Step("looking up a publisher"));
+    int64_t publisher = known ? find_pub.Int(0) : 0;
+    if (!known) {
+      BESTAND_ASSIGN_OR_RETURN(Stmt ins_pub,
+                               conn_->Prepare("INSERT INTO software_publishers (name) VALUES (?)"));
+      ins_pub.Bind(1, absl::string_view(p.publisher));
+      BESTAND_RETURN_IF_ERROR(ins_pub.Run("storing a publisher"));
+      publisher = sqlite3_last_insert_rowid(conn_->db());
+    }
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt find, conn_->Prepare("SELECT id FROM software_packages WHERE source = ? AND name = ? "
-                                  "AND architecture = ? AND version = ? AND publisher = ?"));
-    find.Bind(1, absl::string_view(p.source));
-    find.Bind(2, absl::string_view(p.name));
+        Stmt find, conn_->Prepare("SELECT id FROM software_packages WHERE name = ? AND version = ? "
+                                  "AND architecture = ? AND source = ? AND publisher_id = ?"));
+    find.Bind(1, absl::string_view(p.name));
+    find.Bind(2, absl::string_view(p.version));
     find.Bind(3, absl::string_view(p.architecture));
-    find.Bind(4, absl::string_view(p.version));
-    find.Bind(5, absl::string_view(p.publisher));
+    find.Bind(4, absl::string_view(p.source));
+    find.Bind(5, publisher);
     BESTAND_ASSIGN_OR_RETURN(bool row, find.Step("looking up a package"));
     if (row) return find.Int(0);
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt ins, conn_->Prepare("INSERT INTO software_packages (source, name, architecture, "
-                                 "version, publisher) VALUES (?, ?, ?, ?, ?)"));
-    ins.Bind(1, absl::string_view(p.source));
-    ins.Bind(2, absl::string_view(p.name));
+        Stmt ins, conn_->Prepare("INSERT INTO software_packages (name, version, architecture, "
+                                 "source, publisher_id) VALUES (?, ?, ?, ?, ?)"));
+    ins.Bind(1, absl::string_view(p.name));
+    ins.Bind(2, absl::string_view(p.version));
     ins.Bind(3, absl::string_view(p.architecture));
-    ins.Bind(4, absl::string_view(p.version));
-    ins.Bind(5, absl::string_view(p.publisher));
+    ins.Bind(4, absl::string_view(p.source));
+    ins.Bind(5, publisher);
     BESTAND_RETURN_IF_ERROR(ins.Run("storing a package"));
     return sqlite3_last_insert_rowid(conn_->db());
   }
