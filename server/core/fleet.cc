@@ -69,7 +69,19 @@ absl::Status ValidateMessage(const Message& m, const std::string& path) {
             absl::StrCat("report.", name(), ": ", n, " entries; at most ", max, " are allowed"));
       }
       if (n == 0) continue;
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (d == v1::InventoryReport::descriptor() && f->name() == "software") {
+        // Thousands of packages per report: checked through the typed accessors.
+        for (const v1::SoftwarePackage& p : static_cast<const v1::InventoryReport&>(m).software()) {
+          for (const std::string* v :
+               {&p.name(), &p.version(), &p.architecture(), &p.source(), &p.publisher()}) {
+            if (v->size() > kMaxReportString || !IsValidUtf8(*v) || HasControlCharacter(*v)) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  "report.", name(), ": a package field is longer than ", kMaxReportString,
+                  " bytes, not UTF-8 or holding control characters"));
+            }
+          }
+        }
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
         const std::string child = name();
         for (int k = 0; k < n; ++k) {
           BESTAND_RETURN_IF_ERROR(ValidateMessage(r->GetRepeatedMessage(m, f, k), child));

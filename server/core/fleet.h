@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "bestand/v1/agent.pb.h"
@@ -55,7 +56,7 @@ class PackageCache {
  private:
   static constexpr size_t kMaxEntries = 250000;
   absl::Mutex mu_;
-  std::unordered_map<std::string, int64_t> ids_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> ids_ ABSL_GUARDED_BY(mu_);
 };
 // The cache key of a package, written into `key` (reused between calls).
 void PackageCacheKey(absl::string_view source, absl::string_view name,
