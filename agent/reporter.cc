@@ -16,18 +16,11 @@
 #include "grpcpp/grpcpp.h"
 #include "server/common/report_hash.h"
 #include "server/common/status_macros.h"
+#include "server/common/util.h"
 #include "server/core/ca.h"
 
 namespace bestand::agent {
 namespace {
-
-absl::StatusOr<std::string> Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Writes via a temporary file and rename, so a crash never leaves half a file behind.
 absl::Status Write(const std::string& path, const std::string& data, mode_t mode) {
@@ -72,7 +65,7 @@ absl::StatusOr<std::string> Reporter::Enroll(const EnrollOptions& o) {
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", dir_, ": ", strerror(errno)));
   }
-  BESTAND_ASSIGN_OR_RETURN(std::string ca, Read(o.ca_file));
+  BESTAND_ASSIGN_OR_RETURN(std::string ca, ReadFileToString(o.ca_file));
   v1::InventoryReport facts = collect_();
   BESTAND_ASSIGN_OR_RETURN(KeyAndCert csr, CreateKeyAndCsr(facts.hostname()));
   v1::EnrollRequest req;
@@ -101,10 +94,10 @@ absl::StatusOr<std::string> Reporter::Enroll(const EnrollOptions& o) {
 
 absl::StatusOr<CycleResult> Reporter::RunOnce() {
   grpc::SslCredentialsOptions ssl;
-  auto server = Read(Path("server"));
-  auto key = Read(Path("key.pem"));
-  auto cert = Read(Path("cert.pem"));
-  auto ca = Read(Path("ca.pem"));
+  auto server = ReadFileToString(Path("server"));
+  auto key = ReadFileToString(Path("key.pem"));
+  auto cert = ReadFileToString(Path("cert.pem"));
+  auto ca = ReadFileToString(Path("ca.pem"));
   if (!server.ok() || !key.ok() || !cert.ok() || !ca.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("not enrolled (no certificate in ", dir_, "): run 'bestand-agent enroll'"));
@@ -120,7 +113,7 @@ absl::StatusOr<CycleResult> Reporter::RunOnce() {
   v1::ReportRequest req;
   *req.mutable_report() = collect_();
   req.set_content_hash(ReportContentHash(req.report()));
-  std::string acked = Read(Path("acked")).value_or("");
+  std::string acked = ReadFileToString(Path("acked")).value_or("");
   bool spooled = ::access(Path("spool.pb").c_str(), F_OK) == 0;
 
   CycleResult result;

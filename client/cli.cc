@@ -547,13 +547,9 @@ class Cli {
     BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run"}).status());
     const Noun* noun = FindNoun(what);
     if (noun == nullptr) return Usage(absl::StrCat("cannot import '", what, "'"));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    std::stringstream ss;
-    ss << in.rdbuf();
     v1::ImportCsvRequest req;
     req.set_collection(std::string(Spec(noun->kind).collection));
-    req.set_content(ss.str());
+    BESTAND_ASSIGN_OR_RETURN(*req.mutable_content(), ReadFileToString(path));
     req.set_dry_run(args_.Has("dry-run"));
     const bool tty = ::isatty(STDERR_FILENO);
     BESTAND_ASSIGN_OR_RETURN(v1::ImportCsvProgress result,

@@ -7,6 +7,8 @@
 #include "bestand/v1/inventory.grpc.pb.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/rpc_method.h"
+#include "server/common/status_macros.h"
+#include "server/common/util.h"
 
 namespace bestand {
 
@@ -31,12 +33,8 @@ absl::StatusOr<std::unique_ptr<BestandClient>> BestandClient::Connect(const Clie
           "no CA certificate given: pass --ca DATA_DIR/ca.crt, set BESTAND_CA or run "
           "'bestand login'");
     }
-    std::ifstream in(config.ca_file, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read CA file ", config.ca_file));
-    std::stringstream ss;
-    ss << in.rdbuf();
     grpc::SslCredentialsOptions options;
-    options.pem_root_certs = ss.str();
+    BESTAND_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFileToString(config.ca_file));
     creds = grpc::SslCredentials(options);
   }
   grpc::ChannelArguments args;

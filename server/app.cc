@@ -15,6 +15,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/common/status_macros.h"
+#include "server/common/util.h"
 #include "server/core/ca.h"
 #include "server/service/services.h"
 #include "server/storage/sqlite/sqlite_store.h"
@@ -31,14 +32,6 @@ absl::Status WriteFile(const std::string& path, const std::string& data, mode_t 
   ::close(fd);
   if (!ok) return absl::InternalError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -77,9 +70,9 @@ absl::StatusOr<std::string> InitDataDir(const std::string& dir,
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
     const DataDirLayout& layout) {
   grpc::SslServerCredentialsOptions options;
-  BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFile(layout.ServerKey()));
-  BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFile(layout.ServerCert()));
-  BESTAND_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(layout.CaCert()));
+  BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFileToString(layout.ServerKey()));
+  BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(layout.ServerCert()));
+  BESTAND_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFileToString(layout.CaCert()));
   options.pem_key_cert_pairs.push_back({key, cert});
   // People and scripts authenticate with tokens and present no certificate; agents present the
   // one Enroll issued, which must then verify against our CA.
@@ -89,8 +82,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
 
 absl::StatusOr<KeyAndCert> LoadCa(const DataDirLayout& layout) {
   KeyAndCert ca;
-  BESTAND_ASSIGN_OR_RETURN(ca.key_pem, ReadFile(layout.CaKey()));
-  BESTAND_ASSIGN_OR_RETURN(ca.cert_pem, ReadFile(layout.CaCert()));
+  BESTAND_ASSIGN_OR_RETURN(ca.key_pem, ReadFileToString(layout.CaKey()));
+  BESTAND_ASSIGN_OR_RETURN(ca.cert_pem, ReadFileToString(layout.CaCert()));
   return ca;
 }
 

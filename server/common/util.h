@@ -27,6 +27,9 @@ absl::CivilDay TodayUtc();
 // RFC 3339 in UTC with second precision, e.g. "2026-11-28T03:07:30Z"; "" for an unset timestamp.
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
 
+// The whole file; NOT_FOUND naming the path when it cannot be read.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(absl::string_view data);
 

@@ -361,14 +361,6 @@ absl::Status CheckAgent(const std::optional<AgentRecord>& agent, const AgentIden
   return absl::OkStatus();
 }
 
-absl::StatusOr<int32_t> PageSize(int32_t requested) {
-  if (requested < 0 || requested > 1000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size: ", requested, " is out of range 0..1000"));
-  }
-  return requested ? requested : 100;
-}
-
 }  // namespace
 
 void PackageCacheKey(absl::string_view source, absl::string_view name,
@@ -899,7 +891,7 @@ absl::StatusOr<v1::DeviceInventory> Fleet::GetDeviceInventory(
 
 absl::StatusOr<v1::ListSoftwareChangesResponse> Fleet::ListSoftwareChanges(
     const v1::ListSoftwareChangesRequest& r) {
-  BESTAND_ASSIGN_OR_RETURN(int32_t page, PageSize(r.page_size()));
+  BESTAND_ASSIGN_OR_RETURN(int page, PageSize(r.page_size()));
   int64_t before = 0;
   if (!r.page_token().empty() && (!absl::SimpleAtoi(r.page_token(), &before) || before <= 0)) {
     return absl::InvalidArgumentError("page_token: not a token from a previous page");
@@ -917,7 +909,7 @@ absl::StatusOr<v1::ListSoftwareChangesResponse> Fleet::ListSoftwareChanges(
   std::unordered_map<int64_t, const PackageRecord*> by_id;
   for (const auto& p : packages) by_id[p.id] = &p;
   v1::ListSoftwareChangesResponse out;
-  for (size_t i = 0; i < events.size() && static_cast<int32_t>(i) < page; ++i) {
+  for (size_t i = 0; i < events.size() && static_cast<int>(i) < page; ++i) {
     const SoftwareEventRecord& e = events[i];
     const PackageRecord* p = by_id[e.package_id];
     const PackageRecord* old = e.previous_package_id ? by_id[e.previous_package_id] : nullptr;
@@ -936,7 +928,7 @@ absl::StatusOr<v1::ListSoftwareChangesResponse> Fleet::ListSoftwareChanges(
     }
     *c->mutable_time() = FromMicros(e.micros);
   }
-  if (static_cast<int32_t>(events.size()) > page) {
+  if (static_cast<int>(events.size()) > page) {
     out.set_next_page_token(absl::StrCat(events[page - 1].id));
   }
   return out;
@@ -944,7 +936,7 @@ absl::StatusOr<v1::ListSoftwareChangesResponse> Fleet::ListSoftwareChanges(
 
 absl::StatusOr<v1::SearchSoftwareResponse> Fleet::SearchSoftware(
     const v1::SearchSoftwareRequest& r) {
-  BESTAND_ASSIGN_OR_RETURN(int32_t page, PageSize(r.page_size()));
+  BESTAND_ASSIGN_OR_RETURN(int page, PageSize(r.page_size()));
   if (r.name().size() > 200) return absl::InvalidArgumentError("name: too long");
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx->FindPackages(r.name()));
@@ -953,7 +945,7 @@ absl::StatusOr<v1::SearchSoftwareResponse> Fleet::SearchSoftware(
   v1::SearchSoftwareResponse out;
   for (const PackageRecord& p : packages) {
     auto key = std::make_pair(p.name, p.source);
-    if (!groups.count(key) && static_cast<int32_t>(groups.size()) == page) {
+    if (!groups.count(key) && static_cast<int>(groups.size()) == page) {
       out.set_truncated(true);
       continue;
     }

@@ -433,6 +433,14 @@ absl::StatusOr<int64_t> DecodePageToken(absl::string_view token) {
 
 }  // namespace
 
+absl::StatusOr<int> PageSize(int32_t requested) {
+  if (requested < 0 || requested > kMaxPageSize) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "page_size",
+                      absl::StrCat(requested, " is out of range 0..", kMaxPageSize));
+  }
+  return requested ? requested : kDefaultPageSize;
+}
+
 absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text) {
   return Resolve(tx, Spec(kind), text);
 }
@@ -499,12 +507,7 @@ absl::Status Inventory::List(Kind kind, const Message& request, Message* respons
     const FieldDescriptor* f = rd->field(i);
     const std::string& name = f->name();
     if (name == "page_size") {
-      int v = rr->GetInt32(request, f);
-      if (v < 0 || v > kMaxPageSize) {
-        return FieldError(absl::StatusCode::kInvalidArgument, name,
-                          absl::StrCat(v, " is out of range 0..", kMaxPageSize));
-      }
-      if (v > 0) page_size = v;
+      BESTAND_ASSIGN_OR_RETURN(page_size, PageSize(rr->GetInt32(request, f)));
     } else if (name == "page_token") {
       BESTAND_ASSIGN_OR_RETURN(q.after_id, DecodePageToken(rr->GetString(request, f)));
     } else if (name == "query") {

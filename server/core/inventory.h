@@ -27,6 +27,10 @@ inline constexpr size_t kMaxNotesLength = 2000;  // characters, notes and respon
 inline constexpr size_t kMaxImportBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxImportRows = 50000;
 
+// The page size a List request asks for: 0 means kDefaultPageSize; INVALID_ARGUMENT naming
+// page_size outside 0..kMaxPageSize.
+absl::StatusOr<int> PageSize(int32_t requested);
+
 struct ImportResult {
   int64_t rows = 0;
   int64_t created = 0;

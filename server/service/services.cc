@@ -204,14 +204,10 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                             const v1::ListAuditEventsRequest* req,
                                             v1::ListAuditEventsResponse* out) override {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
-      if (req->page_size() < 0 || req->page_size() > kMaxPageSize) {
-        return FieldError(absl::StatusCode::kInvalidArgument, "page_size",
-                          absl::StrCat(req->page_size(), " is out of range 0..", kMaxPageSize));
-      }
+      BESTAND_ASSIGN_OR_RETURN(int page, PageSize(req->page_size()));
       AuditQuery q;
       q.resource = req->resource();
       q.actor = req->actor();
-      int page = req->page_size() ? req->page_size() : kDefaultPageSize;
       q.limit = page + 1;
       if (!req->page_token().empty()) {
         std::string raw;
