@@ -1,6 +1,7 @@
 #include "server/core/fleet.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -8,6 +9,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -52,6 +55,26 @@ bool HasControlCharacter(const std::string& s) {
   return false;
 }
 
+// UTF-8 without control characters. Printable ASCII, nearly every value of a report, is checked
+// eight bytes at a time; a word with any byte below 0x20 or from 0x7F up sends the string to the
+// full checks.
+bool IsCleanText(const std::string& s) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+    uint64_t from_del = ((w + kOnes) | w) & kHighs;
+    if (below_space | from_del) break;
+  }
+  for (; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7F) return !HasControlCharacter(s) && IsValidUtf8(s);
+  }
+  return true;
+}
+
 // Walks every string and repeated field of a report: lengths, UTF-8 and counts are bounded.
 // Field paths for messages are built only on error or once per nested field, not per value:
 // a report has thousands of values.
@@ -74,7 +97,7 @@ absl::Status ValidateMessage(const Message& m, const std::string& path) {
         for (const v1::SoftwarePackage& p : static_cast<const v1::InventoryReport&>(m).software()) {
           for (const std::string* v :
                {&p.name(), &p.version(), &p.architecture(), &p.source(), &p.publisher()}) {
-            if (v->size() > kMaxReportString || !IsValidUtf8(*v) || HasControlCharacter(*v)) {
+            if (v->size() > kMaxReportString || !IsCleanText(*v)) {
               return absl::InvalidArgumentError(absl::StrCat(
                   "report.", name(), ": a package field is longer than ", kMaxReportString,
                   " bytes, not UTF-8 or holding control characters"));
@@ -89,7 +112,7 @@ absl::Status ValidateMessage(const Message& m, const std::string& path) {
       } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
         for (int k = 0; k < n; ++k) {
           const std::string& v = r->GetRepeatedString(m, f, k);
-          if (v.size() > kMaxReportString || HasControlCharacter(v)) {
+          if (v.size() > kMaxReportString || !IsCleanText(v)) {
             return absl::InvalidArgumentError(
                 absl::StrCat("report.", name(), ": entry too long or holding control characters"));
           }
@@ -97,7 +120,7 @@ absl::Status ValidateMessage(const Message& m, const std::string& path) {
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const std::string& v = r->GetString(m, f);
-      if (v.size() > kMaxReportString || !IsValidUtf8(v) || HasControlCharacter(v)) {
+      if (v.size() > kMaxReportString || !IsCleanText(v)) {
         return absl::InvalidArgumentError(
             absl::StrCat("report.", name(), ": longer than ", kMaxReportString,
                          " bytes, not UTF-8 or holding control characters"));
@@ -185,12 +208,21 @@ absl::Status SaveDevice(WriteTx& tx, const std::string& actor, int64_t id, const
                      AuditJson(spec, after));
 }
 
-// Facts the agent knows better than a person: filled in when they change, clamped to the
+// Facts the agent knows better than a person: filled in when they differ from the agent's `last`
+// report (so a correction made by hand stands until the machine itself changes), clamped to the
 // inventory's field limits. The serial number is taken only when clean and not held by another
 // device. Identity facts (hardware UUID, machine-id) are set at enrollment only, so a report
 // cannot plant another machine's identity.
 absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
-                              const v1::InventoryReport& r) {
+                              const v1::InventoryReport& r, const v1::InventoryReport& last) {
+  if (r.hostname() == last.hostname() && r.fqdn() == last.fqdn() &&
+      r.os().pretty_name() == last.os().pretty_name() &&
+      r.hardware().manufacturer() == last.hardware().manufacturer() &&
+      r.hardware().model() == last.hardware().model() &&
+      r.hardware().serial_number() == last.hardware().serial_number() &&
+      r.hardware().chassis_type() == last.hardware().chassis_type()) {
+    return absl::OkStatus();  // nothing new since the last report
+  }
   v1::Device before;
   BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(Kind::kDevice, id, &before));
   if (!found) return absl::NotFoundError(absl::StrCat(DeviceName(id), " no longer exists"));
@@ -236,54 +268,37 @@ struct PackageKey {
   }
 };
 
-std::string SetHash(const std::vector<int64_t>& ids) {
-  std::string buf;
-  for (int64_t id : ids) absl::StrAppend(&buf, id, ",");
-  return Sha256Hex(buf);
-}
-
-// Stores the device's new software set and the history events for what changed. `intern` maps
-// a package to its id (creating it when new).
-absl::Status StoreSoftware(
-    WriteTx& tx, int64_t device_id, const v1::InventoryReport& r, int64_t now,
-    const std::function<absl::StatusOr<int64_t>(const v1::SoftwarePackage&)>& intern) {
-  // Intern every package and sort the set by id.
-  std::vector<std::pair<int64_t, int64_t>> items;  // (package id, install micros)
-  items.reserve(r.software_size());
-  for (const v1::SoftwarePackage& p : r.software()) {
-    BESTAND_ASSIGN_OR_RETURN(int64_t id, intern(p));
-    // Stored in whole seconds: compare in whole seconds too.
-    int64_t installed = p.has_install_time() ? p.install_time().seconds() : 0;
-    items.emplace_back(id, installed > 0 ? installed * 1000000 : 0);
-  }
-  std::sort(items.begin(), items.end());
+// Stores the device's new software set and the history events for what changed. `items` holds
+// (package id, install time in whole seconds) for every reported package.
+absl::Status StoreSoftware(WriteTx& tx, int64_t device_id,
+                           std::vector<std::pair<int64_t, int64_t>> items, int64_t now) {
+  if (!std::is_sorted(items.begin(), items.end())) std::sort(items.begin(), items.end());
   items.erase(std::unique(items.begin(), items.end(),
                           [](const auto& a, const auto& b) { return a.first == b.first; }),
               items.end());
   DeviceSoftwareRecord next;
-  for (const auto& [id, install] : items) {
+  next.package_ids.reserve(items.size());
+  next.install_micros.reserve(items.size());
+  for (const auto& [id, installed] : items) {
     next.package_ids.push_back(id);
-    next.install_micros.push_back(install);
+    next.install_micros.push_back(installed > 0 ? installed * 1000000 : 0);
   }
-  next.set_hash = SetHash(next.package_ids);
-
   BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> prev,
                            tx.GetDeviceSoftware(device_id));
-  std::unordered_map<int64_t, int64_t> first_seen;
-  if (prev) {
-    for (size_t i = 0; i < prev->package_ids.size(); ++i) {
-      first_seen[prev->package_ids[i]] = prev->first_seen_micros[i];
-    }
-  }
+  // Both id lists are sorted: a package keeps the time it was first seen on this device.
+  next.first_seen_micros.reserve(items.size());
+  size_t k = 0;
   for (int64_t id : next.package_ids) {
-    auto it = first_seen.find(id);
-    next.first_seen_micros.push_back(it == first_seen.end() ? now : it->second);
+    while (prev && k < prev->package_ids.size() && prev->package_ids[k] < id) ++k;
+    bool kept = prev && k < prev->package_ids.size() && prev->package_ids[k] == id;
+    next.first_seen_micros.push_back(kept ? prev->first_seen_micros[k] : now);
   }
-  if (prev && prev->set_hash == next.set_hash && prev->install_micros == next.install_micros) {
+  if (prev && prev->package_ids == next.package_ids &&
+      prev->install_micros == next.install_micros) {
     return absl::OkStatus();  // same set: nothing to write
   }
   BESTAND_RETURN_IF_ERROR(tx.PutDeviceSoftware(device_id, next));
-  if (!prev || prev->set_hash == next.set_hash) return absl::OkStatus();
+  if (!prev || prev->package_ids == next.package_ids) return absl::OkStatus();
 
   // History: only packages in one set but not the other can have changed, so only those are
   // read (both id lists are sorted).
@@ -363,27 +378,36 @@ absl::Status CheckAgent(const std::optional<AgentRecord>& agent, const AgentIden
 
 }  // namespace
 
-void PackageCacheKey(absl::string_view source, absl::string_view name,
-                     absl::string_view architecture, absl::string_view version,
-                     absl::string_view publisher, std::string* key) {
-  key->clear();
-  absl::StrAppend(key, source, "\x1f", name, "\x1f", architecture, "\x1f", version, "\x1f",
-                  publisher);
+uint64_t PackageIndex::Hash(absl::string_view source, absl::string_view name,
+                            absl::string_view architecture, absl::string_view version,
+                            absl::string_view publisher) {
+  return absl::HashOf(source, name, architecture, version, publisher);
 }
 
-std::optional<int64_t> PackageCache::Find(const std::string& key) {
-  absl::MutexLock lock(&mu_);
-  auto it = ids_.find(key);
-  if (it == ids_.end()) return std::nullopt;
-  return it->second;
+int64_t PackageIndex::FindLocked(uint64_t hash) {
+  auto it = ids_.find(Probe{hash});
+  return it == ids_.end() ? 0 : *it;
 }
 
-void PackageCache::Add(const std::vector<std::pair<std::string, int64_t>>& entries) {
-  absl::MutexLock lock(&mu_);
-  for (const auto& [key, id] : entries) {
-    if (ids_.size() >= kMaxEntries) return;  // the rest is looked up in the database
-    ids_.emplace(key, id);
+void PackageIndex::Find(absl::Span<const uint64_t> hashes, absl::Span<int64_t> ids) {
+  absl::ReaderMutexLock lock(&mu_);
+  for (size_t i = 0; i < hashes.size(); ++i) ids[i] = FindLocked(hashes[i]);
+}
+
+int64_t PackageIndex::Find(uint64_t hash) {
+  absl::ReaderMutexLock lock(&mu_);
+  return FindLocked(hash);
+}
+
+absl::Status PackageIndex::Add(uint64_t hash, int64_t id) {
+  if (id <= 0 || id > UINT32_MAX) {
+    return absl::ResourceExhaustedError(absl::StrCat("package id ", id, " is out of range"));
   }
+  absl::MutexLock lock(&mu_);
+  if (hashes_.size() <= static_cast<size_t>(id)) hashes_.resize(id + 1);
+  hashes_[id] = hash;
+  ids_.insert(static_cast<uint32_t>(id));
+  return absl::OkStatus();
 }
 
 void AgentRegistry::Enrolled(const AgentRecord& a) {
@@ -770,25 +794,44 @@ absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
               req.content_hash().find_first_not_of("0123456789abcdef") == std::string::npos
           ? req.content_hash()
           : ReportContentHash(report);
+  // Packages are looked up before taking the writer; those unknown are looked up again under
+  // it, since another report may have stored them meanwhile.
+  const int n = report.software_size();
+  std::vector<uint64_t> hashes(n);
+  std::vector<int64_t> ids(n);
+  for (int i = 0; i < n; ++i) {
+    const v1::SoftwarePackage& p = report.software(i);
+    hashes[i] =
+        PackageIndex::Hash(p.source(), p.name(), p.architecture(), p.version(), p.publisher());
+  }
+  packages_.Find(hashes, absl::MakeSpan(ids));
+
   const int64_t now = NowMicros();
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
   BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
   const std::string actor = absl::StrCat("agent:", DeviceName(who.device_id));
-  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, who.device_id, report));
-  std::vector<std::pair<std::string, int64_t>> interned;  // new to the cache, added on commit
-  std::string key;  // reused: no allocation per package once it has grown
-  BESTAND_RETURN_IF_ERROR(StoreSoftware(
-      *tx, who.device_id, report, now,
-      [&](const v1::SoftwarePackage& p) -> absl::StatusOr<int64_t> {
-        PackageCacheKey(p.source(), p.name(), p.architecture(), p.version(), p.publisher(), &key);
-        if (std::optional<int64_t> id = packages_.Find(key)) return *id;
+  v1::InventoryReport last;  // the facts of the previous report
+  if (!last.ParseFromString(agent->facts)) last.Clear();
+  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, who.device_id, report, last));
+  absl::flat_hash_map<uint64_t, int64_t> stored;      // new packages, indexed once committed
+  std::vector<std::pair<int64_t, int64_t>> items(n);  // (package id, install seconds)
+  for (int i = 0; i < n; ++i) {
+    const v1::SoftwarePackage& p = report.software(i);
+    if (ids[i] == 0) ids[i] = packages_.Find(hashes[i]);
+    if (ids[i] == 0) {
+      auto [it, inserted] = stored.try_emplace(hashes[i], 0);
+      if (inserted) {
         BESTAND_ASSIGN_OR_RETURN(
-            int64_t id, tx->InternPackage({0, p.source(), p.name(), p.architecture(), p.version(),
+            it->second, tx->InsertPackage({0, p.source(), p.name(), p.architecture(), p.version(),
                                            p.publisher()}));
-        interned.emplace_back(key, id);
-        return id;
-      }));
+      }
+      ids[i] = it->second;
+    }
+    // Stored in whole seconds: compared in whole seconds too.
+    items[i] = {ids[i], p.has_install_time() ? p.install_time().seconds() : 0};
+  }
+  BESTAND_RETURN_IF_ERROR(StoreSoftware(*tx, who.device_id, std::move(items), now));
   // Everything but the software list, without copying the list first.
   static const google::protobuf::FieldMask* const kFacts = [] {
     auto* mask = new google::protobuf::FieldMask;
@@ -807,8 +850,11 @@ absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
   agent->last_seen_micros = now;
   BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
-  // Only committed ids enter the caches: a rolled-back report leaves them as they were.
-  packages_.Add(interned);
+  // Only committed ids enter the index, while `tx` still holds the single writer: the next
+  // report finds them.
+  for (const auto& [package_hash, id] : stored) {
+    BESTAND_RETURN_IF_ERROR(packages_.Add(package_hash, id));
+  }
   registry_.Reported(who.device_id, hash, now);
   v1::ReportResponse resp;
   resp.set_device(DeviceName(who.device_id));
@@ -843,6 +889,10 @@ absl::Status Fleet::FlushLastSeen() {
 
 absl::Status Fleet::Load() {
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_RETURN_IF_ERROR(tx->ScanPackages([this](const PackageRecord& p) {
+    return packages_.Add(
+        PackageIndex::Hash(p.source, p.name, p.architecture, p.version, p.publisher), p.id);
+  }));
   return tx->ListAgents([this](const AgentRecord& a) {
     registry_.Enrolled(a);
     return absl::OkStatus();

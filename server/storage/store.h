@@ -98,7 +98,6 @@ struct DeviceSoftwareRecord {
   std::vector<int64_t> package_ids;
   std::vector<int64_t> install_micros;     // 0 when the source does not record it
   std::vector<int64_t> first_seen_micros;  // when Bestand first saw it on this device
-  std::string set_hash;
 };
 
 struct SoftwareEventRecord {
@@ -147,6 +146,9 @@ class ReadTx {
   // The packages with these ids (unknown ids are skipped).
   virtual absl::StatusOr<std::vector<PackageRecord>> GetPackages(
       const std::vector<int64_t>& ids) = 0;
+  // Every package, in no particular order.
+  virtual absl::Status ScanPackages(
+      const std::function<absl::Status(const PackageRecord&)>& fn) = 0;
   // Packages whose name contains `name_substring` (case-insensitive), ordered by name.
   virtual absl::StatusOr<std::vector<PackageRecord>> FindPackages(
       const std::string& name_substring) = 0;
@@ -177,8 +179,9 @@ class WriteTx : public ReadTx {
   virtual absl::Status TouchAgent(int64_t device_id, int64_t last_seen_micros) = 0;
   virtual absl::StatusOr<int64_t> InsertEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
   virtual absl::Status PutEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
-  // The id of the package, created when new.
-  virtual absl::StatusOr<int64_t> InternPackage(const PackageRecord& package) = 0;
+  // Stores a package and returns its new id. The store does not look for an equal package: the
+  // caller keeps the index of what is stored (see PackageIndex) and asks only for new ones.
+  virtual absl::StatusOr<int64_t> InsertPackage(const PackageRecord& package) = 0;
   virtual absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& record) = 0;
   virtual absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) = 0;
 

@@ -1,5 +1,6 @@
 #include "server/core/fleet.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bestand/v1/inventory.pb.h"
@@ -122,6 +123,87 @@ TEST_F(FleetTest, HistoryHandlesSeveralVersionsOfOnePackage) {
   hb.set_content_hash("something else");
   EXPECT_TRUE(fleet_->Heartbeat(*agent, hb)->send_full_report());
 
+  auto tx = store_->BeginRead();
+  EXPECT_TRUE((*VerifyAudit(**tx)).ok());
+}
+
+TEST_F(FleetTest, PackagesAreStoredOnceAcrossDevicesAndRestarts) {
+  auto a = Enroll("0123456789abcdef0123456789abcdef");
+  auto b = Enroll("abcdef0123456789abcdef0123456789");
+  ASSERT_TRUE(a.ok() && b.ok());
+  v1::ReportRequest r;
+  r.mutable_report()->set_hostname("pc");
+  Add(r.mutable_report(), "bash", "5.1.8-6");
+  Add(r.mutable_report(), "bash", "5.1.8-6");  // listed twice: stored once
+  Add(r.mutable_report(), "vim", "9.0-3")->set_publisher("Red Hat");
+  Add(r.mutable_report(), "vim", "9.0-3")->set_publisher("Fedora");  // another package
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  ASSERT_TRUE(fleet_->Report(*b, r).ok());
+  auto count = [&] {
+    int n = 0;
+    auto tx = store_->BeginRead();
+    EXPECT_TRUE((*tx)
+                    ->ScanPackages([&](const PackageRecord&) {
+                      ++n;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(count(), 3);
+
+  // A restarted server loads the index: the same packages are not stored again.
+  fleet_ = std::make_unique<Fleet>(store_.get(), *CreateCa("Test CA"));
+  ASSERT_TRUE(fleet_->Load().ok());
+  Add(r.mutable_report(), "zsh", "5.8-9");
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  EXPECT_EQ(count(), 4);
+  EXPECT_THAT(Changes(a->device_id), ::testing::ElementsAre("INSTALLED zsh >5.8-9"));
+}
+
+TEST_F(FleetTest, PackageTextMustBeUtf8WithoutControlCharacters) {
+  auto a = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(a.ok());
+  v1::ReportRequest ok;
+  Add(ok.mutable_report(), "hunspell-de-de Wörterbuch für Größen", "1");
+  EXPECT_TRUE(fleet_->Report(*a, ok).ok());
+  // Bad bytes early, inside a full eight-byte word and in the tail of a value.
+  for (std::string bad : {std::string("\x7fpkg"),
+                          std::string("01234567\x01"
+                                      "zzzzzz"),
+                          std::string("0123456789abc\x7f"), std::string("name \xff\xfe bytes"),
+                          std::string("abcdefgh\xc3")}) {
+    v1::ReportRequest r;
+    Add(r.mutable_report(), bad, "1");
+    EXPECT_EQ(fleet_->Report(*a, r).status().code(), absl::StatusCode::kInvalidArgument)
+        << absl::CEscape(bad);
+  }
+}
+
+TEST_F(FleetTest, AHandCorrectionStandsUntilTheMachineChanges) {
+  auto a = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(a.ok());
+  v1::ReportRequest r;
+  r.mutable_report()->set_hostname("pc-17");
+  r.mutable_report()->mutable_os()->set_pretty_name("Debian GNU/Linux 12 (bookworm)");
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  Inventory inv(store_.get());
+  v1::Device d, out;
+  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  EXPECT_EQ(d.hostname(), "pc-17");
+  d.set_hostname("pc-17.buero.example");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("hostname");
+  ASSERT_TRUE(inv.Update("coordinator", Kind::kDevice, d, mask, &out).ok());
+
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());  // nothing new on the machine
+  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  EXPECT_EQ(d.hostname(), "pc-17.buero.example");
+
+  r.mutable_report()->set_hostname("pc-18");  // renamed on the machine
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  EXPECT_EQ(d.hostname(), "pc-18");
   auto tx = store_->BeginRead();
   EXPECT_TRUE((*VerifyAudit(**tx)).ok());
 }

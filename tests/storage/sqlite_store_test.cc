@@ -5,12 +5,14 @@
 #include "bestand/v1/inventory.pb.h"
 #include "gtest/gtest.h"
 #include "server/common/util.h"
+#include "server/storage/sqlite/schema.h"
 #include "tests/test_util.h"
 
 namespace bestand {
 namespace {
 
 using testing::ExecSql;
+using testing::QuerySql;
 using testing::TempDir;
 
 class SqliteStoreTest : public ::testing::Test {
@@ -70,6 +72,39 @@ TEST_F(SqliteStoreTest, MigratesToCurrentVersionAndRefusesNewerDatabases) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("99"), absl::string_view::npos);
+}
+
+TEST_F(SqliteStoreTest, MigrationThreeKeepsPackagesAndTheirHistory) {
+  // A version 2 database with two packages of one publisher, a device's set and an event.
+  store_.reset();
+  const std::string db = dir_.File("v2.db");
+  auto migrations = sqlite_schema::Migrations();
+  ExecSql(db, std::string(migrations[0]) + std::string(migrations[1]) + R"sql(
+    PRAGMA user_version = 2;
+    INSERT INTO devices (id, asset_tag, create_time, update_time) VALUES (1, 'NB-1', 0, 0);
+    INSERT INTO software_publishers (id, name) VALUES (7, 'Debian');
+    INSERT INTO software_packages (id, name, version, architecture, source, publisher_id)
+      VALUES (3, 'bash', '5.2-2', 'amd64', 'dpkg', 7), (5, 'vim', '9.0-1', 'amd64', 'dpkg', 7);
+    INSERT INTO device_software (device_id, packages, set_hash) VALUES (1, x'01', 'h');
+    INSERT INTO software_events (device_id, time, kind, package_id) VALUES (1, 10, 1, 5);
+  )sql");
+  auto s = OpenSqliteStore({.path = db});
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto tx = (*s)->BeginRead();
+  ASSERT_TRUE(tx.ok());
+  auto packages = (*tx)->GetPackages({3, 5});
+  ASSERT_TRUE(packages.ok()) << packages.status();
+  ASSERT_EQ(packages->size(), 2u);
+  EXPECT_EQ((*packages)[1].name, "vim");
+  EXPECT_EQ((*packages)[1].version, "9.0-1");
+  EXPECT_EQ((*packages)[1].architecture, "amd64");
+  EXPECT_EQ((*packages)[1].source, "dpkg");
+  EXPECT_EQ((*packages)[1].publisher, "Debian");
+  auto events = (*tx)->ListSoftwareEvents(1, 0, 10);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].package_id, 5);
+  EXPECT_EQ(QuerySql(db, "SELECT count(*) FROM software_origins"), "1\n");
 }
 
 TEST_F(SqliteStoreTest, DuplicateNaturalKeyIsAlreadyExistsIgnoringCase) {

@@ -247,7 +247,43 @@ CREATE TABLE software_events (
 CREATE INDEX software_events_device ON software_events(device_id, id);
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2};
+// Software without a unique index: the server keeps the index in memory (64-bit content hashes,
+// loaded at start) because the index on the text columns was as large as the table and most
+// packages are seen once. Source, architecture and publisher repeat: stored once per
+// combination ("origin").
+constexpr absl::string_view kV3 = R"sql(
+CREATE TABLE software_origins (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  architecture TEXT NOT NULL,
+  publisher TEXT NOT NULL,
+  UNIQUE (source, architecture, publisher)
+);
+INSERT INTO software_origins (source, architecture, publisher)
+  SELECT DISTINCT p.source, p.architecture, pub.name
+  FROM software_packages p JOIN software_publishers pub ON pub.id = p.publisher_id;
+
+CREATE TABLE software_packages_v3 (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  origin_id INTEGER NOT NULL REFERENCES software_origins(id)
+);
+INSERT INTO software_packages_v3 (id, name, version, origin_id)
+  SELECT p.id, p.name, p.version, o.id
+  FROM software_packages p
+  JOIN software_publishers pub ON pub.id = p.publisher_id
+  JOIN software_origins o
+    ON o.source = p.source AND o.architecture = p.architecture AND o.publisher = pub.name;
+DROP TABLE software_packages;
+DROP TABLE software_publishers;
+ALTER TABLE software_packages_v3 RENAME TO software_packages;
+
+-- Devices' package lists are compared directly; the hash of the list saved nothing.
+ALTER TABLE device_software DROP COLUMN set_hash;
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3};
 
 }  // namespace
 

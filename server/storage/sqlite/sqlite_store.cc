@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -518,8 +519,8 @@ void ReadPackage(Stmt& st, PackageRecord* p) {
 }
 
 constexpr char kPackageColumns[] =
-    "SELECT p.id, p.source, p.name, p.architecture, p.version, pub.name "
-    "FROM software_packages p JOIN software_publishers pub ON pub.id = p.publisher_id";
+    "SELECT p.id, o.source, p.name, o.architecture, p.version, o.publisher "
+    "FROM software_packages p JOIN software_origins o ON o.id = p.origin_id";
 
 // ---------------------------------------------------------------------------------------------
 // Transactions.
@@ -724,28 +725,25 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::optional<DeviceSoftwareRecord>> GetDeviceSoftware(
       int64_t device_id) override {
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st,
-        conn_->Prepare("SELECT packages, set_hash FROM device_software WHERE device_id = ?"));
+        Stmt st, conn_->Prepare("SELECT packages FROM device_software WHERE device_id = ?"));
     st.Bind(1, device_id);
     BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a device's software"));
     if (!row) return std::nullopt;
     DeviceSoftwareRecord r;
     BESTAND_RETURN_IF_ERROR(DecodeSoftware(st.Text(0), &r));
-    r.set_hash = st.Text(1);
     return r;
   }
 
   absl::Status ScanDeviceSoftware(
       const std::function<absl::Status(int64_t, const DeviceSoftwareRecord&)>& fn) override {
-    BESTAND_ASSIGN_OR_RETURN(
-        Stmt st, conn_->Prepare("SELECT device_id, packages, set_hash FROM device_software "
-                                "ORDER BY device_id"));
+    BESTAND_ASSIGN_OR_RETURN(Stmt st,
+                             conn_->Prepare("SELECT device_id, packages FROM device_software "
+                                            "ORDER BY device_id"));
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("scanning device software"));
       if (!row) return absl::OkStatus();
       DeviceSoftwareRecord r;
       BESTAND_RETURN_IF_ERROR(DecodeSoftware(st.Text(1), &r));
-      r.set_hash = st.Text(2);
       BESTAND_RETURN_IF_ERROR(fn(st.Int(0), r));
     }
   }
@@ -764,11 +762,22 @@ class SqliteTx : public WriteTx {
     return out;
   }
 
+  absl::Status ScanPackages(const std::function<absl::Status(const PackageRecord&)>& fn) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st, conn_->Prepare(kPackageColumns));
+    PackageRecord p;
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("scanning packages"));
+      if (!row) return absl::OkStatus();
+      ReadPackage(st, &p);
+      BESTAND_RETURN_IF_ERROR(fn(p));
+    }
+  }
+
   absl::StatusOr<std::vector<PackageRecord>> FindPackages(const std::string& name) override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare(absl::StrCat(kPackageColumns,
                                              " WHERE p.name LIKE ? ESCAPE '\\' ORDER BY "
-                                             "p.name, p.source, p.version")));
+                                             "p.name, o.source, p.version")));
     st.Bind(1, absl::string_view(LikePattern(name)));
     std::vector<PackageRecord> out;
     while (true) {
@@ -862,48 +871,48 @@ class SqliteTx : public WriteTx {
     return st.Run("updating the enrollment token");
   }
 
-  absl::StatusOr<int64_t> InternPackage(const PackageRecord& p) override {
-    BESTAND_ASSIGN_OR_RETURN(Stmt find_pub,
-                             conn_->Prepare("SELECT id FROM software_publishers WHERE name = ?"));
-    find_pub.Bind(1, absl::string_view(p.publisher));
-    BESTAND_ASSIGN_OR_RETURN(bool known, find_pub.Step("looking up a publisher"));
-    int64_t publisher = known ? find_pub.Int(0) : 0;
-    if (!known) {
-      BESTAND_ASSIGN_OR_RETURN(Stmt ins_pub,
-                               conn_->Prepare("INSERT INTO software_publishers (name) VALUES (?)"));
-      ins_pub.Bind(1, absl::string_view(p.publisher));
-      BESTAND_RETURN_IF_ERROR(ins_pub.Run("storing a publisher"));
-      publisher = sqlite3_last_insert_rowid(conn_->db());
+  absl::StatusOr<int64_t> InsertPackage(const PackageRecord& p) override {
+    // A report brings hundreds of new packages from a handful of origins.
+    std::string key = absl::StrCat(p.source, "\x1f", p.architecture, "\x1f", p.publisher);
+    auto cached = origins_.find(key);
+    int64_t origin = cached == origins_.end() ? 0 : cached->second;
+    if (origin == 0) {
+      BESTAND_ASSIGN_OR_RETURN(
+          Stmt find, conn_->Prepare("SELECT id FROM software_origins WHERE source = ? AND "
+                                    "architecture = ? AND publisher = ?"));
+      find.Bind(1, absl::string_view(p.source));
+      find.Bind(2, absl::string_view(p.architecture));
+      find.Bind(3, absl::string_view(p.publisher));
+      BESTAND_ASSIGN_OR_RETURN(bool known, find.Step("looking up a package origin"));
+      if (known) origin = find.Int(0);
     }
+    if (origin == 0) {
+      BESTAND_ASSIGN_OR_RETURN(Stmt ins,
+                               conn_->Prepare("INSERT INTO software_origins (source, architecture, "
+                                              "publisher) VALUES (?, ?, ?)"));
+      ins.Bind(1, absl::string_view(p.source));
+      ins.Bind(2, absl::string_view(p.architecture));
+      ins.Bind(3, absl::string_view(p.publisher));
+      BESTAND_RETURN_IF_ERROR(ins.Run("storing a package origin"));
+      origin = sqlite3_last_insert_rowid(conn_->db());
+    }
+    if (cached == origins_.end()) origins_.emplace(std::move(key), origin);
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt find, conn_->Prepare("SELECT id FROM software_packages WHERE name = ? AND version = ? "
-                                  "AND architecture = ? AND source = ? AND publisher_id = ?"));
-    find.Bind(1, absl::string_view(p.name));
-    find.Bind(2, absl::string_view(p.version));
-    find.Bind(3, absl::string_view(p.architecture));
-    find.Bind(4, absl::string_view(p.source));
-    find.Bind(5, publisher);
-    BESTAND_ASSIGN_OR_RETURN(bool row, find.Step("looking up a package"));
-    if (row) return find.Int(0);
-    BESTAND_ASSIGN_OR_RETURN(
-        Stmt ins, conn_->Prepare("INSERT INTO software_packages (name, version, architecture, "
-                                 "source, publisher_id) VALUES (?, ?, ?, ?, ?)"));
+        Stmt ins, conn_->Prepare("INSERT INTO software_packages (name, version, origin_id) "
+                                 "VALUES (?, ?, ?)"));
     ins.Bind(1, absl::string_view(p.name));
     ins.Bind(2, absl::string_view(p.version));
-    ins.Bind(3, absl::string_view(p.architecture));
-    ins.Bind(4, absl::string_view(p.source));
-    ins.Bind(5, publisher);
+    ins.Bind(3, origin);
     BESTAND_RETURN_IF_ERROR(ins.Run("storing a package"));
     return sqlite3_last_insert_rowid(conn_->db());
   }
 
   absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& r) override {
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO device_software (device_id, packages, "
-                                "set_hash) VALUES (?, ?, ?)"));
+        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO device_software (device_id, packages) "
+                                "VALUES (?, ?)"));
     st.Bind(1, device_id);
     st.BindBlob(2, EncodeSoftware(r));
-    st.Bind(3, absl::string_view(r.set_hash));
     return st.Run("storing a device's software");
   }
 
@@ -997,7 +1006,10 @@ class SqliteTx : public WriteTx {
   }
 
   absl::Status Commit() override {
-    BESTAND_RETURN_IF_ERROR(conn_->Exec("COMMIT"));
+    {  // prepared once per connection: reports commit hundreds of times a second
+      BESTAND_ASSIGN_OR_RETURN(Stmt commit, conn_->Prepare("COMMIT"));
+      BESTAND_RETURN_IF_ERROR(commit.Run("committing"));
+    }
     done_ = true;
     return absl::OkStatus();
   }
@@ -1006,32 +1018,49 @@ class SqliteTx : public WriteTx {
   Connection* conn_;
   std::function<void()> release_;
   bool done_ = false;
+  // Package origins seen in this transaction (rolled back with it).
+  absl::flat_hash_map<std::string, int64_t> origins_;
 };
 
 // ---------------------------------------------------------------------------------------------
 // The store.
 
 absl::Status Migrate(Connection& conn) {
-  BESTAND_ASSIGN_OR_RETURN(Stmt st, conn.Prepare("PRAGMA user_version"));
-  BESTAND_RETURN_IF_ERROR(st.Run("reading the schema version"));
-  int64_t version = st.Int(0);
+  int64_t version = 0;
+  {  // a statement left active would keep DROP TABLE from running
+    BESTAND_ASSIGN_OR_RETURN(Stmt st, conn.Prepare("PRAGMA user_version"));
+    BESTAND_RETURN_IF_ERROR(st.Run("reading the schema version"));
+    version = st.Int(0);
+  }
   auto migrations = sqlite_schema::Migrations();
   if (version > static_cast<int64_t>(migrations.size())) {
     return absl::FailedPreconditionError(
         absl::StrCat("the database has schema version ", version, " but this build knows only ",
                      migrations.size(), "; use a newer bestand-server"));
   }
+  // Migrations rebuild tables that others refer to: foreign keys are checked once at the end of
+  // each migration instead of on every statement (SQLite's documented procedure).
+  BESTAND_RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys = OFF"));
   for (size_t v = static_cast<size_t>(version); v < migrations.size(); ++v) {
     BESTAND_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
     absl::Status s = conn.Exec(std::string(migrations[v]));
+    if (s.ok()) {
+      BESTAND_ASSIGN_OR_RETURN(Stmt check, conn.Prepare("PRAGMA foreign_key_check"));
+      BESTAND_ASSIGN_OR_RETURN(bool dangling, check.Step("checking foreign keys"));
+      if (dangling) {
+        s = absl::DataLossError(absl::StrCat("table ", check.Text(0), " row ", check.Int(1),
+                                             " refers to a missing row of ", check.Text(2)));
+      }
+    }
     if (s.ok()) s = conn.Exec(absl::StrCat("PRAGMA user_version = ", v + 1));
     if (s.ok()) s = conn.Exec("COMMIT");
     if (!s.ok()) {
       conn.Exec("ROLLBACK").IgnoreError();
+      conn.Exec("PRAGMA foreign_keys = ON").IgnoreError();
       return absl::InternalError(absl::StrCat("migration ", v + 1, " failed: ", s.message()));
     }
   }
-  return absl::OkStatus();
+  return conn.Exec("PRAGMA foreign_keys = ON");
 }
 
 // Checks that every stored field of every resource has its column, so a proto change without a
@@ -1094,7 +1123,10 @@ class SqliteStore : public Store {
 
  private:
   absl::StatusOr<std::unique_ptr<WriteTx>> Begin(std::unique_lock<std::mutex> lock) {
-    BESTAND_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    {
+      BESTAND_ASSIGN_OR_RETURN(Stmt begin, writer_->Prepare("BEGIN IMMEDIATE"));
+      BESTAND_RETURN_IF_ERROR(begin.Run("starting a write transaction"));
+    }
     return std::unique_ptr<WriteTx>(new SqliteTx(
         writer_.get(),
         [l = std::make_shared<std::unique_lock<std::mutex>>(std::move(lock))] { l->unlock(); }));
