@@ -1,5 +1,6 @@
 // Ingest over mTLS against a real bestand-server process, posing as many agents. Printed, not
-// asserted, each next to baselines measured in the same run on the same server:
+// asserted, as medians of --rounds rounds (each with agents of its own), each next to baselines
+// measured in the same rounds on the same server:
 //   empty      grpc.health.v1.Health/Check                       (16 clients)
 //   no-op      an agent Report of the same size that the server parses and refuses at once
 //   first      first full reports: 1,500 packages, 80% shared between devices
@@ -39,7 +40,8 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string server_bin;
   int devices = 10000;      // ingested in total (first reports), for RSS and database size
-  int rate_devices = 1000;  // devices whose reports are timed
+  int rate_devices = 1000;  // devices whose reports are timed, per round
+  int rounds = 3;
   int clients = 16;
   int packages = 1500;
   double shared = 0.8;
@@ -112,8 +114,8 @@ v1::InventoryReport MakeReport(const Options& o, int device, int generation) {
 }
 
 struct Agent {
-  std::shared_ptr<grpc::Channel> channel;
-  std::string hash;
+  std::string key_pem, cert_pem;
+  std::shared_ptr<grpc::Channel> channel;  // while the agent is being timed
 };
 
 class Bench {
@@ -222,99 +224,109 @@ bool Bench::EnrollAll() {
     grpc::ClientContext c;
     c.AddMetadata("authorization", "Bearer " + token.secret());
     grpc::Status st = enroll->Enroll(&c, er, &resp);
-    if (st.ok() && d < o_.rate_devices) {
-      agents_[d].channel = Channel(csr->key_pem, resp.certificate_pem());
-    } else if (st.ok()) {
-      // Devices beyond the timed ones keep only their credentials, not a connection.
-      agents_[d].hash = csr->key_pem + '\n' + resp.certificate_pem();
-    }
+    agents_[d].key_pem = csr->key_pem;
+    agents_[d].cert_pem = resp.certificate_pem();
     return st;
   });
   return true;
 }
 
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 int Bench::Run() {
   if (!StartServer()) return std::fprintf(stderr, "cannot start %s\n", o_.server_bin.c_str()), 1;
-  std::printf(
-      "bench_ingest: %s, %d devices (%d timed), %d packages each (%.0f%% shared), %d "
-      "clients, mTLS\n",
-      addr_.c_str(), o_.devices, o_.rate_devices, o_.packages, o_.shared * 100, o_.clients);
-  if (!EnrollAll()) return 1;
   const int m = o_.rate_devices;
+  std::printf(
+      "bench_ingest: %s, %d devices, %d rounds of %d timed agents, %d packages each (%.0f%% "
+      "shared), %d clients, mTLS\n",
+      addr_.c_str(), o_.devices, o_.rounds, m, o_.packages, o_.shared * 100, o_.clients);
+  if (!EnrollAll()) return 1;
 
-  // Connect every timed agent (TLS handshakes are not what is measured) with a heartbeat.
-  Rate(m, [&](int d) {
-    v1::HeartbeatResponse r;
-    grpc::ClientContext c;
-    return v1::AgentService::NewStub(agents_[d].channel)->Heartbeat(&c, v1::HeartbeatRequest(), &r);
-  });
-  std::vector<v1::ReportRequest> first(m), changed(m);
-  // Like bestand-agent, every report carries its content hash.
-  for (int d = 0; d < m; ++d) {
-    *first[d].mutable_report() = MakeReport(o_, d, 0);
-    first[d].set_content_hash(ReportContentHash(first[d].report()));
-    *changed[d].mutable_report() = MakeReport(o_, d, 1);
-    changed[d].set_content_hash(ReportContentHash(changed[d].report()));
-  }
-  const size_t report_bytes = first[0].ByteSizeLong();
-  std::vector<std::string> hashes(m);  // what each agent holds after the changed report
-  for (int d = 0; d < m; ++d) hashes[d] = changed[d].content_hash();
-
-  auto empty_call = [&](int d) {
-    grpc::health::v1::HealthCheckResponse r;
-    grpc::ClientContext c;
-    return grpc::health::v1::Health::NewStub(agents_[d % m].channel)
-        ->Check(&c, grpc::health::v1::HealthCheckRequest(), &r);
-  };
-  // The same report from a connection without a client certificate: parsed, then refused.
+  // The same report from connections without a client certificate: parsed, then refused.
   std::vector<std::shared_ptr<grpc::Channel>> anonymous;
   for (int t = 0; t < o_.clients; ++t) anonymous.push_back(Channel());
-  auto noop_call = [&](int d) {
-    v1::ReportResponse r;
-    grpc::ClientContext c;
-    return v1::AgentService::NewStub(anonymous[d % o_.clients])->Report(&c, first[d % m], &r);
-  };
-  auto report_call = [&](std::vector<v1::ReportRequest>& reports) {
-    return [&](int d) {
+  // Per figure: calls/s, then server and load-generator CPU per call, one entry per round.
+  enum { kEmpty, kNoop, kFirst, kChanged, kHeartbeat, kFigures };
+  std::vector<double> rate[kFigures], server_us[kFigures], client_us[kFigures];
+  size_t report_bytes = 0;
+  for (int round = 0; round < o_.rounds; ++round) {
+    // Each round times its own agents, so every first report is a real first report.
+    Agent* agents = &agents_[round * m];
+    Rate(m, [&](int d) {  // connect (TLS handshakes are not what is measured)
+      agents[d].channel = Channel(agents[d].key_pem, agents[d].cert_pem);
+      v1::HeartbeatResponse r;
+      grpc::ClientContext c;
+      return v1::AgentService::NewStub(agents[d].channel)
+          ->Heartbeat(&c, v1::HeartbeatRequest(), &r);
+    });
+    std::vector<v1::ReportRequest> first(m), changed(m);
+    for (int d = 0; d < m; ++d) {  // like bestand-agent, every report carries its content hash
+      *first[d].mutable_report() = MakeReport(o_, round * m + d, 0);
+      first[d].set_content_hash(ReportContentHash(first[d].report()));
+      *changed[d].mutable_report() = MakeReport(o_, round * m + d, 1);
+      changed[d].set_content_hash(ReportContentHash(changed[d].report()));
+    }
+    report_bytes = first[0].ByteSizeLong();
+    auto empty_call = [&](int d) {
+      grpc::health::v1::HealthCheckResponse r;
+      grpc::ClientContext c;
+      return grpc::health::v1::Health::NewStub(agents[d % m].channel)
+          ->Check(&c, grpc::health::v1::HealthCheckRequest(), &r);
+    };
+    auto noop_call = [&](int d) {
       v1::ReportResponse r;
       grpc::ClientContext c;
-      return v1::AgentService::NewStub(agents_[d].channel)->Report(&c, reports[d], &r);
+      return v1::AgentService::NewStub(anonymous[d % o_.clients])->Report(&c, first[d], &r);
     };
-  };
-  auto heartbeat_call = [&](int d) {
-    v1::HeartbeatRequest req;
-    req.set_content_hash(hashes[d % m]);
-    v1::HeartbeatResponse r;
-    grpc::ClientContext c;
-    return v1::AgentService::NewStub(agents_[d % m].channel)->Heartbeat(&c, req, &r);
-  };
+    auto report_call = [&](std::vector<v1::ReportRequest>& reports) {
+      return [&](int d) {
+        v1::ReportResponse r;
+        grpc::ClientContext c;
+        return v1::AgentService::NewStub(agents[d].channel)->Report(&c, reports[d], &r);
+      };
+    };
+    auto heartbeat_call = [&](int d) {
+      v1::HeartbeatRequest req;
+      req.set_content_hash(changed[d % m].content_hash());
+      v1::HeartbeatResponse r;
+      grpc::ClientContext c;
+      return v1::AgentService::NewStub(agents[d % m].channel)->Heartbeat(&c, req, &r);
+    };
+    auto timed = [&](int figure, int n, const std::function<grpc::Status(int)>& call,
+                     bool errors_count = false) {
+      rate[figure].push_back(Rate(n, call, errors_count));
+      server_us[figure].push_back(server_us_);
+      client_us[figure].push_back(client_us_);
+    };
+    Rate(m, empty_call);  // warm-up
+    timed(kEmpty, m * 4, empty_call);
+    timed(kNoop, m, noop_call, /*errors_count=*/true);
+    timed(kFirst, m, report_call(first));
+    timed(kChanged, m, report_call(changed));
+    timed(kHeartbeat, m * 4, heartbeat_call);
+    for (int d = 0; d < m; ++d) agents[d].channel.reset();
+  }
 
-  Rate(m, empty_call);  // warm-up
-  // CPU per call (server + this load generator, which share the machine) explains the rates.
-  std::pair<double, double> cpu[5];
-  double empty = Rate(m * 4, empty_call);
-  cpu[0] = {server_us_, client_us_};
-  double noop = Rate(m, noop_call, /*errors_count=*/true);
-  cpu[1] = {server_us_, client_us_};
-  double first_rate = Rate(m, report_call(first));
-  cpu[2] = {server_us_, client_us_};
-  double changed_rate = Rate(m, report_call(changed));
-  cpu[3] = {server_us_, client_us_};
-  double heartbeat = Rate(m * 4, heartbeat_call);
-  cpu[4] = {server_us_, client_us_};
-
-  // The rest of the fleet: first reports over fresh connections, for memory and disk size.
+  // The rest of the fleet: first reports over fresh connections, for memory and disk size. The
+  // peak so far is the timed agents' (all connected at once); the peak is then reset (Linux
+  // clear_refs) to see what ingesting the fleet itself needs.
+  const double timed_rss = PeakRssMib(pid_);
+  // The server hands memory back every five seconds once the connections are gone.
+  sleep(6);
+  std::ofstream(absl::StrCat("/proc/", pid_, "/clear_refs")) << "5";
+  const int timed_devices = o_.rounds * m;
   auto t0 = Clock::now();
-  Rate(o_.devices - m, [&](int i) {
-    int d = m + i;
-    const std::string& creds = agents_[d].hash;
-    size_t split = creds.find("-----BEGIN CERTIFICATE-----");
+  Rate(o_.devices - timed_devices, [&](int i) {
+    int d = timed_devices + i;
     v1::ReportRequest req;
     *req.mutable_report() = MakeReport(o_, d, 0);
     req.set_content_hash(ReportContentHash(req.report()));
     v1::ReportResponse r;
     grpc::ClientContext c;
-    return v1::AgentService::NewStub(Channel(creds.substr(0, split), creds.substr(split)))
+    return v1::AgentService::NewStub(Channel(agents_[d].key_pem, agents_[d].cert_pem))
         ->Report(&c, req, &r);
   });
   double rest_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -323,29 +335,46 @@ int Bench::Run() {
   waitpid(pid_, nullptr, 0);
   int64_t db = FileBytes(dir_ + "/data/bestand.db") + FileBytes(dir_ + "/data/bestand.db-wal");
 
-  std::printf("report size %zu bytes\n", report_bytes);
-  std::printf("%-34s %8s %6s %-33s %s\n", "rpc", "calls/s", "ratio", "",
+  std::printf("report size %zu bytes; medians of %d rounds (each round's calls/s in brackets)\n",
+              report_bytes, o_.rounds);
+  std::printf("%-34s %8s %6s %-32s %s\n", "rpc", "calls/s", "ratio", "",
               "CPU us/call: server, load generator");
-  std::printf("%-34s %8.0f %6s %-33s %6.0f %6.0f\n", "empty (Health/Check)", empty, "1.00", "",
-              cpu[0].first, cpu[0].second);
-  std::printf("%-34s %8.0f %6.2f %-33s %6.0f %6.0f\n", "no-op report (refused, same size)", noop,
-              noop / empty, "x empty", cpu[1].first, cpu[1].second);
-  auto row = [](const char* what, double rate, double base, const char* of, double target,
-                std::pair<double, double> cpu_us) {
-    std::printf("%-34s %8.0f %6.2f x %-7s target >= %.2f: %-6s %6.0f %6.0f\n", what, rate,
-                rate / base, of, target, rate / base >= target ? "met" : "MISSED", cpu_us.first,
-                cpu_us.second);
+  auto rounds = [&](int figure) {
+    std::string out;
+    for (double r : rate[figure]) {
+      absl::StrAppend(&out, out.empty() ? "[" : " ", static_cast<int64_t>(r));
+    }
+    return out + "]";
   };
-  row("first full report", first_rate, noop, "no-op", 0.5, cpu[2]);
-  row("report, 1% changed", changed_rate, noop, "no-op", 0.7, cpu[3]);
-  row("heartbeat", heartbeat, empty, "empty", 0.7, cpu[4]);
-  std::printf("remaining %d first reports over new connections: %.1f s\n", o_.devices - m,
-              rest_seconds);
+  // Each ratio is taken within a round (against that round's baseline), then the median.
+  auto row = [&](const char* what, int figure, int base, const char* of, double target) {
+    std::vector<double> ratios;
+    for (size_t r = 0; r < rate[figure].size(); ++r) {
+      ratios.push_back(rate[figure][r] / rate[base][r]);
+    }
+    double ratio = Median(ratios);
+    std::string verdict = target == 0 ? ""
+                                      : absl::StrCat("target >= ", absl::SixDigits(target), ": ",
+                                                     ratio >= target ? "met" : "MISSED");
+    std::printf("%-34s %8.0f %6.2f x %-7s %-22s %6.0f %6.0f  %s\n", what, Median(rate[figure]),
+                ratio, of, verdict.c_str(), Median(server_us[figure]), Median(client_us[figure]),
+                rounds(figure).c_str());
+  };
+  row("empty (Health/Check)", kEmpty, kEmpty, "empty", 0);
+  row("no-op report (refused, same size)", kNoop, kEmpty, "empty", 0);
+  row("first full report", kFirst, kNoop, "no-op", 0.5);
+  row("report, 1% changed", kChanged, kNoop, "no-op", 0.7);
+  row("heartbeat", kHeartbeat, kEmpty, "empty", 0.7);
+  std::printf("remaining %d first reports over new connections: %.1f s\n",
+              o_.devices - timed_devices, rest_seconds);
+  std::printf("server peak RSS with %d agents connected at once: %.0f MiB\n", m, timed_rss);
   std::printf(
-      "after %d devices: server peak RSS %.0f MiB (target < 300 MB: %s), database %.1f "
-      "MiB = %.1f KiB per device (target < 25 KB: %s)\n",
-      o_.devices, rss, rss * 1.048576 < 300 ? "met" : "MISSED", db / 1048576.0,
-      db / 1024.0 / o_.devices, db / o_.devices < 25000 ? "met" : "MISSED");
+      "server peak RSS while the other %d devices report, up to %d devices: %.0f MiB "
+      "(target < 300 MB: %s)\n",
+      o_.devices - timed_devices, o_.devices, rss, rss * 1.048576 < 300 ? "met" : "MISSED");
+  std::printf("database after %d devices: %.1f MiB = %.1f KiB per device (target < 25 KB: %s)\n",
+              o_.devices, db / 1048576.0, db / 1024.0 / o_.devices,
+              db / o_.devices < 25000 ? "met" : "MISSED");
   if (o_.keep) {
     std::printf("data directory kept: %s/data\n", dir_.c_str());
   } else {
@@ -378,13 +407,16 @@ int main(int argc, char** argv) {
       o.rate_devices = v;
     } else if (flag == "--clients" && positive) {
       o.clients = v;
+    } else if (flag == "--rounds" && positive) {
+      o.rounds = v;
     } else {
       std::fprintf(stderr,
-                   "usage: bench_ingest [--devices N] [--rate-devices N] [--clients N] "
-                   "[--server-bin PATH] [--keep]\n");
+                   "usage: bench_ingest [--devices N] [--rate-devices N] [--rounds N] "
+                   "[--clients N] [--server-bin PATH] [--keep]\n");
       return 2;
     }
   }
-  o.rate_devices = std::min(o.rate_devices, o.devices);
+  o.rounds = std::min(o.rounds, o.devices);
+  o.rate_devices = std::min(o.rate_devices, o.devices / o.rounds);
   return bestand::Bench(o).Run();
 }

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "bestand/v1/inventory.pb.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -270,23 +271,30 @@ struct PackageKey {
 
 // Stores the device's new software set and the history events for what changed. `items` holds
 // (package id, install time in whole seconds) for every reported package.
-absl::Status StoreSoftware(WriteTx& tx, int64_t device_id,
-                           std::vector<std::pair<int64_t, int64_t>> items, int64_t now) {
-  if (!std::is_sorted(items.begin(), items.end())) std::sort(items.begin(), items.end());
-  items.erase(std::unique(items.begin(), items.end(),
-                          [](const auto& a, const auto& b) { return a.first == b.first; }),
-              items.end());
+absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryReport& r,
+                           const std::vector<int64_t>& ids, int64_t now) {
+  // Sorted by package id through one integer per package: the id (below 2^32) above its
+  // position in the report (below 2^20).
+  static_assert(kMaxReportPackages < (1 << 20));
+  std::vector<uint64_t> order(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) order[i] = static_cast<uint64_t>(ids[i]) << 20 | i;
+  if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
   DeviceSoftwareRecord next;
-  next.package_ids.reserve(items.size());
-  next.install_micros.reserve(items.size());
-  for (const auto& [id, installed] : items) {
+  next.package_ids.reserve(order.size());
+  next.install_micros.reserve(order.size());
+  for (uint64_t key : order) {
+    const int64_t id = static_cast<int64_t>(key >> 20);
+    if (!next.package_ids.empty() && next.package_ids.back() == id) continue;  // listed twice
+    const v1::SoftwarePackage& p = r.software(static_cast<int>(key & 0xFFFFF));
+    // Stored in whole seconds: compared in whole seconds too.
+    const int64_t installed = p.has_install_time() ? p.install_time().seconds() : 0;
     next.package_ids.push_back(id);
     next.install_micros.push_back(installed > 0 ? installed * 1000000 : 0);
   }
   BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> prev,
                            tx.GetDeviceSoftware(device_id));
   // Both id lists are sorted: a package keeps the time it was first seen on this device.
-  next.first_seen_micros.reserve(items.size());
+  next.first_seen_micros.reserve(next.package_ids.size());
   size_t k = 0;
   for (int64_t id : next.package_ids) {
     while (prev && k < prev->package_ids.size() && prev->package_ids[k] < id) ++k;
@@ -307,9 +315,13 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id,
                       next.package_ids.end(), std::back_inserter(gone));
   std::set_difference(next.package_ids.begin(), next.package_ids.end(), prev->package_ids.begin(),
                       prev->package_ids.end(), std::back_inserter(added));
-  std::vector<int64_t> all = gone;
-  all.insert(all.end(), added.begin(), added.end());
-  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx.GetPackages(all));
+  // Removed packages are read from the store; added ones are in the report.
+  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx.GetPackages(gone));
+  for (int64_t id : added) {
+    auto key = std::lower_bound(order.begin(), order.end(), static_cast<uint64_t>(id) << 20);
+    const v1::SoftwarePackage& p = r.software(static_cast<int>(*key & 0xFFFFF));
+    packages.push_back({id, p.source(), p.name(), p.architecture(), p.version(), p.publisher()});
+  }
   std::unordered_map<int64_t, const PackageRecord*> by_id;
   for (const PackageRecord& p : packages) by_id[p.id] = &p;
   // A package may be installed in several versions at once (rpm kernels): compare the sets of
@@ -401,7 +413,7 @@ int64_t PackageIndex::Find(uint64_t hash) {
 
 absl::Status PackageIndex::Add(uint64_t hash, int64_t id) {
   if (id <= 0 || id > UINT32_MAX) {
-    return absl::ResourceExhaustedError(absl::StrCat("package id ", id, " is out of range"));
+    return absl::InternalError(absl::StrCat("package id ", id, " is out of range"));
   }
   absl::MutexLock lock(&mu_);
   if (hashes_.size() <= static_cast<size_t>(id)) hashes_.resize(id + 1);
@@ -778,60 +790,163 @@ absl::StatusOr<AgentIdentity> Fleet::AuthenticateAgent(const std::string& cert_p
   return *who;
 }
 
-absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
-                                                 const v1::ReportRequest& req) {
+struct Fleet::PendingReport {
+  AgentIdentity who;
+  const v1::ReportRequest* request = nullptr;
+  std::string hash;              // the content hash acknowledged to the agent
+  std::vector<uint64_t> hashes;  // of each package
+  std::vector<int64_t> ids;      // of each package, 0 where not yet known
+  ReportDone done;
+  int64_t now = 0;                                // when it was stored
+  absl::flat_hash_map<uint64_t, int64_t> stored;  // packages new with this report
+  absl::StatusOr<v1::ReportResponse> result;
+};
+
+Fleet::Fleet(Store* store, KeyAndCert ca, FleetOptions options)
+    : store_(store), ca_(std::move(ca)), options_(options) {}
+
+Fleet::~Fleet() {
+  absl::MutexLock lock(&queue_mu_);
+  auto idle = [this] {
+    queue_mu_.AssertReaderHeld();
+    return !writing_;
+  };
+  queue_mu_.Await(absl::Condition(&idle));
+}
+
+void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, ReportDone done) {
   if (req.ByteSizeLong() > kMaxReportBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("report: ", req.ByteSizeLong(), " bytes; at most ", kMaxReportBytes));
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("report: ", req.ByteSizeLong(), " bytes; at most ", kMaxReportBytes)));
   }
-  BESTAND_RETURN_IF_ERROR(ValidateMessage(req.report(), ""));
-  const v1::InventoryReport& report = req.report();
+  if (absl::Status s = ValidateMessage(req.report(), ""); !s.ok()) return done(s);
+  auto job = std::make_unique<PendingReport>();
+  job->who = who;
+  job->request = &req;
+  job->done = std::move(done);
   // The agent's hash is taken when it is well formed: it only decides when that agent's own
   // device is sent in full again, so a wrong one harms nobody else. Computing it costs a copy
   // and a serialisation of the whole report.
-  const std::string hash =
-      req.content_hash().size() == 64 &&
-              req.content_hash().find_first_not_of("0123456789abcdef") == std::string::npos
-          ? req.content_hash()
-          : ReportContentHash(report);
-  // Packages are looked up before taking the writer; those unknown are looked up again under
-  // it, since another report may have stored them meanwhile.
-  const int n = report.software_size();
-  std::vector<uint64_t> hashes(n);
-  std::vector<int64_t> ids(n);
+  job->hash = req.content_hash().size() == 64 &&
+                      req.content_hash().find_first_not_of("0123456789abcdef") == std::string::npos
+                  ? req.content_hash()
+                  : ReportContentHash(req.report());
+  // Packages are looked up here, off the writer's thread; the writer looks up again only those
+  // still unknown, which another report may have stored meanwhile.
+  const int n = req.report().software_size();
+  job->hashes.resize(n);
+  job->ids.resize(n);
   for (int i = 0; i < n; ++i) {
-    const v1::SoftwarePackage& p = report.software(i);
-    hashes[i] =
+    const v1::SoftwarePackage& p = req.report().software(i);
+    job->hashes[i] =
         PackageIndex::Hash(p.source(), p.name(), p.architecture(), p.version(), p.publisher());
   }
-  packages_.Find(hashes, absl::MakeSpan(ids));
+  packages_.Find(job->hashes, absl::MakeSpan(job->ids));
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(std::move(job));
+    if (writing_) return;  // the thread writing now takes it with its next batch
+    writing_ = true;
+  }
+  WriteQueued();
+}
 
-  const int64_t now = NowMicros();
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
+absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
+                                                 const v1::ReportRequest& req) {
+  absl::Notification finished;
+  absl::StatusOr<v1::ReportResponse> out;
+  Report(who, req, [&](absl::StatusOr<v1::ReportResponse> r) {
+    out = std::move(r);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return out;
+}
+
+void Fleet::WriteQueued() {
+  while (true) {
+    std::vector<std::unique_ptr<PendingReport>> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      if (queue_.empty()) {
+        writing_ = false;
+        return;
+      }
+      size_t take = std::min(queue_.size(), kMaxBatch);
+      std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+    }
+    WriteBatch(batch);
+    for (auto& job : batch) job->done(std::move(job->result));
+  }
+}
+
+void Fleet::WriteBatch(std::vector<std::unique_ptr<PendingReport>>& batch) {
+  absl::Status s = [&]() -> absl::Status {
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+    absl::flat_hash_map<uint64_t, int64_t> batch_packages;
+    for (auto& job : batch) {
+      absl::Status stored = tx->Nested([&] { return StoreReport(*tx, *job, batch_packages); });
+      if (!stored.ok()) {
+        job->result = stored;
+        continue;
+      }
+      batch_packages.insert(job->stored.begin(), job->stored.end());
+    }
+    BESTAND_RETURN_IF_ERROR(tx->Commit());
+    // Only committed ids enter the index and the registry, while `tx` still holds the single
+    // writer, so they change in commit order.
+    for (auto& job : batch) {
+      if (!job->result.ok()) continue;
+      for (const auto& [package_hash, id] : job->stored) {
+        if (absl::Status added = packages_.Add(package_hash, id); !added.ok()) {
+          job->result = added;
+        }
+      }
+      registry_.Reported(job->who.device_id, job->hash, job->now);
+    }
+    return absl::OkStatus();
+  }();
+  if (s.ok()) return;
+  for (auto& job : batch) {
+    if (job->result.ok()) job->result = s;
+  }
+}
+
+absl::Status Fleet::StoreReport(WriteTx& tx, PendingReport& job,
+                                const absl::flat_hash_map<uint64_t, int64_t>& batch_packages) {
+  const AgentIdentity& who = job.who;
+  const v1::InventoryReport& report = job.request->report();
+  const int64_t now = job.now = NowMicros();
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx.GetAgent(who.device_id));
   BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
   const std::string actor = absl::StrCat("agent:", DeviceName(who.device_id));
   v1::InventoryReport last;  // the facts of the previous report
   if (!last.ParseFromString(agent->facts)) last.Clear();
-  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, who.device_id, report, last));
-  absl::flat_hash_map<uint64_t, int64_t> stored;      // new packages, indexed once committed
-  std::vector<std::pair<int64_t, int64_t>> items(n);  // (package id, install seconds)
+  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(tx, actor, who.device_id, report, last));
+  const int n = report.software_size();
   for (int i = 0; i < n; ++i) {
     const v1::SoftwarePackage& p = report.software(i);
-    if (ids[i] == 0) ids[i] = packages_.Find(hashes[i]);
-    if (ids[i] == 0) {
-      auto [it, inserted] = stored.try_emplace(hashes[i], 0);
+    int64_t& id = job.ids[i];
+    if (id == 0) id = packages_.Find(job.hashes[i]);
+    if (id == 0) {
+      auto in_batch = batch_packages.find(job.hashes[i]);
+      if (in_batch != batch_packages.end()) id = in_batch->second;
+    }
+    if (id == 0) {
+      auto [it, inserted] = job.stored.try_emplace(job.hashes[i], 0);
       if (inserted) {
         BESTAND_ASSIGN_OR_RETURN(
-            it->second, tx->InsertPackage({0, p.source(), p.name(), p.architecture(), p.version(),
-                                           p.publisher()}));
+            it->second, tx.InsertPackage({0, p.source(), p.name(), p.architecture(), p.version(),
+                                          p.publisher()}));
+        if (it->second > UINT32_MAX) {
+          return absl::ResourceExhaustedError("more than 2^32 distinct packages are stored");
+        }
       }
-      ids[i] = it->second;
+      id = it->second;
     }
-    // Stored in whole seconds: compared in whole seconds too.
-    items[i] = {ids[i], p.has_install_time() ? p.install_time().seconds() : 0};
   }
-  BESTAND_RETURN_IF_ERROR(StoreSoftware(*tx, who.device_id, std::move(items), now));
+  BESTAND_RETURN_IF_ERROR(StoreSoftware(tx, who.device_id, report, job.ids, now));
   // Everything but the software list, without copying the list first.
   static const google::protobuf::FieldMask* const kFacts = [] {
     auto* mask = new google::protobuf::FieldMask;
@@ -845,22 +960,16 @@ absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
   google::protobuf::util::FieldMaskUtil::MergeMessageTo(
       report, *kFacts, google::protobuf::util::FieldMaskUtil::MergeOptions(), &facts);
   agent->facts = facts.SerializeAsString();
-  agent->report_hash = hash;
+  agent->report_hash = job.hash;
   agent->last_report_micros = now;
   agent->last_seen_micros = now;
-  BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
-  BESTAND_RETURN_IF_ERROR(tx->Commit());
-  // Only committed ids enter the index, while `tx` still holds the single writer: the next
-  // report finds them.
-  for (const auto& [package_hash, id] : stored) {
-    BESTAND_RETURN_IF_ERROR(packages_.Add(package_hash, id));
-  }
-  registry_.Reported(who.device_id, hash, now);
+  BESTAND_RETURN_IF_ERROR(tx.PutAgent(*agent));
   v1::ReportResponse resp;
   resp.set_device(DeviceName(who.device_id));
-  resp.set_acknowledged_hash(hash);
+  resp.set_acknowledged_hash(job.hash);
   resp.set_next_report_seconds(options_.report_interval_seconds);
-  return resp;
+  job.result = std::move(resp);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::HeartbeatResponse> Fleet::Heartbeat(const AgentIdentity& who,

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -128,8 +131,9 @@ class AgentRegistry {
 class Fleet {
  public:
   // `store` must outlive the fleet; `ca` signs agent certificates.
-  Fleet(Store* store, KeyAndCert ca, FleetOptions options = {})
-      : store_(store), ca_(std::move(ca)), options_(options) {}
+  Fleet(Store* store, KeyAndCert ca, FleetOptions options = {});
+  // Waits for the reports being written.
+  ~Fleet();
 
   // Loads the enrolled agents into memory; call once before serving.
   absl::Status Load();
@@ -151,6 +155,16 @@ class Fleet {
   // Checks a presented client certificate: it must name a device whose current, unrevoked agent
   // certificate has this serial. UNAUTHENTICATED otherwise.
   absl::StatusOr<AgentIdentity> AuthenticateAgent(const std::string& cert_pem);
+
+  using ReportDone = std::function<void(absl::StatusOr<v1::ReportResponse>)>;
+  // Checks a report on the calling thread and queues it. Group commit: when no thread is
+  // writing reports, the caller becomes the writer and stores what is queued, one transaction
+  // per batch (each report in a savepoint of its own, so a bad one fails alone), until the
+  // queue is empty; reports arriving meanwhile only queue and return. `done` runs once the
+  // report is committed or refused, possibly on another caller's thread; `request` must stay
+  // alive until then.
+  void Report(const AgentIdentity& agent, const v1::ReportRequest& request, ReportDone done);
+  // The same, waiting for the result.
   absl::StatusOr<v1::ReportResponse> Report(const AgentIdentity& agent,
                                             const v1::ReportRequest& request);
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const AgentIdentity& agent,
@@ -164,11 +178,26 @@ class Fleet {
       const v1::ListStaleDevicesRequest& r);
 
  private:
+  struct PendingReport;
+  // Writes batches of queued reports until none is left; answers each report.
+  void WriteQueued();
+  void WriteBatch(std::vector<std::unique_ptr<PendingReport>>& batch);
+  // Stores one report inside the writer's transaction. `batch_packages` holds the packages
+  // stored by the reports before it in the same transaction.
+  absl::Status StoreReport(WriteTx& tx, PendingReport& report,
+                           const absl::flat_hash_map<uint64_t, int64_t>& batch_packages);
+
+  // Reports stored per transaction at most: bounds how long one commit keeps others waiting.
+  static constexpr size_t kMaxBatch = 64;
+
   Store* store_;
   KeyAndCert ca_;
   FleetOptions options_;
   PackageIndex packages_;
   AgentRegistry registry_;
+  absl::Mutex queue_mu_;
+  std::vector<std::unique_ptr<PendingReport>> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool writing_ ABSL_GUARDED_BY(queue_mu_) = false;  // a thread is in WriteQueued
 };
 
 // Debian's version ordering (epoch, upstream, revision; '~' sorts before everything): <0, 0, >0.

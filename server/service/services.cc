@@ -391,12 +391,19 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
 
   grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* ctx, const v1::ReportRequest* req,
                                    v1::ReportResponse* out) override {
-    return Finish(ctx, [&]() -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(AgentIdentity who,
-                               d_.fleet->AuthenticateAgent(PeerCertificate(ctx)));
-      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->Report(who, *req));
-      return absl::OkStatus();
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    absl::StatusOr<AgentIdentity> who = d_.fleet->AuthenticateAgent(PeerCertificate(ctx));
+    if (!who.ok()) {
+      reactor->Finish(ToGrpcStatus(who.status()));
+      return reactor;
+    }
+    // Answered from the report writer's thread once the report is committed; the call (and so
+    // `req` and `out`) lives until then.
+    d_.fleet->Report(*who, *req, [reactor, out](absl::StatusOr<v1::ReportResponse> r) {
+      if (r.ok()) *out = std::move(*r);
+      reactor->Finish(ToGrpcStatus(r.status()));
     });
+    return reactor;
   }
 
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,

@@ -185,6 +185,10 @@ class WriteTx : public ReadTx {
   virtual absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& record) = 0;
   virtual absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) = 0;
 
+  // Runs `fn` in a savepoint: when it fails, only its changes are undone and the transaction
+  // goes on.
+  virtual absl::Status Nested(const std::function<absl::Status()>& fn) = 0;
+
   // Makes every change durable. Without Commit, destroying the transaction rolls it back.
   virtual absl::Status Commit() = 0;
 };

@@ -1,8 +1,12 @@
 #include "server/core/fleet.h"
 
+#include <thread>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "bestand/v1/inventory.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -159,6 +163,68 @@ TEST_F(FleetTest, PackagesAreStoredOnceAcrossDevicesAndRestarts) {
   ASSERT_TRUE(fleet_->Report(*a, r).ok());
   EXPECT_EQ(count(), 4);
   EXPECT_THAT(Changes(a->device_id), ::testing::ElementsAre("INSTALLED zsh >5.8-9"));
+}
+
+TEST_F(FleetTest, ReportsQueuedTogetherCommitTogetherAndABadOneFailsAlone) {
+  std::vector<AgentIdentity> agents;
+  for (int i = 0; i < 4; ++i) {
+    auto a = Enroll(absl::StrCat("0123456789abcdef0123456789abcde", i));
+    ASSERT_TRUE(a.ok()) << a.status();
+    agents.push_back(*a);
+  }
+  ASSERT_TRUE(fleet_->RevokeAgent("test", "devices/3").ok());
+  std::vector<v1::ReportRequest> reports(4);
+  for (int i = 0; i < 4; ++i) {
+    reports[i].mutable_report()->set_hostname(absl::StrCat("pc-", i));
+    Add(reports[i].mutable_report(), "shared-new-package", "1.0");
+    Add(reports[i].mutable_report(), absl::StrCat("own-package-", i), "1.0");
+  }
+  // While the store's writer is held, the first report's thread waits in the writer role and
+  // the others only queue; they are then written in one transaction.
+  auto blocker = store_->BeginWrite();
+  ASSERT_TRUE(blocker.ok());
+  absl::StatusOr<v1::ReportResponse> first;
+  std::thread leader([&] { first = fleet_->Report(agents[0], reports[0]); });
+  absl::SleepFor(absl::Milliseconds(100));
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<v1::ReportResponse>> results(4);
+  int answered = 0;
+  for (int i = 1; i < 4; ++i) {
+    fleet_->Report(agents[i], reports[i], [&, i](absl::StatusOr<v1::ReportResponse> r) {
+      absl::MutexLock lock(&mu);
+      results[i] = std::move(r);
+      ++answered;
+    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(answered, 0) << "answered before anything was committed";
+  }
+  blocker->reset();
+  leader.join();
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == 3; }, &answered));
+  }
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_EQ(results[2].status().code(), absl::StatusCode::kUnauthenticated);  // revoked
+  EXPECT_TRUE(results[3].ok()) << results[3].status();
+
+  v1::SearchSoftwareRequest search;
+  search.set_name("package");
+  auto found = fleet_->SearchSoftware(search);
+  ASSERT_TRUE(found.ok()) << found.status();
+  std::vector<std::string> names;
+  for (const auto& p : found->software()) {
+    names.push_back(absl::StrCat(p.name(), " on ", p.device_count()));
+  }
+  EXPECT_THAT(names,
+              ::testing::UnorderedElementsAre("own-package-0 on 1", "own-package-1 on 1",
+                                              "own-package-3 on 1", "shared-new-package on 3"));
+  auto tx = store_->BeginRead();
+  EXPECT_TRUE((*VerifyAudit(**tx)).ok());
 }
 
 TEST_F(FleetTest, PackageTextMustBeUtf8WithoutControlCharacters) {

@@ -478,6 +478,10 @@ absl::Status DecodeSoftware(absl::string_view in, DeviceSoftwareRecord* r) {
     return absl::DataLossError("a device's software set has an unknown format");
   }
   in.remove_prefix(1);
+  const size_t expected = in.size() / 3;  // three varints of at least a byte per package
+  r->package_ids.reserve(expected);
+  r->install_micros.reserve(expected);
+  r->first_seen_micros.reserve(expected);
   int64_t id = 0, install = 0, seen = 0;
   while (!in.empty()) {
     uint64_t delta, d_install, d_seen;
@@ -1005,16 +1009,30 @@ class SqliteTx : public WriteTx {
     return st.Run("recording token use");
   }
 
-  absl::Status Commit() override {
-    {  // prepared once per connection: reports commit hundreds of times a second
-      BESTAND_ASSIGN_OR_RETURN(Stmt commit, conn_->Prepare("COMMIT"));
-      BESTAND_RETURN_IF_ERROR(commit.Run("committing"));
+  absl::Status Nested(const std::function<absl::Status()>& fn) override {
+    BESTAND_RETURN_IF_ERROR(Run("SAVEPOINT nested"));
+    absl::Status s = fn();
+    if (!s.ok()) {
+      BESTAND_RETURN_IF_ERROR(Run("ROLLBACK TO nested"));
+      origins_.clear();  // may name origins that were just rolled back
     }
+    BESTAND_RETURN_IF_ERROR(Run("RELEASE nested"));
+    return s;
+  }
+
+  absl::Status Commit() override {
+    BESTAND_RETURN_IF_ERROR(Run("COMMIT"));
     done_ = true;
     return absl::OkStatus();
   }
 
  private:
+  // Transaction control, prepared once per connection: it runs hundreds of times a second.
+  absl::Status Run(const std::string& sql) {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st, conn_->Prepare(sql));
+    return st.Run(sql);
+  }
+
   Connection* conn_;
   std::function<void()> release_;
   bool done_ = false;
