@@ -753,17 +753,23 @@ class SqliteTx : public WriteTx {
   }
 
   absl::StatusOr<std::vector<PackageRecord>> GetPackages(const std::vector<int64_t>& ids) override {
-    BESTAND_ASSIGN_OR_RETURN(Stmt st,
-                             conn_->Prepare(absl::StrCat(kPackageColumns, " WHERE p.id = ?")));
+    // One statement for any number of ids: they go in as a JSON array.
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st,
+        conn_->Prepare("SELECT p.id, o.source, p.name, o.architecture, p.version, o.publisher "
+                       "FROM json_each(?) j JOIN software_packages p ON p.id = j.value "
+                       "JOIN software_origins o ON o.id = p.origin_id"));
+    std::string json = "[";
+    for (int64_t id : ids) absl::StrAppend(&json, json.size() > 1 ? "," : "", id);
+    json += "]";
+    st.Bind(1, absl::string_view(json));
     std::vector<PackageRecord> out;
     out.reserve(ids.size());
-    for (int64_t id : ids) {
-      st.Bind(1, id);
+    while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading packages"));
-      if (row) ReadPackage(st, &out.emplace_back());
-      sqlite3_reset(st.raw());
+      if (!row) return out;
+      ReadPackage(st, &out.emplace_back());
     }
-    return out;
   }
 
   absl::Status ScanPackages(const std::function<absl::Status(const PackageRecord&)>& fn) override {
