@@ -21,6 +21,7 @@
 #include "bestand/v1/agent.pb.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
+#include "bestand/v1/workflow.pb.h"
 #include "client/client.h"
 #include "client/output.h"
 #include "google/protobuf/descriptor.h"
@@ -51,6 +52,21 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
   bestand license seats LICENSE             who holds its seats
   bestand import people|devices|apps|vendors|accounts|access|licenses|assignments FILE.csv [--dry-run]
 
+Onboarding, offboarding and tasks:
+  bestand template add --template NAME (--application APP [--role ROLE] | --license LICENSE |
+                   --device-type laptop|desktop|phone|...)   one item of a role template
+  bestand template show NAME | template list | template remove ITEM   (import templates FILE.csv)
+  bestand onboard EMAIL --name NAME --template NAME --start DATE [--department D] [--manager P]
+                   [--title T] [--cost-center C]
+  bestand offboard PERSON --last-day DATE [--reason TEXT]     running it twice changes nothing
+  bestand case show CASE | case list [--person P] [--status open|closed]
+  bestand task list [--vendor V] [--case C] [--person P] [--status S] [--open] [--overdue]
+  bestand task done TASK --evidence TEXT | task start TASK | task accept TASK | task reopen TASK
+  bestand task add --title TEXT [--app A] [--vendor V] [--person P] [--priority low|normal|high]
+                   [--due DATE] [--acceptance TEXT] [--requested-by WHO]
+  bestand task export --vendor V [-o csv|md]   what to send to that provider (open tasks)
+  bestand report access --risky             access of leavers, orphaned accounts, admins w/o MFA
+
 Agents and software (what bestand-agent reports):
   bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME]   secret shown once
   bestand agent-token list | agent-token revoke NAME
@@ -63,7 +79,7 @@ Agents and software (what bestand-agent reports):
 Administration:
   bestand login --server HOST:PORT --ca CA.crt --token TOKEN   check and save to the config file
   bestand whoami
-  bestand token create --role admin|coordinator|viewer --name NAME
+  bestand token create --role admin|coordinator|viewer|vendor --name NAME [--vendor VENDOR]
   bestand token list | token revoke NAME
   bestand audit list [--resource NAME|COLLECTION] [--actor ACTOR] [--limit N]
   bestand audit verify
@@ -76,7 +92,8 @@ $XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG over
   -o table|json|csv    --timeout SECONDS
 )";
 
-const std::set<std::string> kBoolFlags = {"insecure", "help", "dry-run", "software"};
+const std::set<std::string> kBoolFlags = {"insecure", "help",    "dry-run", "software",
+                                          "open",     "overdue", "risky"};
 const std::set<std::string> kGlobalFlags = {"server", "ca",      "token", "insecure",
                                             "output", "timeout", "help"};
 
@@ -150,6 +167,13 @@ const std::vector<Noun>& Nouns() {
        "LicenseAssignments",
        "license_assignment",
        {"name", "license", "person", "device", "assign_date"}},
+      {"template",
+       Kind::kTemplateItem,
+       "bestand.v1.TemplateItemService",
+       "TemplateItem",
+       "TemplateItems",
+       "template_item",
+       {"name", "template", "application", "role", "license", "device_type"}},
   };
   return *nouns;
 }
@@ -169,7 +193,9 @@ const Noun* FindNoun(absl::string_view word) {
       {"accessGrants", "access"},
       {"licenses", "license"},
       {"assignments", "assignment"},
-      {"licenseAssignments", "assignment"}};
+      {"licenseAssignments", "assignment"},
+      {"templates", "template"},
+      {"templateItems", "template"}};
   if (auto it = kAliases.find(word); it != kAliases.end()) word = it->second;
   for (const Noun& n : Nouns()) {
     if (n.word == word) return &n;
@@ -262,7 +288,10 @@ class Cli {
   Cli(const Args& args, std::ostream& out, std::ostream& err) : args_(args), out_(out), err_(err) {}
 
   absl::Status Run() {
-    BESTAND_ASSIGN_OR_RETURN(Format format, ParseFormat(args_.Get("output", "table")));
+    // Markdown is for one thing only: what to send to a provider (task export).
+    markdown_ = args_.Get("output") == "md";
+    BESTAND_ASSIGN_OR_RETURN(Format format,
+                             ParseFormat(markdown_ ? "table" : args_.Get("output", "table")));
     printer_.format = format;
     printer_.out = &out_;
     printer_.labeler = [this](const std::string& ref) { return Label(ref); };
@@ -278,6 +307,11 @@ class Cli {
     if (cmd == "agent-token") return AgentToken();
     if (cmd == "agent") return Agent();
     if (cmd == "software") return Software();
+    if (cmd == "onboard") return Onboard();
+    if (cmd == "offboard") return Offboard();
+    if (cmd == "case") return Case();
+    if (cmd == "task") return Task();
+    if (cmd == "report") return Report();
     const Noun* noun = FindNoun(cmd);
     if (noun == nullptr) return Usage(absl::StrCat("unknown command '", cmd, "'"));
     if (pos.size() < 2)
@@ -290,6 +324,10 @@ class Cli {
     }
     if (noun->kind == Kind::kDevice && verb == "history") return DeviceHistory();
     if (noun->kind == Kind::kDevice && verb == "stale") return DeviceStale();
+    if (noun->kind == Kind::kTemplateItem && verb == "show" && pos.size() > 2 &&
+        !absl::StartsWith(pos[2], "templateItems/")) {
+      return TemplateShow(pos[2]);
+    }
     if (verb == "show" || verb == "get") return Show(*noun);
     if (verb == "update" || verb == "set") return Update(*noun);
     if (verb == "remove" || verb == "rm" || verb == "delete") return Remove(*noun);
@@ -569,11 +607,12 @@ class Cli {
   absl::Status Token() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "token verb: create, list, revoke"));
     if (verb == "create") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"role", "name"}).status());
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"role", "name", "vendor"}).status());
       BESTAND_ASSIGN_OR_RETURN(std::string role, args_.Required("role"));
       BESTAND_ASSIGN_OR_RETURN(std::string name, args_.Required("name"));
       v1::CreateTokenRequest req;
       req.mutable_token()->set_display_name(name);
+      req.mutable_token()->set_vendor(args_.Get("vendor"));
       BESTAND_RETURN_IF_ERROR(SetFieldFromText(
           req.mutable_token(), v1::Token::descriptor()->FindFieldByName("role"), role));
       v1::CreateTokenResponse resp;
@@ -852,6 +891,235 @@ class Cli {
     return absl::OkStatus();
   }
 
+  // ---- Onboarding, offboarding, tasks -------------------------------------------------------
+
+  absl::Status Workflow(absl::string_view rpc, const Message& req, Message* resp) {
+    return client_->CallByName("bestand.v1.WorkflowService", rpc, req, resp);
+  }
+
+  void PrintTasks(const google::protobuf::RepeatedPtrField<v1::Task>& tasks) {
+    std::vector<std::unique_ptr<Message>> items;
+    for (const auto& t : tasks) items.emplace_back(new v1::Task(t));
+    printer_.List(items, {"name", "status", "due_date", "vendor", "title"});
+  }
+
+  void PrintCase(const v1::CaseView& view) {
+    if (printer_.format == Format::kJson) return printer_.One(view);
+    if (printer_.format == Format::kTable) {
+      const v1::Case& c = view.record();
+      out_ << c.name() << "  " << absl::AsciiStrToLower(v1::Case::Kind_Name(c.kind())) << " of "
+           << Label(c.person()) << ", " << absl::AsciiStrToLower(v1::Case::Status_Name(c.status()))
+           << ", " << (c.kind() == v1::Case::ONBOARDING ? "first day " : "last day ")
+           << c.effective_date() << (view.created() ? "" : " (already open; unchanged)") << "\n";
+    }
+    PrintTasks(view.tasks());
+  }
+
+  absl::Status TemplateShow(const std::string& name) {
+    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+    v1::ListTemplateItemsRequest req;
+    req.set_template_(name);
+    req.set_page_size(1000);
+    v1::ListTemplateItemsResponse resp;
+    BESTAND_RETURN_IF_ERROR(
+        client_->CallByName("bestand.v1.TemplateItemService", "ListTemplateItems", req, &resp));
+    if (resp.template_items().empty()) {
+      return absl::NotFoundError(absl::StrCat("template '", name, "' has no items"));
+    }
+    std::vector<std::unique_ptr<Message>> items;
+    for (const auto& t : resp.template_items()) items.emplace_back(new v1::TemplateItem(t));
+    printer_.List(items, NounForKind(Kind::kTemplateItem).columns);
+    return absl::OkStatus();
+  }
+
+  absl::Status Onboard() {
+    BESTAND_ASSIGN_OR_RETURN(std::string email, Arg(1, "the new person's email"));
+    BESTAND_RETURN_IF_ERROR(
+        CommandFlags({"name", "department", "template", "start", "manager", "title", "cost-center"})
+            .status());
+    v1::OnboardRequest req;
+    req.set_email(email);
+    BESTAND_ASSIGN_OR_RETURN(*req.mutable_display_name(), args_.Required("name"));
+    BESTAND_ASSIGN_OR_RETURN(*req.mutable_template_(), args_.Required("template"));
+    BESTAND_ASSIGN_OR_RETURN(*req.mutable_start_date(), args_.Required("start"));
+    req.set_department(args_.Get("department"));
+    req.set_manager(args_.Get("manager"));
+    req.set_job_title(args_.Get("title"));
+    req.set_cost_center(args_.Get("cost-center"));
+    v1::CaseView view;
+    BESTAND_RETURN_IF_ERROR(Workflow("Onboard", req, &view));
+    PrintCase(view);
+    return absl::OkStatus();
+  }
+
+  absl::Status Offboard() {
+    BESTAND_ASSIGN_OR_RETURN(std::string person, Arg(1, "the person who leaves"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"last-day", "reason"}).status());
+    v1::OffboardRequest req;
+    req.set_person(person);
+    BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), args_.Required("last-day"));
+    req.set_reason(args_.Get("reason"));
+    v1::CaseView view;
+    BESTAND_RETURN_IF_ERROR(Workflow("Offboard", req, &view));
+    PrintCase(view);
+    return absl::OkStatus();
+  }
+
+  absl::Status Case() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "case verb: show, list"));
+    if (verb == "show") {
+      BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "the case"));
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::GetCaseRequest req;
+      req.set_name(name);
+      v1::CaseView view;
+      BESTAND_RETURN_IF_ERROR(Workflow("GetCase", req, &view));
+      view.set_created(true);
+      PrintCase(view);
+      return absl::OkStatus();
+    }
+    if (verb == "list") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"person", "status"}).status());
+      v1::ListCasesRequest req;
+      req.set_person(args_.Get("person"));
+      req.set_page_size(1000);
+      if (args_.Has("status")) {
+        BESTAND_RETURN_IF_ERROR(SetFieldFromText(
+            &req, req.GetDescriptor()->FindFieldByName("status"), args_.Get("status")));
+      }
+      v1::ListCasesResponse resp;
+      BESTAND_RETURN_IF_ERROR(Workflow("ListCases", req, &resp));
+      std::vector<std::unique_ptr<Message>> items;
+      for (const auto& c : resp.cases()) items.emplace_back(new v1::Case(c));
+      printer_.List(items, {"name", "kind", "person", "status", "effective_date", "close_time"});
+      return absl::OkStatus();
+    }
+    return Usage(absl::StrCat("unknown case verb '", verb, "'"));
+  }
+
+  // Every task matching `req`, page after page.
+  absl::StatusOr<google::protobuf::RepeatedPtrField<v1::Task>> AllTasks(v1::ListTasksRequest req) {
+    google::protobuf::RepeatedPtrField<v1::Task> out;
+    req.set_page_size(1000);
+    do {
+      v1::ListTasksResponse resp;
+      BESTAND_RETURN_IF_ERROR(Workflow("ListTasks", req, &resp));
+      for (auto& t : *resp.mutable_tasks()) *out.Add() = std::move(t);
+      req.set_page_token(resp.next_page_token());
+    } while (!req.page_token().empty());
+    return out;
+  }
+
+  absl::Status Task() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb,
+                             Arg(1, "task verb: list, done, start, accept, reopen, add, export"));
+    if (verb == "list" || verb == "export") {
+      const bool exporting = verb == "export";
+      BESTAND_RETURN_IF_ERROR(CommandFlags(exporting
+                                               ? std::set<std::string>{"vendor"}
+                                               : std::set<std::string>{"vendor", "case", "person",
+                                                                       "status", "open", "overdue"})
+                                  .status());
+      v1::ListTasksRequest req;
+      if (exporting) {
+        BESTAND_ASSIGN_OR_RETURN(*req.mutable_vendor(), args_.Required("vendor"));
+        req.set_open_only(true);
+      } else {
+        req.set_vendor(args_.Get("vendor"));
+        req.set_parent(args_.Get("case"));
+        req.set_person(args_.Get("person"));
+        req.set_open_only(args_.Has("open"));
+        req.set_overdue_only(args_.Has("overdue"));
+        if (args_.Has("status")) {
+          BESTAND_RETURN_IF_ERROR(SetFieldFromText(
+              &req, req.GetDescriptor()->FindFieldByName("status"), args_.Get("status")));
+        }
+      }
+      BESTAND_ASSIGN_OR_RETURN(auto tasks, AllTasks(req));
+      if (exporting) return ExportTasks(req.vendor(), tasks);
+      PrintTasks(tasks);
+      return absl::OkStatus();
+    }
+    if (verb == "add") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"title", "app", "vendor", "person", "priority", "due",
+                                            "acceptance", "requested-by", "case"})
+                                  .status());
+      v1::CreateTaskRequest req;
+      v1::Task& t = *req.mutable_task();
+      BESTAND_ASSIGN_OR_RETURN(*t.mutable_title(), args_.Required("title"));
+      t.set_application(args_.Get("app"));
+      t.set_vendor(args_.Get("vendor"));
+      t.set_person(args_.Get("person"));
+      t.set_due_date(args_.Get("due"));
+      t.set_acceptance(args_.Get("acceptance"));
+      t.set_requested_by(args_.Get("requested-by"));
+      t.set_parent(args_.Get("case"));
+      if (args_.Has("priority")) {
+        BESTAND_RETURN_IF_ERROR(SetFieldFromText(&t, t.GetDescriptor()->FindFieldByName("priority"),
+                                                 args_.Get("priority")));
+      }
+      v1::Task out;
+      BESTAND_RETURN_IF_ERROR(Workflow("CreateTask", req, &out));
+      printer_.One(out);
+      return absl::OkStatus();
+    }
+    const std::map<std::string, v1::Task::Status> kStatus = {{"done", v1::Task::DONE},
+                                                             {"start", v1::Task::IN_PROGRESS},
+                                                             {"accept", v1::Task::ACCEPTED},
+                                                             {"reopen", v1::Task::OPEN}};
+    auto status = kStatus.find(verb);
+    if (status == kStatus.end()) return Usage(absl::StrCat("unknown task verb '", verb, "'"));
+    BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "the task"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"evidence"}).status());
+    v1::UpdateTaskStatusRequest req;
+    req.set_name(absl::StartsWith(name, "tasks/") ? name : "tasks/" + name);
+    req.set_status(status->second);
+    req.set_evidence(args_.Get("evidence"));
+    if (req.status() == v1::Task::DONE && req.evidence().empty()) {
+      return Usage("task done needs --evidence TEXT: what was done (ticket, date, who)");
+    }
+    v1::Task out;
+    BESTAND_RETURN_IF_ERROR(Workflow("UpdateTaskStatus", req, &out));
+    printer_.One(out);
+    return absl::OkStatus();
+  }
+
+  // What a provider must do, as CSV or a Markdown checklist to paste into a mail or ticket.
+  absl::Status ExportTasks(const std::string& vendor,
+                           const google::protobuf::RepeatedPtrField<v1::Task>& tasks) {
+    if (!markdown_) {
+      PrintTasks(tasks);
+      return absl::OkStatus();
+    }
+    out_ << "# Open tasks for " << Label(vendor) << "\n\n";
+    if (tasks.empty()) out_ << "Nothing to do.\n";
+    for (const v1::Task& t : tasks) {
+      out_ << "- [ ] **" << t.title() << "**";
+      if (!t.due_date().empty()) out_ << " (due " << t.due_date() << ")";
+      out_ << " — `" << t.name() << "`";
+      if (!t.acceptance().empty()) out_ << "\n  Done means: " << t.acceptance();
+      out_ << "\n";
+    }
+    out_ << "\nReport back per task: `bestand task done TASK --evidence \"what was done\"`.\n";
+    return absl::OkStatus();
+  }
+
+  absl::Status Report() {
+    BESTAND_ASSIGN_OR_RETURN(std::string what, Arg(1, "report name: access"));
+    if (what != "access") return Usage(absl::StrCat("unknown report '", what, "'"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"risky"}).status());
+    if (!args_.Has("risky")) return Usage("report access needs --risky");
+    v1::ListFindingsResponse resp;
+    BESTAND_RETURN_IF_ERROR(Workflow("ListFindings", v1::ListFindingsRequest(), &resp));
+    std::vector<std::unique_ptr<Message>> items;
+    for (const auto& f : resp.findings()) items.emplace_back(new v1::Finding(f));
+    printer_.List(items, {"kind", "person", "resource", "description"});
+    if (printer_.format == Format::kTable) {
+      err_ << resp.findings_size() << (resp.findings_size() == 1 ? " finding\n" : " findings\n");
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Software() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "software verb: list"));
     if (verb != "list") return Usage(absl::StrCat("unknown software verb '", verb, "'"));
@@ -925,6 +1193,7 @@ class Cli {
   std::unique_ptr<BestandClient> client_;
   std::map<std::string, std::string> labels_;
   bool usage_error_ = false;
+  bool markdown_ = false;  // -o md (task export)
 };
 
 }  // namespace

@@ -30,11 +30,16 @@ absl::Status Authorize(const Principal& who, Permission needed) {
     case Permission::kAdmin:
       ok = who.role == v1::ADMIN;
       break;
+    case Permission::kTasks:
+      ok = who.role != v1::ROLE_UNSPECIFIED;
+      break;
   }
   if (ok) return absl::OkStatus();
   return absl::PermissionDeniedError(
       absl::StrCat("token '", who.token_name, "' has role ", RoleName(who.role), ", which may not ",
-                   needed == Permission::kAdmin ? "manage tokens" : "change the inventory"));
+                   needed == Permission::kAdmin  ? "manage tokens"
+                   : needed == Permission::kRead ? "read the inventory (only its vendor's tasks)"
+                                                 : "change the inventory"));
 }
 
 absl::StatusOr<v1::Role> ParseRole(absl::string_view text) {
@@ -42,8 +47,9 @@ absl::StatusOr<v1::Role> ParseRole(absl::string_view text) {
   if (t == "admin") return v1::ADMIN;
   if (t == "coordinator") return v1::COORDINATOR;
   if (t == "viewer") return v1::VIEWER;
+  if (t == "vendor") return v1::VENDOR;
   return absl::InvalidArgumentError(
-      absl::StrCat("role: '", text, "' is not one of admin, coordinator, viewer"));
+      absl::StrCat("role: '", text, "' is not one of admin, coordinator, viewer, vendor"));
 }
 
 std::string RoleName(v1::Role role) {
@@ -54,6 +60,8 @@ std::string RoleName(v1::Role role) {
       return "coordinator";
     case v1::VIEWER:
       return "viewer";
+    case v1::VENDOR:
+      return "vendor";
     default:
       return "none";
   }
@@ -68,6 +76,7 @@ v1::Token TokenFromRecord(const TokenRecord& r) {
   if (r.revoke_micros) *t.mutable_revoke_time() = FromMicros(r.revoke_micros);
   if (r.last_used_micros) *t.mutable_last_used_time() = FromMicros(r.last_used_micros);
   t.set_fingerprint(r.secret_sha256.substr(0, 12));
+  if (r.vendor_id) t.set_vendor(absl::StrCat("vendors/", r.vendor_id));
   return t;
 }
 
@@ -84,7 +93,7 @@ absl::Status TokenManager::Reload() {
   active_.clear();
   for (const TokenRecord& t : tokens) {
     if (t.revoke_micros != 0) continue;
-    active_[t.secret_sha256] = {{t.id, t.display_name, t.role}, t.last_used_micros};
+    active_[t.secret_sha256] = {{t.id, t.display_name, t.role, t.vendor_id}, t.last_used_micros};
   }
   return absl::OkStatus();
 }
@@ -121,21 +130,28 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
 
 absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_view actor,
                                                                   absl::string_view display_name,
-                                                                  v1::Role role) {
+                                                                  v1::Role role,
+                                                                  int64_t vendor_id) {
   std::string name(absl::StripAsciiWhitespace(display_name));
   if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name) ||
       name.find('/') != std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("display_name: a token needs a name of 1 to ",
                                                    kMaxTokenName, " characters without '/'"));
   }
-  if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER) {
-    return absl::InvalidArgumentError("role: must be admin, coordinator or viewer");
+  if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER && role != v1::VENDOR) {
+    return absl::InvalidArgumentError("role: must be admin, coordinator, viewer or vendor");
+  }
+  if ((role == v1::VENDOR) != (vendor_id != 0)) {
+    return absl::InvalidArgumentError(role == v1::VENDOR
+                                          ? "vendor: a vendor token needs the vendor it acts for"
+                                          : "vendor: only vendor tokens are bound to a vendor");
   }
   BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
   std::string secret = absl::StrCat(kSecretPrefix, random);
   TokenRecord rec;
   rec.display_name = name;
   rec.role = role;
+  rec.vendor_id = vendor_id;
   rec.secret_sha256 = Sha256Hex(secret);
   rec.create_micros = NowMicros();
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
@@ -152,7 +168,7 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   {
     absl::MutexLock lock(&mu_);
-    active_[rec.secret_sha256] = {{rec.id, rec.display_name, rec.role}, 0};
+    active_[rec.secret_sha256] = {{rec.id, rec.display_name, rec.role, rec.vendor_id}, 0};
   }
   resp.set_secret(std::move(secret));
   return resp;

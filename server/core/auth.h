@@ -22,21 +22,23 @@ struct Principal {
   int64_t token_id = 0;
   std::string token_name;
   v1::Role role = v1::ROLE_UNSPECIFIED;
+  int64_t vendor_id = 0;  // the vendor a VENDOR token acts for
   // "token:{name}", the audit actor.
   std::string Actor() const { return "token:" + token_name; }
 };
 
 // What a call needs.
 enum class Permission {
-  kRead,   // every role
+  kRead,   // admin, coordinator, viewer
   kWrite,  // admin, coordinator
   kAdmin,  // admin only
+  kTasks,  // admin, coordinator, viewer, vendor (which sees only its own vendor's tasks)
 };
 
 // OK, or PERMISSION_DENIED naming the role and what it lacks.
 absl::Status Authorize(const Principal& who, Permission needed);
 
-// Parses "admin", "coordinator", "viewer" (any case).
+// Parses "admin", "coordinator", "viewer", "vendor" (any case).
 absl::StatusOr<v1::Role> ParseRole(absl::string_view text);
 std::string RoleName(v1::Role role);
 
@@ -50,9 +52,10 @@ class TokenManager {
   absl::StatusOr<Principal> Authenticate(absl::string_view secret);
 
   // Creates a token and returns it with its secret. `actor` is recorded in the audit trail.
+  // `vendor_id` is required for VENDOR tokens and must be 0 otherwise.
   absl::StatusOr<v1::CreateTokenResponse> CreateToken(absl::string_view actor,
-                                                      absl::string_view display_name,
-                                                      v1::Role role);
+                                                      absl::string_view display_name, v1::Role role,
+                                                      int64_t vendor_id = 0);
   absl::StatusOr<std::vector<v1::Token>> ListTokens();
   // `name` is "tokens/{id}" or the display name. FAILED_PRECONDITION for the last active admin.
   absl::StatusOr<v1::Token> RevokeToken(absl::string_view actor, absl::string_view name);

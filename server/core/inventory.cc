@@ -46,7 +46,8 @@ void SetString(Message* m, absl::string_view field, std::string value) {
 }
 
 bool IsNotesField(absl::string_view field) {
-  return field == "notes" || field == "responsibilities";
+  return field == "notes" || field == "responsibilities" || field == "acceptance" ||
+         field == "evidence";
 }
 
 bool IsDateField(absl::string_view field) {
@@ -344,7 +345,8 @@ void ClearOutputOnly(const ResourceSpec& spec, Message* m) {
   }
 }
 
-// Creates `m` inside `tx`: validates, applies defaults, writes and records the audit event.
+}  // namespace
+
 absl::StatusOr<int64_t> CreateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
                                    Message* m) {
   ClearOutputOnly(spec, m);
@@ -415,6 +417,8 @@ absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const Reso
                                       std::move(before_json), AuditJson(spec, *after)));
   return true;
 }
+
+namespace {
 
 std::string EncodePageToken(int64_t last_id) {
   return absl::WebSafeBase64Escape(absl::StrCat("after:", last_id));
@@ -561,6 +565,7 @@ absl::Status Inventory::Create(absl::string_view actor, Kind kind, const Message
   out->CopyFrom(resource);
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(int64_t id, CreateInTx(*tx, actor, spec, out));
+  if (hook_) BESTAND_RETURN_IF_ERROR(hook_(*tx, actor, kind, id));
   BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, out).status());
   return tx->Commit();
 }
@@ -574,6 +579,7 @@ absl::Status Inventory::Update(absl::string_view actor, Kind kind, const Message
   BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
   BESTAND_ASSIGN_OR_RETURN(bool changed, UpdateInTx(*tx, actor, spec, id, resource, mask, out));
   if (!changed) return absl::OkStatus();
+  if (hook_) BESTAND_RETURN_IF_ERROR(hook_(*tx, actor, kind, id));
   BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, out).status());
   return tx->Commit();
 }
@@ -718,10 +724,18 @@ absl::StatusOr<ImportResult> Inventory::ImportCsv(
           UpdateInTx(*tx, actor, *spec, *existing, *msg, mask, after.get());
       if (!changed.ok()) return at_line(row, changed.status());
       ++(*changed ? result.updated : result.unchanged);
+      if (*changed && hook_) {
+        if (absl::Status s = hook_(*tx, actor, spec->kind, *existing); !s.ok()) {
+          return at_line(row, s);
+        }
+      }
     } else {
       absl::StatusOr<int64_t> id = CreateInTx(*tx, actor, *spec, msg.get());
       if (!id.ok()) return at_line(row, id.status());
       ++result.created;
+      if (hook_) {
+        if (absl::Status s = hook_(*tx, actor, spec->kind, *id); !s.ok()) return at_line(row, s);
+      }
     }
     if (progress_every > 0 && (i + 1) % static_cast<size_t>(progress_every) == 0) {
       if (cancelled && cancelled()) break;

@@ -43,6 +43,12 @@ class Inventory {
   // `store` must outlive the inventory.
   explicit Inventory(Store* store) : store_(store) {}
 
+  // Called inside the transaction after each resource this inventory creates or changes
+  // (Create, Update, ImportCsv); an error rolls the change back. Set before serving.
+  using ChangeHook =
+      std::function<absl::Status(WriteTx& tx, absl::string_view actor, Kind kind, int64_t id)>;
+  void SetChangeHook(ChangeHook hook) { hook_ = std::move(hook); }
+
   // `name` is a resource name or natural key. NOT_FOUND when there is no such resource.
   absl::Status Get(Kind kind, absl::string_view name, google::protobuf::Message* out);
   // `request` is the kind's List request message, `response` its List response.
@@ -66,7 +72,20 @@ class Inventory {
 
  private:
   Store* store_;
+  ChangeHook hook_;
 };
+
+// The building blocks of Create and Update, for callers that change several resources in one
+// transaction: validation, defaults, uniqueness, the write and its audit event.
+// Creates `resource` (its output-only fields are cleared; `name` and the times are filled in).
+absl::StatusOr<int64_t> CreateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
+                                   google::protobuf::Message* resource);
+// Applies the fields of `request` named in `mask` (all set ones when empty) to resource `id`.
+// Returns false when nothing changed (then nothing is written); `after` receives the result.
+absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
+                                int64_t id, const google::protobuf::Message& request,
+                                const google::protobuf::FieldMask& mask,
+                                google::protobuf::Message* after);
 
 // A single-field error in the form "field: message"; callers wrap it with where it came from.
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message);

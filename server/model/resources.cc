@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bestand/v1/inventory.pb.h"
+#include "bestand/v1/workflow.pb.h"
 
 namespace bestand {
 namespace {
@@ -104,6 +105,40 @@ std::vector<ResourceSpec> MakeSpecs() {
                      {"device", Kind::kDevice}},
       .unique_keys = {{"license", "person"}, {"license", "device"}},
       .required = {"license"},
+  });
+  specs.push_back({
+      .kind = Kind::kTemplateItem,
+      .collection = "templateItems",
+      .noun = "template item",
+      .descriptor = v1::TemplateItem::descriptor(),
+      .references = {{"application", Kind::kApplication}, {"license", Kind::kLicense}},
+      .unique_keys = {{"template", "application", "role"}, {"template", "license"}},
+      .required = {"template"},
+      .search_fields = {"template", "role"},
+  });
+  specs.push_back({
+      .kind = Kind::kCase,
+      .collection = "cases",
+      .noun = "case",
+      .descriptor = v1::Case::descriptor(),
+      .references = {{"person", Kind::kPerson}},
+      .required = {"person"},
+  });
+  specs.push_back({
+      .kind = Kind::kTask,
+      .collection = "tasks",
+      .noun = "task",
+      .descriptor = v1::Task::descriptor(),
+      .references = {{"parent", Kind::kCase},
+                     {"vendor", Kind::kVendor},
+                     {"person", Kind::kPerson},
+                     {"application", Kind::kApplication},
+                     {"account", Kind::kAccount},
+                     {"access_grant", Kind::kAccessGrant},
+                     {"license", Kind::kLicense},
+                     {"device", Kind::kDevice}},
+      .required = {"title"},
+      .search_fields = {"title"},
   });
   return specs;
 }

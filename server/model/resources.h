@@ -20,6 +20,9 @@ enum class Kind {
   kAccessGrant,
   kLicense,
   kLicenseAssignment,
+  kTemplateItem,
+  kCase,
+  kTask,
 };
 
 // A field that holds the resource name of another resource.

@@ -14,6 +14,7 @@
 #include "bestand/v1/audit.grpc.pb.h"
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
+#include "bestand/v1/workflow.grpc.pb.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/support/message_allocator.h"
 #include "server/common/status_macros.h"
@@ -104,7 +105,82 @@ BESTAND_RESOURCE_SERVICE(AccessGrantService, AccessGrant, AccessGrants, access_g
 BESTAND_RESOURCE_SERVICE(LicenseService, License, Licenses, license, Kind::kLicense);
 BESTAND_RESOURCE_SERVICE(LicenseAssignmentService, LicenseAssignment, LicenseAssignments,
                          license_assignment, Kind::kLicenseAssignment);
+BESTAND_RESOURCE_SERVICE(TemplateItemService, TemplateItem, TemplateItems, template_item,
+                         Kind::kTemplateItem);
 #undef BESTAND_RESOURCE_SERVICE
+
+TaskScope ScopeOf(const Principal& who) {
+  return {.vendor_id = who.role == v1::VENDOR ? who.vendor_id : 0,
+          .may_accept = who.role == v1::ADMIN || who.role == v1::COORDINATOR};
+}
+
+class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
+ public:
+  explicit WorkflowServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* Onboard(grpc::CallbackServerContext* ctx, const v1::OnboardRequest* req,
+                                    v1::CaseView* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Onboard(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* Offboard(grpc::CallbackServerContext* ctx,
+                                     const v1::OffboardRequest* req, v1::CaseView* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Offboard(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* ctx, const v1::GetCaseRequest* req,
+                                    v1::CaseView* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->GetCase(req->name()));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* ctx,
+                                      const v1::ListCasesRequest* req,
+                                      v1::ListCasesResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead,
+                 [&](const Principal&) { return d_.inventory->List(Kind::kCase, *req, out); });
+  }
+  grpc::ServerUnaryReactor* ListTasks(grpc::CallbackServerContext* ctx,
+                                      const v1::ListTasksRequest* req,
+                                      v1::ListTasksResponse* out) override {
+    return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) {
+      return d_.workflow->ListTasks(ScopeOf(who), *req, out);
+    });
+  }
+  grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateTaskRequest* req, v1::Task* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->CreateTask(who.Actor(), req->task()));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* UpdateTaskStatus(grpc::CallbackServerContext* ctx,
+                                             const v1::UpdateTaskStatusRequest* req,
+                                             v1::Task* out) override {
+    return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) -> absl::Status {
+      if (who.role == v1::VIEWER) return Authorize(who, Permission::kWrite);
+      BESTAND_ASSIGN_OR_RETURN(*out,
+                               d_.workflow->UpdateTaskStatus(who.Actor(), ScopeOf(who), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* ListFindings(grpc::CallbackServerContext* ctx,
+                                         const v1::ListFindingsRequest*,
+                                         v1::ListFindingsResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->ListFindings());
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  ServiceDeps d_;
+};
 
 // Streams import progress while a worker thread runs the import.
 class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgress> {
@@ -254,9 +330,16 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
                                         const v1::CreateTokenRequest* req,
                                         v1::CreateTokenResponse* out) override {
     return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(
-          *out,
-          d_.tokens->CreateToken(who.Actor(), req->token().display_name(), req->token().role()));
+      int64_t vendor = 0;
+      if (!req->token().vendor().empty()) {
+        BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
+        absl::StatusOr<int64_t> id = ResolveName(*tx, Kind::kVendor, req->token().vendor());
+        if (!id.ok()) return FieldError(id.status().code(), "vendor", id.status().message());
+        vendor = *id;
+      }
+      BESTAND_ASSIGN_OR_RETURN(*out,
+                               d_.tokens->CreateToken(who.Actor(), req->token().display_name(),
+                                                      req->token().role(), vendor));
       return absl::OkStatus();
     });
   }
@@ -532,6 +615,8 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
   out.push_back(std::make_unique<AccessGrantServiceImpl>(d));
   out.push_back(std::make_unique<LicenseServiceImpl>(d));
   out.push_back(std::make_unique<LicenseAssignmentServiceImpl>(d));
+  out.push_back(std::make_unique<TemplateItemServiceImpl>(d));
+  out.push_back(std::make_unique<WorkflowServiceImpl>(d));
   out.push_back(std::make_unique<ImportServiceImpl>(d));
   out.push_back(std::make_unique<AuditServiceImpl>(d));
   out.push_back(std::make_unique<TokenServiceImpl>(d));

@@ -11,6 +11,7 @@
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
+#include "server/core/workflow.h"
 #include "server/storage/store.h"
 
 namespace bestand {
@@ -20,6 +21,7 @@ struct ServiceDeps {
   Inventory* inventory;
   TokenManager* tokens;
   Fleet* fleet;
+  Workflow* workflow;
 };
 
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.

@@ -34,6 +34,8 @@ struct FieldEquals {
 struct ListQuery {
   // All must match.
   std::vector<FieldEquals> equals;
+  // And each field below, or above, the value.
+  std::vector<FieldEquals> below, above;
   // Case-insensitive substring over the kind's search fields; empty matches all.
   std::string search;
   // Only ids greater than this (keyset paging); results are ordered by id.
@@ -52,6 +54,7 @@ struct TokenRecord {
   int64_t create_micros = 0;
   int64_t revoke_micros = 0;
   int64_t last_used_micros = 0;
+  int64_t vendor_id = 0;  // VENDOR tokens only
 };
 
 struct AuditQuery {

@@ -283,7 +283,72 @@ ALTER TABLE software_packages_v3 RENAME TO software_packages;
 ALTER TABLE device_software DROP COLUMN set_hash;
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3};
+// Onboarding and offboarding: role templates, cases, tasks; vendor tokens.
+constexpr absl::string_view kV4 = R"sql(
+CREATE TABLE template_items (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  template TEXT NOT NULL COLLATE NOCASE,
+  application_id INTEGER REFERENCES applications(id),
+  role TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  license_id INTEGER REFERENCES licenses(id),
+  device_type INTEGER NOT NULL DEFAULT 0,
+  notes TEXT NOT NULL DEFAULT '',
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE INDEX template_items_template ON template_items(template);
+
+CREATE TABLE cases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  person_id INTEGER NOT NULL REFERENCES people(id),
+  kind INTEGER NOT NULL DEFAULT 0,
+  status INTEGER NOT NULL DEFAULT 0,
+  template TEXT NOT NULL DEFAULT '',
+  effective_date TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  close_time INTEGER,
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE INDEX cases_person ON cases(person_id, status);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  parent_id INTEGER REFERENCES cases(id),
+  title TEXT NOT NULL,
+  action INTEGER NOT NULL DEFAULT 0,
+  status INTEGER NOT NULL DEFAULT 0,
+  vendor_id INTEGER REFERENCES vendors(id),
+  person_id INTEGER REFERENCES people(id),
+  application_id INTEGER REFERENCES applications(id),
+  account_id INTEGER REFERENCES accounts(id),
+  access_grant_id INTEGER REFERENCES access_grants(id),
+  license_id INTEGER REFERENCES licenses(id),
+  device_id INTEGER REFERENCES devices(id),
+  role TEXT NOT NULL DEFAULT '',
+  device_type INTEGER NOT NULL DEFAULT 0,
+  priority INTEGER NOT NULL DEFAULT 0,
+  due_date TEXT NOT NULL DEFAULT '',
+  acceptance TEXT NOT NULL DEFAULT '',
+  evidence TEXT NOT NULL DEFAULT '',
+  requested_by TEXT NOT NULL DEFAULT '',
+  done_time INTEGER,
+  create_time INTEGER,
+  update_time INTEGER
+);
+CREATE INDEX tasks_parent ON tasks(parent_id);
+CREATE INDEX tasks_vendor ON tasks(vendor_id, status);
+CREATE INDEX tasks_status ON tasks(status, due_date);
+CREATE INDEX tasks_person ON tasks(person_id);
+CREATE INDEX tasks_account ON tasks(account_id);
+CREATE INDEX tasks_access_grant ON tasks(access_grant_id);
+CREATE INDEX tasks_device ON tasks(device_id);
+
+-- A vendor token acts for one vendor only.
+ALTER TABLE tokens ADD COLUMN vendor_id INTEGER REFERENCES vendors(id);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -381,23 +381,30 @@ absl::StatusOr<int> BindRow(const Mapping& m, const Message& msg, Stmt& st) {
 }
 
 // Appends "AND <expr> = ?" for each condition; a reference compared with 0 means "IS NULL".
-absl::Status AppendEquals(const Mapping& m, const std::vector<FieldEquals>& equals,
-                          std::string* sql, std::vector<FieldValue>* params) {
-  for (const FieldEquals& e : equals) {
+// Appends " AND <field> <op> ?" for each entry; a reference compared "=" to 0 means unset.
+absl::Status AppendCompare(const Mapping& m, const std::vector<FieldEquals>& fields,
+                           absl::string_view op, std::string* sql,
+                           std::vector<FieldValue>* params) {
+  for (const FieldEquals& e : fields) {
     const Column* c = m.Find(e.field);
     if (c == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(m.spec->noun, " has no field '", e.field, "'"));
     }
     const int64_t* n = std::get_if<int64_t>(&e.value);
-    if (c->type == ColType::kRef && n != nullptr && *n == 0) {
+    if (op == "=" && c->type == ColType::kRef && n != nullptr && *n == 0) {
       absl::StrAppend(sql, " AND ", c->expr, " IS NULL");
     } else {
-      absl::StrAppend(sql, " AND ", c->expr, " = ?");
+      absl::StrAppend(sql, " AND ", c->expr, " ", op, " ?");
       params->push_back(e.value);
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status AppendEquals(const Mapping& m, const std::vector<FieldEquals>& equals,
+                          std::string* sql, std::vector<FieldValue>* params) {
+  return AppendCompare(m, equals, "=", sql, params);
 }
 
 std::string LikePattern(absl::string_view s) {
@@ -567,6 +574,8 @@ class SqliteTx : public WriteTx {
     std::string sql = m.select + " WHERE t.id > ?";
     std::vector<FieldValue> params = {q.after_id};
     BESTAND_RETURN_IF_ERROR(AppendEquals(m, q.equals, &sql, &params));
+    BESTAND_RETURN_IF_ERROR(AppendCompare(m, q.below, "<", &sql, &params));
+    BESTAND_RETURN_IF_ERROR(AppendCompare(m, q.above, ">", &sql, &params));
     if (!q.search.empty()) {
       std::vector<std::string> likes;
       for (absl::string_view f : m.spec->search_fields) {
@@ -665,7 +674,7 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("SELECT id, display_name, role, secret_sha256, create_time, "
-                                "revoke_time, last_used_time FROM tokens ORDER BY id"));
+                                "revoke_time, last_used_time, vendor_id FROM tokens ORDER BY id"));
     std::vector<TokenRecord> out;
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing tokens"));
@@ -678,6 +687,7 @@ class SqliteTx : public WriteTx {
       t.create_micros = st.Int(4);
       t.revoke_micros = st.Int(5);
       t.last_used_micros = st.Int(6);
+      t.vendor_id = st.Int(7);
     }
     return out;
   }
@@ -990,11 +1000,16 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<int64_t> InsertToken(const TokenRecord& t) override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT INTO tokens (display_name, role, secret_sha256, "
-                                "create_time) VALUES (?, ?, ?, ?)"));
+                                "create_time, vendor_id) VALUES (?, ?, ?, ?, ?)"));
     st.Bind(1, absl::string_view(t.display_name));
     st.Bind(2, int64_t{t.role});
     st.Bind(3, absl::string_view(t.secret_sha256));
     st.Bind(4, t.create_micros);
+    if (t.vendor_id) {
+      st.Bind(5, t.vendor_id);
+    } else {
+      st.BindNull(5);
+    }
     BESTAND_RETURN_IF_ERROR(st.Run("creating the token"));
     return sqlite3_last_insert_rowid(conn_->db());
   }

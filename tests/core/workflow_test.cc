@@ -1,0 +1,186 @@
+#include "server/core/workflow.h"
+
+#include "absl/strings/str_cat.h"
+#include "bestand/v1/inventory.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "server/common/util.h"
+#include "server/core/audit.h"
+#include "server/core/inventory.h"
+#include "server/storage/sqlite/sqlite_store.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+using ::testing::HasSubstr;
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    inventory_ = std::make_unique<Inventory>(store_.get());
+    workflow_ = std::make_unique<Workflow>(store_.get());
+    inventory_->SetChangeHook([this](WriteTx& tx, absl::string_view actor, Kind kind, int64_t id) {
+      return workflow_->OnInventoryChange(tx, actor, kind, id);
+    });
+    Create(Kind::kVendor, "display_name: 'MSP'");
+    Create(Kind::kVendor, "display_name: 'Other'");
+    Create(Kind::kApplication, "display_name: 'Mail' vendor: 'MSP'");
+    Create(Kind::kLicense, "display_name: 'Office' seats: 1 vendor: 'MSP'");
+    Create(Kind::kTemplateItem, "template: 'office' application: 'Mail' role: 'user'");
+    Create(Kind::kTemplateItem, "template: 'office' license: 'Office'");
+  }
+
+  // Creates a resource from protobuf text format through the inventory (hook included).
+  void Create(Kind kind, const std::string& text) {
+    std::unique_ptr<google::protobuf::Message> m(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(Spec(kind).descriptor)
+            ->New());
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, m.get())) << text;
+    std::unique_ptr<google::protobuf::Message> out(m->New());
+    absl::Status s = inventory_->Create("test", kind, *m, out.get());
+    ASSERT_TRUE(s.ok()) << text << ": " << s;
+  }
+
+  absl::StatusOr<v1::CaseView> Onboard(const std::string& email) {
+    v1::OnboardRequest r;
+    r.set_email(email);
+    r.set_display_name(email);
+    r.set_template_("office");
+    r.set_start_date("2027-03-01");
+    return workflow_->Onboard("test", r);
+  }
+
+  absl::StatusOr<v1::Task> SetStatus(const std::string& task, v1::Task::Status status,
+                                     const TaskScope& scope = {.may_accept = true},
+                                     const std::string& evidence = "ticket 1") {
+    v1::UpdateTaskStatusRequest r;
+    r.set_name(task);
+    r.set_status(status);
+    r.set_evidence(evidence);
+    return workflow_->UpdateTaskStatus("test", scope, r);
+  }
+
+  v1::Person Person(const std::string& email) {
+    v1::Person p;
+    EXPECT_TRUE(inventory_->Get(Kind::kPerson, email, &p).ok());
+    return p;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Inventory> inventory_;
+  std::unique_ptr<Workflow> workflow_;
+};
+
+TEST_F(WorkflowTest, NoFreeSeatRefusesTheWholeOnboardingAndNamesWhatIsReclaimable) {
+  auto anna = Onboard("anna@firma.de");
+  ASSERT_TRUE(anna.ok()) << anna.status();
+  EXPECT_EQ(anna->record().effective_date(), "2027-03-01");
+  EXPECT_EQ(anna->tasks(0).due_date(), "2027-02-26") << "the Friday before a Monday start";
+  // Anna leaves; her seat is reclaimable but not yet free.
+  v1::OffboardRequest off;
+  off.set_person("anna@firma.de");
+  off.set_last_day("2027-06-30");
+  ASSERT_TRUE(workflow_->Offboard("test", off).ok());
+
+  auto bernd = Onboard("bernd@firma.de");
+  EXPECT_EQ(bernd.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(bernd.status().message(), HasSubstr("1 seats, 1 assigned"));
+  EXPECT_THAT(bernd.status().message(), HasSubstr("reclaimable from anna@firma.de (leaving)"));
+  v1::Person p;
+  EXPECT_EQ(inventory_->Get(Kind::kPerson, "bernd@firma.de", &p).code(),
+            absl::StatusCode::kNotFound)
+      << "a refused onboarding changed something";
+
+  v1::OnboardRequest unknown;
+  unknown.set_email("c@firma.de");
+  unknown.set_template_("nope");
+  unknown.set_start_date("2027-03-01");
+  EXPECT_EQ(workflow_->Onboard("test", unknown).status().code(), absl::StatusCode::kNotFound);
+  unknown.set_start_date("1. März");
+  EXPECT_THAT(workflow_->Onboard("test", unknown).status().message(), HasSubstr("start_date"));
+}
+
+TEST_F(WorkflowTest, TaskStatesScopesAndReopeningTheCase) {
+  auto anna = Onboard("anna@firma.de");
+  ASSERT_TRUE(anna.ok()) << anna.status();
+  ASSERT_EQ(anna->tasks_size(), 2);
+  const std::string account_task = anna->tasks(0).name();
+  const std::string seat_task = anna->tasks(1).name();
+  const TaskScope msp{.vendor_id = 1};
+  const TaskScope other{.vendor_id = 2};
+
+  EXPECT_EQ(SetStatus(account_task, v1::Task::DONE, msp, "").status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "done without evidence";
+  EXPECT_EQ(SetStatus(account_task, v1::Task::DONE, other).status().code(),
+            absl::StatusCode::kNotFound)
+      << "another vendor's task";
+  v1::ListTasksResponse listed;
+  ASSERT_TRUE(workflow_->ListTasks(other, v1::ListTasksRequest(), &listed).ok());
+  EXPECT_EQ(listed.tasks_size(), 0);
+  v1::ListTasksRequest theirs;
+  theirs.set_vendor("MSP");
+  EXPECT_EQ(workflow_->ListTasks(other, theirs, &listed).code(),
+            absl::StatusCode::kPermissionDenied);
+
+  ASSERT_TRUE(SetStatus(account_task, v1::Task::IN_PROGRESS, msp).ok());
+  auto done = SetStatus(account_task, v1::Task::DONE, msp);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_FALSE(done->account().empty()) << "done created the account";
+  EXPECT_EQ(SetStatus(account_task, v1::Task::ACCEPTED, msp).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Person("anna@firma.de").status(), v1::Person::ONBOARDING);
+  ASSERT_TRUE(SetStatus(seat_task, v1::Task::DONE, msp).ok());
+  EXPECT_EQ(Person("anna@firma.de").status(), v1::Person::ACTIVE) << "the case closed";
+
+  // Reopening a task reopens the case; finishing it again closes it again.
+  ASSERT_TRUE(SetStatus(seat_task, v1::Task::OPEN).ok());
+  EXPECT_EQ(Person("anna@firma.de").status(), v1::Person::ONBOARDING);
+  v1::ListTasksRequest open;
+  open.set_open_only(true);
+  ASSERT_TRUE(workflow_->ListTasks({}, open, &listed).ok());
+  ASSERT_EQ(listed.tasks_size(), 1);
+  EXPECT_EQ(listed.tasks(0).name(), seat_task);
+  ASSERT_TRUE(SetStatus(seat_task, v1::Task::DONE).ok());
+  ASSERT_TRUE(SetStatus(seat_task, v1::Task::ACCEPTED).ok());
+  EXPECT_EQ(Person("anna@firma.de").status(), v1::Person::ACTIVE);
+
+  auto tx = store_->BeginRead();
+  auto verified = VerifyAudit(**tx);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok()) << verified->DebugString();
+}
+
+TEST_F(WorkflowTest, OverdueListsOnlyOpenTasksPastTheirDueDate) {
+  v1::Task t;
+  t.set_title("late");
+  t.set_due_date("2020-01-01");
+  ASSERT_TRUE(workflow_->CreateTask("test", t).ok());
+  t.set_title("later");
+  t.set_due_date("2999-01-01");
+  ASSERT_TRUE(workflow_->CreateTask("test", t).ok());
+  t.set_title("no date");
+  t.clear_due_date();
+  ASSERT_TRUE(workflow_->CreateTask("test", t).ok());
+  v1::ListTasksRequest r;
+  r.set_overdue_only(true);
+  v1::ListTasksResponse out;
+  ASSERT_TRUE(workflow_->ListTasks({}, r, &out).ok());
+  ASSERT_EQ(out.tasks_size(), 1);
+  EXPECT_EQ(out.tasks(0).title(), "late");
+  EXPECT_EQ(out.tasks(0).action(), v1::Task::REQUEST);
+  ASSERT_TRUE(SetStatus(out.tasks(0).name(), v1::Task::DONE).ok());
+  out.Clear();
+  ASSERT_TRUE(workflow_->ListTasks({}, r, &out).ok());
+  EXPECT_EQ(out.tasks_size(), 0);
+}
+
+}  // namespace
+}  // namespace bestand
