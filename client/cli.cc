@@ -50,7 +50,8 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
   bestand license assign LICENSE --person P | --device D
   bestand license unassign LICENSE --person P | --device D
   bestand license seats LICENSE             who holds its seats
-  bestand import people|devices|apps|vendors|accounts|access|licenses|assignments FILE.csv [--dry-run]
+  bestand import people|devices|apps|vendors|accounts|access|licenses|assignments|templates
+                 FILE.csv [--dry-run]
 
 Onboarding, offboarding and tasks:
   bestand template add --template NAME (--application APP [--role ROLE] | --license LICENSE |
