@@ -21,8 +21,10 @@
 #include "bestand/v1/agent.pb.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
+#include "bestand/v1/report.pb.h"
 #include "bestand/v1/workflow.pb.h"
 #include "client/client.h"
+#include "client/html_report.h"
 #include "client/output.h"
 #include "google/protobuf/descriptor.h"
 #include "server/common/args.h"
@@ -66,7 +68,16 @@ Onboarding, offboarding and tasks:
   bestand task add --title TEXT [--app A] [--vendor V] [--person P] [--priority low|normal|high]
                    [--due DATE] [--acceptance TEXT] [--requested-by WHO]
   bestand task export --vendor V [-o csv|md]   what to send to that provider (open tasks)
+
+Reports (-o table|json|csv|html; html is one self-contained file with charts):
+  bestand report licenses [--inactive-days 90]   seats used, idle, held by leavers; waste
+  bestand report overlaps                   tools of one category, who uses several, saving
+  bestand report renewals [--within 90d]    cancellation deadlines and next term's cost
+  bestand report costs --by department|cost-center|vendor|application|person
+  bestand report compliance                 installs (agent data) against seats, per product
+  bestand report summary                    one page for management
   bestand report access --risky             access of leavers, orphaned accounts, admins w/o MFA
+  bestand product rule add PATTERN --product NAME | product rule list | product rule remove ID
 
 Agents and software (what bestand-agent reports):
   bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME]   secret shown once
@@ -289,15 +300,17 @@ class Cli {
   Cli(const Args& args, std::ostream& out, std::ostream& err) : args_(args), out_(out), err_(err) {}
 
   absl::Status Run() {
-    // Markdown is for one thing only: what to send to a provider (task export).
+    // Markdown is for what to send to a provider (task export), HTML for reports.
     markdown_ = args_.Get("output") == "md";
-    BESTAND_ASSIGN_OR_RETURN(Format format,
-                             ParseFormat(markdown_ ? "table" : args_.Get("output", "table")));
+    html_ = args_.Get("output") == "html";
+    BESTAND_ASSIGN_OR_RETURN(
+        Format format, ParseFormat(markdown_ || html_ ? "table" : args_.Get("output", "table")));
     printer_.format = format;
     printer_.out = &out_;
     printer_.labeler = [this](const std::string& ref) { return Label(ref); };
     const auto& pos = args_.positional();
     const std::string& cmd = pos[0];
+    if (html_ && cmd != "report") return Usage("-o html is for reports");
     if (cmd == "login") return Login();
     BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args_));
     BESTAND_ASSIGN_OR_RETURN(client_, BestandClient::Connect(config));
@@ -313,6 +326,7 @@ class Cli {
     if (cmd == "case") return Case();
     if (cmd == "task") return Task();
     if (cmd == "report") return Report();
+    if (cmd == "product") return ProductRule();
     const Noun* noun = FindNoun(cmd);
     if (noun == nullptr) return Usage(absl::StrCat("unknown command '", cmd, "'"));
     if (pos.size() < 2)
@@ -1105,20 +1119,192 @@ class Cli {
     return absl::OkStatus();
   }
 
-  absl::Status Report() {
-    BESTAND_ASSIGN_OR_RETURN(std::string what, Arg(1, "report name: access"));
-    if (what != "access") return Usage(absl::StrCat("unknown report '", what, "'"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"risky"}).status());
-    if (!args_.Has("risky")) return Usage("report access needs --risky");
-    v1::ListFindingsResponse resp;
-    BESTAND_RETURN_IF_ERROR(Workflow("ListFindings", v1::ListFindingsRequest(), &resp));
+  absl::Status Reports(absl::string_view rpc, const Message& req, Message* resp) {
+    return client_->CallByName("bestand.v1.ReportService", rpc, req, resp);
+  }
+
+  // A report as a table, JSON, CSV or one self-contained HTML file (-o html).
+  template <typename Row>
+  void PrintReport(const Message& report, const google::protobuf::RepeatedPtrField<Row>& rows,
+                   const std::vector<absl::string_view>& columns) {
+    if (printer_.format == Format::kJson) return printer_.One(report);
     std::vector<std::unique_ptr<Message>> items;
-    for (const auto& f : resp.findings()) items.emplace_back(new v1::Finding(f));
-    printer_.List(items, {"kind", "person", "resource", "description"});
-    if (printer_.format == Format::kTable) {
-      err_ << resp.findings_size() << (resp.findings_size() == 1 ? " finding\n" : " findings\n");
+    for (const Row& r : rows) items.emplace_back(new Row(r));
+    printer_.List(items, columns);
+  }
+
+  static std::string Totals(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
+    std::vector<std::string> parts;
+    for (const v1::Money& m : money) parts.push_back(FormatMoney(m.minor(), m.currency()));
+    return parts.empty() ? FormatMoney(0, "EUR") : absl::StrJoin(parts, " + ");
+  }
+
+  absl::StatusOr<int> DaysFlag(const std::string& flag) {
+    std::string v = args_.Get(flag);
+    if (v.empty()) return 0;
+    absl::string_view digits = absl::StripSuffix(v, "d");
+    int days = 0;
+    if (!absl::SimpleAtoi(digits, &days) || days < 1) {
+      return Usage(absl::StrCat("--", flag, " takes a number of days, e.g. 90 or 90d"));
     }
+    return days;
+  }
+
+  absl::Status Report() {
+    BESTAND_ASSIGN_OR_RETURN(
+        std::string what,
+        Arg(1, "report name: licenses, overlaps, renewals, costs, compliance, summary, access"));
+    if (what == "access") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"risky"}).status());
+      if (!args_.Has("risky")) return Usage("report access needs --risky");
+      v1::ListFindingsResponse resp;
+      BESTAND_RETURN_IF_ERROR(Workflow("ListFindings", v1::ListFindingsRequest(), &resp));
+      std::vector<std::unique_ptr<Message>> items;
+      for (const auto& f : resp.findings()) items.emplace_back(new v1::Finding(f));
+      printer_.List(items, {"kind", "person", "resource", "description"});
+      if (printer_.format == Format::kTable) {
+        err_ << resp.findings_size() << (resp.findings_size() == 1 ? " finding\n" : " findings\n");
+      }
+      return absl::OkStatus();
+    }
+    std::string html;
+    if (what == "licenses") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"inactive-days"}).status());
+      v1::LicenseReportRequest req;
+      BESTAND_ASSIGN_OR_RETURN(int days, DaysFlag("inactive-days"));
+      req.set_inactive_days(days);
+      v1::LicenseReport r;
+      BESTAND_RETURN_IF_ERROR(Reports("GetLicenseReport", req, &r));
+      if (html_) {
+        html = HtmlLicenses(r);
+      } else {
+        PrintReport(r, r.licenses(),
+                    {"display_name", "seats", "assigned", "active", "idle", "leavers", "unassigned",
+                     "annual_cost_minor", "annual_waste_minor", "recommendation", "reclaimable"});
+        Footer(absl::StrCat("annual cost ", Totals(r.annual_cost()), ", waste ",
+                            Totals(r.annual_waste()), " (idle: no activity for ", r.inactive_days(),
+                            " days)"));
+      }
+    } else if (what == "renewals") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"within"}).status());
+      v1::RenewalReportRequest req;
+      BESTAND_ASSIGN_OR_RETURN(int days, DaysFlag("within"));
+      req.set_within_days(days);
+      v1::RenewalReport r;
+      BESTAND_RETURN_IF_ERROR(Reports("GetRenewalReport", req, &r));
+      if (html_) {
+        html = HtmlRenewals(r);
+      } else {
+        PrintReport(r, r.renewals(),
+                    {"display_name", "cancellation_deadline", "days_left", "missed", "term_end",
+                     "auto_renew", "next_term_cost_minor"});
+      }
+    } else if (what == "costs") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"by"}).status());
+      v1::CostReportRequest req;
+      req.set_by(args_.Get("by"));
+      v1::CostReport r;
+      BESTAND_RETURN_IF_ERROR(Reports("GetCostReport", req, &r));
+      if (html_) {
+        html = HtmlCosts(r);
+      } else {
+        PrintReport(r, r.lines(), {"group", "monthly_minor", "annual_minor"});
+        Footer(absl::StrCat("total ", Totals(r.monthly_total()), " a month, ",
+                            Totals(r.annual_total()), " a year"));
+      }
+    } else if (what == "overlaps") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::OverlapReport r;
+      BESTAND_RETURN_IF_ERROR(Reports("GetOverlapReport", v1::OverlapReportRequest(), &r));
+      if (html_) {
+        html = HtmlOverlaps(r);
+      } else {
+        PrintReport(r, r.overlaps(),
+                    {"category", "keep", "saving_minor", "people_in_several", "applications"});
+      }
+    } else if (what == "compliance") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::ComplianceReport r;
+      BESTAND_RETURN_IF_ERROR(Reports("GetComplianceReport", v1::ComplianceReportRequest(), &r));
+      if (html_) {
+        html = HtmlCompliance(r);
+      } else {
+        PrintReport(r, r.products(),
+                    {"product", "installs", "seats", "difference", "unlicensed_devices"});
+      }
+    } else if (what == "summary") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"inactive-days", "within"}).status());
+      v1::SummaryReportRequest req;
+      BESTAND_ASSIGN_OR_RETURN(int inactive, DaysFlag("inactive-days"));
+      BESTAND_ASSIGN_OR_RETURN(int within, DaysFlag("within"));
+      req.set_inactive_days(inactive);
+      req.set_within_days(within);
+      v1::SummaryReport r;
+      BESTAND_RETURN_IF_ERROR(Reports("GetSummaryReport", req, &r));
+      if (html_) {
+        html = HtmlSummary(r);
+      } else if (printer_.format == Format::kJson) {
+        printer_.One(r);
+      } else {
+        out_ << "annual spend  " << Totals(r.annual_spend()) << "\nannual waste  "
+             << Totals(r.annual_waste()) << "\n\ntop savings\n";
+        PrintReport(r, r.top_savings(), {"annual_minor", "what"});
+        out_ << "\nupcoming cancellation deadlines\n";
+        PrintReport(r, r.upcoming_deadlines(),
+                    {"cancellation_deadline", "display_name", "missed", "next_term_cost_minor"});
+      }
+    } else {
+      return Usage(absl::StrCat("unknown report '", what, "'"));
+    }
+    if (html_) out_ << html;
     return absl::OkStatus();
+  }
+
+  void Footer(const std::string& text) {
+    if (printer_.format == Format::kTable) out_ << text << "\n";
+  }
+
+  absl::Status ProductRule() {
+    BESTAND_ASSIGN_OR_RETURN(std::string noun, Arg(1, "'rule'"));
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(2, "rule verb: add, list, remove"));
+    if (noun != "rule") return Usage("usage: bestand product rule add|list|remove");
+    if (verb == "add") {
+      BESTAND_ASSIGN_OR_RETURN(std::string pattern, Arg(3, "the package name pattern"));
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"product"}).status());
+      v1::CreateProductRuleRequest req;
+      req.mutable_product_rule()->set_pattern(pattern);
+      BESTAND_ASSIGN_OR_RETURN(*req.mutable_product_rule()->mutable_product(),
+                               args_.Required("product"));
+      v1::ProductRule out;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.ProductRuleService", "CreateProductRule", req, &out));
+      printer_.One(out);
+      return absl::OkStatus();
+    }
+    if (verb == "list") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::ListProductRulesRequest req;
+      req.set_page_size(1000);
+      v1::ListProductRulesResponse resp;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.ProductRuleService", "ListProductRules", req, &resp));
+      std::vector<std::unique_ptr<Message>> items;
+      for (const auto& r : resp.product_rules()) items.emplace_back(new v1::ProductRule(r));
+      printer_.List(items, {"name", "pattern", "product"});
+      return absl::OkStatus();
+    }
+    if (verb == "remove") {
+      BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(3, "the rule (productRules/N)"));
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      v1::DeleteProductRuleRequest req;
+      req.set_name(name);
+      google::protobuf::Empty out;
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.ProductRuleService", "DeleteProductRule", req, &out));
+      err_ << "removed " << name << "\n";
+      return absl::OkStatus();
+    }
+    return Usage(absl::StrCat("unknown rule verb '", verb, "'"));
   }
 
   absl::Status Software() {
@@ -1195,6 +1381,7 @@ class Cli {
   std::map<std::string, std::string> labels_;
   bool usage_error_ = false;
   bool markdown_ = false;  // -o md (task export)
+  bool html_ = false;      // -o html (reports)
 };
 
 }  // namespace

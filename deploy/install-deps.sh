@@ -10,6 +10,8 @@ packages=(
   # static archives the release agent links (deploy/build.sh; they come with libgrpc-dev too)
   zlib1g-dev libc-ares-dev libre2-dev
   nodejs npm
+  # a test renders the HTML report headless and checks it
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

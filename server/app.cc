@@ -101,13 +101,14 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   s->inventory_ = std::make_unique<Inventory>(s->store_.get());
   s->fleet_ = std::make_unique<Fleet>(s->store_.get(), std::move(ca), fleet_options);
   s->workflow_ = std::make_unique<Workflow>(s->store_.get());
+  s->reports_ = std::make_unique<Reports>(s->store_.get());
   s->inventory_->SetChangeHook(
       [w = s->workflow_.get()](WriteTx& tx, absl::string_view actor, Kind kind, int64_t id) {
         return w->OnInventoryChange(tx, actor, kind, id);
       });
   BESTAND_RETURN_IF_ERROR(s->fleet_->Load());
   s->services_ = MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get(),
-                               s->fleet_.get(), s->workflow_.get()});
+                               s->fleet_.get(), s->workflow_.get(), s->reports_.get()});
 
   // The built-in health service speaks grpc.health.v1 without our generated code; touching the
   // descriptor links it in so that reflection can describe Health to generic clients.

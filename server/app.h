@@ -16,6 +16,7 @@
 #include "server/core/ca.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
+#include "server/core/reports.h"
 #include "server/core/workflow.h"
 #include "server/storage/store.h"
 
@@ -72,6 +73,7 @@ class BestandServer {
   std::unique_ptr<Inventory> inventory_;
   std::unique_ptr<Fleet> fleet_;
   std::unique_ptr<Workflow> workflow_;
+  std::unique_ptr<Reports> reports_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -101,6 +101,17 @@ absl::Status SetFieldFromText(Message* msg, const FieldDescriptor* f, absl::stri
 
 std::string FieldToText(const Message& msg, const FieldDescriptor* f) {
   const auto* r = msg.GetReflection();
+  if (f->is_repeated()) {
+    // Lists of text (e.g. a report's reclaimable seats) are joined; other lists are counted.
+    const int n = r->FieldSize(msg, f);
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+      return n == 0 ? "" : absl::StrCat(n, n == 1 ? " item" : " items");
+    }
+    std::string out;
+    for (int i = 0; i < n; ++i)
+      absl::StrAppend(&out, i ? ", " : "", r->GetRepeatedString(msg, f, i));
+    return out;
+  }
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
       return r->GetString(msg, f);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bestand/v1/inventory.pb.h"
+#include "bestand/v1/report.pb.h"
 #include "bestand/v1/workflow.pb.h"
 
 namespace bestand {
@@ -139,6 +140,15 @@ std::vector<ResourceSpec> MakeSpecs() {
                      {"device", Kind::kDevice}},
       .required = {"title"},
       .search_fields = {"title"},
+  });
+  specs.push_back({
+      .kind = Kind::kProductRule,
+      .collection = "productRules",
+      .noun = "product rule",
+      .descriptor = v1::ProductRule::descriptor(),
+      .unique_keys = {{"pattern", "product"}},
+      .required = {"pattern", "product"},
+      .search_fields = {"pattern", "product"},
   });
   return specs;
 }

@@ -23,6 +23,7 @@ enum class Kind {
   kTemplateItem,
   kCase,
   kTask,
+  kProductRule,
 };
 
 // A field that holds the resource name of another resource.

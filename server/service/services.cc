@@ -14,6 +14,7 @@
 #include "bestand/v1/audit.grpc.pb.h"
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
+#include "bestand/v1/report.grpc.pb.h"
 #include "bestand/v1/workflow.grpc.pb.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/support/message_allocator.h"
@@ -107,7 +108,55 @@ BESTAND_RESOURCE_SERVICE(LicenseAssignmentService, LicenseAssignment, LicenseAss
                          license_assignment, Kind::kLicenseAssignment);
 BESTAND_RESOURCE_SERVICE(TemplateItemService, TemplateItem, TemplateItems, template_item,
                          Kind::kTemplateItem);
+BESTAND_RESOURCE_SERVICE(ProductRuleService, ProductRule, ProductRules, product_rule,
+                         Kind::kProductRule);
 #undef BESTAND_RESOURCE_SERVICE
+
+class ReportServiceImpl final : public v1::ReportService::CallbackService {
+ public:
+  explicit ReportServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  template <typename Fn, typename Out>
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, Out* out, Fn&& fn) {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, fn());
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* GetLicenseReport(grpc::CallbackServerContext* ctx,
+                                             const v1::LicenseReportRequest* req,
+                                             v1::LicenseReport* out) override {
+    return Run(ctx, out, [&] { return d_.reports->Licenses(*req); });
+  }
+  grpc::ServerUnaryReactor* GetRenewalReport(grpc::CallbackServerContext* ctx,
+                                             const v1::RenewalReportRequest* req,
+                                             v1::RenewalReport* out) override {
+    return Run(ctx, out, [&] { return d_.reports->Renewals(*req); });
+  }
+  grpc::ServerUnaryReactor* GetCostReport(grpc::CallbackServerContext* ctx,
+                                          const v1::CostReportRequest* req,
+                                          v1::CostReport* out) override {
+    return Run(ctx, out, [&] { return d_.reports->Costs(*req); });
+  }
+  grpc::ServerUnaryReactor* GetOverlapReport(grpc::CallbackServerContext* ctx,
+                                             const v1::OverlapReportRequest*,
+                                             v1::OverlapReport* out) override {
+    return Run(ctx, out, [&] { return d_.reports->Overlaps(); });
+  }
+  grpc::ServerUnaryReactor* GetComplianceReport(grpc::CallbackServerContext* ctx,
+                                                const v1::ComplianceReportRequest*,
+                                                v1::ComplianceReport* out) override {
+    return Run(ctx, out, [&] { return d_.reports->Compliance(); });
+  }
+  grpc::ServerUnaryReactor* GetSummaryReport(grpc::CallbackServerContext* ctx,
+                                             const v1::SummaryReportRequest* req,
+                                             v1::SummaryReport* out) override {
+    return Run(ctx, out, [&] { return d_.reports->Summary(*req); });
+  }
+
+ private:
+  ServiceDeps d_;
+};
 
 TaskScope ScopeOf(const Principal& who) {
   return {.vendor_id = who.role == v1::VENDOR ? who.vendor_id : 0,
@@ -617,6 +666,8 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
   out.push_back(std::make_unique<LicenseAssignmentServiceImpl>(d));
   out.push_back(std::make_unique<TemplateItemServiceImpl>(d));
   out.push_back(std::make_unique<WorkflowServiceImpl>(d));
+  out.push_back(std::make_unique<ProductRuleServiceImpl>(d));
+  out.push_back(std::make_unique<ReportServiceImpl>(d));
   out.push_back(std::make_unique<ImportServiceImpl>(d));
   out.push_back(std::make_unique<AuditServiceImpl>(d));
   out.push_back(std::make_unique<TokenServiceImpl>(d));

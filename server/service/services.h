@@ -11,6 +11,7 @@
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
+#include "server/core/reports.h"
 #include "server/core/workflow.h"
 #include "server/storage/store.h"
 
@@ -22,6 +23,7 @@ struct ServiceDeps {
   TokenManager* tokens;
   Fleet* fleet;
   Workflow* workflow;
+  Reports* reports;
 };
 
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.

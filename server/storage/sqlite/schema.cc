@@ -348,7 +348,22 @@ CREATE INDEX tasks_device ON tasks(device_id);
 ALTER TABLE tokens ADD COLUMN vendor_id INTEGER REFERENCES vendors(id);
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4};
+// Reports: contract minimums and packs; rules mapping installed packages to products.
+constexpr absl::string_view kV5 = R"sql(
+ALTER TABLE licenses ADD COLUMN min_seats INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE licenses ADD COLUMN pack_size INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE product_rules (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pattern TEXT NOT NULL COLLATE NOCASE,
+  product TEXT NOT NULL COLLATE NOCASE,
+  create_time INTEGER,
+  update_time INTEGER,
+  UNIQUE (pattern, product)
+);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -1,0 +1,614 @@
+#include "server/core/reports.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "bestand/v1/inventory.pb.h"
+#include "server/common/status_macros.h"
+#include "server/common/util.h"
+#include "server/core/inventory.h"
+
+namespace bestand {
+namespace {
+
+using google::protobuf::Message;
+
+int64_t IdOf(absl::string_view name) {
+  int64_t id = 0;
+  size_t slash = name.rfind('/');
+  if (slash != absl::string_view::npos) (void)absl::SimpleAtoi(name.substr(slash + 1), &id);
+  return id;
+}
+
+int64_t MicrosAtStartOf(absl::CivilDay day) {
+  return absl::ToUnixMicros(absl::FromCivil(day, absl::UTCTimeZone()));
+}
+
+absl::CivilDay DayOfMicros(int64_t micros) {
+  return absl::ToCivilDay(absl::FromUnixMicros(micros), absl::UTCTimeZone());
+}
+
+int PeriodsPerYear(const v1::License& l) {
+  return l.billing_period() == v1::License::YEARLY ? 1 : 12;
+}
+
+// The price of one seat for a year.
+int64_t SeatYearMinor(const v1::License& l) { return l.price_per_seat_minor() * PeriodsPerYear(l); }
+
+std::string Currency(const v1::License& l) { return l.currency().empty() ? "EUR" : l.currency(); }
+
+// Everything the reports read, in one transaction.
+struct Company {
+  std::vector<v1::License> licenses;
+  std::unordered_map<int64_t, std::vector<v1::LicenseAssignment>> seats;  // by license id
+  std::unordered_map<int64_t, v1::Person> people;
+  std::unordered_map<int64_t, v1::Application> apps;
+  std::unordered_map<int64_t, v1::Vendor> vendors;
+  std::unordered_map<int64_t, v1::Device> devices;
+  std::vector<v1::Account> accounts;
+  // Last activity per (person, application), from their accounts.
+  std::map<std::pair<int64_t, int64_t>, int64_t> last_activity;
+};
+
+template <typename M, typename Fn>
+absl::Status ForEach(ReadTx& tx, Kind kind, Fn fn) {
+  return tx.List(kind, ListQuery(), [&](int64_t id, const Message& m) {
+    fn(id, static_cast<const M&>(m));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Company> Load(ReadTx& tx) {
+  Company c;
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::License>(
+      tx, Kind::kLicense, [&](int64_t, const v1::License& l) { c.licenses.push_back(l); }));
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::LicenseAssignment>(
+      tx, Kind::kLicenseAssignment,
+      [&](int64_t, const v1::LicenseAssignment& s) { c.seats[IdOf(s.license())].push_back(s); }));
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::Person>(
+      tx, Kind::kPerson, [&](int64_t id, const v1::Person& p) { c.people.emplace(id, p); }));
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::Application>(
+      tx, Kind::kApplication,
+      [&](int64_t id, const v1::Application& a) { c.apps.emplace(id, a); }));
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::Vendor>(
+      tx, Kind::kVendor, [&](int64_t id, const v1::Vendor& v) { c.vendors.emplace(id, v); }));
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::Device>(
+      tx, Kind::kDevice, [&](int64_t id, const v1::Device& d) { c.devices.emplace(id, d); }));
+  BESTAND_RETURN_IF_ERROR(
+      ForEach<v1::Account>(tx, Kind::kAccount, [&](int64_t, const v1::Account& a) {
+        c.accounts.push_back(a);
+        if (a.person().empty() || !a.has_last_activity_time()) return;
+        int64_t& last = c.last_activity[{IdOf(a.person()), IdOf(a.application())}];
+        last = std::max(last, ToMicros(a.last_activity_time()));
+      }));
+  return c;
+}
+
+bool IsLeaver(const v1::Person& p) {
+  return p.status() == v1::Person::LEFT || p.status() == v1::Person::LEAVING;
+}
+
+void AddMoney(google::protobuf::RepeatedPtrField<v1::Money>* totals, const std::string& currency,
+              int64_t minor) {
+  for (v1::Money& m : *totals) {
+    if (m.currency() == currency) {
+      m.set_minor(m.minor() + minor);
+      return;
+    }
+  }
+  v1::Money* m = totals->Add();
+  m->set_currency(currency);
+  m->set_minor(minor);
+}
+
+// The current term of a license: its stored term, rolled forward while it ended before `today`
+// and renews by itself. Whole-month terms roll by months (so leap days fall where they should).
+struct Term {
+  absl::CivilDay start, end;
+  int months = 12;  // length, when a whole number of months
+};
+
+std::optional<Term> CurrentTerm(const v1::License& l, absl::CivilDay today) {
+  absl::StatusOr<absl::CivilDay> end = ParseIsoDate(l.term_end());
+  if (!end.ok()) return std::nullopt;
+  absl::StatusOr<absl::CivilDay> start = ParseIsoDate(l.term_start());
+  Term t;
+  t.end = *end;
+  // No start: a year ending on term_end.
+  t.start = start.ok() ? *start : absl::CivilDay(end->year() - 1, end->month(), end->day()) + 1;
+  const absl::CivilDay after = t.end + 1;
+  if (after.day() == t.start.day()) {
+    t.months =
+        static_cast<int>((after.year() - t.start.year()) * 12 + after.month() - t.start.month());
+  }
+  if (t.months <= 0) t.months = 12;
+  while (l.auto_renew() && t.end < today) {
+    absl::CivilDay next_start = t.end + 1;
+    absl::CivilMonth m(next_start.year(), next_start.month());
+    m += t.months;
+    absl::CivilDay next_after(m.year(), m.month(), next_start.day());
+    t.start = next_start;
+    t.end = next_after - 1;
+  }
+  return t;
+}
+
+std::string Email(const Company& c, absl::string_view person) {
+  auto it = c.people.find(IdOf(person));
+  return it == c.people.end() ? std::string(person) : it->second.email();
+}
+
+// One license's usage, with the seats behind its recommendation.
+v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay today,
+                       int inactive_days) {
+  v1::LicenseUsage u;
+  u.set_license(l.name());
+  u.set_display_name(l.display_name());
+  u.set_currency(Currency(l));
+  u.set_unlimited(l.unlimited_seats());
+  u.set_seats(l.unlimited_seats() ? 0 : l.seats());
+  const int64_t idle_before = MicrosAtStartOf(today - inactive_days);  // older activity: idle
+  auto seats = c.seats.find(IdOf(l.name()));
+  if (seats != c.seats.end()) {
+    for (const v1::LicenseAssignment& s : seats->second) {
+      u.set_assigned(u.assigned() + 1);
+      if (s.person().empty()) {
+        u.set_active(u.active() + 1);  // devices hold seats without logging in
+        continue;
+      }
+      auto person = c.people.find(IdOf(s.person()));
+      if (person != c.people.end() && IsLeaver(person->second)) {
+        u.set_leavers(u.leavers() + 1);
+        u.add_reclaimable(
+            absl::StrCat(person->second.email(),
+                         person->second.status() == v1::Person::LEFT ? " (left)" : " (leaving)"));
+        continue;
+      }
+      if (l.application().empty()) {
+        u.set_active(u.active() + 1);  // no application: no activity to judge by
+        continue;
+      }
+      auto last = c.last_activity.find({IdOf(s.person()), IdOf(l.application())});
+      if (last != c.last_activity.end() && last->second >= idle_before) {
+        u.set_active(u.active() + 1);
+        continue;
+      }
+      u.set_idle(u.idle() + 1);
+      u.add_reclaimable(
+          absl::StrCat(Email(c, s.person()),
+                       last == c.last_activity.end()
+                           ? " (no activity recorded)"
+                           : " (idle since " + FormatIsoDate(DayOfMicros(last->second)) + ")"));
+    }
+  }
+  if (!l.unlimited_seats()) u.set_unassigned(std::max(0, l.seats() - u.assigned()));
+  if (u.unassigned() > 0) u.add_reclaimable(absl::StrCat(u.unassigned(), " unassigned"));
+  u.set_annual_cost_minor(AnnualCostMinor(l));
+  if (!l.unlimited_seats()) {
+    u.set_annual_waste_minor(SeatYearMinor(l) * (u.unassigned() + u.idle() + u.leavers()));
+  }
+  // What to do: keep what is used, respecting the contract's minimum and pack size.
+  if (l.unlimited_seats() || l.seats() == 0) {
+    u.set_recommendation("keep");
+  } else if (u.active() == 0) {
+    std::optional<Term> term = CurrentTerm(l, today);
+    u.set_recommendation(
+        term ? "cancel by " + FormatIsoDate(CancellationDeadline(term->end, l.notice_period_days()))
+             : "cancel");
+  } else {
+    int target = std::max(u.active(), l.min_seats());
+    if (l.pack_size() > 1) target = (target + l.pack_size() - 1) / l.pack_size() * l.pack_size();
+    u.set_recommendation(target < l.seats() ? absl::StrCat("reduce to ", target, " seats")
+                                            : "keep");
+  }
+  if (u.recommendation() == "keep") u.clear_reclaimable();
+  return u;
+}
+
+// The annual saving a license recommendation stands for.
+int64_t RecommendedSaving(const v1::License& l, const v1::LicenseUsage& u) {
+  if (absl::StartsWith(u.recommendation(), "cancel")) return u.annual_cost_minor();
+  int target = 0;
+  if (absl::StartsWith(u.recommendation(), "reduce to ") &&
+      absl::SimpleAtoi(
+          absl::StripSuffix(absl::StripPrefix(u.recommendation(), "reduce to "), " seats"),
+          &target)) {
+    return SeatYearMinor(l) * (l.seats() - target);
+  }
+  return 0;
+}
+
+// Costs grouped by `by`; lines sorted by annual cost, largest first.
+absl::StatusOr<v1::CostReport> CostsBy(const Company& c, const std::string& by) {
+  std::map<std::pair<std::string, std::string>, int64_t> annual;  // (group, currency)
+  auto label = [](const std::string& s) { return s.empty() ? std::string("(none)") : s; };
+  for (const v1::License& l : c.licenses) {
+    const std::string cur = Currency(l);
+    const int64_t cost = AnnualCostMinor(l);
+    const v1::Application* app = nullptr;
+    if (auto it = c.apps.find(IdOf(l.application())); it != c.apps.end()) app = &it->second;
+    if (by == "vendor") {
+      auto v = c.vendors.find(IdOf(l.vendor()));
+      annual[{v == c.vendors.end() ? "(none)" : v->second.display_name(), cur}] += cost;
+    } else if (by == "application") {
+      annual[{app ? app->display_name() : label(l.product()), cur}] += cost;
+    } else if (by == "category") {
+      annual[{label(app ? app->category() : ""), cur}] += cost;
+    } else if (by == "cost-center") {
+      annual[{label(l.cost_center()), cur}] += cost;
+    } else if (by == "person" || by == "department") {
+      if (l.unlimited_seats()) {
+        annual[{"(site licenses)", cur}] += cost;
+        continue;
+      }
+      int held = 0;
+      if (auto seats = c.seats.find(IdOf(l.name())); seats != c.seats.end()) {
+        for (const v1::LicenseAssignment& s : seats->second) {
+          ++held;
+          std::string holder = s.person();
+          if (holder.empty()) {  // a device's seat goes to the device's user
+            auto d = c.devices.find(IdOf(s.device()));
+            holder = d == c.devices.end() ? "" : d->second.assignee();
+          }
+          auto p = c.people.find(IdOf(holder));
+          std::string group = p == c.people.end() ? "(devices)"
+                              : by == "person"    ? p->second.email()
+                                                  : label(p->second.department());
+          annual[{group, cur}] += SeatYearMinor(l);
+        }
+      }
+      if (l.seats() > held) annual[{"(unassigned)", cur}] += SeatYearMinor(l) * (l.seats() - held);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "by: '", by, "' is not one of department, cost-center, vendor, application, person"));
+    }
+  }
+  v1::CostReport out;
+  out.set_by(by);
+  for (const auto& [key, minor] : annual) {
+    v1::CostLine* line = out.add_lines();
+    line->set_group(key.first);
+    line->set_currency(key.second);
+    line->set_annual_minor(minor);
+    line->set_monthly_minor(MonthlyFromAnnual(minor));
+  }
+  std::sort(out.mutable_lines()->begin(), out.mutable_lines()->end(),
+            [](const v1::CostLine& a, const v1::CostLine& b) {
+              return std::make_tuple(b.annual_minor(), a.group()) < std::make_tuple(a.annual_minor(), b.group());
+            });
+  for (const v1::CostLine& line : out.lines()) {
+    AddMoney(out.mutable_monthly_total(), line.currency(), line.monthly_minor());
+    AddMoney(out.mutable_annual_total(), line.currency(), line.annual_minor());
+  }
+  return out;
+}
+
+v1::LicenseReport LicensesOf(const Company& c, absl::CivilDay today, int inactive_days) {
+  v1::LicenseReport out;
+  out.set_inactive_days(inactive_days);
+  for (const v1::License& l : c.licenses) {
+    v1::LicenseUsage u = Usage(c, l, today, inactive_days);
+    AddMoney(out.mutable_annual_cost(), u.currency(), u.annual_cost_minor());
+    AddMoney(out.mutable_annual_waste(), u.currency(), u.annual_waste_minor());
+    *out.add_licenses() = std::move(u);
+  }
+  std::sort(out.mutable_licenses()->begin(), out.mutable_licenses()->end(),
+            [](const v1::LicenseUsage& a, const v1::LicenseUsage& b) {
+              return std::make_tuple(b.annual_waste_minor(), a.display_name()) <
+                     std::make_tuple(a.annual_waste_minor(), b.display_name());
+            });
+  return out;
+}
+
+v1::RenewalReport RenewalsOf(const Company& c, absl::CivilDay today, int within_days) {
+  v1::RenewalReport out;
+  out.set_within_days(within_days);
+  for (const v1::License& l : c.licenses) {
+    std::optional<Term> term = CurrentTerm(l, today);
+    if (!term || term->end < today) continue;  // no term, or ended without renewing
+    absl::CivilDay deadline = CancellationDeadline(term->end, l.notice_period_days());
+    const bool missed = deadline < today;
+    if (!missed && deadline - today > within_days) continue;
+    v1::Renewal* r = out.add_renewals();
+    r->set_license(l.name());
+    r->set_display_name(l.display_name());
+    r->set_term_end(FormatIsoDate(term->end));
+    r->set_cancellation_deadline(FormatIsoDate(deadline));
+    r->set_days_left(static_cast<int32_t>(deadline - today));
+    r->set_auto_renew(l.auto_renew());
+    r->set_missed(missed);
+    r->set_currency(Currency(l));
+    const int64_t seats = l.unlimited_seats() ? 1 : l.seats();
+    // The next term as long as this one, billed per period; no proration.
+    const int64_t periods =
+        l.billing_period() == v1::License::YEARLY ? std::max(1, term->months / 12) : term->months;
+    r->set_next_term_cost_minor(l.auto_renew() ? seats * l.price_per_seat_minor() * periods : 0);
+  }
+  std::sort(out.mutable_renewals()->begin(), out.mutable_renewals()->end(),
+            [](const v1::Renewal& a, const v1::Renewal& b) {
+              return std::tie(a.cancellation_deadline(), a.display_name()) <
+                     std::tie(b.cancellation_deadline(), b.display_name());
+            });
+  return out;
+}
+
+v1::OverlapReport OverlapsOf(const Company& c) {
+  std::map<std::string, std::vector<int64_t>> by_category;  // lower-case category -> app ids
+  for (const auto& [id, app] : c.apps) {
+    if (!app.category().empty()) by_category[absl::AsciiStrToLower(app.category())].push_back(id);
+  }
+  // Active users per application.
+  std::unordered_map<int64_t, std::set<int64_t>> users;
+  for (const v1::Account& a : c.accounts) {
+    if (a.status() == v1::Account::ACTIVE && !a.person().empty()) {
+      users[IdOf(a.application())].insert(IdOf(a.person()));
+    }
+  }
+  std::unordered_map<int64_t, std::pair<std::string, int64_t>> cost;  // app -> (currency, minor)
+  for (const v1::License& l : c.licenses) {
+    if (l.application().empty()) continue;
+    auto& entry = cost[IdOf(l.application())];
+    entry.first = Currency(l);
+    entry.second += AnnualCostMinor(l);
+  }
+  v1::OverlapReport out;
+  for (auto& [category, ids] : by_category) {
+    if (ids.size() < 2) continue;
+    std::sort(ids.begin(), ids.end());
+    v1::Overlap* o = out.add_overlaps();
+    o->set_category(c.apps.at(ids[0]).category());
+    int64_t keep = ids[0];
+    std::map<int64_t, int> tools_per_person;
+    for (int64_t id : ids) {
+      const v1::Application& app = c.apps.at(id);
+      v1::OverlapApp* oa = o->add_applications();
+      oa->set_application(app.name());
+      oa->set_display_name(app.display_name());
+      oa->set_users(static_cast<int32_t>(users[id].size()));
+      oa->set_currency(cost.count(id) ? cost[id].first : "EUR");
+      oa->set_annual_cost_minor(cost.count(id) ? cost[id].second : 0);
+      if (users[id].size() > users[keep].size()) keep = id;
+      for (int64_t p : users[id]) ++tools_per_person[p];
+    }
+    o->set_keep(c.apps.at(keep).display_name());
+    o->set_currency(cost.count(keep) ? cost[keep].first : "EUR");
+    for (const v1::OverlapApp& oa : o->applications()) {
+      if (IdOf(oa.application()) != keep)
+        o->set_saving_minor(o->saving_minor() + oa.annual_cost_minor());
+    }
+    for (const auto& [person, n] : tools_per_person) {
+      if (n > 1) o->add_people_in_several(Email(c, absl::StrCat("people/", person)));
+    }
+    AddMoney(out.mutable_saving(), o->currency(), o->saving_minor());
+  }
+  return out;
+}
+
+}  // namespace
+
+int64_t AnnualCostMinor(const v1::License& l) {
+  return l.unlimited_seats() ? SeatYearMinor(l) : SeatYearMinor(l) * l.seats();
+}
+
+absl::CivilDay CancellationDeadline(absl::CivilDay term_end, int notice_days) {
+  return term_end - std::max(0, notice_days);
+}
+
+int64_t MonthlyFromAnnual(int64_t annual_minor) {
+  const int64_t sign = annual_minor < 0 ? -1 : 1;
+  return sign * ((std::llabs(annual_minor) + 6) / 12);
+}
+
+bool MatchesPattern(absl::string_view pattern, absl::string_view name) {
+  // Iterative glob with '*' only; case-insensitive.
+  size_t p = 0, n = 0, star = absl::string_view::npos, mark = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (p < pattern.size() &&
+               absl::ascii_tolower(pattern[p]) == absl::ascii_tolower(name[n])) {
+      ++p;
+      ++n;
+    } else if (star != absl::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+absl::CivilDay Reports::Today() const { return fixed_today_ ? today_ : TodayUtc(); }
+
+namespace {
+absl::StatusOr<int> Days(absl::string_view field, int value) {
+  if (value == 0) return 90;
+  if (value < 1 || value > 3650) {
+    return FieldError(absl::StatusCode::kInvalidArgument, field, "must be between 1 and 3650");
+  }
+  return value;
+}
+}  // namespace
+
+absl::StatusOr<v1::LicenseReport> Reports::Licenses(const v1::LicenseReportRequest& r) {
+  BESTAND_ASSIGN_OR_RETURN(int days, Days("inactive_days", r.inactive_days()));
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
+  return LicensesOf(c, Today(), days);
+}
+
+absl::StatusOr<v1::RenewalReport> Reports::Renewals(const v1::RenewalReportRequest& r) {
+  BESTAND_ASSIGN_OR_RETURN(int days, Days("within_days", r.within_days()));
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
+  return RenewalsOf(c, Today(), days);
+}
+
+absl::StatusOr<v1::CostReport> Reports::Costs(const v1::CostReportRequest& r) {
+  const std::string by = r.by().empty() ? "department" : r.by();
+  if (by == "category") {
+    return FieldError(absl::StatusCode::kInvalidArgument, "by",
+                      "must be department, cost-center, vendor, application or person");
+  }
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
+  return CostsBy(c, by);
+}
+
+absl::StatusOr<v1::OverlapReport> Reports::Overlaps() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
+  return OverlapsOf(c);
+}
+
+absl::StatusOr<v1::ComplianceReport> Reports::Compliance() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  std::vector<v1::ProductRule> rules;
+  BESTAND_RETURN_IF_ERROR(ForEach<v1::ProductRule>(
+      *tx, Kind::kProductRule, [&](int64_t, const v1::ProductRule& r) { rules.push_back(r); }));
+  // Products by lower-case name, in the order first seen.
+  std::vector<std::string> products;
+  std::map<std::string, int> product_index;
+  for (const v1::ProductRule& r : rules) {
+    auto [it, added] = product_index.emplace(absl::AsciiStrToLower(r.product()),
+                                             static_cast<int>(products.size()));
+    if (added) products.push_back(r.product());
+  }
+  v1::ComplianceReport out;
+  if (products.empty()) return out;
+  // Which stored packages are which products: each distinct package name is matched once.
+  std::unordered_map<int64_t, std::vector<int>> package_products;
+  std::vector<std::set<std::string>> matched_names(products.size());
+  std::unordered_map<std::string, std::vector<int>> by_name;
+  BESTAND_RETURN_IF_ERROR(tx->ScanPackages([&](const PackageRecord& p) {
+    auto [it, fresh] = by_name.try_emplace(p.name);
+    if (fresh) {
+      for (const v1::ProductRule& r : rules) {
+        if (MatchesPattern(r.pattern(), p.name)) {
+          it->second.push_back(product_index.at(absl::AsciiStrToLower(r.product())));
+        }
+      }
+    }
+    if (!it->second.empty()) {
+      package_products[p.id] = it->second;
+      for (int i : it->second) {
+        if (matched_names[i].size() < 50) matched_names[i].insert(p.name);
+      }
+    }
+    return absl::OkStatus();
+  }));
+  std::vector<std::set<int64_t>> installed(products.size());  // device ids
+  BESTAND_RETURN_IF_ERROR(
+      tx->ScanDeviceSoftware([&](int64_t device, const DeviceSoftwareRecord& sw) {
+        for (int64_t id : sw.package_ids) {
+          auto it = package_products.find(id);
+          if (it == package_products.end()) continue;
+          for (int i : it->second) installed[i].insert(device);
+        }
+        return absl::OkStatus();
+      }));
+  BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
+  for (size_t i = 0; i < products.size(); ++i) {
+    v1::ProductCompliance* pc = out.add_products();
+    pc->set_product(products[i]);
+    pc->set_installs(static_cast<int32_t>(installed[i].size()));
+    int seats = 0;
+    bool unlimited = false;
+    std::set<int64_t> devices_with_seat, people_with_seat;
+    for (const v1::License& l : c.licenses) {
+      if (absl::AsciiStrToLower(l.product()) != absl::AsciiStrToLower(products[i])) continue;
+      unlimited |= l.unlimited_seats();
+      seats += l.seats();
+      if (auto s = c.seats.find(IdOf(l.name())); s != c.seats.end()) {
+        for (const v1::LicenseAssignment& a : s->second) {
+          if (!a.device().empty()) devices_with_seat.insert(IdOf(a.device()));
+          if (!a.person().empty()) people_with_seat.insert(IdOf(a.person()));
+        }
+      }
+    }
+    pc->set_seats(unlimited ? -1 : seats);
+    pc->set_difference(unlimited ? 0 : pc->installs() - seats);
+    if (pc->difference() > 0) {
+      for (int64_t d : installed[i]) {
+        auto dev = c.devices.find(d);
+        const bool covered =
+            devices_with_seat.count(d) ||
+            (dev != c.devices.end() && people_with_seat.count(IdOf(dev->second.assignee())));
+        if (covered) continue;
+        const v1::Device* dv = dev == c.devices.end() ? nullptr : &dev->second;
+        pc->add_unlicensed_devices(dv && !dv->asset_tag().empty()  ? dv->asset_tag()
+                                   : dv && !dv->hostname().empty() ? dv->hostname()
+                                                                   : absl::StrCat("devices/", d));
+      }
+    }
+    for (const std::string& n : matched_names[i]) pc->add_packages(n);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::SummaryReport> Reports::Summary(const v1::SummaryReportRequest& r) {
+  BESTAND_ASSIGN_OR_RETURN(int inactive, Days("inactive_days", r.inactive_days()));
+  BESTAND_ASSIGN_OR_RETURN(int within, Days("within_days", r.within_days()));
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
+  const absl::CivilDay today = Today();
+  v1::SummaryReport out;
+  *out.mutable_create_time() = FromMicros(NowMicros());
+  *out.mutable_licenses() = LicensesOf(c, today, inactive);
+  *out.mutable_annual_spend() = out.licenses().annual_cost();
+  *out.mutable_annual_waste() = out.licenses().annual_waste();
+  std::unordered_map<std::string, const v1::License*> by_name;
+  for (const v1::License& l : c.licenses) by_name[l.name()] = &l;
+  for (const v1::LicenseUsage& u : out.licenses().licenses()) {
+    int64_t saving = RecommendedSaving(*by_name.at(u.license()), u);
+    if (saving <= 0) continue;
+    v1::Saving* s = out.add_top_savings();
+    s->set_what(absl::StrCat(
+        u.display_name(), ": ", u.recommendation(),
+        u.reclaimable().empty() ? "" : " (" + absl::StrJoin(u.reclaimable(), ", ") + ")"));
+    s->set_currency(u.currency());
+    s->set_annual_minor(saving);
+  }
+  const v1::OverlapReport overlaps = OverlapsOf(c);
+  for (const v1::Overlap& o : overlaps.overlaps()) {
+    if (o.saving_minor() <= 0) continue;
+    std::vector<std::string> others;
+    for (const v1::OverlapApp& a : o.applications()) {
+      if (a.display_name() != o.keep()) others.push_back(a.display_name());
+    }
+    v1::Saving* s = out.add_top_savings();
+    s->set_what(absl::StrCat(o.category(), ": consolidate onto ", o.keep(), " (drop ",
+                             absl::StrJoin(others, ", "), ")"));
+    s->set_currency(o.currency());
+    s->set_annual_minor(o.saving_minor());
+  }
+  std::sort(out.mutable_top_savings()->begin(), out.mutable_top_savings()->end(),
+            [](const v1::Saving& a, const v1::Saving& b) {
+              return std::make_tuple(b.annual_minor(), a.what()) <
+                     std::make_tuple(a.annual_minor(), b.what());
+            });
+  while (out.top_savings_size() > 10) out.mutable_top_savings()->RemoveLast();
+  v1::RenewalReport renewals = RenewalsOf(c, today, within);
+  *out.mutable_upcoming_deadlines() = std::move(*renewals.mutable_renewals());
+  BESTAND_ASSIGN_OR_RETURN(v1::CostReport categories, CostsBy(c, "category"));
+  *out.mutable_spend_by_category() = std::move(*categories.mutable_lines());
+  return out;
+}
+
+}  // namespace bestand
