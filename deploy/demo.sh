@@ -82,6 +82,11 @@ echo "== Where is OpenSSL installed?"
 echo
 echo "== Audit trail"
 "$cli" audit verify
+echo
+echo "== For management: what we pay, what is unused, what to cancel by when"
+"$cli" report summary
+"$cli" report summary -o html >"$data/summary.html"
+echo "(the same as one HTML file with charts: $data/summary.html)"
 
 cat <<EOT
 

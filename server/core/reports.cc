@@ -10,11 +10,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "bestand/v1/inventory.pb.h"
 #include "server/common/status_macros.h"
@@ -201,18 +199,24 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
     u.set_annual_waste_minor(SeatYearMinor(l) * (u.unassigned() + u.idle() + u.leavers()));
   }
   // What to do: keep what is used, respecting the contract's minimum and pack size.
+  u.set_recommended_seats(u.seats());
   if (l.unlimited_seats() || l.seats() == 0) {
     u.set_recommendation("keep");
   } else if (u.active() == 0) {
     std::optional<Term> term = CurrentTerm(l, today);
+    u.set_recommended_seats(0);
     u.set_recommendation(
         term ? "cancel by " + FormatIsoDate(CancellationDeadline(term->end, l.notice_period_days()))
              : "cancel");
   } else {
     int target = std::max(u.active(), l.min_seats());
     if (l.pack_size() > 1) target = (target + l.pack_size() - 1) / l.pack_size() * l.pack_size();
-    u.set_recommendation(target < l.seats() ? absl::StrCat("reduce to ", target, " seats")
-                                            : "keep");
+    if (target < l.seats()) {
+      u.set_recommended_seats(target);
+      u.set_recommendation(absl::StrCat("reduce to ", target, target == 1 ? " seat" : " seats"));
+    } else {
+      u.set_recommendation("keep");
+    }
   }
   if (u.recommendation() == "keep") u.clear_reclaimable();
   return u;
@@ -220,15 +224,8 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
 
 // The annual saving a license recommendation stands for.
 int64_t RecommendedSaving(const v1::License& l, const v1::LicenseUsage& u) {
-  if (absl::StartsWith(u.recommendation(), "cancel")) return u.annual_cost_minor();
-  int target = 0;
-  if (absl::StartsWith(u.recommendation(), "reduce to ") &&
-      absl::SimpleAtoi(
-          absl::StripSuffix(absl::StripPrefix(u.recommendation(), "reduce to "), " seats"),
-          &target)) {
-    return SeatYearMinor(l) * (l.seats() - target);
-  }
-  return 0;
+  if (l.unlimited_seats()) return 0;
+  return SeatYearMinor(l) * std::max(0, l.seats() - u.recommended_seats());
 }
 
 // Costs grouped by `by`; lines sorted by annual cost, largest first.
@@ -287,7 +284,8 @@ absl::StatusOr<v1::CostReport> CostsBy(const Company& c, const std::string& by) 
   }
   std::sort(out.mutable_lines()->begin(), out.mutable_lines()->end(),
             [](const v1::CostLine& a, const v1::CostLine& b) {
-              return std::make_tuple(b.annual_minor(), a.group()) < std::make_tuple(a.annual_minor(), b.group());
+              return std::make_tuple(b.annual_minor(), a.group()) <
+                     std::make_tuple(a.annual_minor(), b.group());
             });
   for (const v1::CostLine& line : out.lines()) {
     AddMoney(out.mutable_monthly_total(), line.currency(), line.monthly_minor());
