@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "bestand/v1/workflow.pb.h"
 #include "server/model/resources.h"
 #include "server/storage/store.h"
@@ -37,6 +38,10 @@ class Workflow {
   absl::StatusOr<v1::Task> UpdateTaskStatus(absl::string_view actor, const TaskScope& scope,
                                             const v1::UpdateTaskStatusRequest& r);
   absl::StatusOr<v1::ListFindingsResponse> ListFindings();
+  // Frees the seats of offboarding cases whose last day has come although nobody finished the
+  // task yet: the task is done with that as its evidence. Returns how many. The server calls it
+  // every few seconds.
+  absl::StatusOr<int> ReclaimSeatsOnLastDay(absl::string_view actor, absl::CivilDay today);
 
   // The inventory's change hook: an account, grant, seat or device that a person gets while
   // their offboarding case is open joins the case as a task.

@@ -274,5 +274,52 @@ TEST_F(ReportsTest, OverlapsNameTheToolToKeepAndWhoUsesSeveral) {
   EXPECT_EQ(summary->top_savings(1).annual_minor(), 36000);
 }
 
+TEST_F(ReportsTest, ComplianceCountsInstallsByRuleAgainstSeats) {
+  Create(Kind::kProductRule, "pattern: 'libreoffice*' product: 'LibreOffice'");
+  Create(Kind::kProductRule, "pattern: '*acrobat*' product: 'Acrobat Pro'");
+  Create(Kind::kDevice, "asset_tag: 'NB-1' assignee: 'anna@firma.de'");
+  Create(Kind::kDevice, "asset_tag: 'NB-2' assignee: 'bernd@firma.de'");
+  Create(Kind::kDevice, "asset_tag: 'NB-3'");
+  // Acrobat: 2 seats, one held by device NB-3, one by Anna (whose laptop is NB-1).
+  Create(Kind::kLicense, "display_name: 'Acrobat' product: 'Acrobat Pro' seats: 2");
+  Create(Kind::kLicenseAssignment, "license: 'Acrobat' device: 'NB-3'");
+  Create(Kind::kLicenseAssignment, "license: 'Acrobat' person: 'anna@firma.de'");
+  {
+    auto tx = *store_->BeginWrite();
+    int64_t writer = *tx->InsertPackage({0, "dpkg", "libreoffice-writer", "amd64", "7.4", "D"});
+    int64_t calc = *tx->InsertPackage({0, "dpkg", "libreoffice-calc", "amd64", "7.4", "D"});
+    int64_t acrobat = *tx->InsertPackage({0, "flatpak", "com.adobe.Acrobat", "x86_64", "23", "A"});
+    int64_t vim = *tx->InsertPackage({0, "dpkg", "vim", "amd64", "9.0", "D"});
+    auto put = [&](int64_t device, std::vector<int64_t> ids) {
+      DeviceSoftwareRecord sw;
+      for (int64_t id : ids) {
+        sw.package_ids.push_back(id);
+        sw.install_micros.push_back(0);
+        sw.first_seen_micros.push_back(1764300000000000);
+      }
+      ASSERT_TRUE(tx->PutDeviceSoftware(device, sw).ok());
+    };
+    put(1, {writer, calc, acrobat});  // NB-1: Anna holds a seat
+    put(2, {writer, acrobat, vim});   // NB-2: Bernd holds none
+    put(3, {acrobat});                // NB-3: the device holds one
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto r = reports_->Compliance();
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->products_size(), 2);
+  const v1::ProductCompliance& office = r->products(0);
+  EXPECT_EQ(office.product(), "LibreOffice");
+  EXPECT_EQ(office.installs(), 2);  // two devices, whatever number of packages
+  EXPECT_EQ(office.seats(), 0);
+  EXPECT_EQ(office.difference(), 2);
+  EXPECT_THAT(office.unlicensed_devices(), UnorderedElementsAre("NB-1", "NB-2"));
+  EXPECT_THAT(office.packages(), ElementsAre("libreoffice-calc", "libreoffice-writer"));
+  const v1::ProductCompliance& acrobat = r->products(1);
+  EXPECT_EQ(acrobat.installs(), 3);
+  EXPECT_EQ(acrobat.seats(), 2);
+  EXPECT_EQ(acrobat.difference(), 1);
+  EXPECT_THAT(acrobat.unlicensed_devices(), ElementsAre("NB-2"));
+}
+
 }  // namespace
 }  // namespace bestand

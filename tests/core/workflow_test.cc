@@ -158,6 +158,23 @@ TEST_F(WorkflowTest, TaskStatesScopesAndReopeningTheCase) {
   EXPECT_TRUE(verified->ok()) << verified->DebugString();
 }
 
+TEST_F(WorkflowTest, SeatsAreFreedOnTheLastDayEvenWithTheTaskOpen) {
+  auto anna = Onboard("anna@firma.de");
+  ASSERT_TRUE(anna.ok()) << anna.status();
+  v1::OffboardRequest off;
+  off.set_person("anna@firma.de");
+  off.set_last_day("2027-06-30");
+  auto c = workflow_->Offboard("test", off);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(*workflow_->ReclaimSeatsOnLastDay("bestand", absl::CivilDay(2027, 6, 29)), 0);
+  EXPECT_EQ(*workflow_->ReclaimSeatsOnLastDay("bestand", absl::CivilDay(2027, 6, 30)), 1);
+  EXPECT_EQ(*workflow_->ReclaimSeatsOnLastDay("bestand", absl::CivilDay(2027, 7, 1)), 0);
+  v1::License office;
+  ASSERT_TRUE(inventory_->Get(Kind::kLicense, "Office", &office).ok());
+  EXPECT_EQ(office.assigned_seats(), 0) << "the seat is free for the next hire";
+  EXPECT_TRUE(Onboard("bernd@firma.de").ok());
+}
+
 TEST_F(WorkflowTest, OverdueListsOnlyOpenTasksPastTheirDueDate) {
   v1::Task t;
   t.set_title("late");
