@@ -258,8 +258,6 @@ struct PackageKey {
   }
 };
 
-// Stores the device's new software set and the history events for what changed. `items` holds
-// (package id, install time in whole seconds) for every reported package.
 // A package's place in a report as one integer: its id (below 2^32) above its position in the
 // report (below 2^20).
 constexpr int kPositionBits = 20;
@@ -281,6 +279,8 @@ void SortByPackageId(std::vector<uint64_t>& keys) {
   }
 }
 
+// Stores the device's new software set and the history events for what changed. `ids` holds the
+// package id of each package of report `r`, in report order.
 absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryReport& r,
                            const std::vector<int64_t>& ids, int64_t now) {
   std::vector<uint64_t> order(ids.size());
@@ -809,6 +809,7 @@ struct Fleet::PendingReport {
   ReportDone done;
   int64_t now = 0;                                // when it was stored
   absl::flat_hash_map<uint64_t, int64_t> stored;  // packages new with this report
+  bool attempted = false;  // StoreReport ran (and `result` holds its outcome)
   absl::StatusOr<v1::ReportResponse> result;
 };
 
@@ -910,6 +911,7 @@ void Fleet::WriteBatch(std::vector<std::unique_ptr<PendingReport>>& batch) {
     absl::flat_hash_map<uint64_t, int64_t> batch_packages;
     for (auto& job : batch) {
       absl::Status stored = tx->Nested([&] { return StoreReport(*tx, *job, batch_packages); });
+      job->attempted = true;
       if (!stored.ok()) {
         job->result = stored;
         continue;
@@ -931,8 +933,9 @@ void Fleet::WriteBatch(std::vector<std::unique_ptr<PendingReport>>& batch) {
     return absl::OkStatus();
   }();
   if (s.ok()) return;
+  // The transaction failed: reports stored in it, or never tried, share its error.
   for (auto& job : batch) {
-    if (job->result.ok()) job->result = s;
+    if (job->result.ok() || !job->attempted) job->result = s;
   }
 }
 
