@@ -54,6 +54,8 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
   bestand license seats LICENSE             who holds its seats
   bestand import people|devices|apps|vendors|accounts|access|licenses|assignments|templates
                  FILE.csv [--dry-run]
+  bestand import m365-users|m365-activity|google-users EXPORT.csv [--dry-run] [--mark-deleted]
+                 the admin consoles' user exports as they are downloaded
 
 Onboarding, offboarding and tasks:
   bestand template add --template NAME (--application APP [--role ROLE] | --license LICENSE |
@@ -105,7 +107,7 @@ $XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG over
 )";
 
 const std::set<std::string> kBoolFlags = {"insecure", "help",    "dry-run", "software",
-                                          "open",     "overdue", "risky"};
+                                          "open",     "overdue", "risky",   "mark-deleted"};
 const std::set<std::string> kGlobalFlags = {"server", "ca",      "token", "insecure",
                                             "output", "timeout", "help"};
 
@@ -597,11 +599,17 @@ class Cli {
   absl::Status Import() {
     BESTAND_ASSIGN_OR_RETURN(std::string what, Arg(1, "what to import (people, devices, ...)"));
     BESTAND_ASSIGN_OR_RETURN(std::string path, Arg(2, "the CSV file"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run"}).status());
-    const Noun* noun = FindNoun(what);
-    if (noun == nullptr) return Usage(absl::StrCat("cannot import '", what, "'"));
+    BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run", "mark-deleted"}).status());
     v1::ImportCsvRequest req;
-    req.set_collection(std::string(Spec(noun->kind).collection));
+    if (what == "m365-users" || what == "m365-activity" || what == "google-users") {
+      req.set_collection(what);
+      req.set_mark_missing_deleted(args_.Has("mark-deleted"));
+    } else {
+      const Noun* noun = FindNoun(what);
+      if (noun == nullptr) return Usage(absl::StrCat("cannot import '", what, "'"));
+      if (args_.Has("mark-deleted")) return Usage("--mark-deleted is for user exports");
+      req.set_collection(std::string(Spec(noun->kind).collection));
+    }
     BESTAND_ASSIGN_OR_RETURN(*req.mutable_content(), ReadFileToString(path));
     req.set_dry_run(args_.Has("dry-run"));
     const bool tty = ::isatty(STDERR_FILENO);
@@ -615,7 +623,15 @@ class Cli {
     if (tty && result.rows_total() >= 500) err_ << "\r\033[K";
     out_ << (req.dry_run() ? "dry run, nothing changed: " : "imported ") << path << ": "
          << result.rows_total() << " rows, " << result.created() << " new, " << result.updated()
-         << " updated, " << result.unchanged() << " unchanged\n";
+         << " updated, " << result.unchanged() << " unchanged";
+    if (result.missing_size() > 0) {
+      out_ << ", " << result.missing_size() << " missing from the file"
+           << (result.deleted() ? absl::StrCat(" (", result.deleted(), " marked deleted)")
+               : req.mark_missing_deleted() ? ""
+                                            : " (mark them deleted with --mark-deleted)");
+    }
+    out_ << "\n";
+    for (const std::string& m : result.missing()) out_ << "  missing: " << m << "\n";
     return absl::OkStatus();
   }
 

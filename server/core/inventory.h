@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,9 @@ struct ImportResult {
   int64_t created = 0;
   int64_t updated = 0;
   int64_t unchanged = 0;
+  // Directory exports: accounts the file no longer lists, and how many were marked deleted.
+  std::vector<std::string> missing;
+  int64_t deleted = 0;
 };
 
 class Inventory {
@@ -70,10 +74,24 @@ class Inventory {
                                          int progress_every = 500,
                                          const std::function<bool()>& cancelled = nullptr);
 
+  // Imports a user export of Microsoft 365 or Google Workspace (`format` "m365-users",
+  // "m365-activity" or "google-users", see IsDirectoryFormat) in one transaction: people,
+  // accounts, license seats, last activity and MFA. Accounts of that application missing from a
+  // user list are reported, and marked deleted with `mark_missing_deleted`; never removed.
+  absl::StatusOr<ImportResult> ImportDirectory(absl::string_view actor, absl::string_view format,
+                                               absl::string_view content, bool dry_run,
+                                               bool mark_missing_deleted);
+
  private:
   Store* store_;
   ChangeHook hook_;
 };
+
+bool IsDirectoryFormat(absl::string_view format);
+absl::StatusOr<ImportResult> ImportDirectoryCsv(Store* store, const Inventory::ChangeHook& hook,
+                                                absl::string_view actor, absl::string_view format,
+                                                absl::string_view content, bool dry_run,
+                                                bool mark_missing_deleted);
 
 // The building blocks of Create and Update, for callers that change several resources in one
 // transaction: validation, defaults, uniqueness, the write and its audit event.

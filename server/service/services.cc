@@ -243,15 +243,19 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
       return;
     }
     worker_ = std::thread([this, d, ctx, req, actor = who.Actor()] {
-      absl::StatusOr<ImportResult> r = d.inventory->ImportCsv(
-          actor, req->collection(), req->content(), req->dry_run(),
-          [this](int64_t done, int64_t total) {
-            v1::ImportCsvProgress p;
-            p.set_rows_done(done);
-            p.set_rows_total(total);
-            Send(std::move(p));
-          },
-          500, [ctx] { return ctx->IsCancelled(); });
+      absl::StatusOr<ImportResult> r =
+          IsDirectoryFormat(req->collection())
+              ? d.inventory->ImportDirectory(actor, req->collection(), req->content(),
+                                             req->dry_run(), req->mark_missing_deleted())
+              : d.inventory->ImportCsv(
+                    actor, req->collection(), req->content(), req->dry_run(),
+                    [this](int64_t done, int64_t total) {
+                      v1::ImportCsvProgress p;
+                      p.set_rows_done(done);
+                      p.set_rows_total(total);
+                      Send(std::move(p));
+                    },
+                    500, [ctx] { return ctx->IsCancelled(); });
       if (r.ok()) {
         v1::ImportCsvProgress p;
         p.set_rows_done(r->rows);
@@ -259,6 +263,8 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
         p.set_created(r->created);
         p.set_updated(r->updated);
         p.set_unchanged(r->unchanged);
+        for (std::string& m : r->missing) p.add_missing(std::move(m));
+        p.set_deleted(r->deleted);
         p.set_done(true);
         Send(std::move(p));
       }

@@ -172,5 +172,24 @@ TEST_F(WorkflowE2eTest, OnboardThenOffboardWithAVendorTokenLeavesNothingBehind) 
   EXPECT_EQ(server_.Admin({"task", "accept", req}).exit_code, 0);
 }
 
+TEST_F(WorkflowE2eTest, Microsoft365ExportImportsRepeatablyAndReportsWhoIsGone) {
+  const std::string dir = BESTAND_EXPORTS;
+  ProcessResult first = server_.Admin({"import", "m365-users", dir + "/m365-users-excel.csv"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(absl::StrContains(first.out, "3 rows, 3 new")) << first.out;
+  ProcessResult again = server_.Admin({"import", "m365-users", dir + "/m365-users.csv"});
+  EXPECT_TRUE(absl::StrContains(again.out, "0 new, 0 updated, 3 unchanged")) << again.out;
+  ProcessResult next =
+      server_.Admin({"import", "m365-users", dir + "/m365-users-next-month.csv", "--dry-run"});
+  EXPECT_TRUE(absl::StrContains(next.out, "missing: bernd@weiss-haustechnik.de")) << next.out;
+  EXPECT_TRUE(absl::StrContains(next.out, "--mark-deleted")) << next.out;
+  ProcessResult activity = server_.Admin({"import", "m365-activity", dir + "/m365-activity.csv"});
+  EXPECT_TRUE(absl::StrContains(activity.out, "2 updated")) << activity.out;
+  // Bernd's Business Standard seat has been idle since June.
+  ProcessResult licenses = server_.Admin({"report", "licenses", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(licenses.out, "bernd@weiss-haustechnik.de (idle since 2026-06-02)"))
+      << licenses.out;
+}
+
 }  // namespace
 }  // namespace bestand

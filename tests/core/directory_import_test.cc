@@ -1,0 +1,151 @@
+// User exports of Microsoft 365 and Google Workspace, in the exact form the admin consoles write
+// them (tests/data/exports), imported into a real store.
+#include "absl/time/time.h"
+#include "bestand/v1/inventory.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/util.h"
+#include "server/core/audit.h"
+#include "server/core/inventory.h"
+#include "server/storage/sqlite/sqlite_store.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class DirectoryImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    inventory_ = std::make_unique<Inventory>(store_.get());
+  }
+
+  absl::StatusOr<ImportResult> Import(const std::string& format, const std::string& file,
+                                      bool dry_run = false, bool mark_deleted = false) {
+    std::string content = testing::ReadFile(std::string(BESTAND_EXPORTS) + "/" + file);
+    EXPECT_FALSE(content.empty()) << file;
+    return inventory_->ImportDirectory("test", format, content, dry_run, mark_deleted);
+  }
+  template <typename M>
+  M Get(Kind kind, const std::string& name) {
+    M m;
+    absl::Status s = inventory_->Get(kind, name, &m);
+    EXPECT_TRUE(s.ok()) << name << ": " << s;
+    return m;
+  }
+  int64_t Count(Kind kind) {
+    auto tx = store_->BeginRead();
+    return *(*tx)->Count(kind, {});
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Inventory> inventory_;
+};
+
+TEST_F(DirectoryImportTest, M365UsersBecomePeopleAccountsAndSeatsAndReimportChangesNothing) {
+  auto dry = Import("m365-users", "m365-users.csv", /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  EXPECT_EQ(dry->created, 3);
+  EXPECT_EQ(Count(Kind::kPerson), 0) << "a dry run changed something";
+
+  auto r = Import("m365-users", "m365-users.csv");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->rows, 3);
+  EXPECT_EQ(r->created, 3);
+  auto bernd = Get<v1::Person>(Kind::kPerson, "bernd@weiss-haustechnik.de");  // lower-cased
+  EXPECT_EQ(bernd.display_name(), "Müller, Bernd");
+  EXPECT_EQ(bernd.department(), "Buchhaltung");
+  EXPECT_EQ(bernd.job_title(), "Buchhalter");
+  auto scanner = Get<v1::Account>(Kind::kAccount, "accounts/3");
+  EXPECT_EQ(scanner.username(), "scan@weiss-haustechnik.de");
+  EXPECT_EQ(scanner.status(), v1::Account::DISABLED) << "Block credential True";
+  EXPECT_EQ(scanner.external_id(), "6f1a2b3c-0000-4000-8000-000000000003");
+  auto standard = Get<v1::License>(Kind::kLicense, "Microsoft 365 Business Standard");
+  EXPECT_EQ(standard.seats(), 2);  // as many as the file shows, for the coordinator to correct
+  EXPECT_EQ(standard.assigned_seats(), 2);
+  EXPECT_EQ(Get<v1::License>(Kind::kLicense, "Microsoft Teams Exploratory").assigned_seats(), 1);
+  EXPECT_EQ(Count(Kind::kLicense), 2) << "Unlicensed is no license";
+
+  // The same file again, and the same export as German Excel saves it: nothing changes.
+  for (const char* file : {"m365-users.csv", "m365-users-excel.csv"}) {
+    auto again = Import("m365-users", file);
+    ASSERT_TRUE(again.ok()) << file << ": " << again.status();
+    EXPECT_EQ(again->created + again->updated, 0) << file;
+    EXPECT_EQ(again->unchanged, 3) << file;
+  }
+
+  // Next month Bernd is gone from the export: reported, and only marked deleted when asked.
+  auto next = Import("m365-users", "m365-users-next-month.csv");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_THAT(next->missing, ElementsAre("bernd@weiss-haustechnik.de"));
+  EXPECT_EQ(Get<v1::Account>(Kind::kAccount, "accounts/2").status(), v1::Account::ACTIVE);
+  next = Import("m365-users", "m365-users-next-month.csv", false, /*mark_deleted=*/true);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->deleted, 1);
+  EXPECT_EQ(Get<v1::Account>(Kind::kAccount, "accounts/2").status(), v1::Account::DELETED);
+  EXPECT_EQ(Count(Kind::kAccount), 3) << "never removed";
+
+  auto tx = store_->BeginRead();
+  auto verified = VerifyAudit(**tx);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok()) << verified->DebugString();
+}
+
+TEST_F(DirectoryImportTest, M365ActivitySetsTheLatestDayOfAnyService) {
+  ASSERT_TRUE(Import("m365-users", "m365-users.csv").ok());
+  auto r = Import("m365-activity", "m365-activity.csv");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->updated, 2);
+  EXPECT_THAT(r->missing, ElementsAre(HasSubstr("unknown@weiss-haustechnik.de")));
+  auto anna = Get<v1::Account>(Kind::kAccount, "accounts/1");
+  EXPECT_EQ(FormatIsoDate(absl::ToCivilDay(
+                absl::FromUnixSeconds(anna.last_activity_time().seconds()), absl::UTCTimeZone())),
+            "2026-11-27");  // Teams, the latest of Exchange, OneDrive, SharePoint and Teams
+  auto again = Import("m365-activity", "m365-activity.csv");
+  EXPECT_EQ(again->updated, 0);
+}
+
+TEST_F(DirectoryImportTest, GoogleUsersBringSignInMfaSuspensionAndManagers) {
+  auto r = Import("google-users", "google-users.csv");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->created, 2);
+  auto carla = Get<v1::Account>(Kind::kAccount, "accounts/1");
+  EXPECT_TRUE(carla.mfa_enabled());
+  EXPECT_EQ(carla.status(), v1::Account::ACTIVE);
+  EXPECT_TRUE(carla.has_last_activity_time());
+  auto dieter = Get<v1::Account>(Kind::kAccount, "accounts/2");
+  EXPECT_EQ(dieter.status(), v1::Account::DISABLED) << "Suspended";
+  EXPECT_FALSE(dieter.has_last_activity_time()) << "Never logged in";
+  auto person = Get<v1::Person>(Kind::kPerson, "dieter@weiss-haustechnik.de");
+  EXPECT_EQ(person.display_name(), "Dieter Klein");
+  EXPECT_EQ(person.cost_center(), "2000");
+  EXPECT_EQ(person.manager(), "people/1");
+  EXPECT_EQ(Import("google-users", "google-users.csv")->unchanged, 2);
+}
+
+TEST_F(DirectoryImportTest, MalformedFilesNameLineAndColumnAndImportNothing) {
+  auto wrong = Import("google-users", "m365-users.csv");
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("line 1: the column 'Email Address [Required]'"));
+  std::string content = testing::ReadFile(std::string(BESTAND_EXPORTS) + "/m365-users.csv");
+  auto truncated = inventory_->ImportDirectory(
+      "test", "m365-users", content.substr(0, content.find("Müller") + 3), false, false);
+  EXPECT_EQ(truncated.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(truncated.status().message(), HasSubstr("line 3"));
+  std::string latin1 = content;
+  latin1.replace(latin1.find("Müller"), 6, "M\xfcller");
+  auto encoding = inventory_->ImportDirectory("test", "m365-users", latin1, false, false);
+  EXPECT_EQ(encoding.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encoding.status().message(), HasSubstr("UTF-8"));
+  EXPECT_EQ(Count(Kind::kPerson), 0);
+  EXPECT_EQ(Count(Kind::kApplication), 0);
+}
+
+}  // namespace
+}  // namespace bestand
