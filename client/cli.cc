@@ -56,6 +56,7 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
                  FILE.csv [--dry-run]
   bestand import m365-users|m365-activity|google-users EXPORT.csv [--dry-run] [--mark-deleted]
                  the admin consoles' user exports as they are downloaded
+  bestand import glpi FILE.json [--dry-run]  a machine's inventory from a GLPI agent (--local)
 
 Onboarding, offboarding and tasks:
   bestand template add --template NAME (--application APP [--role ROLE] | --license LICENSE |
@@ -601,6 +602,18 @@ class Cli {
     BESTAND_ASSIGN_OR_RETURN(std::string path, Arg(2, "the CSV file"));
     BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run", "mark-deleted"}).status());
     v1::ImportCsvRequest req;
+    if (what == "glpi") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run"}).status());
+      req.set_collection(what);
+      BESTAND_ASSIGN_OR_RETURN(*req.mutable_content(), ReadFileToString(path));
+      req.set_dry_run(args_.Has("dry-run"));
+      BESTAND_ASSIGN_OR_RETURN(v1::ImportCsvProgress result,
+                               client_->ImportCsv(req, [](const v1::ImportCsvProgress&) {}));
+      out_ << (req.dry_run() ? "dry run, nothing changed: " : "imported ") << path << ": "
+           << result.device() << (result.created() ? " (new)" : " (matched)") << ", "
+           << result.software_changes() << " software changes recorded\n";
+      return absl::OkStatus();
+    }
     if (what == "m365-users" || what == "m365-activity" || what == "google-users") {
       req.set_collection(what);
       req.set_mark_missing_deleted(args_.Has("mark-deleted"));

@@ -387,6 +387,31 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
   return tx.AppendSoftwareEvents(events);
 }
 
+// Checks each package's text (length, UTF-8, control characters) and hashes its identity, in
+// one pass over the thousands of packages of a report.
+absl::Status HashPackages(const v1::InventoryReport& r, std::vector<uint64_t>* hashes) {
+  hashes->resize(r.software_size());
+  for (int i = 0; i < r.software_size(); ++i) {
+    const v1::SoftwarePackage& p = r.software(i);
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"name", &p.name()},
+        {"version", &p.version()},
+        {"architecture", &p.architecture()},
+        {"source", &p.source()},
+        {"publisher", &p.publisher()}};
+    for (const auto& [field, value] : fields) {
+      if (value->size() > kMaxReportString || !IsCleanText(*value)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("report.software[", i, "].", field, ": longer than ", kMaxReportString,
+                         " bytes, not UTF-8 or holding control characters"));
+      }
+    }
+    (*hashes)[i] =
+        PackageIndex::Hash(p.source(), p.name(), p.architecture(), p.version(), p.publisher());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckAgent(const std::optional<AgentRecord>& agent, const AgentIdentity& who) {
   if (!agent || agent->cert_serial != who.cert_serial) {
     return absl::UnauthenticatedError(
@@ -844,27 +869,8 @@ void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, Repor
                   : ReportContentHash(req.report());
   // Packages are looked up here, off the writer's thread; the writer looks up again only those
   // still unknown, which another report may have stored meanwhile.
-  const int n = req.report().software_size();
-  job->hashes.resize(n);
-  job->ids.resize(n);
-  for (int i = 0; i < n; ++i) {
-    const v1::SoftwarePackage& p = req.report().software(i);
-    const std::pair<const char*, const std::string*> fields[] = {
-        {"name", &p.name()},
-        {"version", &p.version()},
-        {"architecture", &p.architecture()},
-        {"source", &p.source()},
-        {"publisher", &p.publisher()}};
-    for (const auto& [field, value] : fields) {
-      if (value->size() > kMaxReportString || !IsCleanText(*value)) {
-        return job->done(absl::InvalidArgumentError(
-            absl::StrCat("report.software[", i, "].", field, ": longer than ", kMaxReportString,
-                         " bytes, not UTF-8 or holding control characters")));
-      }
-    }
-    job->hashes[i] =
-        PackageIndex::Hash(p.source(), p.name(), p.architecture(), p.version(), p.publisher());
-  }
+  job->ids.resize(req.report().software_size());
+  if (absl::Status s = HashPackages(req.report(), &job->hashes); !s.ok()) return job->done(s);
   packages_.Find(job->hashes, absl::MakeSpan(job->ids));
   {
     absl::MutexLock lock(&queue_mu_);
@@ -939,28 +945,21 @@ void Fleet::WriteBatch(std::vector<std::unique_ptr<PendingReport>>& batch) {
   }
 }
 
-absl::Status Fleet::StoreReport(WriteTx& tx, PendingReport& job,
-                                const absl::flat_hash_map<uint64_t, int64_t>& batch_packages) {
-  const AgentIdentity& who = job.who;
-  const v1::InventoryReport& report = job.request->report();
-  const int64_t now = job.now = NowMicros();
-  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx.GetAgent(who.device_id));
-  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
-  const std::string actor = absl::StrCat("agent:", DeviceName(who.device_id));
-  v1::InventoryReport last;  // the facts of the previous report
-  if (!last.ParseFromString(agent->facts)) last.Clear();
-  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(tx, actor, who.device_id, report, last));
-  const int n = report.software_size();
-  for (int i = 0; i < n; ++i) {
+absl::Status Fleet::ResolvePackages(WriteTx& tx, const v1::InventoryReport& report,
+                                    const std::vector<uint64_t>& hashes,
+                                    const absl::flat_hash_map<uint64_t, int64_t>& batch_packages,
+                                    std::vector<int64_t>& ids,
+                                    absl::flat_hash_map<uint64_t, int64_t>* stored) {
+  for (int i = 0; i < report.software_size(); ++i) {
     const v1::SoftwarePackage& p = report.software(i);
-    int64_t& id = job.ids[i];
-    if (id == 0) id = packages_.Find(job.hashes[i]);
+    int64_t& id = ids[i];
+    if (id == 0) id = packages_.Find(hashes[i]);
     if (id == 0) {
-      auto in_batch = batch_packages.find(job.hashes[i]);
+      auto in_batch = batch_packages.find(hashes[i]);
       if (in_batch != batch_packages.end()) id = in_batch->second;
     }
     if (id == 0) {
-      auto [it, inserted] = job.stored.try_emplace(job.hashes[i], 0);
+      auto [it, inserted] = stored->try_emplace(hashes[i], 0);
       if (inserted) {
         BESTAND_ASSIGN_OR_RETURN(
             it->second, tx.InsertPackage({0, p.source(), p.name(), p.architecture(), p.version(),
@@ -972,6 +971,81 @@ absl::Status Fleet::StoreReport(WriteTx& tx, PendingReport& job,
       id = it->second;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
+                                                       const v1::InventoryReport& report,
+                                                       bool dry_run) {
+  BESTAND_RETURN_IF_ERROR(ValidateMessage(report, ""));
+  std::vector<uint64_t> hashes;
+  BESTAND_RETURN_IF_ERROR(HashPackages(report, &hashes));
+  std::vector<int64_t> ids(hashes.size());
+  packages_.Find(hashes, absl::MakeSpan(ids));
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  // The device this machine is: hardware UUID, machine-id, then a clean serial number (an
+  // administrator's file, unlike an agent's claim, may be matched by its serial).
+  const std::string serial = CleanSerial(report.hardware().serial_number());
+  const std::pair<const char*, std::string> keys[] = {
+      {"hardware_uuid", CleanUuid(report.hardware().hardware_uuid())},
+      {"machine_id", CleanMachineId(report.machine_id())},
+      {"serial_number", serial}};
+  std::optional<int64_t> device;
+  for (const auto& [field, value] : keys) {
+    if (value.empty() || device) continue;
+    BESTAND_ASSIGN_OR_RETURN(device, tx->FindId(Kind::kDevice, {{field, value}}));
+  }
+  InventoryImport out;
+  out.created = !device;
+  const int64_t now = NowMicros();
+  if (!device) {
+    v1::Device d;
+    d.set_hostname(report.hostname());
+    d.set_status(v1::Device::IN_STOCK);
+    d.set_currency("EUR");
+    d.set_hardware_uuid(keys[0].second);
+    d.set_machine_id(keys[1].second);
+    d.set_serial_number(serial);
+    *d.mutable_create_time() = FromMicros(now);
+    *d.mutable_update_time() = FromMicros(now);
+    BESTAND_ASSIGN_OR_RETURN(device, tx->Insert(Kind::kDevice, d));
+    d.set_name(DeviceName(*device));
+    BESTAND_RETURN_IF_ERROR(
+        RecordAudit(*tx, actor, "create", d.name(), "", AuditJson(Spec(Kind::kDevice), d)));
+  }
+  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, *device, report, v1::InventoryReport()));
+  absl::flat_hash_map<uint64_t, int64_t> stored;
+  BESTAND_RETURN_IF_ERROR(ResolvePackages(*tx, report, hashes, {}, ids, &stored));
+  BESTAND_ASSIGN_OR_RETURN(auto before, tx->ListSoftwareEvents(*device, 0, 1));
+  BESTAND_RETURN_IF_ERROR(StoreSoftware(*tx, *device, report, ids, now));
+  BESTAND_ASSIGN_OR_RETURN(auto after, tx->ListSoftwareEvents(*device, 0, kMaxReportPackages));
+  for (const SoftwareEventRecord& e : after) {
+    if (!before.empty() && e.id <= before[0].id) break;
+    ++out.changes;
+  }
+  out.device = DeviceName(*device);
+  out.packages = report.software_size();
+  if (dry_run) return out;  // rolled back with `tx`
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  for (const auto& [package_hash, id] : stored) {  // while `tx` holds the single writer
+    BESTAND_RETURN_IF_ERROR(packages_.Add(package_hash, id));
+  }
+  return out;
+}
+
+absl::Status Fleet::StoreReport(WriteTx& tx, PendingReport& job,
+                                const absl::flat_hash_map<uint64_t, int64_t>& batch_packages) {
+  const AgentIdentity& who = job.who;
+  const v1::InventoryReport& report = job.request->report();
+  const int64_t now = job.now = NowMicros();
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx.GetAgent(who.device_id));
+  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
+  const std::string actor = absl::StrCat("agent:", DeviceName(who.device_id));
+  v1::InventoryReport last;  // the facts of the previous report
+  if (!last.ParseFromString(agent->facts)) last.Clear();
+  BESTAND_RETURN_IF_ERROR(ApplyReportFacts(tx, actor, who.device_id, report, last));
+  BESTAND_RETURN_IF_ERROR(
+      ResolvePackages(tx, report, job.hashes, batch_packages, job.ids, &job.stored));
   BESTAND_RETURN_IF_ERROR(StoreSoftware(tx, who.device_id, report, job.ids, now));
   // Everything but the software list, without copying the list first.
   static const google::protobuf::FieldMask* const kFacts = [] {

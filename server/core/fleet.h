@@ -128,6 +128,14 @@ class AgentRegistry {
   std::unordered_map<std::string, AgentIdentity> certs_ ABSL_GUARDED_BY(mu_);
 };
 
+// What importing one machine's inventory file did.
+struct InventoryImport {
+  std::string device;  // "devices/{id}"
+  bool created = false;
+  int packages = 0;
+  int changes = 0;  // installs, removals, upgrades recorded as history
+};
+
 class Fleet {
  public:
   // `store` must outlive the fleet; `ca` signs agent certificates.
@@ -169,6 +177,11 @@ class Fleet {
                                             const v1::ReportRequest& request);
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const AgentIdentity& agent,
                                                   const v1::HeartbeatRequest& request);
+  // One machine's inventory from another tool (a GLPI or FusionInventory agent's file), matched
+  // to a stored device by hardware UUID, machine-id, then a clean serial number, or created; its
+  // software goes through the same normalised storage and history as agent reports.
+  absl::StatusOr<InventoryImport> ImportInventory(const std::string& actor,
+                                                  const v1::InventoryReport& report, bool dry_run);
 
   absl::StatusOr<v1::DeviceInventory> GetDeviceInventory(const v1::GetDeviceInventoryRequest& r);
   absl::StatusOr<v1::ListSoftwareChangesResponse> ListSoftwareChanges(
@@ -186,6 +199,13 @@ class Fleet {
   // stored by the reports before it in the same transaction.
   absl::Status StoreReport(WriteTx& tx, PendingReport& report,
                            const absl::flat_hash_map<uint64_t, int64_t>& batch_packages);
+  // The id of each package of `report` (`ids` holds those known already, 0 elsewhere): from the
+  // index, from `batch_packages`, or stored now and added to `stored`.
+  absl::Status ResolvePackages(WriteTx& tx, const v1::InventoryReport& report,
+                               const std::vector<uint64_t>& hashes,
+                               const absl::flat_hash_map<uint64_t, int64_t>& batch_packages,
+                               std::vector<int64_t>& ids,
+                               absl::flat_hash_map<uint64_t, int64_t>* stored);
 
   // Reports stored per transaction at most: bounds how long one commit keeps others waiting.
   static constexpr size_t kMaxBatch = 64;

@@ -20,6 +20,7 @@
 #include "grpcpp/support/message_allocator.h"
 #include "server/common/status_macros.h"
 #include "server/core/audit.h"
+#include "server/core/glpi_inventory.h"
 
 namespace bestand {
 namespace {
@@ -243,6 +244,28 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
       return;
     }
     worker_ = std::thread([this, d, ctx, req, actor = who.Actor()] {
+      if (req->collection() == "glpi") {
+        absl::StatusOr<v1::InventoryReport> report = ParseGlpiInventory(req->content());
+        absl::StatusOr<InventoryImport> imported =
+            report.ok() ? d.fleet->ImportInventory(actor, *report, req->dry_run())
+                        : absl::StatusOr<InventoryImport>(report.status());
+        if (imported.ok()) {
+          v1::ImportCsvProgress p;
+          p.set_rows_done(1);
+          p.set_rows_total(1);
+          p.set_created(imported->created);
+          p.set_updated(!imported->created);
+          p.set_device(imported->device);
+          p.set_software_changes(imported->changes);
+          p.set_done(true);
+          Send(std::move(p));
+        }
+        std::lock_guard lock(mu_);
+        final_ = ToGrpcStatus(imported.status());
+        worker_done_ = true;
+        if (!writing_) Finish(final_);
+        return;
+      }
       absl::StatusOr<ImportResult> r =
           IsDirectoryFormat(req->collection())
               ? d.inventory->ImportDirectory(actor, req->collection(), req->content(),

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "server/common/util.h"
 #include "server/core/audit.h"
+#include "server/core/glpi_inventory.h"
 #include "server/core/inventory.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
@@ -145,6 +146,26 @@ TEST_F(DirectoryImportTest, MalformedFilesNameLineAndColumnAndImportNothing) {
   EXPECT_THAT(encoding.status().message(), HasSubstr("UTF-8"));
   EXPECT_EQ(Count(Kind::kPerson), 0);
   EXPECT_EQ(Count(Kind::kApplication), 0);
+}
+
+TEST(GlpiInventoryTest, ReadsHardwareAndEverySoftwareEntry) {
+  auto r = ParseGlpiInventory(testing::ReadFile(std::string(BESTAND_GLPI) + "/computer_3.json"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->hostname(), "LF014");
+  EXPECT_EQ(r->hardware().hardware_uuid(), "0055ADC9-1D3A-E411-8043-B05D95113232");
+  EXPECT_EQ(r->hardware().serial_number(), "8C554721F");
+  EXPECT_EQ(r->hardware().manufacturer(), "TOSHIBA");
+  EXPECT_EQ(r->hardware().chassis_type(), "Notebook");
+  EXPECT_EQ(r->software_size(), 3033);
+  const v1::SoftwarePackage& first = r->software(0);
+  EXPECT_EQ(first.name(), "xerces-j2");
+  EXPECT_EQ(first.version(), "2.11.0-24.fc24");
+  EXPECT_EQ(first.source(), "rpm");
+  EXPECT_EQ(first.publisher(), "Fedora Project");
+  EXPECT_EQ(first.install_time().seconds(), 1477440000);  // 2016-10-26
+  EXPECT_EQ(ParseGlpiInventory("{\"deviceid\": \"x\"}").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseGlpiInventory("<REQUEST/>").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -191,5 +191,27 @@ TEST_F(WorkflowE2eTest, Microsoft365ExportImportsRepeatablyAndReportsWhoIsGone) 
       << licenses.out;
 }
 
+TEST_F(WorkflowE2eTest, GlpiInventoriesImportAndAnUpdateBecomesHistory) {
+  const std::string dir = BESTAND_GLPI;
+  for (const char* file : {"computer_1.json", "computer_2.json", "computer_3.json"}) {
+    ProcessResult r = server_.Admin({"import", "glpi", dir + "/" + file});
+    ASSERT_EQ(r.exit_code, 0) << file << ": " << r.err;
+    EXPECT_TRUE(absl::StrContains(r.out, "(new)")) << r.out;
+  }
+  ProcessResult update = server_.Admin({"import", "glpi", dir + "/computer_3_updated.json"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  EXPECT_TRUE(absl::StrContains(update.out, "devices/4 (matched)")) << update.out;  // NB-1 is 1
+  ProcessResult history =
+      server_.Admin({"device", "history", "devices/4", "--limit", "5000", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(history.out, ",upgraded,")) << history.out.substr(0, 500);
+  EXPECT_TRUE(absl::StrContains(history.out, ",installed,"));
+  ProcessResult again = server_.Admin({"import", "glpi", dir + "/computer_3_updated.json"});
+  EXPECT_TRUE(absl::StrContains(again.out, "0 software changes")) << again.out;
+  ProcessResult bad = server_.Admin({"import", "glpi", dir + "/README.md"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad.err, "not JSON")) << bad.err;
+  EXPECT_EQ(server_.Admin({"audit", "verify"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace bestand

@@ -1,0 +1,15 @@
+// The GLPI inventory format (JSON, as glpi-agent writes with --local; schema in
+// ../shared/interop/glpi-inventory-format) read into the inventory report Bestand's own agent
+// sends, so imported machines go through the same identity rules and software history.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "bestand/v1/agent.pb.h"
+
+namespace bestand {
+
+// INVALID_ARGUMENT naming what is wrong for text that is not a GLPI inventory.
+absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json);
+
+}  // namespace bestand
