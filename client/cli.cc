@@ -56,7 +56,8 @@ Inventory (NOUN is person, device, app, vendor, account, access, license, assign
                  FILE.csv [--dry-run]
   bestand import m365-users|m365-activity|google-users EXPORT.csv [--dry-run] [--mark-deleted]
                  the admin consoles' user exports as they are downloaded
-  bestand import glpi FILE.json [--dry-run]  a machine's inventory from a GLPI agent (--local)
+  bestand import glpi FILE.json | fusion FILE.xml [--dry-run]
+                 a machine's inventory from a GLPI, FusionInventory or OCS agent (--local)
 
 Onboarding, offboarding and tasks:
   bestand template add --template NAME (--application APP [--role ROLE] | --license LICENSE |
@@ -602,7 +603,7 @@ class Cli {
     BESTAND_ASSIGN_OR_RETURN(std::string path, Arg(2, "the CSV file"));
     BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run", "mark-deleted"}).status());
     v1::ImportCsvRequest req;
-    if (what == "glpi") {
+    if (what == "glpi" || what == "fusion") {
       BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run"}).status());
       req.set_collection(what);
       BESTAND_ASSIGN_OR_RETURN(*req.mutable_content(), ReadFileToString(path));

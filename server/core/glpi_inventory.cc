@@ -1,11 +1,20 @@
 #include "server/core/glpi_inventory.h"
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/common/status_macros.h"
 #include "server/common/util.h"
 
 namespace bestand {
@@ -17,7 +26,7 @@ using google::protobuf::Value;
 const Struct* Object(const Struct& s, const char* key) {
   auto it = s.fields().find(key);
   return it != s.fields().end() && it->second.has_struct_value() ? &it->second.struct_value()
-                                                                   : nullptr;
+                                                                 : nullptr;
 }
 
 std::string Text(const Struct* s, const char* key) {
@@ -38,17 +47,25 @@ std::string Source(std::string from) {
   return from.empty() ? "unknown" : from;
 }
 
-}  // namespace
-
-absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
-  Struct root;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  auto parsed = google::protobuf::util::JsonStringToMessage(std::string(json), &root, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not JSON: ", std::string(parsed.message().data(), parsed.message().size())));
+// Install dates: "2016-10-26" (GLPI) or "26/10/2016" (OCS); "N/A" and the epoch say nothing.
+std::optional<int64_t> InstallSeconds(const std::string& text) {
+  std::optional<absl::CivilDay> day;
+  if (absl::StatusOr<absl::CivilDay> iso = ParseIsoDate(text); iso.ok()) {
+    day = *iso;
+  } else {
+    std::vector<std::string> p = absl::StrSplit(text, '/');
+    int d = 0, m = 0, y = 0;
+    if (p.size() == 3 && absl::SimpleAtoi(p[0], &d) && absl::SimpleAtoi(p[1], &m) &&
+        absl::SimpleAtoi(p[2], &y) && d >= 1 && d <= 31 && m >= 1 && m <= 12) {
+      day = absl::CivilDay(y, m, d);
+    }
   }
+  if (!day || day->year() <= 1970) return std::nullopt;
+  return absl::ToUnixSeconds(absl::FromCivil(*day, absl::UTCTimeZone()));
+}
+
+// Both formats: the root object holds "content" (and "deviceid").
+absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
   const Struct* content = Object(root, "content");
   if (content == nullptr) {
     return absl::InvalidArgumentError(
@@ -74,25 +91,214 @@ absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
   r.mutable_os()->set_version_id(Text(os, "version"));
   r.mutable_os()->set_kernel_release(Text(os, "kernel_version"));
   r.mutable_os()->set_architecture(Text(os, "arch"));
-  auto software = content->fields().find("softwares");
-  if (software != content->fields().end() && software->second.has_list_value()) {
-    for (const Value& v : software->second.list_value().values()) {
-      if (!v.has_struct_value()) continue;
-      const Struct& s = v.struct_value();
+  // A list of packages, or a single one where the XML had one element.
+  std::vector<const Struct*> packages;
+  if (auto software = content->fields().find("softwares"); software != content->fields().end()) {
+    if (software->second.has_struct_value()) packages.push_back(&software->second.struct_value());
+    if (software->second.has_list_value()) {
+      for (const Value& v : software->second.list_value().values()) {
+        if (v.has_struct_value()) packages.push_back(&v.struct_value());
+      }
+    }
+  }
+  {
+    for (const Struct* package : packages) {
+      const Struct& s = *package;
       v1::SoftwarePackage* p = r.add_software();
       p->set_name(Text(&s, "name"));
       p->set_version(Text(&s, "version"));
       p->set_architecture(Text(&s, "arch"));
       p->set_source(Source(Text(&s, "from")));
       p->set_publisher(Text(&s, "publisher"));
-      if (absl::StatusOr<absl::CivilDay> day = ParseIsoDate(Text(&s, "install_date")); day.ok()) {
-        p->mutable_install_time()->set_seconds(
-            absl::ToUnixSeconds(absl::FromCivil(*day, absl::UTCTimeZone())));
+      std::string installed = Text(&s, "install_date");
+      if (installed.empty()) installed = Text(&s, "installdate");
+      if (std::optional<int64_t> seconds = InstallSeconds(installed)) {
+        p->mutable_install_time()->set_seconds(*seconds);
       }
       if (p->name().empty()) r.mutable_software()->RemoveLast();  // nameless entries say nothing
     }
   }
   return r;
+}
+
+// A small reader for the agents' XML: elements, text, the five entities and numeric character
+// references, comments, CDATA and the declaration; attributes are skipped. Elements holding
+// elements become objects (lower-case names, repeated names become lists), the others text.
+class XmlReader {
+ public:
+  explicit XmlReader(absl::string_view xml) : s_(xml) {}
+
+  absl::StatusOr<Struct> Document() {
+    SkipMisc();
+    if (!Peek("<")) return Error("no root element");
+    std::string root_name;
+    Value root;
+    BESTAND_RETURN_IF_ERROR(Element(0, &root_name, &root));
+    SkipMisc();
+    if (pos_ != s_.size()) return Error("text after the root element");
+    if (root_name != "request") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the root element is <", absl::AsciiStrToUpper(root_name),
+                       ">, not <REQUEST>: not a FusionInventory or OCS inventory"));
+    }
+    return root.has_struct_value() ? root.struct_value() : Struct();
+  }
+
+ private:
+  absl::Status Error(absl::string_view what) const {
+    int line = 1 + static_cast<int>(std::count(s_.begin(), s_.begin() + pos_, '\n'));
+    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", what));
+  }
+  bool Peek(absl::string_view t) const { return absl::StartsWith(s_.substr(pos_), t); }
+  bool Skip(absl::string_view open, absl::string_view close) {
+    if (!Peek(open)) return false;
+    size_t end = s_.find(close, pos_ + open.size());
+    pos_ = end == absl::string_view::npos ? s_.size() : end + close.size();
+    return true;
+  }
+  void SkipSpace() {
+    while (pos_ < s_.size() && absl::ascii_isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+  void SkipMisc() {
+    while (true) {
+      SkipSpace();
+      if (!Skip("<?", "?>") && !Skip("<!--", "-->") && !Skip("<!DOCTYPE", ">")) return;
+    }
+  }
+
+  absl::Status Element(int depth, std::string* name, Value* out) {
+    if (depth > 32) return Error("elements nested more than 32 deep");
+    ++pos_;  // '<'
+    size_t start = pos_;
+    while (pos_ < s_.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' ||
+            s_[pos_] == '-' || s_[pos_] == ':' || s_[pos_] == '.')) {
+      ++pos_;
+    }
+    if (pos_ == start) return Error("an element without a name");
+    *name = absl::AsciiStrToLower(s_.substr(start, pos_ - start));
+    size_t gt = s_.find('>', pos_);  // attributes are skipped
+    if (gt == absl::string_view::npos) return Error(absl::StrCat("<", *name, " is not closed"));
+    const bool empty = s_[gt - 1] == '/';
+    pos_ = gt + 1;
+    if (empty) {
+      out->set_string_value("");
+      return absl::OkStatus();
+    }
+    std::string text;
+    Struct children;
+    bool has_children = false;
+    while (true) {
+      if (pos_ >= s_.size()) return Error(absl::StrCat("<", *name, "> is not closed"));
+      if (Peek("</")) {
+        size_t close = s_.find('>', pos_);
+        if (close == absl::string_view::npos) return Error("a closing tag is not closed");
+        if (absl::AsciiStrToLower(s_.substr(pos_ + 2, close - pos_ - 2)) != *name) {
+          return Error(
+              absl::StrCat("</", s_.substr(pos_ + 2, close - pos_ - 2), "> closes <", *name, ">"));
+        }
+        pos_ = close + 1;
+        break;
+      }
+      if (Skip("<!--", "-->")) continue;
+      if (Peek("<![CDATA[")) {
+        size_t end = s_.find("]]>", pos_);
+        if (end == absl::string_view::npos) return Error("CDATA is not closed");
+        absl::StrAppend(&text, s_.substr(pos_ + 9, end - pos_ - 9));
+        pos_ = end + 3;
+        continue;
+      }
+      if (Peek("<")) {
+        std::string child_name;
+        Value child;
+        BESTAND_RETURN_IF_ERROR(Element(depth + 1, &child_name, &child));
+        has_children = true;
+        auto [it, fresh] = children.mutable_fields()->try_emplace(child_name);
+        if (fresh) {
+          it->second = std::move(child);
+        } else {
+          if (!it->second.has_list_value()) {
+            Value first = std::move(it->second);
+            *it->second.mutable_list_value()->add_values() = std::move(first);
+          }
+          *it->second.mutable_list_value()->add_values() = std::move(child);
+        }
+        continue;
+      }
+      if (Peek("&")) {
+        size_t semi = s_.find(';', pos_);
+        if (semi == absl::string_view::npos || semi - pos_ > 10) return Error("a bare '&'");
+        absl::string_view entity = s_.substr(pos_ + 1, semi - pos_ - 1);
+        static const std::map<absl::string_view, char> kNamed = {
+            {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
+        if (auto it = kNamed.find(entity); it != kNamed.end()) {
+          text += it->second;
+        } else if (absl::StartsWith(entity, "#")) {
+          uint32_t cp = 0;
+          bool ok = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
+                        ? absl::SimpleHexAtoi(entity.substr(2), &cp)
+                        : absl::SimpleAtoi(entity.substr(1), &cp);
+          if (!ok || cp == 0 || cp > 0x10FFFF) return Error("a bad character reference");
+          AppendUtf8(cp, &text);
+        } else {
+          return Error(absl::StrCat("the unknown entity &", entity, ";"));
+        }
+        pos_ = semi + 1;
+        continue;
+      }
+      size_t next = s_.find_first_of("<&", pos_);
+      if (next == absl::string_view::npos) next = s_.size();
+      absl::StrAppend(&text, s_.substr(pos_, next - pos_));
+      pos_ = next;
+    }
+    if (has_children) {
+      *out->mutable_struct_value() = std::move(children);
+    } else {
+      out->set_string_value(std::string(absl::StripAsciiWhitespace(text)));
+    }
+    return absl::OkStatus();
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      *out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *out += static_cast<char>(0xC0 | (cp >> 6));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *out += static_cast<char>(0xE0 | (cp >> 12));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *out += static_cast<char>(0xF0 | (cp >> 18));
+      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  absl::string_view s_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
+  Struct root;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  auto parsed = google::protobuf::util::JsonStringToMessage(std::string(json), &root, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not JSON: ", std::string(parsed.message().data(), parsed.message().size())));
+  }
+  return FromGlpi(root);
+}
+
+absl::StatusOr<v1::InventoryReport> ParseFusionInventory(absl::string_view xml) {
+  if (!IsValidUtf8(xml)) return absl::InvalidArgumentError("the file is not UTF-8");
+  BESTAND_ASSIGN_OR_RETURN(Struct root, XmlReader(xml).Document());
+  return FromGlpi(root);
 }
 
 }  // namespace bestand

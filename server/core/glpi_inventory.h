@@ -12,4 +12,8 @@ namespace bestand {
 // INVALID_ARGUMENT naming what is wrong for text that is not a GLPI inventory.
 absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json);
 
+// The XML that FusionInventory and OCS agents write with --local (REQUEST/CONTENT/...: the
+// GLPI format's elements in upper case). INVALID_ARGUMENT names the line of malformed XML.
+absl::StatusOr<v1::InventoryReport> ParseFusionInventory(absl::string_view xml);
+
 }  // namespace bestand

@@ -244,8 +244,10 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
       return;
     }
     worker_ = std::thread([this, d, ctx, req, actor = who.Actor()] {
-      if (req->collection() == "glpi") {
-        absl::StatusOr<v1::InventoryReport> report = ParseGlpiInventory(req->content());
+      if (req->collection() == "glpi" || req->collection() == "fusion") {
+        absl::StatusOr<v1::InventoryReport> report = req->collection() == "glpi"
+                                                         ? ParseGlpiInventory(req->content())
+                                                         : ParseFusionInventory(req->content());
         absl::StatusOr<InventoryImport> imported =
             report.ok() ? d.fleet->ImportInventory(actor, *report, req->dry_run())
                         : absl::StatusOr<InventoryImport>(report.status());

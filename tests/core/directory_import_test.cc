@@ -168,5 +168,26 @@ TEST(GlpiInventoryTest, ReadsHardwareAndEverySoftwareEntry) {
   EXPECT_EQ(ParseGlpiInventory("<REQUEST/>").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(FusionInventoryTest, EveryInteropFileParsesAndMalformedXmlNamesItsLine) {
+  for (const char* file : {"1.xml", "2.xml", "3.xml", "4.xml", "12.xml", "18.xml"}) {
+    auto r = ParseFusionInventory(testing::ReadFile(std::string(BESTAND_GLPI) + "/xml/" + file));
+    ASSERT_TRUE(r.ok()) << file << ": " << r.status();
+    EXPECT_FALSE(r->hostname().empty()) << file;
+    EXPECT_GT(r->software_size(), 0) << file;
+  }
+  auto r = ParseFusionInventory(testing::ReadFile(std::string(BESTAND_GLPI) + "/xml/1.xml"));
+  EXPECT_EQ(r->hostname(), "LF014");
+  EXPECT_EQ(r->hardware().hardware_uuid(), "0055ADC9-1D3A-E411-8043-B05D95113232");
+  EXPECT_EQ(r->software_size(), 42);
+  EXPECT_EQ(r->software(0).name(), "xerces-j2");
+  EXPECT_FALSE(r->software(0).has_install_time()) << "N/A is no date";
+  auto bad = ParseFusionInventory("<?xml version=\"1.0\"?>\n<REQUEST>\n<CONTENT>\n</REQUEST>");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("line 4"));
+  EXPECT_THAT(ParseFusionInventory("<INVENTORY/>").status().message(), HasSubstr("<REQUEST>"));
+  EXPECT_THAT(ParseFusionInventory("<REQUEST><A>x &nbsp; y</A></REQUEST>").status().message(),
+              HasSubstr("&nbsp;"));
+}
+
 }  // namespace
 }  // namespace bestand

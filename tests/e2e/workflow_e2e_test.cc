@@ -207,6 +207,18 @@ TEST_F(WorkflowE2eTest, GlpiInventoriesImportAndAnUpdateBecomesHistory) {
   EXPECT_TRUE(absl::StrContains(history.out, ",installed,"));
   ProcessResult again = server_.Admin({"import", "glpi", dir + "/computer_3_updated.json"});
   EXPECT_TRUE(absl::StrContains(again.out, "0 software changes")) << again.out;
+  // FusionInventory/OCS XML: the same machine (1.xml is LF014) is matched, not duplicated;
+  // 2.xml and 12.xml are two inventories of one PC.
+  for (const char* file : {"1.xml", "2.xml", "3.xml", "4.xml", "12.xml", "18.xml"}) {
+    ProcessResult r = server_.Admin({"import", "fusion", dir + "/xml/" + file});
+    ASSERT_EQ(r.exit_code, 0) << file << ": " << r.err;
+    if (std::string(file) == "1.xml") {
+      EXPECT_TRUE(absl::StrContains(r.out, "devices/4 (matched)")) << r.out;
+    }
+    if (std::string(file) == "12.xml") {
+      EXPECT_TRUE(absl::StrContains(r.out, "(matched)")) << r.out;
+    }
+  }
   ProcessResult bad = server_.Admin({"import", "glpi", dir + "/README.md"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(bad.err, "not JSON")) << bad.err;
