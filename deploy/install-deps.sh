@@ -12,6 +12,8 @@ packages=(
   nodejs npm
   # a test renders the HTML report headless and checks it
   chromium
+  # a test has the real FusionInventory agent report to the inventory endpoint
+  fusioninventory-agent
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -62,6 +62,7 @@ class BestandServer {
   int port() const { return port_; }
   grpc::Server* grpc_server() { return server_.get(); }
   TokenManager* tokens() { return tokens_.get(); }
+  Fleet* fleet() { return fleet_.get(); }
   Store* store() { return store_.get(); }
   void Shutdown();
   void Wait() { server_->Wait(); }

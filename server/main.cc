@@ -10,6 +10,8 @@
 #include "server/app.h"
 #include "server/common/args.h"
 #include "server/common/status_macros.h"
+#include "server/common/util.h"
+#include "server/inventory_http.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace bestand {
@@ -20,8 +22,13 @@ constexpr char kUsage[] = R"(usage:
       Creates the database, a CA, a server certificate (localhost, 127.0.0.1, ::1 and every
       --hostname) and the first admin token, which is printed once.
   bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
+                       [--inventory-listen ADDR]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
       Agents are told to report every --report-interval seconds (default 3600).
+      --inventory-listen (off by default) also accepts FusionInventory/OCS and GLPI agents'
+      inventories over HTTPS there (e.g. 0.0.0.0:8444); they log in with HTTP Basic, the
+      password a coordinator token: fusioninventory-agent --server https://HOST:8444/
+      --ca-cert-file ca.crt --user bestand --password TOKEN
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
@@ -79,9 +86,25 @@ absl::Status Serve(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(
       std::unique_ptr<BestandServer> server,
       BestandServer::Start(std::move(store), listen, creds, std::move(ca), fleet));
+  std::unique_ptr<InventoryHttpServer> inventory_http;
+  if (args.Has("inventory-listen")) {
+    if (args.Has("insecure")) {
+      return absl::InvalidArgumentError("--inventory-listen needs TLS; drop --insecure");
+    }
+    BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(layout.ServerCert()));
+    BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFileToString(layout.ServerKey()));
+    BESTAND_ASSIGN_OR_RETURN(inventory_http,
+                             InventoryHttpServer::Start(args.Get("inventory-listen"), cert, key,
+                                                        server->fleet(), server->tokens()));
+  }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"
             << server->port() << (args.Has("insecure") ? " (plaintext)" : " (TLS)") << std::endl;
+  if (inventory_http) {
+    std::cout << "inventory endpoint for FusionInventory/GLPI agents on https://"
+              << args.Get("inventory-listen").substr(0, args.Get("inventory-listen").rfind(':'))
+              << ":" << inventory_http->port() << "/" << std::endl;
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop, &sig);
@@ -90,6 +113,7 @@ absl::Status Serve(const Args& args) {
   });
   server->Wait();
   waiter.join();
+  inventory_http.reset();
   return absl::OkStatus();
 }
 

@@ -295,6 +295,12 @@ absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
   return FromGlpi(root);
 }
 
+absl::StatusOr<std::string> ParseFusionQuery(absl::string_view xml) {
+  if (!IsValidUtf8(xml)) return absl::InvalidArgumentError("the request is not UTF-8");
+  BESTAND_ASSIGN_OR_RETURN(Struct root, XmlReader(xml).Document());
+  return absl::AsciiStrToUpper(Text(&root, "query"));
+}
+
 absl::StatusOr<v1::InventoryReport> ParseFusionInventory(absl::string_view xml) {
   if (!IsValidUtf8(xml)) return absl::InvalidArgumentError("the file is not UTF-8");
   BESTAND_ASSIGN_OR_RETURN(Struct root, XmlReader(xml).Document());

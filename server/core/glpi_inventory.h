@@ -3,6 +3,8 @@
 // sends, so imported machines go through the same identity rules and software history.
 #pragma once
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bestand/v1/agent.pb.h"
@@ -15,5 +17,7 @@ absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json);
 // The XML that FusionInventory and OCS agents write with --local (REQUEST/CONTENT/...: the
 // GLPI format's elements in upper case). INVALID_ARGUMENT names the line of malformed XML.
 absl::StatusOr<v1::InventoryReport> ParseFusionInventory(absl::string_view xml);
+// The QUERY of a FusionInventory/OCS request ("PROLOG", "INVENTORY", ...), upper-case.
+absl::StatusOr<std::string> ParseFusionQuery(absl::string_view xml);
 
 }  // namespace bestand

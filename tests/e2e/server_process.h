@@ -30,7 +30,8 @@ class ServerProcess {
   }
 
   // Starts the server; `port` 0 picks a free one, another value reuses an earlier port.
-  void Start(int port = 0) {
+  // With `inventory_endpoint`, also the HTTPS endpoint for other agents (inventory_port()).
+  void Start(int port = 0, bool inventory_endpoint = false) {
     int out[2];
     ASSERT_EQ(pipe(out), 0);
     std::string listen = "127.0.0.1:" + std::to_string(port);
@@ -38,8 +39,13 @@ class ServerProcess {
     if (pid_ == 0) {
       dup2(out[1], 1);
       close(out[0]);
-      execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir", data_dir_.c_str(),
-            "--listen", listen.c_str(), nullptr);
+      if (inventory_endpoint) {
+        execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir", data_dir_.c_str(),
+              "--listen", listen.c_str(), "--inventory-listen", "127.0.0.1:0", nullptr);
+      } else {
+        execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir", data_dir_.c_str(),
+              "--listen", listen.c_str(), nullptr);
+      }
       _exit(127);
     }
     close(out[1]);
@@ -51,7 +57,14 @@ class ServerProcess {
     ASSERT_TRUE(absl::StrContains(line, "(TLS)")) << line;
     size_t colon = line.rfind(':');
     port_ = std::stoi(line.substr(colon + 1, line.find(' ', colon) - colon - 1));
+    if (inventory_endpoint) {  // "inventory endpoint ... on https://127.0.0.1:PORT/"
+      line.clear();
+      while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+      ASSERT_TRUE(absl::StrContains(line, "https://")) << line;
+      inventory_port_ = std::stoi(line.substr(line.rfind(':') + 1));
+    }
   }
+  int inventory_port() const { return inventory_port_; }
 
   // SIGTERM, and expects a clean exit.
   void Stop() {
@@ -101,6 +114,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;
+  int inventory_port_ = 0;
 };
 
 }  // namespace bestand::testing

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -16,6 +17,7 @@ namespace bestand {
 namespace {
 
 using testing::ProcessResult;
+using testing::RunProcess;
 using testing::TempDir;
 
 class WorkflowE2eTest : public ::testing::Test {
@@ -223,6 +225,35 @@ TEST_F(WorkflowE2eTest, GlpiInventoriesImportAndAnUpdateBecomesHistory) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(bad.err, "not JSON")) << bad.err;
   EXPECT_EQ(server_.Admin({"audit", "verify"}).exit_code, 0);
+}
+
+// The real FusionInventory agent from Debian reports this machine to the HTTPS endpoint.
+TEST(InventoryEndpointE2eTest, FusionInventoryAgentReportsThisMachine) {
+  TempDir dir;
+  testing::ServerProcess server;
+  server.Init(dir.File("data"));
+  server.Start(0, /*inventory_endpoint=*/true);
+  const std::string url = absl::StrCat("https://127.0.0.1:", server.inventory_port(), "/");
+  // Without a token the agent is refused and nothing is stored.
+  ProcessResult refused =
+      RunProcess({"/usr/bin/fusioninventory-agent", "--server", url, "--ca-cert-file", server.ca(),
+                  "--tasks", "inventory", "--force", "--no-httpd", "--logger", "stderr"});
+  EXPECT_EQ(server.Admin({"device", "list", "-o", "csv"}).out.find("devices/"), std::string::npos);
+  ProcessResult agent =
+      RunProcess({"/usr/bin/fusioninventory-agent", "--server", url, "--ca-cert-file", server.ca(),
+                  "--user", "bestand", "--password", server.admin_token(), "--tasks", "inventory",
+                  "--force", "--no-httpd", "--logger", "stderr"});
+  ASSERT_EQ(agent.exit_code, 0) << "fusioninventory-agent (installed by deploy/install-deps.sh): "
+                                << agent.err;
+  ProcessResult devices = server.Admin({"device", "list", "-o", "csv"});
+  ASSERT_TRUE(absl::StrContains(devices.out, "devices/1,")) << devices.out << agent.err;
+  ProcessResult software = server.Admin({"device", "show", "devices/1", "--software", "-o", "csv"});
+  ProcessResult dpkg = RunProcess({"/usr/bin/dpkg-query", "-W"});
+  const auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
+  EXPECT_GE(lines(software.out) - 1, lines(dpkg.out)) << "fewer packages than dpkg-query lists";
+  ProcessResult audit = server.Admin({"audit", "list", "--actor", "token:admin", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(audit.out, "create")) << audit.out;
+  EXPECT_EQ(server.Admin({"audit", "verify"}).exit_code, 0);
 }
 
 }  // namespace
