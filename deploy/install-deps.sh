@@ -12,8 +12,8 @@ packages=(
   nodejs npm
   # a test renders the HTML report headless and checks it
   chromium
-  # a test has the real FusionInventory agent report to the inventory endpoint
-  fusioninventory-agent
+  # tests have the real FusionInventory agent, and curl as a GLPI agent, report to the endpoint
+  fusioninventory-agent curl
 )
 missing=()
 for p in "${packages[@]}"; do

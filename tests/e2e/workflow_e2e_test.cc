@@ -254,6 +254,22 @@ TEST(InventoryEndpointE2eTest, FusionInventoryAgentReportsThisMachine) {
   ProcessResult audit = server.Admin({"audit", "list", "--actor", "token:admin", "-o", "csv"});
   EXPECT_TRUE(absl::StrContains(audit.out, "create")) << audit.out;
   EXPECT_EQ(server.Admin({"audit", "verify"}).exit_code, 0);
+
+  // The GLPI JSON protocol: contact, then the inventory (here computer_1.json as posted).
+  const std::string auth = "bestand:" + server.admin_token();
+  ProcessResult contact =
+      RunProcess({"/usr/bin/curl", "-sS", "--cacert", server.ca(), "-u", auth, "-H",
+                  "Content-Type: application/json", "--data", "{\"action\":\"contact\"}", url});
+  EXPECT_TRUE(absl::StrContains(contact.out, "\"status\":\"ok\"")) << contact.out << contact.err;
+  ProcessResult glpi = RunProcess({"/usr/bin/curl", "-sS", "--cacert", server.ca(), "-u", auth,
+                                   "-H", "Content-Type: application/json", "--data-binary",
+                                   "@" + std::string(BESTAND_GLPI) + "/computer_1.json", url});
+  EXPECT_TRUE(absl::StrContains(glpi.out, "\"status\":\"ok\"")) << glpi.out << glpi.err;
+  devices = server.Admin({"device", "list", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(devices.out, "glpixps")) << devices.out;
+  ProcessResult bad = RunProcess({"/usr/bin/curl", "-sS", "--cacert", server.ca(), "-u", auth, "-w",
+                                  "%{http_code}", "--data", "{\"action\":\"inventory\"}", url});
+  EXPECT_TRUE(absl::StrContains(bad.out, "400")) << bad.out;
 }
 
 }  // namespace
