@@ -1163,12 +1163,6 @@ class Cli {
     printer_.List(items, columns);
   }
 
-  static std::string Totals(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
-    std::vector<std::string> parts;
-    for (const v1::Money& m : money) parts.push_back(FormatMoney(m.minor(), m.currency()));
-    return parts.empty() ? FormatMoney(0, "EUR") : absl::StrJoin(parts, " + ");
-  }
-
   absl::StatusOr<int> DaysFlag(const std::string& flag) {
     std::string v = args_.Get(flag);
     if (v.empty()) return 0;
@@ -1211,9 +1205,9 @@ class Cli {
         PrintReport(r, r.licenses(),
                     {"display_name", "seats", "assigned", "active", "idle", "leavers", "unassigned",
                      "annual_cost_minor", "annual_waste_minor", "recommendation", "reclaimable"});
-        Footer(absl::StrCat("annual cost ", Totals(r.annual_cost()), ", waste ",
-                            Totals(r.annual_waste()), " (idle: no activity for ", r.inactive_days(),
-                            " days)"));
+        Footer(absl::StrCat("annual cost ", FormatTotals(r.annual_cost()), ", waste ",
+                            FormatTotals(r.annual_waste()), " (idle: no activity for ",
+                            r.inactive_days(), " days)"));
       }
     } else if (what == "renewals") {
       BESTAND_RETURN_IF_ERROR(CommandFlags({"within"}).status());
@@ -1239,8 +1233,8 @@ class Cli {
         html = HtmlCosts(r);
       } else {
         PrintReport(r, r.lines(), {"group", "monthly_minor", "annual_minor"});
-        Footer(absl::StrCat("total ", Totals(r.monthly_total()), " a month, ",
-                            Totals(r.annual_total()), " a year"));
+        Footer(absl::StrCat("total ", FormatTotals(r.monthly_total()), " a month, ",
+                            FormatTotals(r.annual_total()), " a year"));
       }
     } else if (what == "overlaps") {
       BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
@@ -1276,8 +1270,8 @@ class Cli {
       } else if (printer_.format == Format::kJson) {
         printer_.One(r);
       } else {
-        out_ << "annual spend  " << Totals(r.annual_spend()) << "\nannual waste  "
-             << Totals(r.annual_waste()) << "\n\ntop savings\n";
+        out_ << "annual spend  " << FormatTotals(r.annual_spend()) << "\nannual waste  "
+             << FormatTotals(r.annual_waste()) << "\n\ntop savings\n";
         PrintReport(r, r.top_savings(), {"annual_minor", "what"});
         out_ << "\nupcoming cancellation deadlines\n";
         PrintReport(r, r.upcoming_deadlines(),

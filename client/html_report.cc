@@ -18,12 +18,6 @@ std::string Esc(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
-std::string Totals(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
-  std::vector<std::string> parts;
-  for (const v1::Money& m : money) parts.push_back(FormatMoney(m.minor(), m.currency()));
-  return parts.empty() ? FormatMoney(0, "EUR") : absl::StrJoin(parts, " + ");
-}
-
 std::string Page(absl::string_view title, absl::string_view body) {
   return absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", Esc(title),
@@ -168,6 +162,12 @@ std::string MainCurrency(const google::protobuf::RepeatedPtrField<v1::Money>& mo
 
 }  // namespace
 
+std::string FormatTotals(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
+  std::vector<std::string> parts;
+  for (const v1::Money& m : money) parts.push_back(FormatMoney(m.minor(), m.currency()));
+  return parts.empty() ? FormatMoney(0, "EUR") : absl::StrJoin(parts, " + ");
+}
+
 std::string FormatMoney(int64_t minor, absl::string_view currency) {
   const int64_t abs = std::llabs(minor);
   return absl::StrFormat("%s%d.%02d %s", minor < 0 ? "-" : "", abs / 100, abs % 100, currency);
@@ -180,9 +180,10 @@ std::string HtmlSummary(const v1::SummaryReport& r) {
               ? absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(r.create_time().seconds()),
                                  absl::UTCTimeZone())
               : ""),
-      "</p><div class=\"kpi\">Annual spend<b id=\"annual-spend\">", Esc(Totals(r.annual_spend())),
+      "</p><div class=\"kpi\">Annual spend<b id=\"annual-spend\">",
+      Esc(FormatTotals(r.annual_spend())),
       "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-      Esc(Totals(r.annual_waste())), "</b></div>");
+      Esc(FormatTotals(r.annual_waste())), "</b></div>");
   body += "<h2>Top savings</h2>";
   std::vector<std::vector<std::string>> rows;
   for (const v1::Saving& s : r.top_savings()) {
@@ -207,9 +208,9 @@ std::string HtmlSummary(const v1::SummaryReport& r) {
 std::string HtmlLicenses(const v1::LicenseReport& r) {
   std::string body = absl::StrCat(
       "<h1>Licenses</h1><div class=\"kpi\">Annual cost<b id=\"annual-cost\">",
-      Esc(Totals(r.annual_cost())),
+      Esc(FormatTotals(r.annual_cost())),
       "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-      Esc(Totals(r.annual_waste())), "</b></div>",
+      Esc(FormatTotals(r.annual_waste())), "</b></div>",
       BarChart("Waste by license", WasteBars(r), MainCurrency(r.annual_cost())), LicenseTable(r));
   return Page("Bestand licenses", body);
 }
@@ -229,8 +230,8 @@ std::string HtmlCosts(const v1::CostReport& r) {
     if (bars.size() < 15) bars.emplace_back(l.group(), l.annual_minor());
   }
   rows.push_back({"<b>Total</b>",
-                  "<b id=\"monthly-total\">" + Esc(Totals(r.monthly_total())) + "</b>",
-                  "<b id=\"annual-total\">" + Esc(Totals(r.annual_total())) + "</b>"});
+                  "<b id=\"monthly-total\">" + Esc(FormatTotals(r.monthly_total())) + "</b>",
+                  "<b id=\"annual-total\">" + Esc(FormatTotals(r.annual_total())) + "</b>"});
   return Page("Bestand costs",
               absl::StrCat("<h1>Costs by ", Esc(r.by()), "</h1>",
                            BarChart("Annual cost", bars, MainCurrency(r.annual_total())),
@@ -240,7 +241,7 @@ std::string HtmlCosts(const v1::CostReport& r) {
 std::string HtmlOverlaps(const v1::OverlapReport& r) {
   std::string body =
       absl::StrCat("<h1>Overlapping tools</h1><div class=\"kpi\">Possible saving<b id=\"saving\">",
-                   Esc(Totals(r.saving())), "</b></div>");
+                   Esc(FormatTotals(r.saving())), "</b></div>");
   for (const v1::Overlap& o : r.overlaps()) {
     std::vector<std::vector<std::string>> rows;
     for (const v1::OverlapApp& a : o.applications()) {

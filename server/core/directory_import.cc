@@ -47,13 +47,6 @@ const Format kFormats[] = {
      true},
 };
 
-int64_t IdOf(absl::string_view name) {
-  int64_t id = 0;
-  size_t slash = name.rfind('/');
-  if (slash != absl::string_view::npos) (void)absl::SimpleAtoi(name.substr(slash + 1), &id);
-  return id;
-}
-
 // One import's transaction and what it did.
 class Importer {
  public:

@@ -445,6 +445,13 @@ absl::StatusOr<int> PageSize(int32_t requested) {
   return requested ? requested : kDefaultPageSize;
 }
 
+int64_t IdOf(absl::string_view name) {
+  int64_t id = 0;
+  size_t slash = name.rfind('/');
+  if (slash != absl::string_view::npos) (void)absl::SimpleAtoi(name.substr(slash + 1), &id);
+  return id;
+}
+
 absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text) {
   return Resolve(tx, Spec(kind), text);
 }

@@ -108,6 +108,9 @@ absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const Reso
 // A single-field error in the form "field: message"; callers wrap it with where it came from.
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message);
 
+// The id in a canonical resource name ("people/42" -> 42); 0 when it holds none.
+int64_t IdOf(absl::string_view name);
+
 // Finds the resource that `text` names: its resource name ("people/42"), or a natural key with or
 // without the collection ("people/anna@firma.de", "anna@firma.de"). NOT_FOUND names it.
 absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text);

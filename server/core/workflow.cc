@@ -21,13 +21,6 @@ namespace {
 
 using google::protobuf::Message;
 
-int64_t IdOf(absl::string_view name) {
-  int64_t id = 0;
-  size_t slash = name.rfind('/');
-  if (slash != absl::string_view::npos) (void)absl::SimpleAtoi(name.substr(slash + 1), &id);
-  return id;
-}
-
 std::string NameOf(Kind kind, int64_t id) { return absl::StrCat(Spec(kind).collection, "/", id); }
 
 template <typename M>
