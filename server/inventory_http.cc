@@ -20,6 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/common/status_macros.h"
 #include "server/core/glpi_inventory.h"
 
@@ -30,6 +32,9 @@ constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
 constexpr size_t kMaxInflatedBytes = 64 * 1024 * 1024;
 constexpr int kReadTimeoutSeconds = 30;
+// A connection ends after this long whatever it sends: a client trickling bytes cannot hold the
+// endpoint.
+constexpr absl::Duration kMaxConnection = absl::Minutes(2);
 
 // zlib or gzip data inflated, bounded.
 absl::StatusOr<std::string> Inflate(const std::string& in) {
@@ -70,7 +75,7 @@ struct Request {
 // One TLS connection: reads requests and writes responses.
 class Connection {
  public:
-  Connection(SSL* ssl) : ssl_(ssl) {}
+  explicit Connection(SSL* ssl) : ssl_(ssl), deadline_(absl::Now() + kMaxConnection) {}
 
   // False at the end of the connection (or on an error that ends it).
   bool Read(Request* r, std::string* error) {
@@ -122,6 +127,7 @@ class Connection {
 
  private:
   bool Fill() {
+    if (absl::Now() > deadline_) return false;
     char chunk[16384];
     int n = SSL_read(ssl_, chunk, sizeof chunk);
     if (n <= 0) return false;
@@ -130,6 +136,7 @@ class Connection {
   }
 
   SSL* ssl_;
+  absl::Time deadline_;
   std::string buf_;
 };
 

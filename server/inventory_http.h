@@ -3,10 +3,10 @@
 // 'bestand import fusion|glpi'. Guarded like the API: TLS with the server's certificate, HTTP
 // Basic authentication whose password is a Bestand token of an admin or coordinator (the agents'
 // --user/--password), bounded requests (16 MiB on the wire, 64 MiB inflated, headers 16 KiB,
-// 30 s per read).
+// 30 s per read, 2 minutes per connection).
 //
 // Connections are served one at a time on one thread: agents report now and then, and a slow
-// one waits at most the read timeout.
+// one holds the others back at most two minutes.
 #pragma once
 
 #include <atomic>
