@@ -117,40 +117,56 @@ absl::StatusOr<std::optional<v1::Case>> OpenCase(ReadTx& tx, int64_t person, v1:
   return std::nullopt;
 }
 
-// Tasks of the offboarding for one account, grant, seat or device.
+// The offboarding task to disable `account` (in `app`).
+absl::Status AddDisableTask(WriteTx& tx, absl::string_view actor, int64_t case_id,
+                            const v1::Person& person, const v1::Application& app,
+                            const v1::Account& account, const std::string& due,
+                            v1::CaseView* view) {
+  v1::Task t;
+  t.set_action(v1::Task::DISABLE_ACCOUNT);
+  t.set_title(absl::StrCat("Disable the account '", account.username(), "' of ", Who(person),
+                           " in ", app.display_name()));
+  t.set_vendor(app.vendor());
+  t.set_person(person.name());
+  t.set_application(app.name());
+  t.set_account(account.name());
+  t.set_due_date(due);
+  return AddTask(tx, actor, case_id, std::move(t), view);
+}
+
+// The offboarding task to revoke `grant` (in `app`).
+absl::Status AddRevokeTask(WriteTx& tx, absl::string_view actor, int64_t case_id,
+                           const v1::Person& person, const v1::Application& app,
+                           const v1::AccessGrant& grant, const std::string& due,
+                           v1::CaseView* view) {
+  v1::Task t;
+  t.set_action(v1::Task::REVOKE_ACCESS);
+  t.set_title(absl::StrCat("Revoke the role '", grant.role(), "' of ", Who(person), " in ",
+                           app.display_name()));
+  t.set_vendor(app.vendor());
+  t.set_person(person.name());
+  t.set_application(app.name());
+  t.set_account(grant.account());
+  t.set_access_grant(grant.name());
+  t.set_due_date(due);
+  return AddTask(tx, actor, case_id, std::move(t), view);
+}
+
+// Tasks of the offboarding for one account and its grants.
 absl::Status AddAccountTasks(WriteTx& tx, absl::string_view actor, int64_t case_id,
                              const v1::Person& person, const v1::Account& account,
                              const std::string& due, v1::CaseView* view) {
   BESTAND_ASSIGN_OR_RETURN(v1::Application app,
                            Load<v1::Application>(tx, Kind::kApplication, account.application()));
   if (account.status() == v1::Account::ACTIVE) {
-    v1::Task t;
-    t.set_action(v1::Task::DISABLE_ACCOUNT);
-    t.set_title(absl::StrCat("Disable the account '", account.username(), "' of ", Who(person),
-                             " in ", app.display_name()));
-    t.set_vendor(app.vendor());
-    t.set_person(person.name());
-    t.set_application(app.name());
-    t.set_account(account.name());
-    t.set_due_date(due);
-    BESTAND_RETURN_IF_ERROR(AddTask(tx, actor, case_id, std::move(t), view));
+    BESTAND_RETURN_IF_ERROR(AddDisableTask(tx, actor, case_id, person, app, account, due, view));
   }
   BESTAND_ASSIGN_OR_RETURN(
       std::vector<v1::AccessGrant> grants,
       ListAll<v1::AccessGrant>(tx, Kind::kAccessGrant, {{"account", IdOf(account.name())}}));
   for (const v1::AccessGrant& g : grants) {
     if (!g.revoke_date().empty()) continue;
-    v1::Task t;
-    t.set_action(v1::Task::REVOKE_ACCESS);
-    t.set_title(absl::StrCat("Revoke the role '", g.role(), "' of ", Who(person), " in ",
-                             app.display_name()));
-    t.set_vendor(app.vendor());
-    t.set_person(person.name());
-    t.set_application(app.name());
-    t.set_account(account.name());
-    t.set_access_grant(g.name());
-    t.set_due_date(due);
-    BESTAND_RETURN_IF_ERROR(AddTask(tx, actor, case_id, std::move(t), view));
+    BESTAND_RETURN_IF_ERROR(AddRevokeTask(tx, actor, case_id, person, app, g, due, view));
   }
   return absl::OkStatus();
 }
@@ -796,16 +812,7 @@ absl::Status Workflow::OnInventoryChange(WriteTx& tx, absl::string_view actor, K
       if (done || account.status() != v1::Account::ACTIVE) return absl::OkStatus();
       BESTAND_ASSIGN_OR_RETURN(v1::Application app, Load<v1::Application>(tx, Kind::kApplication,
                                                                           account.application()));
-      v1::Task t;
-      t.set_action(v1::Task::DISABLE_ACCOUNT);
-      t.set_title(absl::StrCat("Disable the account '", account.username(), "' of ", Who(person),
-                               " in ", app.display_name()));
-      t.set_vendor(app.vendor());
-      t.set_person(person.name());
-      t.set_application(app.name());
-      t.set_account(account.name());
-      t.set_due_date(due);
-      return AddTask(tx, actor, case_id, std::move(t), nullptr);
+      return AddDisableTask(tx, actor, case_id, person, app, account, due, nullptr);
     }
     case Kind::kAccessGrant: {
       BESTAND_ASSIGN_OR_RETURN(bool done,
@@ -813,17 +820,7 @@ absl::Status Workflow::OnInventoryChange(WriteTx& tx, absl::string_view actor, K
       if (done || !grant.revoke_date().empty()) return absl::OkStatus();
       BESTAND_ASSIGN_OR_RETURN(v1::Application app,
                                Load<v1::Application>(tx, Kind::kApplication, grant.application()));
-      v1::Task t;
-      t.set_action(v1::Task::REVOKE_ACCESS);
-      t.set_title(absl::StrCat("Revoke the role '", grant.role(), "' of ", Who(person), " in ",
-                               app.display_name()));
-      t.set_vendor(app.vendor());
-      t.set_person(person.name());
-      t.set_application(app.name());
-      t.set_account(grant.account());
-      t.set_access_grant(grant.name());
-      t.set_due_date(due);
-      return AddTask(tx, actor, case_id, std::move(t), nullptr);
+      return AddRevokeTask(tx, actor, case_id, person, app, grant, due, nullptr);
     }
     case Kind::kLicenseAssignment: {
       BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,

@@ -244,60 +244,60 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
       return;
     }
     worker_ = std::thread([this, d, ctx, req, actor = who.Actor()] {
-      if (req->collection() == "glpi" || req->collection() == "fusion") {
-        absl::StatusOr<v1::InventoryReport> report = req->collection() == "glpi"
-                                                         ? ParseGlpiInventory(req->content())
-                                                         : ParseFusionInventory(req->content());
-        absl::StatusOr<InventoryImport> imported =
-            report.ok() ? d.fleet->ImportInventory(actor, *report, req->dry_run())
-                        : absl::StatusOr<InventoryImport>(report.status());
-        if (imported.ok()) {
-          v1::ImportCsvProgress p;
-          p.set_rows_done(1);
-          p.set_rows_total(1);
-          p.set_created(imported->created);
-          p.set_updated(!imported->created);
-          p.set_device(imported->device);
-          p.set_software_changes(imported->changes);
-          p.set_done(true);
-          Send(std::move(p));
-        }
-        std::lock_guard lock(mu_);
-        final_ = ToGrpcStatus(imported.status());
-        worker_done_ = true;
-        if (!writing_) Finish(final_);
-        return;
-      }
-      absl::StatusOr<ImportResult> r =
-          IsDirectoryFormat(req->collection())
-              ? d.inventory->ImportDirectory(actor, req->collection(), req->content(),
-                                             req->dry_run(), req->mark_missing_deleted())
-              : d.inventory->ImportCsv(
-                    actor, req->collection(), req->content(), req->dry_run(),
-                    [this](int64_t done, int64_t total) {
-                      v1::ImportCsvProgress p;
-                      p.set_rows_done(done);
-                      p.set_rows_total(total);
-                      Send(std::move(p));
-                    },
-                    500, [ctx] { return ctx->IsCancelled(); });
-      if (r.ok()) {
-        v1::ImportCsvProgress p;
-        p.set_rows_done(r->rows);
-        p.set_rows_total(r->rows);
-        p.set_created(r->created);
-        p.set_updated(r->updated);
-        p.set_unchanged(r->unchanged);
-        for (std::string& m : r->missing) p.add_missing(std::move(m));
-        p.set_deleted(r->deleted);
-        p.set_done(true);
-        Send(std::move(p));
+      absl::StatusOr<v1::ImportCsvProgress> summary = Import(d, ctx, *req, actor);
+      if (summary.ok()) {
+        summary->set_done(true);
+        Send(*std::move(summary));
       }
       std::lock_guard lock(mu_);
-      final_ = ToGrpcStatus(r.status());
+      final_ = ToGrpcStatus(summary.status());
       worker_done_ = true;
       if (!writing_) Finish(final_);
     });
+  }
+
+  // Runs the import the request names, streaming progress; returns the last message.
+  absl::StatusOr<v1::ImportCsvProgress> Import(const ServiceDeps& d,
+                                               grpc::CallbackServerContext* ctx,
+                                               const v1::ImportCsvRequest& req,
+                                               const std::string& actor) {
+    v1::ImportCsvProgress p;
+    if (req.collection() == "glpi" || req.collection() == "fusion") {
+      BESTAND_ASSIGN_OR_RETURN(v1::InventoryReport report,
+                               req.collection() == "glpi" ? ParseGlpiInventory(req.content())
+                                                          : ParseFusionInventory(req.content()));
+      BESTAND_ASSIGN_OR_RETURN(InventoryImport imported,
+                               d.fleet->ImportInventory(actor, report, req.dry_run()));
+      p.set_rows_done(1);
+      p.set_rows_total(1);
+      p.set_created(imported.created);
+      p.set_updated(!imported.created);
+      p.set_device(imported.device);
+      p.set_software_changes(imported.changes);
+      return p;
+    }
+    BESTAND_ASSIGN_OR_RETURN(
+        ImportResult r,
+        IsDirectoryFormat(req.collection())
+            ? d.inventory->ImportDirectory(actor, req.collection(), req.content(), req.dry_run(),
+                                           req.mark_missing_deleted())
+            : d.inventory->ImportCsv(
+                  actor, req.collection(), req.content(), req.dry_run(),
+                  [this](int64_t done, int64_t total) {
+                    v1::ImportCsvProgress progress;
+                    progress.set_rows_done(done);
+                    progress.set_rows_total(total);
+                    Send(std::move(progress));
+                  },
+                  500, [ctx] { return ctx->IsCancelled(); }));
+    p.set_rows_done(r.rows);
+    p.set_rows_total(r.rows);
+    p.set_created(r.created);
+    p.set_updated(r.updated);
+    p.set_unchanged(r.unchanged);
+    for (std::string& m : r.missing) p.add_missing(std::move(m));
+    p.set_deleted(r.deleted);
+    return p;
   }
 
   void OnWriteDone(bool ok) override {

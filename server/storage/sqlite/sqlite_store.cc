@@ -765,10 +765,8 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::vector<PackageRecord>> GetPackages(const std::vector<int64_t>& ids) override {
     // One statement for any number of ids: they go in as a JSON array.
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st,
-        conn_->Prepare("SELECT p.id, o.source, p.name, o.architecture, p.version, o.publisher "
-                       "FROM json_each(?) j JOIN software_packages p ON p.id = j.value "
-                       "JOIN software_origins o ON o.id = p.origin_id"));
+        Stmt st, conn_->Prepare(absl::StrCat(kPackageColumns,
+                                             " WHERE p.id IN (SELECT value FROM json_each(?))")));
     std::string json = "[";
     for (int64_t id : ids) absl::StrAppend(&json, json.size() > 1 ? "," : "", id);
     json += "]";
