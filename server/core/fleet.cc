@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <iterator>
 #include <map>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
@@ -92,7 +90,7 @@ absl::Status ValidateMessage(const Message& m, const std::string& path) {
         return absl::InvalidArgumentError(
             absl::StrCat("report.", name(), ": ", n, " entries; at most ", max, " are allowed"));
       }
-      // Thousands of packages are checked one by one as Fleet::Report hashes them.
+      // Packages are checked by CheckNewPackages, only those not stored yet.
       if (n == 0 || f == v1::InventoryReport::descriptor()->FindFieldByName("software")) continue;
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
         const std::string child = name();
@@ -251,13 +249,6 @@ absl::StatusOr<std::optional<int64_t>> FindDevice(ReadTx& tx, const v1::EnrollRe
   return std::nullopt;
 }
 
-struct PackageKey {
-  std::string source, name, architecture;
-  bool operator<(const PackageKey& o) const {
-    return std::tie(source, name, architecture) < std::tie(o.source, o.name, o.architecture);
-  }
-};
-
 // A package's place in a report as one integer: its id (below 2^32) above its position in the
 // report (below 2^20).
 constexpr int kPositionBits = 20;
@@ -279,6 +270,67 @@ void SortByPackageId(std::vector<uint64_t>& keys) {
   }
 }
 
+// A package's identity and version, viewed in a report or in a stored record.
+struct PackageView {
+  int64_t id;
+  absl::string_view source, name, architecture, version;
+  auto Key() const { return std::tie(source, name, architecture); }
+  bool operator<(const PackageView& o) const {
+    return std::tie(source, name, architecture, version) <
+           std::tie(o.source, o.name, o.architecture, o.version);
+  }
+};
+
+// The history of one device's software between two sets, given the packages only in the old set
+// (`gone`) and only in the new one (`added`). A package may be installed in several versions at
+// once (rpm kernels), so versions are compared per (source, name, architecture): one version
+// replaced by one other is an upgrade or downgrade; anything else is installs and removals.
+std::vector<SoftwareEventRecord> SoftwareEvents(int64_t device_id, int64_t now,
+                                                std::vector<PackageView> gone,
+                                                std::vector<PackageView> added) {
+  std::sort(gone.begin(), gone.end());
+  std::sort(added.begin(), added.end());
+  std::vector<SoftwareEventRecord> events;
+  auto event = [&](v1::SoftwareChange::Kind kind, const PackageView& p, int64_t old_id) {
+    events.push_back({0, device_id, now, kind, p.id, old_id});
+  };
+  // Both lists sorted by key: walk them a key at a time.
+  auto g = gone.begin(), a = added.begin();
+  while (g != gone.end() || a != added.end()) {
+    const auto key = g == gone.end()                           ? a->Key()
+                     : a == added.end() || g->Key() < a->Key() ? g->Key()
+                                                               : a->Key();
+    auto g_end = g, a_end = a;
+    while (g_end != gone.end() && g_end->Key() == key) ++g_end;
+    while (a_end != added.end() && a_end->Key() == key) ++a_end;
+    // Versions on one side only, each once: a version on both sides changed only its publisher.
+    auto only = [](auto from, auto to, auto other, auto other_end) {
+      std::vector<const PackageView*> out;
+      for (; from != to; ++from) {
+        if (!out.empty() && out.back()->version == from->version) continue;
+        auto same = [&](const PackageView& o) { return o.version == from->version; };
+        if (std::none_of(other, other_end, same)) out.push_back(&*from);
+      }
+      return out;
+    };
+    const auto installed = only(a, a_end, g, g_end), removed = only(g, g_end, a, a_end);
+    if (installed.size() == 1 && removed.size() == 1) {
+      // Debian's ordering fits dpkg and rpm version strings; snap and flatpak versions are
+      // free-form, so any change there is called an upgrade.
+      const PackageView &now_p = *installed[0], &old_p = *removed[0];
+      bool down = (old_p.source == "dpkg" || old_p.source == "rpm") &&
+                  CompareVersions(now_p.version, old_p.version) < 0;
+      event(down ? v1::SoftwareChange::DOWNGRADED : v1::SoftwareChange::UPGRADED, now_p, old_p.id);
+    } else {
+      for (const PackageView* p : installed) event(v1::SoftwareChange::INSTALLED, *p, 0);
+      for (const PackageView* p : removed) event(v1::SoftwareChange::REMOVED, *p, 0);
+    }
+    g = g_end;
+    a = a_end;
+  }
+  return events;
+}
+
 // Stores the device's new software set and the history events for what changed. `ids` holds the
 // package id of each package of report `r`, in report order.
 absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryReport& r,
@@ -288,110 +340,96 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
     order[i] = static_cast<uint64_t>(ids[i]) << kPositionBits | i;
   }
   if (!std::is_sorted(order.begin(), order.end())) SortByPackageId(order);
+  auto package = [&](uint64_t key) -> const v1::SoftwarePackage& {
+    return r.software(static_cast<int>(key & ((1 << kPositionBits) - 1)));
+  };
+  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> prev,
+                           tx.GetDeviceSoftware(device_id));
+  const bool first = !prev;  // a first report has no history
+  if (first) prev.emplace();
+  // One walk over both sorted id lists: a package kept keeps the time it was first seen on this
+  // device; packages in one list only are gone or added.
   DeviceSoftwareRecord next;
   next.package_ids.reserve(order.size());
   next.install_micros.reserve(order.size());
+  next.first_seen_micros.reserve(order.size());
+  std::vector<int64_t> gone;
+  std::vector<uint64_t> added;  // keys of `order`
+  size_t k = 0;
   for (uint64_t key : order) {
     const int64_t id = static_cast<int64_t>(key >> kPositionBits);
     if (!next.package_ids.empty() && next.package_ids.back() == id) continue;  // listed twice
-    const v1::SoftwarePackage& p = r.software(static_cast<int>(key & ((1 << kPositionBits) - 1)));
+    for (; k < prev->package_ids.size() && prev->package_ids[k] < id; ++k) {
+      gone.push_back(prev->package_ids[k]);
+    }
+    const bool kept = k < prev->package_ids.size() && prev->package_ids[k] == id;
+    if (!kept) added.push_back(key);
+    const v1::SoftwarePackage& p = package(key);
     // Stored in whole seconds: compared in whole seconds too.
     const int64_t installed = p.has_install_time() ? p.install_time().seconds() : 0;
     next.package_ids.push_back(id);
     next.install_micros.push_back(installed > 0 ? installed * 1000000 : 0);
+    next.first_seen_micros.push_back(kept ? prev->first_seen_micros[k++] : now);
   }
-  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> prev,
-                           tx.GetDeviceSoftware(device_id));
-  // Both id lists are sorted: a package keeps the time it was first seen on this device.
-  next.first_seen_micros.reserve(next.package_ids.size());
-  size_t k = 0;
-  for (int64_t id : next.package_ids) {
-    while (prev && k < prev->package_ids.size() && prev->package_ids[k] < id) ++k;
-    bool kept = prev && k < prev->package_ids.size() && prev->package_ids[k] == id;
-    next.first_seen_micros.push_back(kept ? prev->first_seen_micros[k] : now);
-  }
-  if (prev && prev->package_ids == next.package_ids &&
-      prev->install_micros == next.install_micros) {
+  gone.insert(gone.end(), prev->package_ids.begin() + k, prev->package_ids.end());
+  if (!first && gone.empty() && added.empty() && prev->install_micros == next.install_micros) {
     return absl::OkStatus();  // same set: nothing to write
   }
   BESTAND_RETURN_IF_ERROR(tx.PutDeviceSoftware(device_id, next));
-  if (!prev || prev->package_ids == next.package_ids) return absl::OkStatus();
+  if (first || (gone.empty() && added.empty())) return absl::OkStatus();
 
-  // History: only packages in one set but not the other can have changed, so only those are
-  // read (both id lists are sorted).
-  std::vector<int64_t> gone, added;
-  std::set_difference(prev->package_ids.begin(), prev->package_ids.end(), next.package_ids.begin(),
-                      next.package_ids.end(), std::back_inserter(gone));
-  std::set_difference(next.package_ids.begin(), next.package_ids.end(), prev->package_ids.begin(),
-                      prev->package_ids.end(), std::back_inserter(added));
   // Removed packages are read from the store; added ones are in the report.
-  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> packages, tx.GetPackages(gone));
-  for (int64_t id : added) {
-    auto key =
-        std::lower_bound(order.begin(), order.end(), static_cast<uint64_t>(id) << kPositionBits);
-    const v1::SoftwarePackage& p = r.software(static_cast<int>(*key & ((1 << kPositionBits) - 1)));
-    packages.push_back({id, p.source(), p.name(), p.architecture(), p.version(), p.publisher()});
+  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> removed, tx.GetPackages(gone));
+  std::vector<PackageView> before, after;
+  for (const PackageRecord& p : removed) {
+    before.push_back({p.id, p.source, p.name, p.architecture, p.version});
   }
-  std::unordered_map<int64_t, const PackageRecord*> by_id;
-  for (const PackageRecord& p : packages) by_id[p.id] = &p;
-  // A package may be installed in several versions at once (rpm kernels): compare the sets of
-  // versions per (source, name, architecture). One version replaced by one other is an upgrade
-  // or downgrade; anything else is installs and removals.
-  auto keyed = [&](const std::vector<int64_t>& ids) {
-    std::map<PackageKey, std::map<std::string, const PackageRecord*>> out;
-    for (int64_t id : ids) {
-      const PackageRecord* p = by_id[id];
-      if (p) out[PackageKey{p->source, p->name, p->architecture}].emplace(p->version, p);
-    }
-    return out;
-  };
-  // Versions present in both sets are in neither list; comparing what changed per package gives
-  // the same answer as comparing the whole sets.
-  auto before = keyed(gone);
-  auto after = keyed(added);
-  std::vector<SoftwareEventRecord> events;
-  auto event = [&](v1::SoftwareChange::Kind kind, const PackageRecord* p,
-                   const PackageRecord* old) {
-    events.push_back({0, device_id, now, kind, p->id, old ? old->id : 0});
-  };
-  for (const auto& [key, versions] : after) {
-    auto it = before.find(key);
-    if (it == before.end()) {
-      for (const auto& [v, p] : versions) event(v1::SoftwareChange::INSTALLED, p, nullptr);
-      continue;
-    }
-    // A version on both sides changed only its publisher: not an install or removal.
-    std::vector<const PackageRecord*> added, removed;
-    for (const auto& [v, p] : versions) {
-      if (!it->second.count(v)) added.push_back(p);
-    }
-    for (const auto& [v, p] : it->second) {
-      if (!versions.count(v)) removed.push_back(p);
-    }
-    if (added.size() == 1 && removed.size() == 1) {
-      // Debian's ordering fits dpkg and rpm version strings; snap and flatpak versions are
-      // free-form, so any change there is called an upgrade.
-      bool down = (key.source == "dpkg" || key.source == "rpm") &&
-                  CompareVersions(added[0]->version, removed[0]->version) < 0;
-      event(down ? v1::SoftwareChange::DOWNGRADED : v1::SoftwareChange::UPGRADED, added[0],
-            removed[0]);
-      continue;
-    }
-    for (const PackageRecord* p : added) event(v1::SoftwareChange::INSTALLED, p, nullptr);
-    for (const PackageRecord* p : removed) event(v1::SoftwareChange::REMOVED, p, nullptr);
+  for (uint64_t key : added) {
+    const v1::SoftwarePackage& p = package(key);
+    after.push_back({static_cast<int64_t>(key >> kPositionBits), p.source(), p.name(),
+                     p.architecture(), p.version()});
   }
-  for (const auto& [key, versions] : before) {
-    if (after.count(key)) continue;
-    for (const auto& [v, p] : versions) event(v1::SoftwareChange::REMOVED, p, nullptr);
-  }
-  return tx.AppendSoftwareEvents(events);
+  return tx.AppendSoftwareEvents(
+      SoftwareEvents(device_id, now, std::move(before), std::move(after)));
 }
 
-// Checks each package's text (length, UTF-8, control characters) and hashes its identity, in
-// one pass over the thousands of packages of a report.
-absl::Status HashPackages(const v1::InventoryReport& r, std::vector<uint64_t>* hashes) {
-  hashes->resize(r.software_size());
+// Hashes each package's identity: the package index finds stored packages by this hash. Adds
+// the size of the packages' text to `*text_bytes`.
+std::vector<uint64_t> HashPackages(const v1::InventoryReport& r, size_t* text_bytes) {
+  std::vector<uint64_t> hashes(r.software_size());
   for (int i = 0; i < r.software_size(); ++i) {
+    const v1::SoftwarePackage& p = r.software(i);
+    hashes[i] =
+        PackageIndex::Hash(p.source(), p.name(), p.architecture(), p.version(), p.publisher());
+    *text_bytes += p.source().size() + p.name().size() + p.architecture().size() +
+                   p.version().size() + p.publisher().size();
+  }
+  return hashes;
+}
+
+// Everything of a report but its software list, without copying the list first.
+v1::InventoryReport FactsOf(const v1::InventoryReport& r) {
+  static const google::protobuf::FieldMask* const kFacts = [] {
+    auto* mask = new google::protobuf::FieldMask;
+    const auto* d = v1::InventoryReport::descriptor();
+    for (int i = 0; i < d->field_count(); ++i) {
+      if (d->field(i)->name() != "software") mask->add_paths(d->field(i)->name());
+    }
+    return mask;
+  }();
+  v1::InventoryReport facts;
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+      r, *kFacts, google::protobuf::util::FieldMaskUtil::MergeOptions(), &facts);
+  return facts;
+}
+
+// Checks the text (length, UTF-8, control characters) of the packages not stored yet, those
+// whose id is 0. Only they can bring text into the store: a package the index knows is stored
+// by its id, and its text passed these checks when it was stored first. A report repeats
+// mostly known packages, so most of its text is hashed once and never scanned again.
+absl::Status CheckNewPackages(const v1::InventoryReport& r, absl::Span<const int64_t> ids) {
+  for (int i = 0; i < r.software_size(); ++i) {
+    if (ids[i] != 0) continue;
     const v1::SoftwarePackage& p = r.software(i);
     const std::pair<const char*, const std::string*> fields[] = {
         {"name", &p.name()},
@@ -406,8 +444,6 @@ absl::Status HashPackages(const v1::InventoryReport& r, std::vector<uint64_t>* h
                          " bytes, not UTF-8 or holding control characters"));
       }
     }
-    (*hashes)[i] =
-        PackageIndex::Hash(p.source(), p.name(), p.architecture(), p.version(), p.publisher());
   }
   return absl::OkStatus();
 }
@@ -562,17 +598,18 @@ std::string AgentAuditJson(const AgentRecord& a) {
                       ",\"revoke_micros\":", a.revoke_micros, "}");
 }
 
-int CompareVersions(const std::string& a, const std::string& b) {
-  auto split = [](const std::string& v, int64_t* epoch, std::string* upstream, std::string* rev) {
-    std::string rest = v;
+int CompareVersions(absl::string_view a, absl::string_view b) {
+  auto split = [](absl::string_view v, int64_t* epoch, absl::string_view* upstream,
+                  absl::string_view* rev) {
+    absl::string_view rest = v;
     *epoch = 0;
-    if (size_t colon = rest.find(':'); colon != std::string::npos) {
+    if (size_t colon = rest.find(':'); colon != absl::string_view::npos) {
       if (!absl::SimpleAtoi(rest.substr(0, colon), epoch)) *epoch = 0;
       rest = rest.substr(colon + 1);
     }
     size_t dash = rest.rfind('-');
-    *upstream = dash == std::string::npos ? rest : rest.substr(0, dash);
-    *rev = dash == std::string::npos ? "" : rest.substr(dash + 1);
+    *upstream = dash == absl::string_view::npos ? rest : rest.substr(0, dash);
+    *rev = dash == absl::string_view::npos ? "" : rest.substr(dash + 1);
   };
   // dpkg's ordering of non-digit characters: '~' first, then the end, then letters, then others.
   auto order = [](char c) -> int {
@@ -582,7 +619,7 @@ int CompareVersions(const std::string& a, const std::string& b) {
     if (c) return c + 256;
     return 0;
   };
-  auto compare_part = [&](const std::string& x, const std::string& y) {
+  auto compare_part = [&](absl::string_view x, absl::string_view y) {
     size_t i = 0, j = 0;
     while (i < x.size() || j < y.size()) {
       int first_diff = 0;
@@ -610,7 +647,7 @@ int CompareVersions(const std::string& a, const std::string& b) {
     return 0;
   };
   int64_t ea, eb;
-  std::string ua, ub, ra, rb;
+  absl::string_view ua, ub, ra, rb;
   split(a, &ea, &ua, &ra);
   split(b, &eb, &ub, &rb);
   if (ea != eb) return ea < eb ? -1 : 1;
@@ -829,6 +866,7 @@ struct Fleet::PendingReport {
   AgentIdentity who;
   const v1::ReportRequest* request = nullptr;
   std::string hash;              // the content hash acknowledged to the agent
+  std::string facts;             // the report without its software, serialized
   std::vector<uint64_t> hashes;  // of each package
   std::vector<int64_t> ids;      // of each package, 0 where not yet known
   ReportDone done;
@@ -851,12 +889,24 @@ Fleet::~Fleet() {
 }
 
 void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, ReportDone done) {
-  if (req.ByteSizeLong() > kMaxReportBytes) {
+  if (absl::Status s = ValidateMessage(req.report(), ""); !s.ok()) return done(s);
+  const v1::InventoryReport facts = FactsOf(req.report());
+  size_t text_bytes = 0;
+  std::vector<uint64_t> hashes = HashPackages(req.report(), &text_bytes);
+  // The report's size: an upper bound from sizes at hand (a package encodes its text and at most
+  // kPackageOverhead bytes of tags, lengths and time) decides nearly every report; only a report
+  // near the limit is measured exactly, which walks every package again. Unknown fields are
+  // left out of the bound: they are never stored, and gRPC bounds the whole message.
+  constexpr size_t kPackageOverhead = 64;
+  const size_t bound = req.content_hash().size() + 16 + facts.ByteSizeLong() + text_bytes +
+                       kPackageOverhead * hashes.size();
+  if (bound > kMaxReportBytes && req.ByteSizeLong() > kMaxReportBytes) {
     return done(absl::InvalidArgumentError(
         absl::StrCat("report: ", req.ByteSizeLong(), " bytes; at most ", kMaxReportBytes)));
   }
-  if (absl::Status s = ValidateMessage(req.report(), ""); !s.ok()) return done(s);
   auto job = std::make_unique<PendingReport>();
+  job->facts = facts.SerializeAsString();
+  job->hashes = std::move(hashes);
   job->who = who;
   job->request = &req;
   job->done = std::move(done);
@@ -869,9 +919,9 @@ void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, Repor
                   : ReportContentHash(req.report());
   // Packages are looked up here, off the writer's thread; the writer looks up again only those
   // still unknown, which another report may have stored meanwhile.
-  job->ids.resize(req.report().software_size());
-  if (absl::Status s = HashPackages(req.report(), &job->hashes); !s.ok()) return job->done(s);
+  job->ids.resize(job->hashes.size());
   packages_.Find(job->hashes, absl::MakeSpan(job->ids));
+  if (absl::Status s = CheckNewPackages(req.report(), job->ids); !s.ok()) return job->done(s);
   {
     absl::MutexLock lock(&queue_mu_);
     queue_.push_back(std::move(job));
@@ -978,10 +1028,11 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
                                                        const v1::InventoryReport& report,
                                                        bool dry_run) {
   BESTAND_RETURN_IF_ERROR(ValidateMessage(report, ""));
-  std::vector<uint64_t> hashes;
-  BESTAND_RETURN_IF_ERROR(HashPackages(report, &hashes));
+  size_t text_bytes = 0;
+  const std::vector<uint64_t> hashes = HashPackages(report, &text_bytes);
   std::vector<int64_t> ids(hashes.size());
   packages_.Find(hashes, absl::MakeSpan(ids));
+  BESTAND_RETURN_IF_ERROR(CheckNewPackages(report, ids));
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   // The device this machine is: hardware UUID, machine-id, then a clean serial number (an
   // administrator's file, unlike an agent's claim, may be matched by its serial).
@@ -1047,19 +1098,7 @@ absl::Status Fleet::StoreReport(WriteTx& tx, PendingReport& job,
   BESTAND_RETURN_IF_ERROR(
       ResolvePackages(tx, report, job.hashes, batch_packages, job.ids, &job.stored));
   BESTAND_RETURN_IF_ERROR(StoreSoftware(tx, who.device_id, report, job.ids, now));
-  // Everything but the software list, without copying the list first.
-  static const google::protobuf::FieldMask* const kFacts = [] {
-    auto* mask = new google::protobuf::FieldMask;
-    const auto* d = v1::InventoryReport::descriptor();
-    for (int i = 0; i < d->field_count(); ++i) {
-      if (d->field(i)->name() != "software") mask->add_paths(d->field(i)->name());
-    }
-    return mask;
-  }();
-  v1::InventoryReport facts;
-  google::protobuf::util::FieldMaskUtil::MergeMessageTo(
-      report, *kFacts, google::protobuf::util::FieldMaskUtil::MergeOptions(), &facts);
-  agent->facts = facts.SerializeAsString();
+  agent->facts = std::move(job.facts);
   agent->report_hash = job.hash;
   agent->last_report_micros = now;
   agent->last_seen_micros = now;

@@ -25,6 +25,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "bestand/v1/agent.pb.h"
@@ -221,7 +222,7 @@ class Fleet {
 };
 
 // Debian's version ordering (epoch, upstream, revision; '~' sorts before everything): <0, 0, >0.
-int CompareVersions(const std::string& a, const std::string& b);
+int CompareVersions(absl::string_view a, absl::string_view b);
 
 // The audited state of an agent and of an enrollment token (see audit.h).
 std::string AgentAuditJson(const AgentRecord& agent);

@@ -127,8 +127,29 @@ TEST_F(FleetTest, HistoryHandlesSeveralVersionsOfOnePackage) {
   hb.set_content_hash("something else");
   EXPECT_TRUE(fleet_->Heartbeat(*agent, hb)->send_full_report());
 
+  // A new publisher alone is no install or removal.
+  v1::ReportRequest third = second;
+  third.mutable_report()->mutable_software(3)->set_publisher("zsh maintainers");
+  ASSERT_TRUE(fleet_->Report(*agent, third).ok());
+  EXPECT_EQ(Changes(agent->device_id).size(), 4u);
+
   auto tx = store_->BeginRead();
   EXPECT_TRUE((*VerifyAudit(**tx)).ok());
+}
+
+// An empty first report still starts the history; a package listed twice is one package.
+TEST_F(FleetTest, SoftwareAfterAnEmptyReportIsHistory) {
+  auto agent = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  v1::ReportRequest empty;
+  empty.mutable_report()->set_hostname("pc");
+  ASSERT_TRUE(fleet_->Report(*agent, empty).ok());
+  v1::ReportRequest next = empty;
+  Add(next.mutable_report(), "firefox-esr", "128.6.0esr-1~deb12u1", "dpkg");
+  Add(next.mutable_report(), "firefox-esr", "128.6.0esr-1~deb12u1", "dpkg");
+  ASSERT_TRUE(fleet_->Report(*agent, next).ok());
+  EXPECT_THAT(Changes(agent->device_id),
+              ::testing::ElementsAre("INSTALLED firefox-esr >128.6.0esr-1~deb12u1"));
 }
 
 TEST_F(FleetTest, PackagesAreStoredOnceAcrossDevicesAndRestarts) {
@@ -244,6 +265,20 @@ TEST_F(FleetTest, PackageTextMustBeUtf8WithoutControlCharacters) {
     EXPECT_EQ(fleet_->Report(*a, r).status().code(), absl::StatusCode::kInvalidArgument)
         << absl::CEscape(bad);
   }
+  // Only new packages are scanned (stored ones were when they came first): the error names the
+  // new one after a stored one, and nothing of that report is kept.
+  v1::ReportRequest mixed = ok;
+  Add(mixed.mutable_report(), "bad\x01name", "2");
+  auto refused = fleet_->Report(*a, mixed);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "report.software[1].name"))
+      << refused.status();
+  v1::GetDeviceInventoryRequest get;
+  get.set_device(absl::StrCat("devices/", a->device_id));
+  get.set_include_software(true);
+  auto device = fleet_->GetDeviceInventory(get);
+  ASSERT_TRUE(device.ok()) << device.status();
+  EXPECT_EQ(device->software_size(), 1);
 }
 
 TEST_F(FleetTest, AHandCorrectionStandsUntilTheMachineChanges) {

@@ -935,20 +935,24 @@ class SqliteTx : public WriteTx {
   }
 
   absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) override {
-    if (events.empty()) return absl::OkStatus();
-    // One statement for all of a report's changes: they go in as a JSON array of rows.
+    // One prepared row insert per event: cheaper than one statement over a JSON array of rows.
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT INTO software_events (device_id, time, kind, package_id, "
-                                "previous_package_id) SELECT value->>0, value->>1, value->>2, "
-                                "value->>3, nullif(value->>4, 0) FROM json_each(?)"));
-    std::string json = "[";
+                                "previous_package_id) VALUES (?, ?, ?, ?, ?)"));
     for (const SoftwareEventRecord& e : events) {
-      absl::StrAppend(&json, json.size() > 1 ? "," : "", "[", e.device_id, ",", e.micros, ",",
-                      e.kind, ",", e.package_id, ",", e.previous_package_id, "]");
+      st.Bind(1, e.device_id);
+      st.Bind(2, e.micros);
+      st.Bind(3, static_cast<int64_t>(e.kind));
+      st.Bind(4, e.package_id);
+      if (e.previous_package_id != 0) {
+        st.Bind(5, e.previous_package_id);
+      } else {
+        st.BindNull(5);
+      }
+      BESTAND_RETURN_IF_ERROR(st.Run("storing software history"));
+      sqlite3_reset(st.raw());
     }
-    json += "]";
-    st.Bind(1, absl::string_view(json));
-    return st.Run("storing software history");
+    return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> Insert(Kind kind, const Message& resource) override {
