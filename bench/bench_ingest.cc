@@ -2,7 +2,8 @@
 // asserted, as medians of --rounds rounds (each with agents of its own), each next to baselines
 // measured in the same rounds on the same server:
 //   empty      grpc.health.v1.Health/Check                       (16 clients)
-//   no-op      an agent Report of the same size that the server parses and refuses at once
+//   no-op      the agent's first report with one byte made a control character: same size,
+//              same connection; the server parses it and refuses it at once
 //   first      first full reports: 1,500 packages, 80% shared between devices
 //   changed    reports with 1% of the packages changed
 //   heartbeat  heartbeats of unchanged agents
@@ -36,6 +37,8 @@ namespace bestand {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr int kSlices = 5;  // turns the report figures take per round
 
 struct Options {
   std::string server_bin;
@@ -128,15 +131,25 @@ class Bench {
   bool StartServer();
   std::shared_ptr<grpc::Channel> Channel(const std::string& key = "", const std::string& cert = "");
   bool EnrollAll();
-  // Runs `call(i)` for i in [0, n) on o_.clients threads; returns calls per second.
-  double Rate(int n, const std::function<grpc::Status(int)>& call, bool errors_count = false);
+  // Calls, wall seconds, CPU microseconds of the server and of the load generator.
+  struct Sample {
+    int calls = 0;
+    double seconds = 0, server_us = 0, client_us = 0;
+    Sample& operator+=(const Sample& o) {
+      calls += o.calls, seconds += o.seconds, server_us += o.server_us, client_us += o.client_us;
+      return *this;
+    }
+  };
+  // Runs `call(i)` for i in [from, from + n) on o_.clients threads.
+  Sample Measure(int from, int n, const std::function<grpc::Status(int)>& call);
+  Sample Measure(int n, const std::function<grpc::Status(int)>& call) {
+    return Measure(0, n, call);
+  }
 
   Options o_;
   std::string dir_, addr_, ca_, admin_;
   pid_t pid_ = -1;
   std::vector<Agent> agents_;
-  // CPU per call of the last Rate(): server, load generator (they share the machine).
-  double server_us_ = 0, client_us_ = 0;
 };
 
 bool Bench::StartServer() {
@@ -181,26 +194,25 @@ std::shared_ptr<grpc::Channel> Bench::Channel(const std::string& key, const std:
   return grpc::CreateCustomChannel(addr_, grpc::SslCredentials(ssl), args);
 }
 
-double Bench::Rate(int n, const std::function<grpc::Status(int)>& call, bool errors_count) {
-  std::atomic<int> next{0}, failed{0};
+Bench::Sample Bench::Measure(int from, int n, const std::function<grpc::Status(int)>& call) {
+  std::atomic<int> next{from}, failed{0};
   std::vector<std::thread> threads;
   const int64_t server_start = CpuMicros(pid_), client_start = CpuMicros(getpid());
   auto start = Clock::now();
   for (int t = 0; t < o_.clients; ++t) {
     threads.emplace_back([&] {
-      for (int i; (i = next++) < n;) {
+      for (int i; (i = next++) < from + n;) {
         grpc::Status s = call(i);
-        if (!s.ok() && !errors_count && failed++ == 0) {
+        if (!s.ok() && failed++ == 0) {
           std::fprintf(stderr, "call failed: %s\n", s.error_message().c_str());
         }
       }
     });
   }
   for (auto& t : threads) t.join();
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  server_us_ = static_cast<double>(CpuMicros(pid_) - server_start) / n;
-  client_us_ = static_cast<double>(CpuMicros(getpid()) - client_start) / n;
-  return n / seconds;
+  return {n, std::chrono::duration<double>(Clock::now() - start).count(),
+          static_cast<double>(CpuMicros(pid_) - server_start),
+          static_cast<double>(CpuMicros(getpid()) - client_start)};
 }
 
 bool Bench::EnrollAll() {
@@ -214,7 +226,7 @@ bool Bench::EnrollAll() {
   if (!s.ok()) return std::fprintf(stderr, "token: %s\n", s.error_message().c_str()), false;
   agents_.resize(o_.devices);
   auto enroll = v1::AgentService::NewStub(Channel());
-  Rate(o_.devices, [&](int d) {
+  Measure(o_.devices, [&](int d) {
     auto csr = CreateKeyAndCsr(absl::StrCat("pc-", d));
     v1::EnrollRequest er;
     er.set_csr_pem(csr->cert_pem);
@@ -245,9 +257,6 @@ int Bench::Run() {
       addr_.c_str(), o_.devices, o_.rounds, m, o_.packages, o_.shared * 100, o_.clients);
   if (!EnrollAll()) return 1;
 
-  // The same report from connections without a client certificate: parsed, then refused.
-  std::vector<std::shared_ptr<grpc::Channel>> anonymous;
-  for (int t = 0; t < o_.clients; ++t) anonymous.push_back(Channel());
   // Per figure: calls/s, then server and load-generator CPU per call, one entry per round.
   enum { kEmpty, kNoop, kFirst, kChanged, kHeartbeat, kFigures };
   std::vector<double> rate[kFigures], server_us[kFigures], client_us[kFigures];
@@ -255,31 +264,40 @@ int Bench::Run() {
   for (int round = 0; round < o_.rounds; ++round) {
     // Each round times its own agents, so every first report is a real first report.
     Agent* agents = &agents_[round * m];
-    Rate(m, [&](int d) {  // connect (TLS handshakes are not what is measured)
-      agents[d].channel = Channel(agents[d].key_pem, agents[d].cert_pem);
-      v1::HeartbeatResponse r;
-      grpc::ClientContext c;
-      return v1::AgentService::NewStub(agents[d].channel)
-          ->Heartbeat(&c, v1::HeartbeatRequest(), &r);
-    });
-    std::vector<v1::ReportRequest> first(m), changed(m);
+    std::vector<v1::ReportRequest> first(m), changed(m), refused(m);
     for (int d = 0; d < m; ++d) {  // like bestand-agent, every report carries its content hash
       *first[d].mutable_report() = MakeReport(o_, round * m + d, 0);
       first[d].set_content_hash(ReportContentHash(first[d].report()));
+      // The no-op differs from the real call only in the work: same agent, same connection, same
+      // size, refused by the server's first check (no control characters in a report).
+      refused[d] = first[d];
+      (*refused[d].mutable_report()->mutable_hostname())[0] = '\x01';
       *changed[d].mutable_report() = MakeReport(o_, round * m + d, 1);
       changed[d].set_content_hash(ReportContentHash(changed[d].report()));
     }
+    auto noop_call = [&](int d) {
+      v1::ReportResponse r;
+      grpc::ClientContext c;
+      grpc::Status s = v1::AgentService::NewStub(agents[d].channel)->Report(&c, refused[d], &r);
+      // Refused for the control character, and for nothing else.
+      return s.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
+                     s.error_message().find("report.hostname") != std::string::npos
+                 ? grpc::Status::OK
+                 : grpc::Status(grpc::StatusCode::INTERNAL, "no-op: " + s.error_message());
+    };
+    // Connect and warm up, not timed: TLS handshakes, and HTTP/2 flow-control windows that grow
+    // with the first large message on a connection, would otherwise burden whichever figure
+    // comes first.
+    Measure(m, [&](int d) {
+      agents[d].channel = Channel(agents[d].key_pem, agents[d].cert_pem);
+      return noop_call(d);
+    });
     report_bytes = first[0].ByteSizeLong();
     auto empty_call = [&](int d) {
       grpc::health::v1::HealthCheckResponse r;
       grpc::ClientContext c;
       return grpc::health::v1::Health::NewStub(agents[d % m].channel)
           ->Check(&c, grpc::health::v1::HealthCheckRequest(), &r);
-    };
-    auto noop_call = [&](int d) {
-      v1::ReportResponse r;
-      grpc::ClientContext c;
-      return v1::AgentService::NewStub(anonymous[d % o_.clients])->Report(&c, first[d], &r);
     };
     auto report_call = [&](std::vector<v1::ReportRequest>& reports) {
       return [&](int d) {
@@ -295,18 +313,26 @@ int Bench::Run() {
       grpc::ClientContext c;
       return v1::AgentService::NewStub(agents[d % m].channel)->Heartbeat(&c, req, &r);
     };
-    auto timed = [&](int figure, int n, const std::function<grpc::Status(int)>& call,
-                     bool errors_count = false) {
-      rate[figure].push_back(Rate(n, call, errors_count));
-      server_us[figure].push_back(server_us_);
-      client_us[figure].push_back(client_us_);
+    auto record = [&](int figure, const Sample& x) {
+      rate[figure].push_back(x.calls / x.seconds);
+      server_us[figure].push_back(x.server_us / x.calls);
+      client_us[figure].push_back(x.client_us / x.calls);
     };
-    Rate(m, empty_call);  // warm-up
-    timed(kEmpty, m * 4, empty_call);
-    timed(kNoop, m, noop_call, /*errors_count=*/true);
-    timed(kFirst, m, report_call(first));
-    timed(kChanged, m, report_call(changed));
-    timed(kHeartbeat, m * 4, heartbeat_call);
+    Measure(m, empty_call);  // warm-up
+    record(kEmpty, Measure(m * 4, empty_call));
+    // The report figures take turns in slices of the round's agents, so that a noisy neighbour
+    // on the machine slows them alike; each agent's first report precedes its changed one.
+    Sample noop, full, change;
+    for (int slice = 0; slice < kSlices; ++slice) {
+      const int from = slice * m / kSlices, n = (slice + 1) * m / kSlices - from;
+      noop += Measure(from, n, noop_call);
+      full += Measure(from, n, report_call(first));
+      change += Measure(from, n, report_call(changed));
+    }
+    record(kNoop, noop);
+    record(kFirst, full);
+    record(kChanged, change);
+    record(kHeartbeat, Measure(m * 4, heartbeat_call));
     for (int d = 0; d < m; ++d) agents[d].channel.reset();
   }
 
@@ -319,7 +345,7 @@ int Bench::Run() {
   std::ofstream(absl::StrCat("/proc/", pid_, "/clear_refs")) << "5";
   const int timed_devices = o_.rounds * m;
   auto t0 = Clock::now();
-  Rate(o_.devices - timed_devices, [&](int i) {
+  Measure(o_.devices - timed_devices, [&](int i) {
     int d = timed_devices + i;
     v1::ReportRequest req;
     *req.mutable_report() = MakeReport(o_, d, 0);
