@@ -15,6 +15,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
 #include "server/core/ca.h"
@@ -121,6 +122,12 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   // Agents report once an hour: a connection idle for two minutes is closed rather than held
   // (about 100 KB each with TLS), and the agent connects again when it has something to say.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 120 * 1000);
+  // Transport buffers (reads, HTTP/2 windows) are bounded: near the bound gRPC shrinks them
+  // rather than keep growing memory per connection. 1,000 agents connected at once after
+  // sending full reports held ~540 MiB without the bound, ~240 MiB with it (bench_ingest).
+  grpc::ResourceQuota quota("bestand-server");
+  quota.Resize(kTransportMemoryBytes);
+  builder.SetResourceQuota(quota);
   builder.AddListeningPort(listen, credentials, &s->port_);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();

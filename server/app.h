@@ -47,6 +47,8 @@ absl::StatusOr<KeyAndCert> LoadCa(const DataDirLayout& layout);
 
 // Maximum size of one gRPC message: a 16 MiB CSV import plus headroom.
 inline constexpr int kMaxMessageBytes = 17 * 1024 * 1024;
+// gRPC's memory for all connections' transport buffers.
+inline constexpr size_t kTransportMemoryBytes = 128 * 1024 * 1024;
 
 // A running Bestand server. Destruction shuts it down.
 class BestandServer {
