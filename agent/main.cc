@@ -27,7 +27,11 @@ constexpr char kUsage[] = R"(usage:
       The enrollment token comes from --token-file, $BESTAND_ENROLLMENT_TOKEN or --token.
   bestand-agent run [--once]
       Reports to the server: the full inventory when it changed, else a heartbeat. Without
-      --once it keeps running, at the interval the server names.
+      --once it keeps running, at the interval the server names. The certificate is renewed
+      by itself 30 days before it expires.
+  bestand-agent renew
+      Renews the certificate now (a new key pair; the old certificate stays valid until it
+      expires).
 Every command takes --state-dir DIR (default /var/lib/bestand-agent).
 )";
 
@@ -90,6 +94,9 @@ int Main(int argc, char** argv) {
   if (args->Has("retry-seconds")) {
     absl::SimpleAtod(args->Get("retry-seconds"), &reporter.min_backoff_seconds);
   }
+  if (int days = 0; args->Has("renew-days") && absl::SimpleAtoi(args->Get("renew-days"), &days)) {
+    reporter.renew_before_seconds = int64_t{days} * 24 * 3600;
+  }
   if (cmd == "inventory") return Inventory(*args, root);
   if (cmd == "enroll") {
     // The token from a file or the environment keeps it out of `ps` and shell history.
@@ -112,12 +119,27 @@ int Main(int argc, char** argv) {
     std::cout << "enrolled as " << *device << "\n";
     return 0;
   }
+  auto until = [](int64_t seconds) {
+    return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+  };
+  if (cmd == "renew") {
+    auto expiry = reporter.Renew();
+    if (!expiry.ok()) {
+      std::cerr << "bestand-agent: " << expiry.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "certificate renewed, valid until " << until(*expiry) << "\n";
+    return 0;
+  }
   if (cmd == "run") {
     if (args->Has("once")) {
       auto r = reporter.RunOnce();
       if (!r.ok()) {
         std::cerr << "bestand-agent: " << r.status().message() << "\n";
         return 1;
+      }
+      if (r->renewed_until) {
+        std::cout << "certificate renewed, valid until " << until(r->renewed_until) << "\n";
       }
       std::cout << (r->kind == CycleResult::kFullReport
                         ? absl::StrCat("reported ", r->packages, " packages for ", r->device)

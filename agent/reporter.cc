@@ -52,6 +52,47 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& server,
   return grpc::CreateCustomChannel(server, grpc::SslCredentials(ssl), args);
 }
 
+// The server address and this agent's TLS credentials, from the state directory.
+struct Credentials {
+  std::string server;
+  grpc::SslCredentialsOptions ssl;
+};
+
+absl::StatusOr<Credentials> LoadCredentials(const std::string& dir) {
+  auto server = ReadFileToString(dir + "/server");
+  auto key = ReadFileToString(dir + "/key.pem");
+  auto cert = ReadFileToString(dir + "/cert.pem");
+  auto ca = ReadFileToString(dir + "/ca.pem");
+  if (!server.ok() || !key.ok() || !cert.ok() || !ca.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("not enrolled (no certificate in ", dir, "): run 'bestand-agent enroll'"));
+  }
+  Credentials c;
+  c.server = std::string(absl::StripTrailingAsciiWhitespace(*server));
+  c.ssl.pem_root_certs = *ca;
+  c.ssl.pem_private_key = *key;
+  c.ssl.pem_cert_chain = *cert;
+  return c;
+}
+
+// A renewed key and certificate are written as key.pem.new and cert.pem.new, then renamed over
+// the old pair, key first. Run again after a crash, this finishes a renewal whose certificate
+// arrived and drops one whose certificate did not, so key.pem and cert.pem always match.
+absl::Status FinishRenewal(const std::string& dir) {
+  const std::string key = dir + "/key.pem", cert = dir + "/cert.pem";
+  const std::string new_key = key + ".new", new_cert = cert + ".new";
+  if (::access(new_cert.c_str(), F_OK) != 0) {
+    ::unlink(new_key.c_str());
+    return absl::OkStatus();
+  }
+  if ((::access(new_key.c_str(), F_OK) == 0 && ::rename(new_key.c_str(), key.c_str()) != 0) ||
+      ::rename(new_cert.c_str(), cert.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot put the renewed certificate in place in ", dir,
+                                            ": ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> Reporter::Enroll(const EnrollOptions& o) {
@@ -92,21 +133,39 @@ absl::StatusOr<std::string> Reporter::Enroll(const EnrollOptions& o) {
   return resp.device();
 }
 
+absl::StatusOr<int64_t> Reporter::Renew() {
+  BESTAND_RETURN_IF_ERROR(FinishRenewal(dir_));
+  BESTAND_ASSIGN_OR_RETURN(Credentials c, LoadCredentials(dir_));
+  BESTAND_ASSIGN_OR_RETURN(KeyAndCert csr, CreateKeyAndCsr("bestand-agent"));
+  v1::RenewCertificateRequest req;
+  req.set_csr_pem(csr.cert_pem);
+  v1::RenewCertificateResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  BESTAND_RETURN_IF_ERROR(FromGrpc(
+      v1::AgentService::NewStub(Channel(c.server, c.ssl))->RenewCertificate(&ctx, req, &resp),
+      c.server));
+  BESTAND_ASSIGN_OR_RETURN(int64_t expiry, CertExpirySeconds(resp.certificate_pem()));
+  BESTAND_RETURN_IF_ERROR(Write(Path("key.pem.new"), csr.key_pem, 0600));
+  BESTAND_RETURN_IF_ERROR(Write(Path("cert.pem.new"), resp.certificate_pem(), 0644));
+  BESTAND_RETURN_IF_ERROR(FinishRenewal(dir_));
+  return expiry;
+}
+
 absl::StatusOr<CycleResult> Reporter::RunOnce() {
-  grpc::SslCredentialsOptions ssl;
-  auto server = ReadFileToString(Path("server"));
-  auto key = ReadFileToString(Path("key.pem"));
-  auto cert = ReadFileToString(Path("cert.pem"));
-  auto ca = ReadFileToString(Path("ca.pem"));
-  if (!server.ok() || !key.ok() || !cert.ok() || !ca.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("not enrolled (no certificate in ", dir_, "): run 'bestand-agent enroll'"));
+  BESTAND_RETURN_IF_ERROR(FinishRenewal(dir_));
+  BESTAND_ASSIGN_OR_RETURN(Credentials c, LoadCredentials(dir_));
+  CycleResult result;
+  absl::StatusOr<int64_t> expiry = CertExpirySeconds(c.ssl.pem_cert_chain);
+  if (expiry.ok() && *expiry - absl::ToUnixSeconds(absl::Now()) < renew_before_seconds) {
+    // A failed renewal is tried again next cycle; the current certificate still works meanwhile.
+    if (absl::StatusOr<int64_t> renewed = Renew(); renewed.ok()) {
+      result.renewed_until = *renewed;
+      BESTAND_ASSIGN_OR_RETURN(c, LoadCredentials(dir_));
+    }
   }
-  std::string addr(absl::StripTrailingAsciiWhitespace(*server));
-  ssl.pem_root_certs = *ca;
-  ssl.pem_private_key = *key;
-  ssl.pem_cert_chain = *cert;
-  auto stub = v1::AgentService::NewStub(Channel(addr, ssl));
+  const std::string& addr = c.server;
+  auto stub = v1::AgentService::NewStub(Channel(addr, c.ssl));
 
   // A report the server never acknowledged is replaced by the current inventory: the newest
   // content is what the server should have, and the server ignores a repeat of what it holds.
@@ -116,7 +175,6 @@ absl::StatusOr<CycleResult> Reporter::RunOnce() {
   std::string acked = ReadFileToString(Path("acked")).value_or("");
   bool spooled = ::access(Path("spool.pb").c_str(), F_OK) == 0;
 
-  CycleResult result;
   if (!spooled && acked == req.content_hash()) {
     v1::HeartbeatRequest hb;
     hb.set_content_hash(req.content_hash());
@@ -150,6 +208,11 @@ void Reporter::RunForever(const std::function<bool()>& stop,
     double wait_seconds;
     if (r.ok()) {
       failures = 0;
+      if (r->renewed_until) {
+        log(absl::StrCat("certificate renewed, valid until ",
+                         absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(r->renewed_until),
+                                          absl::UTCTimeZone())));
+      }
       log(r->kind == CycleResult::kFullReport
               ? absl::StrCat("reported ", r->packages, " packages for ", r->device)
               : "heartbeat: inventory unchanged");

@@ -3,6 +3,7 @@
 //
 // State directory (mode 0700):
 //   key.pem (0600)  the agent's private key      cert.pem  its certificate (names the device)
+//   key.pem.new, cert.pem.new   a renewal being put in place (finished or dropped at start)
 //   ca.pem          the server's CA               server    the server address
 //   acked           content hash the server last acknowledged
 //   spool.pb        a report not yet acknowledged (written before sending, removed after the ack)
@@ -29,7 +30,11 @@ struct CycleResult {
   std::string device;
   int next_report_seconds = 3600;
   size_t packages = 0;
+  int64_t renewed_until = 0;  // when the certificate was renewed in this cycle: its new expiry
 };
+
+// An agent renews its certificate this long before it expires.
+inline constexpr int64_t kRenewBeforeSeconds = 30 * 24 * 3600;
 
 class Reporter {
  public:
@@ -41,10 +46,14 @@ class Reporter {
   // Returns the device name the certificate is bound to.
   absl::StatusOr<std::string> Enroll(const EnrollOptions& options);
 
-  // One cycle: collects, then sends a heartbeat when the content is unchanged since the last
-  // acknowledged report, else (or when the server asks) the full report. A report that cannot be
-  // delivered stays in the spool; UNAVAILABLE means "try again later".
+  // One cycle: renews the certificate when it expires within kRenewBeforeSeconds, collects, then
+  // sends a heartbeat when the content is unchanged since the last acknowledged report, else (or
+  // when the server asks) the full report. A report that cannot be delivered stays in the spool;
+  // UNAVAILABLE means "try again later".
   absl::StatusOr<CycleResult> RunOnce();
+
+  // A new key pair and certificate now. Returns the new certificate's expiry (Unix seconds).
+  absl::StatusOr<int64_t> Renew();
 
   // Reports forever: the interval the server names with ±10% jitter; after failures exponential
   // backoff from min_backoff_seconds to 15 min with jitter. Returns only when `stop()` becomes
@@ -53,6 +62,8 @@ class Reporter {
                   const std::function<void(const std::string&)>& log);
 
   absl::Duration timeout = absl::Seconds(30);
+  // How long before it expires the certificate is renewed.
+  int64_t renew_before_seconds = kRenewBeforeSeconds;
   // First retry delay after a failure; doubles up to 15 minutes.
   double min_backoff_seconds = 30;
 

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <cctype>
+#include <ctime>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -238,6 +239,15 @@ absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
     return absl::InvalidArgumentError("the certificate has no common name");
   }
   return std::make_pair(std::string(cn), SerialHex(cert.get()));
+}
+
+absl::StatusOr<int64_t> CertExpirySeconds(const std::string& cert_pem) {
+  BESTAND_ASSIGN_OR_RETURN(X509Ptr cert, CertFromPem(cert_pem));
+  struct tm t = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &t) != 1) {
+    return absl::InvalidArgumentError("the certificate has an unreadable expiry date");
+  }
+  return static_cast<int64_t>(timegm(&t));
 }
 
 }  // namespace bestand

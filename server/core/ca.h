@@ -2,6 +2,7 @@
 // (and later the agents' client certificates). PEM in, PEM out; no files here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,8 @@ absl::StatusOr<IssuedCert> SignClientCsr(const KeyAndCert& ca, const std::string
 // Subject CN and lower-case hex serial of a PEM certificate.
 absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
     const std::string& cert_pem);
+
+// When a PEM certificate expires (notAfter), in seconds since the Unix epoch.
+absl::StatusOr<int64_t> CertExpirySeconds(const std::string& cert_pem);
 
 }  // namespace bestand

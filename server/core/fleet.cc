@@ -448,8 +448,14 @@ absl::Status CheckNewPackages(const v1::InventoryReport& r, absl::Span<const int
   return absl::OkStatus();
 }
 
+// The device's current certificate, or the one before its last renewal.
+bool ValidSerial(const std::string& serial, const std::string& current,
+                 const std::string& previous) {
+  return serial == current || (!previous.empty() && serial == previous);
+}
+
 absl::Status CheckAgent(const std::optional<AgentRecord>& agent, const AgentIdentity& who) {
-  if (!agent || agent->cert_serial != who.cert_serial) {
+  if (!agent || !ValidSerial(who.cert_serial, agent->cert_serial, agent->previous_cert_serial)) {
     return absl::UnauthenticatedError(
         "this agent certificate is no longer valid for the device; enroll again");
   }
@@ -497,6 +503,7 @@ void AgentRegistry::Enrolled(const AgentRecord& a) {
   absl::MutexLock lock(&mu_);
   State& s = agents_[a.device_id];
   s.cert_serial = a.cert_serial;
+  s.previous_cert_serial = a.previous_cert_serial;
   s.revoked = a.revoke_micros != 0;
   s.report_hash = a.report_hash;
   s.last_seen = std::max(s.last_seen, a.last_seen_micros);
@@ -526,7 +533,8 @@ absl::Status AgentRegistry::Check(const AgentIdentity& who) {
 
 absl::Status AgentRegistry::CheckLocked(const AgentIdentity& who) {
   auto it = agents_.find(who.device_id);
-  if (it == agents_.end() || it->second.cert_serial != who.cert_serial) {
+  if (it == agents_.end() ||
+      !ValidSerial(who.cert_serial, it->second.cert_serial, it->second.previous_cert_serial)) {
     return absl::UnauthenticatedError(
         "this agent certificate is no longer valid for the device; enroll again");
   }
@@ -594,7 +602,8 @@ std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& r) {
 std::string AgentAuditJson(const AgentRecord& a) {
   // Only what decides who may report: certificate and revocation, not the reports themselves.
   return absl::StrCat("{\"device\":\"", DeviceName(a.device_id), "\",\"cert_serial\":\"",
-                      a.cert_serial, "\",\"enroll_micros\":", a.enroll_micros,
+                      a.cert_serial, "\",\"previous_cert_serial\":\"", a.previous_cert_serial,
+                      "\",\"enroll_micros\":", a.enroll_micros,
                       ",\"revoke_micros\":", a.revoke_micros, "}");
 }
 
@@ -818,6 +827,7 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
   std::string before = existing ? AgentAuditJson(*existing) : "";
   agent.device_id = *device_id;
   agent.cert_serial = cert.serial_hex;
+  agent.previous_cert_serial.clear();
   agent.enroll_micros = now;
   agent.revoke_micros = 0;
   agent.report_hash.clear();  // the first report after enrolling is always a full one
@@ -836,6 +846,30 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
   resp.set_certificate_pem(cert.cert_pem);
   resp.set_ca_pem(ca_.cert_pem);
   resp.set_device(DeviceName(*device_id));
+  return resp;
+}
+
+absl::StatusOr<v1::RenewCertificateResponse> Fleet::RenewCertificate(
+    const AgentIdentity& who, const v1::RenewCertificateRequest& req) {
+  if (req.csr_pem().size() > 16384) return absl::InvalidArgumentError("csr_pem: too large");
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(who.device_id));
+  BESTAND_RETURN_IF_ERROR(CheckAgent(agent, who));
+  BESTAND_ASSIGN_OR_RETURN(IssuedCert cert,
+                           SignClientCsr(ca_, req.csr_pem(), DeviceName(who.device_id)));
+  const std::string before = AgentAuditJson(*agent);
+  // The certificate the call came with stays valid: should this answer be lost, the agent still
+  // holds a certificate that can renew again.
+  agent->previous_cert_serial = who.cert_serial;
+  agent->cert_serial = cert.serial_hex;
+  BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, absl::StrCat("agent:", DeviceName(who.device_id)),
+                                      "agent.renew", AgentName(who.device_id), before,
+                                      AgentAuditJson(*agent)));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  registry_.Enrolled(*agent);
+  v1::RenewCertificateResponse resp;
+  resp.set_certificate_pem(cert.cert_pem);
   return resp;
 }
 

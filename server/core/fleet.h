@@ -116,7 +116,7 @@ class AgentRegistry {
 
  private:
   struct State {
-    std::string cert_serial;
+    std::string cert_serial, previous_cert_serial;
     bool revoked = false;
     std::string report_hash;
     int64_t last_seen = 0;
@@ -161,9 +161,13 @@ class Fleet {
   // UNAUTHENTICATED for an unknown, used-up, expired or revoked token.
   absl::StatusOr<v1::EnrollResponse> Enroll(const std::string& token_secret,
                                             const v1::EnrollRequest& request);
-  // Checks a presented client certificate: it must name a device whose current, unrevoked agent
-  // certificate has this serial. UNAUTHENTICATED otherwise.
+  // Checks a presented client certificate: it must name a device whose current (or, after a
+  // renewal, previous) unrevoked agent certificate has this serial. UNAUTHENTICATED otherwise.
   absl::StatusOr<AgentIdentity> AuthenticateAgent(const std::string& cert_pem);
+  // Signs a new certificate for the agent's device; the one `who` presented stays valid until
+  // it expires, the one before it no longer is.
+  absl::StatusOr<v1::RenewCertificateResponse> RenewCertificate(
+      const AgentIdentity& who, const v1::RenewCertificateRequest& request);
 
   using ReportDone = std::function<void(absl::StatusOr<v1::ReportResponse>)>;
   // Checks a report on the calling thread and queues it. Group commit: when no thread is

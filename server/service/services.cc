@@ -580,6 +580,17 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
     });
   }
 
+  grpc::ServerUnaryReactor* RenewCertificate(grpc::CallbackServerContext* ctx,
+                                             const v1::RenewCertificateRequest* req,
+                                             v1::RenewCertificateResponse* out) override {
+    return Finish(ctx, [&]() -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(AgentIdentity who,
+                               d_.fleet->AuthenticateAgent(PeerCertificate(ctx)));
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.fleet->RenewCertificate(who, *req));
+      return absl::OkStatus();
+    });
+  }
+
  private:
   template <typename Fn>
   grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, Fn&& fn) {

@@ -70,6 +70,7 @@ struct AuditQuery {
 struct AgentRecord {
   int64_t device_id = 0;
   std::string cert_serial;
+  std::string previous_cert_serial;  // the one before a renewal, valid until it expires
   int64_t enroll_micros = 0;
   int64_t revoke_micros = 0;
   int64_t last_seen_micros = 0;

@@ -127,6 +127,63 @@ TEST_F(AgentE2eTest, EnrollsReportsOnlyChangesAndKeepsHistory) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
 }
 
+TEST_F(AgentE2eTest, CertificatesAreRenewedAndTheOneBeforeLastIsRefused) {
+  std::string root = Machine("workstation", "pc1");
+  std::string state = dir_.File("state");
+  ASSERT_EQ(Enroll(state, root, EnrollmentToken(1)).exit_code, 0);
+  // The agent as it was with its first certificate.
+  fs::copy(state, dir_.File("enrolled"), fs::copy_options::recursive);
+  const std::string first_cert = ReadFile(state + "/cert.pem");
+
+  // The agent renews by itself once its certificate expires within --renew-days (30 by
+  // default; a first certificate is valid 825 days), before it reports.
+  ProcessResult r = Agent({"run", "--once", "--renew-days", "900"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "certificate renewed, valid until ")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nreported ")) << r.out;
+  EXPECT_NE(ReadFile(state + "/cert.pem"), first_cert);
+  EXPECT_FALSE(fs::exists(state + "/cert.pem.new"));
+  struct stat st;
+  ASSERT_EQ(stat((state + "/key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "heartbeat: inventory unchanged\n");
+
+  // The certificate before stays valid (an agent whose answer was lost can renew again) ...
+  r = Agent({"run", "--once"}, dir_.File("enrolled"), root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // ... until the next renewal.
+  r = Agent({"renew"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "certificate renewed, valid until ")) << r.out;
+  r = Agent({"run", "--once"}, dir_.File("enrolled"), root);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no longer valid")) << r.err;
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // A renewal cut short after the new key was written is dropped; the pair in use still works.
+  WriteFile(state + "/key.pem.new", "half a renewal");
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(state + "/key.pem.new"));
+
+  // A revoked agent cannot renew its way back.
+  ASSERT_EQ(server_.Admin({"agent", "revoke", "devices/1"}).exit_code, 0);
+  r = Agent({"renew"}, state, root);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "revoked")) << r.err;
+  ProcessResult audit = server_.Admin({"audit", "list", "-o", "csv"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  int renewals = 0;
+  for (size_t at = 0; (at = audit.out.find("agent.renew", at)) != std::string::npos; ++at) {
+    ++renewals;
+  }
+  EXPECT_EQ(renewals, 2) << audit.out;
+  EXPECT_EQ(server_.Admin({"audit", "verify"}).exit_code, 0);
+}
+
 TEST_F(AgentE2eTest, IdentityFollowsTheMachineNotItsNameOrJunkSerial) {
   // Two self-built PCs with the same firmware placeholders: only machine-id tells them apart.
   std::string a = Machine("whitebox", "a");

@@ -363,7 +363,13 @@ CREATE TABLE product_rules (
 );
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
+// Agent certificates are renewed: the certificate before the current one stays valid until it
+// expires, so an agent whose renewal answer was lost can still renew again.
+constexpr absl::string_view kV6 = R"sql(
+ALTER TABLE agents ADD COLUMN previous_cert_serial TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

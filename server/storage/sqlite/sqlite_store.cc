@@ -514,11 +514,12 @@ void ReadAgent(Stmt& st, AgentRecord* a) {
   a->last_report_micros = st.Int(5);
   a->report_hash = st.Text(6);
   a->facts = st.Text(7);
+  a->previous_cert_serial = st.Text(8);
 }
 
 constexpr char kAgentColumns[] =
     "SELECT device_id, cert_serial, enroll_time, revoke_time, last_seen_time, last_report_time, "
-    "report_hash, facts FROM agents";
+    "report_hash, facts, previous_cert_serial FROM agents";
 
 void ReadPackage(Stmt& st, PackageRecord* p) {
   p->id = st.Int(0);
@@ -833,7 +834,8 @@ class SqliteTx : public WriteTx {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT OR REPLACE INTO agents (device_id, cert_serial, "
                                 "enroll_time, revoke_time, last_seen_time, last_report_time, "
-                                "report_hash, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                "report_hash, facts, previous_cert_serial) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     st.Bind(1, a.device_id);
     st.Bind(2, absl::string_view(a.cert_serial));
     st.Bind(3, a.enroll_micros);
@@ -849,6 +851,7 @@ class SqliteTx : public WriteTx {
     bind_time(6, a.last_report_micros);
     st.Bind(7, absl::string_view(a.report_hash));
     st.BindBlob(8, a.facts);
+    st.Bind(9, absl::string_view(a.previous_cert_serial));
     return st.Run("storing the agent");
   }
 
