@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -67,6 +69,31 @@ absl::StatusOr<std::string> InitDataDir(const std::string& dir,
   BESTAND_ASSIGN_OR_RETURN(v1::CreateTokenResponse admin,
                            tokens->CreateToken("system", "admin", v1::ADMIN));
   return admin.secret();
+}
+
+absl::StatusOr<int64_t> RenewServerCert(const std::string& dir,
+                                        const std::vector<std::string>& hostnames) {
+  DataDirLayout layout{dir};
+  BESTAND_ASSIGN_OR_RETURN(KeyAndCert ca, LoadCa(layout));
+  BESTAND_ASSIGN_OR_RETURN(std::string current, ReadFileToString(layout.ServerCert()));
+  BESTAND_ASSIGN_OR_RETURN(std::vector<std::string> hosts, CertHosts(current));
+  for (const std::string& h : hostnames) {
+    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
+  }
+  BESTAND_ASSIGN_OR_RETURN(KeyAndCert server, IssueServerCert(ca, hosts));
+  // Each file is replaced whole (written aside, then renamed). A crash between the two leaves a
+  // key that does not match the certificate: the server refuses to start, and running this
+  // again replaces both.
+  for (const auto& [path, data, mode] : {std::tuple{layout.ServerKey(), server.key_pem, 0600},
+                                         std::tuple{layout.ServerCert(), server.cert_pem, 0644}}) {
+    const std::string aside = path + ".new";
+    ::unlink(aside.c_str());
+    BESTAND_RETURN_IF_ERROR(WriteFile(aside, data, mode));
+    if (::rename(aside.c_str(), path.c_str()) != 0) {
+      return absl::InternalError(absl::StrCat("cannot replace ", path, ": ", strerror(errno)));
+    }
+  }
+  return CertExpirySeconds(server.cert_pem);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(

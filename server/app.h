@@ -38,6 +38,13 @@ struct DataDirLayout {
 absl::StatusOr<std::string> InitDataDir(const std::string& dir,
                                         const std::vector<std::string>& hostnames);
 
+// Replaces the server's key and certificate with new ones from the same CA, for the host names
+// of the current certificate and `hostnames`. Clients trust the CA, so none needs a new file;
+// a running server uses the new certificate once restarted. Returns the new expiry (Unix
+// seconds).
+absl::StatusOr<int64_t> RenewServerCert(const std::string& dir,
+                                        const std::vector<std::string>& hostnames);
+
 // TLS credentials from the data directory's server key and certificate. Client certificates
 // are requested and, when presented, must be signed by the data directory's CA (agents).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(

@@ -7,10 +7,14 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/app.h"
 #include "server/common/args.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
+#include "server/core/ca.h"
 #include "server/inventory_http.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
@@ -21,6 +25,10 @@ constexpr char kUsage[] = R"(usage:
   bestand-server init --data-dir DIR [--hostname NAME ...]
       Creates the database, a CA, a server certificate (localhost, 127.0.0.1, ::1 and every
       --hostname) and the first admin token, which is printed once.
+  bestand-server renew-cert --data-dir DIR [--hostname NAME ...]
+      Replaces the server certificate (valid 825 days) with a new one from the same CA, for
+      the current certificate's names and every --hostname; clients need no new file. Restart
+      the server afterwards.
   bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
                        [--inventory-listen ADDR]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
@@ -44,6 +52,17 @@ absl::Status Init(const Args& args) {
             << "  bestand-server serve --data-dir " << dir << "\n"
             << "  bestand login --server 127.0.0.1:8443 --ca " << layout.CaCert()
             << " --token <admin token>\n";
+  return absl::OkStatus();
+}
+
+absl::Status RenewCert(const Args& args) {
+  BESTAND_ASSIGN_OR_RETURN(std::string dir, args.Required("data-dir"));
+  BESTAND_ASSIGN_OR_RETURN(int64_t expiry, RenewServerCert(dir, args.All("hostname")));
+  BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(DataDirLayout{dir}.ServerCert()));
+  BESTAND_ASSIGN_OR_RETURN(std::vector<std::string> hosts, CertHosts(cert));
+  std::cout << "Renewed " << DataDirLayout{dir}.ServerCert() << ": valid until "
+            << absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(expiry), absl::UTCTimeZone())
+            << " for " << absl::StrJoin(hosts, ", ") << "\nRestart the server to use it.\n";
   return absl::OkStatus();
 }
 
@@ -75,6 +94,13 @@ absl::Status Serve(const Args& args) {
     creds = grpc::InsecureServerCredentials();
   } else {
     BESTAND_ASSIGN_OR_RETURN(creds, LoadServerCredentials(layout));
+    BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(layout.ServerCert()));
+    if (absl::StatusOr<int64_t> expiry = CertExpirySeconds(cert);
+        expiry.ok() && absl::FromUnixSeconds(*expiry) < absl::Now() + absl::Hours(30 * 24)) {
+      std::cerr << "WARNING: the server certificate expires on "
+                << absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(*expiry), absl::UTCTimeZone())
+                << "; run 'bestand-server renew-cert --data-dir " << dir << "' and restart\n";
+    }
   }
   if (::access(layout.Database().c_str(), F_OK) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -136,6 +162,8 @@ int main(int argc, char** argv) {
   absl::Status s;
   if (cmd == "init") {
     s = Init(*args);
+  } else if (cmd == "renew-cert") {
+    s = RenewCert(*args);
   } else if (cmd == "serve") {
     s = Serve(*args);
   } else {

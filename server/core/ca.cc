@@ -241,6 +241,29 @@ absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
   return std::make_pair(std::string(cn), SerialHex(cert.get()));
 }
 
+absl::StatusOr<std::vector<std::string>> CertHosts(const std::string& cert_pem) {
+  BESTAND_ASSIGN_OR_RETURN(X509Ptr cert, CertFromPem(cert_pem));
+  std::unique_ptr<GENERAL_NAMES, decltype(&GENERAL_NAMES_free)> names(
+      static_cast<GENERAL_NAMES*>(
+          X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)),
+      GENERAL_NAMES_free);
+  std::vector<std::string> hosts;
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      hosts.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                         ASN1_STRING_length(dns));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      char text[INET6_ADDRSTRLEN] = {};
+      int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+      if (inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof text)) hosts.push_back(text);
+    }
+  }
+  return hosts;
+}
+
 absl::StatusOr<int64_t> CertExpirySeconds(const std::string& cert_pem) {
   BESTAND_ASSIGN_OR_RETURN(X509Ptr cert, CertFromPem(cert_pem));
   struct tm t = {};

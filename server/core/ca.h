@@ -42,6 +42,9 @@ absl::StatusOr<IssuedCert> SignClientCsr(const KeyAndCert& ca, const std::string
 absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
     const std::string& cert_pem);
 
+// The host names and IP addresses a PEM certificate is for (its subjectAltName entries).
+absl::StatusOr<std::vector<std::string>> CertHosts(const std::string& cert_pem);
+
 // When a PEM certificate expires (notAfter), in seconds since the Unix epoch.
 absl::StatusOr<int64_t> CertExpirySeconds(const std::string& cert_pem);
 

@@ -184,6 +184,32 @@ TEST_F(AgentE2eTest, CertificatesAreRenewedAndTheOneBeforeLastIsRefused) {
   EXPECT_EQ(server_.Admin({"audit", "verify"}).exit_code, 0);
 }
 
+TEST_F(AgentE2eTest, ARenewedServerCertificateKeepsAgentsAndClientsWorking) {
+  std::string root = Machine("workstation", "pc1");
+  std::string state = dir_.File("state");
+  ASSERT_EQ(Enroll(state, root, EnrollmentToken(1)).exit_code, 0);
+  const std::string cert_file = dir_.File("data/server.crt");
+  const std::string old_cert = ReadFile(cert_file);
+  const int port = server_.port();
+  server_.Stop();
+  ProcessResult r = RunProcess({BESTAND_SERVER_BIN, "renew-cert", "--data-dir", dir_.File("data"),
+                                "--hostname", "inventar.firma.local"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The names of the certificate before are kept, the new one added.
+  EXPECT_TRUE(absl::StrContains(r.out, "for localhost, 127.0.0.1, ::1, inventar.firma.local\n"))
+      << r.out;
+  EXPECT_NE(ReadFile(cert_file), old_cert);
+  struct stat st;
+  ASSERT_EQ(stat(dir_.File("data/server.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // Agents and the CLI trust the CA, not the certificate: nothing to hand out again.
+  server_.Start(port);
+  r = Agent({"run", "--once"}, state, root);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "reported ")) << r.out;
+  EXPECT_EQ(server_.Admin({"device", "list"}).exit_code, 0);
+}
+
 TEST_F(AgentE2eTest, IdentityFollowsTheMachineNotItsNameOrJunkSerial) {
   // Two self-built PCs with the same firmware placeholders: only machine-id tells them apart.
   std::string a = Machine("whitebox", "a");
