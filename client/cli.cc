@@ -98,7 +98,7 @@ Administration:
   bestand token create --role admin|coordinator|viewer|vendor --name NAME [--vendor VENDOR]
   bestand token list | token revoke NAME
   bestand audit list [--resource NAME|COLLECTION] [--actor ACTOR] [--limit N]
-  bestand audit verify
+  bestand audit verify [--anchor SEQUENCE:HASH ...]   (heads printed by earlier verifications)
 
 Exit codes: 0 success, 1 failed, 2 usage error, 3 server unreachable, 4 audit trail tampered.
 
@@ -720,10 +720,12 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "verify") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags({"anchor"}));
+      v1::VerifyAuditRequest req;
+      for (const auto& [name, value] : flags) req.add_anchors(value);
       v1::VerifyAuditResponse resp;
-      BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.AuditService", "VerifyAudit",
-                                                  v1::VerifyAuditRequest(), &resp));
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.AuditService", "VerifyAudit", req, &resp));
       if (printer_.format == Format::kJson) {
         printer_.One(resp);
       } else {
@@ -733,6 +735,11 @@ class Cli {
              << (resp.ok() ? "the hash chain is intact and every record matches its last event"
                            : "see the problems above")
              << "\n";
+        if (!resp.head().empty()) {
+          out_ << "head " << resp.head()
+               << "  (keep it outside Bestand; a later 'audit verify --anchor " << resp.head()
+               << "' proves the chain was not rewritten since)\n";
+        }
       }
       if (!resp.ok()) {
         return absl::DataLossError(

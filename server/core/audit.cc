@@ -1,12 +1,15 @@
 #include "server/core/audit.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
@@ -19,6 +22,7 @@ namespace {
 using google::protobuf::Message;
 
 constexpr size_t kMaxProblems = 100;
+constexpr size_t kMaxAnchors = 100;
 const std::string kZeroHash(64, '0');
 
 std::string ToJson(const Message& m) {
@@ -98,7 +102,23 @@ absl::Status RecordAudit(WriteTx& tx, absl::string_view actor, absl::string_view
   return tx.AppendAudit(e);
 }
 
-absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx) {
+absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx,
+                                                    absl::Span<const std::string> anchors) {
+  if (anchors.size() > kMaxAnchors) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("anchors: ", anchors.size(), "; at most ", kMaxAnchors));
+  }
+  std::map<int64_t, std::string> anchored;  // sequence -> hash
+  for (const std::string& anchor : anchors) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(anchor, absl::MaxSplits(':', 1));
+    int64_t sequence = 0;
+    if (!absl::SimpleAtoi(parts.first, &sequence) || sequence < 1 || parts.second.size() != 64 ||
+        parts.second.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("anchor '", anchor, "': expected SEQUENCE:HASH as audit verify printed it"));
+    }
+    anchored[sequence] = parts.second;
+  }
   v1::VerifyAuditResponse out;
   auto problem = [&out](std::string p) {
     if (static_cast<size_t>(out.problems_size()) < kMaxProblems) out.add_problems(std::move(p));
@@ -118,12 +138,23 @@ absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx) {
     if (AuditHash(e) != e.hash()) {
       problem(absl::StrCat("event ", e.sequence(), ": content does not match its hash (edited)"));
     }
+    if (auto it = anchored.find(e.sequence()); it != anchored.end()) {
+      if (it->second != e.hash()) {
+        problem(absl::StrCat("anchor ", e.sequence(),
+                             ": the chain holds another event there (rewritten since)"));
+      }
+      anchored.erase(it);
+    }
     last_state[e.resource()] = e.after();
     expected = e.sequence() + 1;
     prev = e.hash();
     out.set_events_checked(out.events_checked() + 1);
+    out.set_head(absl::StrCat(e.sequence(), ":", e.hash()));
     return absl::OkStatus();
   }));
+  for (const auto& [sequence, hash] : anchored) {
+    problem(absl::StrCat("anchor ", sequence, ": the chain has no such event (cut short)"));
+  }
 
   auto compare = [&](const std::string& name, const std::string& json, const Message* prototype) {
     out.set_resources_checked(out.resources_checked() + 1);

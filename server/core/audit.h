@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "bestand/v1/audit.pb.h"
 #include "google/protobuf/message.h"
 #include "server/model/resources.h"
@@ -28,7 +29,10 @@ std::string AuditHash(const v1::AuditEvent& event);
 absl::Status RecordAudit(WriteTx& tx, absl::string_view actor, absl::string_view action,
                          absl::string_view resource, std::string before, std::string after);
 
-// Recomputes the chain and compares every resource and token with its last audited state.
-absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx);
+// Recomputes the chain, checks that it still holds every anchor ("SEQUENCE:HASH", heads of
+// earlier verifications) and compares every resource and token with its last audited state.
+// INVALID_ARGUMENT for a malformed anchor.
+absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx,
+                                                    absl::Span<const std::string> anchors = {});
 
 }  // namespace bestand

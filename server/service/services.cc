@@ -389,11 +389,12 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   }
 
   grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* ctx,
-                                        const v1::VerifyAuditRequest*,
+                                        const v1::VerifyAuditRequest* req,
                                         v1::VerifyAuditResponse* out) override {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
       BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
-      BESTAND_ASSIGN_OR_RETURN(*out, bestand::VerifyAudit(*tx));
+      const std::vector<std::string> anchors(req->anchors().begin(), req->anchors().end());
+      BESTAND_ASSIGN_OR_RETURN(*out, bestand::VerifyAudit(*tx, anchors));
       return absl::OkStatus();
     });
   }

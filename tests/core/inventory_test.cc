@@ -44,9 +44,9 @@ class InventoryTest : public ::testing::Test {
     return *(*tx)->Count(kind, {});
   }
 
-  v1::VerifyAuditResponse Verify() {
+  v1::VerifyAuditResponse Verify(std::vector<std::string> anchors = {}) {
     auto tx = store_->BeginRead();
-    return *VerifyAudit(**tx);
+    return *VerifyAudit(**tx, anchors);
   }
 
   TempDir dir_;
@@ -335,6 +335,37 @@ TEST_F(InventoryTest, AuditVerifyDetectsEditsBehindBestandsBack) {
   v = Verify();
   EXPECT_FALSE(v.ok());
   EXPECT_EQ(v.problems(0), "event 1: content does not match its hash (edited)");
+}
+
+// Someone who can write the database file can rewrite the whole chain consistently; a head
+// kept outside the database (an anchor) shows it.
+TEST_F(InventoryTest, AuditVerifyWithAnAnchorDetectsARewrittenChain) {
+  ASSERT_TRUE(AddPerson("anna@firma.de", "Anna").ok());
+  ASSERT_TRUE(AddPerson("bernd@firma.de", "Bernd").ok());
+  auto first = Verify();
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(absl::StartsWith(first.head(), "2:")) << first.head();
+  EXPECT_TRUE(Verify({first.head()}).ok());
+
+  // Everything wiped and written again through Bestand: a consistent chain of its own.
+  ExecSql(db(), "DELETE FROM audit_events; DELETE FROM people;");
+  ASSERT_TRUE(AddPerson("anna@firma.de", "Anna", "Geschäftsführung").ok());
+  ASSERT_TRUE(AddPerson("bernd@firma.de", "Bernd").ok());
+  EXPECT_TRUE(Verify().ok());
+  auto v = Verify({first.head()});
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.problems(), ::testing::ElementsAre(
+                                "anchor 2: the chain holds another event there (rewritten since)"));
+  // An anchor past the end of the chain: events were cut off.
+  v = Verify({absl::StrCat("7:", std::string(64, 'a'))});
+  EXPECT_THAT(v.problems(),
+              ::testing::ElementsAre("anchor 7: the chain has no such event (cut short)"));
+  // A malformed anchor is refused, naming it.
+  auto tx = store_->BeginRead();
+  ASSERT_TRUE(tx.ok());
+  auto bad = VerifyAudit(**tx, {std::string("2:xyz")});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "anchor '2:xyz'")) << bad.status();
 }
 
 TEST_F(InventoryTest, AuditVerifyDetectsRemovedEventsAndRowsAddedOutsideBestand) {

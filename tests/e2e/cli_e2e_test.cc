@@ -126,6 +126,15 @@ TEST_F(CliE2eTest, AuditVerifyDetectsARowEditedInTheDatabaseFile) {
   ASSERT_EQ(Admin({"person", "update", "anna@firma.de", "--department", "Einkauf"}).exit_code, 0);
   ProcessResult v = Admin({"audit", "verify"});
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  // The head to keep outside the database, then checked as an anchor.
+  size_t at = v.out.find("head ");
+  ASSERT_NE(at, std::string::npos) << v.out;
+  std::string head = v.out.substr(at + 5, v.out.find(' ', at + 5) - at - 5);
+  EXPECT_EQ(head.size() - head.find(':'), 65u) << head;  // SEQUENCE:64 hex digits
+  EXPECT_EQ(Admin({"audit", "verify", "--anchor", head}).exit_code, 0);
+  ProcessResult bad = Admin({"audit", "verify", "--anchor", "2:nothex"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad.err, "anchor '2:nothex'")) << bad.err;
   ProcessResult list = Admin({"audit", "list", "--resource", "people", "-o", "json"});
   EXPECT_TRUE(absl::StrContains(list.out, "\"action\": \"update\"")) << list.out;
 
