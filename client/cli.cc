@@ -97,7 +97,7 @@ Administration:
   bestand whoami
   bestand token create --role admin|coordinator|viewer|vendor --name NAME [--vendor VENDOR]
   bestand token list | token revoke NAME
-  bestand audit list [--resource NAME|COLLECTION] [--actor ACTOR] [--limit N]
+  bestand audit list [--resource NAME|KEY|COLLECTION] [--actor ACTOR] [--limit N]
   bestand audit verify [--anchor SEQUENCE:HASH ...]   (heads printed by earlier verifications)
 
 Exit codes: 0 success, 1 failed, 2 usage error, 3 server unreachable, 4 audit trail tampered.

@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -454,6 +455,33 @@ int64_t IdOf(absl::string_view name) {
 
 absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text) {
   return Resolve(tx, Spec(kind), text);
+}
+
+absl::StatusOr<std::string> AuditResourceFilter(ReadTx& tx, absl::string_view text) {
+  // Audited collections beyond the inventory's resources: tokens and agents.
+  static constexpr absl::string_view kOtherCollections[] = {"tokens", "enrollmentTokens", "agents"};
+  bool collection = absl::c_linear_search(kOtherCollections, text);
+  for (const ResourceSpec& spec : AllSpecs()) collection |= spec.collection == text;
+  if (text.empty() || collection || absl::StrContains(text, '/')) return std::string(text);
+  std::vector<std::string> names;
+  for (const ResourceSpec& spec : AllSpecs()) {
+    absl::StatusOr<int64_t> id = Resolve(tx, spec, text);
+    if (id.ok()) names.push_back(ResourceName(spec, *id));
+    if (!id.ok() && !absl::IsNotFound(id.status())) return id.status();
+  }
+  if (names.empty()) {
+    return FieldError(
+        absl::StatusCode::kNotFound, "resource",
+        absl::StrCat("'", text,
+                     "' names nothing: give a resource name (people/42), a "
+                     "collection (people) or a natural key (email, asset tag, name)"));
+  }
+  if (names.size() > 1) {
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, "resource",
+        absl::StrCat("'", text, "' names ", absl::StrJoin(names, " and "), "; give one of these"));
+  }
+  return names[0];
 }
 
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message) {

@@ -115,6 +115,12 @@ int64_t IdOf(absl::string_view name);
 // without the collection ("people/anna@firma.de", "anna@firma.de"). NOT_FOUND names it.
 absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view text);
 
+// What an audit query's `text` means as a resource filter: a resource name ("people/42") or a
+// collection ("people") as given; otherwise a natural key of any kind (an email, an asset tag,
+// an application's name), which must name exactly one resource. NOT_FOUND when it names none,
+// INVALID_ARGUMENT (listing them) when it names several.
+absl::StatusOr<std::string> AuditResourceFilter(ReadTx& tx, absl::string_view text);
+
 // True for values that firmware writes where a serial number should be ("To be filled by
 // O.E.M.", "Default string", "0123456789", all zeros, ...). They never identify a device.
 bool IsJunkSerial(absl::string_view serial);

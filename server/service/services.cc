@@ -361,8 +361,9 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                             v1::ListAuditEventsResponse* out) override {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
       BESTAND_ASSIGN_OR_RETURN(int page, PageSize(req->page_size()));
+      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
       AuditQuery q;
-      q.resource = req->resource();
+      BESTAND_ASSIGN_OR_RETURN(q.resource, AuditResourceFilter(*tx, req->resource()));
       q.actor = req->actor();
       q.limit = page + 1;
       if (!req->page_token().empty()) {
@@ -375,7 +376,6 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                             "not a token from a previous page of this list");
         }
       }
-      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
       BESTAND_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> events, tx->ListAudit(q));
       for (size_t i = 0; i < events.size() && static_cast<int>(i) < page; ++i) {
         *out->add_events() = std::move(events[i]);

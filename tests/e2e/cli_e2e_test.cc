@@ -137,6 +137,14 @@ TEST_F(CliE2eTest, AuditVerifyDetectsARowEditedInTheDatabaseFile) {
   EXPECT_TRUE(absl::StrContains(bad.err, "anchor '2:nothex'")) << bad.err;
   ProcessResult list = Admin({"audit", "list", "--resource", "people", "-o", "json"});
   EXPECT_TRUE(absl::StrContains(list.out, "\"action\": \"update\"")) << list.out;
+  // A natural key names the resource too; one that names nothing is an error, not an empty list.
+  list = Admin({"audit", "list", "--resource", "anna@firma.de", "-o", "csv"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(std::count(list.out.begin(), list.out.end(), '\n'), 3) << list.out;  // header + 2
+  EXPECT_TRUE(absl::StrContains(list.out, ",update,people/1")) << list.out;
+  list = Admin({"audit", "list", "--resource", "nobody@firma.de"});
+  EXPECT_EQ(list.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(list.err, "'nobody@firma.de' names nothing")) << list.err;
 
   testing::ExecSql(Db(), "UPDATE people SET department = 'Vorstand' WHERE id = 1");
   v = Admin({"audit", "verify"});
