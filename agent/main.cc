@@ -119,16 +119,14 @@ int Main(int argc, char** argv) {
     std::cout << "enrolled as " << *device << "\n";
     return 0;
   }
-  auto until = [](int64_t seconds) {
-    return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
-  };
   if (cmd == "renew") {
     auto expiry = reporter.Renew();
     if (!expiry.ok()) {
       std::cerr << "bestand-agent: " << expiry.status().message() << "\n";
       return 1;
     }
-    std::cout << "certificate renewed, valid until " << until(*expiry) << "\n";
+    std::cout << "certificate renewed, valid until "
+              << FormatIsoDate(absl::FromUnixSeconds(*expiry)) << "\n";
     return 0;
   }
   if (cmd == "run") {
@@ -139,7 +137,8 @@ int Main(int argc, char** argv) {
         return 1;
       }
       if (r->renewed_until) {
-        std::cout << "certificate renewed, valid until " << until(r->renewed_until) << "\n";
+        std::cout << "certificate renewed, valid until "
+                  << FormatIsoDate(absl::FromUnixSeconds(r->renewed_until)) << "\n";
       }
       std::cout << (r->kind == CycleResult::kFullReport
                         ? absl::StrCat("reported ", r->packages, " packages for ", r->device)

@@ -210,8 +210,7 @@ void Reporter::RunForever(const std::function<bool()>& stop,
       failures = 0;
       if (r->renewed_until) {
         log(absl::StrCat("certificate renewed, valid until ",
-                         absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(r->renewed_until),
-                                          absl::UTCTimeZone())));
+                         FormatIsoDate(absl::FromUnixSeconds(r->renewed_until))));
       }
       log(r->kind == CycleResult::kFullReport
               ? absl::StrCat("reported ", r->packages, " packages for ", r->device)

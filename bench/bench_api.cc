@@ -13,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
 #include "bestand/v1/inventory.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -23,6 +24,8 @@
 namespace bestand {
 namespace {
 
+using bench::Median;
+
 using Clock = std::chrono::steady_clock;
 
 struct Options {
@@ -32,11 +35,6 @@ struct Options {
   int rounds = 5;
   int list_calls = 50;
 };
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 class Bench {
  public:

@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
 #include "server/common/csv.h"
 #include "server/common/util.h"
 #include "server/core/ca.h"
@@ -23,18 +24,8 @@
 namespace bestand {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::MedianMs;
 
-double MedianMs(int rounds, const std::function<bool()>& fn) {
-  std::vector<double> ms;
-  for (int i = 0; i < rounds; ++i) {
-    auto start = Clock::now();
-    if (!fn()) std::fprintf(stderr, "round %d failed\n", i);
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
 
 std::string M365Export(int users) {
   std::string csv =
@@ -75,24 +66,26 @@ int Main(int argc, char** argv) {
   };
 
   const std::string m365 = M365Export(5000);
-  const double csv_parse = MedianMs(rounds, [&] { return ParseCsv(m365).ok(); });
+  const double csv_parse = MedianMs(rounds, [&] { return ParseCsv(m365).status(); });
   const double csv_import = MedianMs(rounds, [&] {
     std::unique_ptr<Store> store = fresh();
     Inventory inventory(store.get());
     auto r = inventory.ImportDirectory("bench", "m365-users", m365, false, false);
-    if (!r.ok()) std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
-    return r.ok() && r->created == 5000;
+    if (!r.ok()) return r.status();
+    return r->created == 5000 ? absl::OkStatus()
+                              : absl::InternalError(absl::StrCat(r->created, " people created"));
   });
 
   absl::StatusOr<std::string> json = ReadFileToString(glpi_file);
   if (!json.ok()) return std::fprintf(stderr, "cannot read %s\n", glpi_file.c_str()), 1;
-  const double json_parse = MedianMs(rounds, [&] { return ParseGlpiInventory(*json).ok(); });
+  const double json_parse = MedianMs(rounds, [&] { return ParseGlpiInventory(*json).status(); });
   auto ca = CreateCa("Bench CA");
   const double json_import = MedianMs(rounds, [&] {
     std::unique_ptr<Store> store = fresh();
     Fleet fleet(store.get(), *ca);
     auto report = ParseGlpiInventory(*json);
-    return report.ok() && fleet.ImportInventory("bench", *report, false).ok();
+    if (!report.ok()) return report.status();
+    return fleet.ImportInventory("bench", *report, false).status();
   });
 
   std::printf("bench_import: medians of %d rounds, each import into a fresh SQLite file\n", rounds);

@@ -27,6 +27,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
 #include "bestand/v1/agent.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -35,6 +36,8 @@
 
 namespace bestand {
 namespace {
+
+using bench::Median;
 
 using Clock = std::chrono::steady_clock;
 
@@ -136,7 +139,10 @@ class Bench {
     int calls = 0;
     double seconds = 0, server_us = 0, client_us = 0;
     Sample& operator+=(const Sample& o) {
-      calls += o.calls, seconds += o.seconds, server_us += o.server_us, client_us += o.client_us;
+      calls += o.calls;
+      seconds += o.seconds;
+      server_us += o.server_us;
+      client_us += o.client_us;
       return *this;
     }
   };
@@ -241,11 +247,6 @@ bool Bench::EnrollAll() {
     return st;
   });
   return true;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 int Bench::Run() {

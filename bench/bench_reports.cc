@@ -13,7 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/text_format.h"
+#include "bench/bench_util.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
 #include "server/core/inventory.h"
@@ -23,30 +23,14 @@
 namespace bestand {
 namespace {
 
+using bench::Median;
+using bench::MedianMs;
+
 using Clock = std::chrono::steady_clock;
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-double MedianMs(int rounds, const std::function<absl::Status()>& fn) {
-  std::vector<double> ms;
-  for (int i = 0; i < rounds; ++i) {
-    auto start = Clock::now();
-    absl::Status s = fn();
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    if (!s.ok()) std::fprintf(stderr, "failed: %s\n", s.ToString().c_str());
-  }
-  return Median(ms);
-}
-
 int64_t Create(WriteTx& tx, Kind kind, const std::string& text) {
-  std::unique_ptr<google::protobuf::Message> m(google::protobuf::MessageFactory::generated_factory()
-                                                   ->GetPrototype(Spec(kind).descriptor)
-                                                   ->New());
-  google::protobuf::TextFormat::ParseFromString(text, m.get());
-  absl::StatusOr<int64_t> id = tx.Insert(kind, *m);  // seeding: no validation or audit
+  absl::StatusOr<int64_t> id =
+      tx.Insert(kind, *bench::ParseResource(kind, text));  // seeding: no validation or audit
   if (!id.ok())
     std::fprintf(stderr, "seeding %s: %s\n", text.c_str(), id.status().ToString().c_str());
   return id.value_or(0);

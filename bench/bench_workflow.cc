@@ -13,8 +13,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
 #include "bestand/v1/workflow.grpc.pb.h"
-#include "google/protobuf/text_format.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/app.h"
@@ -26,16 +26,13 @@
 namespace bestand {
 namespace {
 
+using bench::Median;
+
 using Clock = std::chrono::steady_clock;
 
 constexpr int kApps = 100;
 constexpr int kPerPerson = 200;  // accounts, grants and seats
 constexpr int kVendors = 50;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // Milliseconds of each of `n` calls of `call`.
 std::vector<double> Time(int n, const std::function<grpc::Status()>& call) {
@@ -51,10 +48,7 @@ std::vector<double> Time(int n, const std::function<grpc::Status()>& call) {
 
 // Creates `text` (protobuf text format) of `kind` with validation and audit, like the API.
 int64_t Create(WriteTx& tx, Kind kind, const std::string& text) {
-  std::unique_ptr<google::protobuf::Message> m(google::protobuf::MessageFactory::generated_factory()
-                                                   ->GetPrototype(Spec(kind).descriptor)
-                                                   ->New());
-  google::protobuf::TextFormat::ParseFromString(text, m.get());
+  std::unique_ptr<google::protobuf::Message> m = bench::ParseResource(kind, text);
   absl::StatusOr<int64_t> id = CreateInTx(tx, "bench", Spec(kind), m.get());
   if (!id.ok())
     std::fprintf(stderr, "seeding %s: %s\n", text.c_str(), id.status().ToString().c_str());

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "server/common/util.h"
 
 namespace bestand {
 namespace {
@@ -174,16 +175,15 @@ std::string FormatMoney(int64_t minor, absl::string_view currency) {
 }
 
 std::string HtmlSummary(const v1::SummaryReport& r) {
-  std::string body = absl::StrCat(
-      "<h1>Software spend and savings</h1><p class=\"muted\">Bestand summary, ",
-      Esc(r.create_time().seconds()
-              ? absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(r.create_time().seconds()),
-                                 absl::UTCTimeZone())
-              : ""),
-      "</p><div class=\"kpi\">Annual spend<b id=\"annual-spend\">",
-      Esc(FormatTotals(r.annual_spend())),
-      "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-      Esc(FormatTotals(r.annual_waste())), "</b></div>");
+  std::string body =
+      absl::StrCat("<h1>Software spend and savings</h1><p class=\"muted\">Bestand summary, ",
+                   Esc(r.create_time().seconds()
+                           ? FormatIsoDate(absl::FromUnixSeconds(r.create_time().seconds()))
+                           : ""),
+                   "</p><div class=\"kpi\">Annual spend<b id=\"annual-spend\">",
+                   Esc(FormatTotals(r.annual_spend())),
+                   "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
+                   Esc(FormatTotals(r.annual_waste())), "</b></div>");
   body += "<h2>Top savings</h2>";
   std::vector<std::vector<std::string>> rows;
   for (const v1::Saving& s : r.top_savings()) {

@@ -61,8 +61,8 @@ absl::Status RenewCert(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(DataDirLayout{dir}.ServerCert()));
   BESTAND_ASSIGN_OR_RETURN(std::vector<std::string> hosts, CertHosts(cert));
   std::cout << "Renewed " << DataDirLayout{dir}.ServerCert() << ": valid until "
-            << absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(expiry), absl::UTCTimeZone())
-            << " for " << absl::StrJoin(hosts, ", ") << "\nRestart the server to use it.\n";
+            << FormatIsoDate(absl::FromUnixSeconds(expiry)) << " for " << absl::StrJoin(hosts, ", ")
+            << "\nRestart the server to use it.\n";
   return absl::OkStatus();
 }
 
@@ -98,7 +98,7 @@ absl::Status Serve(const Args& args) {
     if (absl::StatusOr<int64_t> expiry = CertExpirySeconds(cert);
         expiry.ok() && absl::FromUnixSeconds(*expiry) < absl::Now() + absl::Hours(30 * 24)) {
       std::cerr << "WARNING: the server certificate expires on "
-                << absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(*expiry), absl::UTCTimeZone())
+                << FormatIsoDate(absl::FromUnixSeconds(*expiry))
                 << "; run 'bestand-server renew-cert --data-dir " << dir << "' and restart\n";
     }
   }

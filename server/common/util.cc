@@ -44,6 +44,10 @@ absl::StatusOr<absl::CivilDay> ParseIsoDate(absl::string_view text) {
 
 std::string FormatIsoDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
+std::string FormatIsoDate(absl::Time t) {
+  return FormatIsoDate(absl::ToCivilDay(t, absl::UTCTimeZone()));
+}
+
 absl::CivilDay TodayUtc() { return absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()); }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {

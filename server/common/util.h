@@ -21,6 +21,8 @@ int64_t NowMicros();
 // Parses an ISO 8601 calendar date "YYYY-MM-DD" and rejects impossible dates (2025-02-29).
 absl::StatusOr<absl::CivilDay> ParseIsoDate(absl::string_view text);
 std::string FormatIsoDate(absl::CivilDay day);
+// The UTC day of `t`, YYYY-MM-DD.
+std::string FormatIsoDate(absl::Time t);
 // Today's date in UTC.
 absl::CivilDay TodayUtc();
 

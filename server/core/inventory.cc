@@ -27,11 +27,6 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::FieldMask;
 using google::protobuf::Message;
 
-std::unique_ptr<Message> NewMessage(const ResourceSpec& spec) {
-  return std::unique_ptr<Message>(
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(spec.descriptor)->New());
-}
-
 const FieldDescriptor* Field(const ResourceSpec& spec, absl::string_view name) {
   return spec.descriptor->FindFieldByName(std::string(name));
 }
@@ -77,7 +72,7 @@ std::string ResourceName(const ResourceSpec& spec, int64_t id) {
 absl::StatusOr<int64_t> Resolve(ReadTx& tx, const ResourceSpec& spec, absl::string_view text) {
   absl::string_view key = text;
   if (std::optional<int64_t> id = CanonicalId(spec, text)) {
-    std::unique_ptr<Message> scratch = NewMessage(spec);
+    std::unique_ptr<Message> scratch = NewResource(spec);
     BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(spec.kind, *id, scratch.get()));
     if (found) return *id;
     return absl::NotFoundError(absl::StrCat(spec.noun, " '", text, "' not found"));
@@ -369,7 +364,7 @@ absl::StatusOr<int64_t> CreateInTx(WriteTx& tx, absl::string_view actor, const R
 absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
                                 int64_t id, const Message& request, const FieldMask& mask,
                                 Message* after) {
-  std::unique_ptr<Message> before = NewMessage(spec);
+  std::unique_ptr<Message> before = NewResource(spec);
   BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(spec.kind, id, before.get()));
   if (!found) {
     return absl::NotFoundError(absl::StrCat(spec.noun, " ", ResourceName(spec, id), " not found"));
@@ -629,7 +624,7 @@ absl::Status Inventory::Delete(absl::string_view actor, Kind kind, absl::string_
   if (name.empty()) return FieldError(absl::StatusCode::kInvalidArgument, "name", "is required");
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
-  std::unique_ptr<Message> before = NewMessage(spec);
+  std::unique_ptr<Message> before = NewResource(spec);
   BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, before.get()).status());
   absl::Status s = tx->Delete(kind, id);
   if (absl::IsFailedPrecondition(s)) {
@@ -731,8 +726,8 @@ absl::StatusOr<ImportResult> Inventory::ImportCsv(
   ImportResult result;
   result.rows = static_cast<int64_t>(table.rows.size());
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  std::unique_ptr<Message> msg = NewMessage(*spec);
-  std::unique_ptr<Message> after = NewMessage(*spec);
+  std::unique_ptr<Message> msg = NewResource(*spec);
+  std::unique_ptr<Message> after = NewResource(*spec);
   FieldMask mask;
   for (size_t i = 0; i < table.rows.size(); ++i) {
     const CsvRow& row = table.rows[i];

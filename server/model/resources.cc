@@ -189,4 +189,9 @@ bool IsOutputOnly(const ResourceSpec& spec, absl::string_view field) {
              spec.output_only.end();
 }
 
+std::unique_ptr<google::protobuf::Message> NewResource(const ResourceSpec& spec) {
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(spec.descriptor)->New());
+}
+
 }  // namespace bestand

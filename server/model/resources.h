@@ -3,11 +3,13 @@
 // come from the protobuf descriptors, so adding a field to a message needs no code here.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 
 namespace bestand {
 
@@ -60,6 +62,8 @@ struct ResourceSpec {
 
 std::span<const ResourceSpec> AllSpecs();
 const ResourceSpec& Spec(Kind kind);
+// An empty message of the spec's resource type.
+std::unique_ptr<google::protobuf::Message> NewResource(const ResourceSpec& spec);
 // nullptr when `collection` names no resource kind.
 const ResourceSpec* SpecByCollection(absl::string_view collection);
 

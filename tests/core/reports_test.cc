@@ -109,10 +109,7 @@ class ReportsTest : public ::testing::Test {
   }
 
   void Create(Kind kind, const std::string& text) {
-    std::unique_ptr<google::protobuf::Message> m(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(Spec(kind).descriptor)
-            ->New());
+    std::unique_ptr<google::protobuf::Message> m = NewResource(Spec(kind));
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, m.get())) << text;
     std::unique_ptr<google::protobuf::Message> out(m->New());
     absl::Status s = inventory_->Create("test", kind, *m, out.get());

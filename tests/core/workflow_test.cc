@@ -37,10 +37,7 @@ class WorkflowTest : public ::testing::Test {
 
   // Creates a resource from protobuf text format through the inventory (hook included).
   void Create(Kind kind, const std::string& text) {
-    std::unique_ptr<google::protobuf::Message> m(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(Spec(kind).descriptor)
-            ->New());
+    std::unique_ptr<google::protobuf::Message> m = NewResource(Spec(kind));
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, m.get())) << text;
     std::unique_ptr<google::protobuf::Message> out(m->New());
     absl::Status s = inventory_->Create("test", kind, *m, out.get());

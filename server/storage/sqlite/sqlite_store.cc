@@ -592,9 +592,7 @@ class SqliteTx : public WriteTx {
     }
     BESTAND_ASSIGN_OR_RETURN(Stmt st, conn_->Prepare(sql));
     for (size_t i = 0; i < params.size(); ++i) st.BindValue(static_cast<int>(i + 1), params[i]);
-    std::unique_ptr<Message> msg(google::protobuf::MessageFactory::generated_factory()
-                                     ->GetPrototype(m.spec->descriptor)
-                                     ->New());
+    std::unique_ptr<Message> msg = NewResource(*m.spec);
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing " + std::string(m.spec->collection)));
       if (!row) break;
