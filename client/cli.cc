@@ -28,6 +28,7 @@
 #include "client/output.h"
 #include "google/protobuf/descriptor.h"
 #include "server/common/args.h"
+#include "server/common/money.h"
 #include "server/common/proto_text.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
@@ -108,8 +109,8 @@ $XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG over
   -o table|json|csv    --timeout SECONDS
 )";
 
-const std::set<std::string> kBoolFlags = {"insecure", "help",    "dry-run", "software",
-                                          "open",     "overdue", "risky",   "mark-deleted"};
+const std::set<std::string> kBoolFlags = {"insecure", "help",    "dry-run", "software",    "open",
+                                          "force",    "overdue", "risky",   "mark-deleted"};
 const std::set<std::string> kGlobalFlags = {"server", "ca",      "token", "insecure",
                                             "output", "timeout", "help"};
 
@@ -414,11 +415,16 @@ class Cli {
     return NewMessage(Method(noun.service, rpc)->output_type());
   }
 
-  // Fills `resource` from the command's field flags; adds each to `mask` if given.
-  absl::Status FillFields(const Noun& noun, Message* resource, google::protobuf::FieldMask* mask) {
+  // Fills `resource` from the command's field flags; adds each to `mask` if given. `extra`
+  // flags are allowed too and left to the caller.
+  absl::Status FillFields(const Noun& noun, Message* resource, google::protobuf::FieldMask* mask,
+                          const std::set<std::string>& extra = {}) {
     const ResourceSpec& spec = Spec(noun.kind);
-    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags(FieldFlags(spec.descriptor, &spec)));
+    std::set<std::string> allowed = FieldFlags(spec.descriptor, &spec);
+    allowed.insert(extra.begin(), extra.end());
+    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags(allowed));
     for (const auto& [flag, value] : flags) {
+      if (extra.count(flag)) continue;
       const FieldDescriptor* f = spec.descriptor->FindFieldByName(FlagToField(flag));
       BESTAND_RETURN_IF_ERROR(SetFieldFromText(resource, f, value));
       if (mask) mask->add_paths(f->name());
@@ -446,7 +452,11 @@ class Cli {
         req.get(), d->FindFieldByName(std::string(noun.create_field)));
     auto* mask = static_cast<google::protobuf::FieldMask*>(
         req->GetReflection()->MutableMessage(req.get(), d->FindFieldByName("update_mask")));
-    BESTAND_RETURN_IF_ERROR(FillFields(noun, resource, mask));
+    // --force where the request has it (a license's seats below those assigned).
+    const FieldDescriptor* force = d->FindFieldByName("force");
+    BESTAND_RETURN_IF_ERROR(FillFields(
+        noun, resource, mask, force ? std::set<std::string>{"force"} : std::set<std::string>{}));
+    if (force && args_.Has("force")) req->GetReflection()->SetBool(req.get(), force, true);
     if (mask->paths().empty()) return Usage("nothing to update: give --FIELD VALUE options");
     SetFieldFromText(resource, resource->GetDescriptor()->FindFieldByName("name"), name)
         .IgnoreError();
@@ -1251,7 +1261,7 @@ class Cli {
         html = HtmlOverlaps(r);
       } else {
         PrintReport(r, r.overlaps(),
-                    {"category", "keep", "saving_minor", "people_in_several", "applications"});
+                    {"category", "keep", "saving", "people_in_several", "applications"});
       }
     } else if (what == "compliance") {
       BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "server/common/money.h"
 #include "server/common/util.h"
 
 namespace bestand {
@@ -43,30 +45,44 @@ std::string Page(absl::string_view title, absl::string_view body) {
       body, "\n</body></html>\n");
 }
 
-// A horizontal bar chart of amounts (already in one currency).
-std::string BarChart(absl::string_view title,
-                     const std::vector<std::pair<std::string, int64_t>>& bars,
-                     absl::string_view currency) {
+struct Bar {
+  std::string label;
+  std::string currency;
+  int64_t minor = 0;
+};
+
+// Horizontal bar charts of amounts: one chart per currency, so that bars of different
+// currencies are never drawn on one scale.
+std::string BarChart(absl::string_view title, const std::vector<Bar>& bars) {
   if (bars.empty()) return "<p class=\"muted\">Nothing to chart.</p>";
+  std::map<std::string, std::vector<const Bar*>> by_currency;
+  for (const Bar& b : bars) by_currency[b.currency].push_back(&b);
+  std::string out;
   const int label_w = 190, bar_w = 330, row_h = 18;
-  int64_t max = 1;
-  for (const auto& b : bars) max = std::max(max, b.second);
-  std::string svg = absl::StrFormat(
-      "<svg role=\"img\" aria-label=\"%s\" width=\"640\" height=\"%d\" viewBox=\"0 0 640 %d\">",
-      Esc(title), row_h * static_cast<int>(bars.size()) + 4,
-      row_h * static_cast<int>(bars.size()) + 4);
-  for (size_t i = 0; i < bars.size(); ++i) {
-    const int y = static_cast<int>(i) * row_h + 2;
-    const int w = static_cast<int>(bar_w * static_cast<double>(bars[i].second) / max);
-    absl::StrAppendFormat(&svg,
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
-                          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#3b6ea5\"/>"
-                          "<text x=\"%d\" y=\"%d\">%s</text>",
-                          label_w - 6, y + 12, Esc(bars[i].first.substr(0, 40)), label_w, y,
-                          std::max(w, 1), row_h - 5, label_w + std::max(w, 1) + 4, y + 12,
-                          Esc(FormatMoney(bars[i].second, currency)));
+  for (const auto& [currency, rows] : by_currency) {
+    int64_t max = 1;
+    for (const Bar* b : rows) max = std::max(max, b->minor);
+    const int height = row_h * static_cast<int>(rows.size()) + 4;
+    const std::string label =
+        by_currency.size() > 1 ? absl::StrCat(title, " (", currency, ")") : std::string(title);
+    absl::StrAppendFormat(
+        &out,
+        "<svg role=\"img\" aria-label=\"%s\" width=\"640\" height=\"%d\" viewBox=\"0 0 640 %d\">",
+        Esc(label), height, height);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int y = static_cast<int>(i) * row_h + 2;
+      const int w = static_cast<int>(bar_w * static_cast<double>(rows[i]->minor) / max);
+      absl::StrAppendFormat(&out,
+                            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
+                            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#3b6ea5\"/>"
+                            "<text x=\"%d\" y=\"%d\">%s</text>",
+                            label_w - 6, y + 12, Esc(rows[i]->label.substr(0, 40)), label_w, y,
+                            std::max(w, 1), row_h - 5, label_w + std::max(w, 1) + 4, y + 12,
+                            Esc(FormatMoney(rows[i]->minor, currency)));
+    }
+    out += "</svg>";
   }
-  return svg + "</svg>";
+  return out;
 }
 
 // Cancellation deadlines on a line from today: missed ones red, at the start.
@@ -114,12 +130,16 @@ std::string Table(const std::vector<std::string>& header,
   return t + "</tbody></table>";
 }
 
+std::string Seats(const v1::LicenseUsage& u) {
+  return u.unlimited() ? "unlimited" : absl::StrCat(u.seats());
+}
+
 std::string LicenseTable(const v1::LicenseReport& r) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::LicenseUsage& u : r.licenses()) {
-    rows.push_back({Esc(u.display_name()), u.unlimited() ? "site" : absl::StrCat(u.seats()),
-                    absl::StrCat(u.assigned()), absl::StrCat(u.active()), absl::StrCat(u.idle()),
-                    absl::StrCat(u.leavers()), absl::StrCat(u.unassigned()),
+    rows.push_back({Esc(u.display_name()), Seats(u), absl::StrCat(u.assigned()),
+                    absl::StrCat(u.active()), absl::StrCat(u.idle()), absl::StrCat(u.leavers()),
+                    absl::StrCat(u.unassigned()),
                     Esc(FormatMoney(u.annual_cost_minor(), u.currency())),
                     Esc(FormatMoney(u.annual_waste_minor(), u.currency())),
                     absl::StrCat("<b>", Esc(u.recommendation()), "</b>",
@@ -147,32 +167,17 @@ std::string RenewalTable(const google::protobuf::RepeatedPtrField<v1::Renewal>& 
                {false, false, false, false, true});
 }
 
-std::vector<std::pair<std::string, int64_t>> WasteBars(const v1::LicenseReport& r) {
-  std::vector<std::pair<std::string, int64_t>> bars;
+std::vector<Bar> WasteBars(const v1::LicenseReport& r) {
+  std::vector<Bar> bars;
   for (const v1::LicenseUsage& u : r.licenses()) {
     if (u.annual_waste_minor() > 0 && bars.size() < 15) {
-      bars.emplace_back(u.display_name(), u.annual_waste_minor());
+      bars.push_back({u.display_name(), u.currency(), u.annual_waste_minor()});
     }
   }
   return bars;
 }
 
-std::string MainCurrency(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
-  return money.empty() ? "EUR" : money[0].currency();
-}
-
 }  // namespace
-
-std::string FormatTotals(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
-  std::vector<std::string> parts;
-  for (const v1::Money& m : money) parts.push_back(FormatMoney(m.minor(), m.currency()));
-  return parts.empty() ? FormatMoney(0, "EUR") : absl::StrJoin(parts, " + ");
-}
-
-std::string FormatMoney(int64_t minor, absl::string_view currency) {
-  const int64_t abs = std::llabs(minor);
-  return absl::StrFormat("%s%d.%02d %s", minor < 0 ? "-" : "", abs / 100, abs % 100, currency);
-}
 
 std::string HtmlSummary(const v1::SummaryReport& r) {
   std::string body =
@@ -193,25 +198,24 @@ std::string HtmlSummary(const v1::SummaryReport& r) {
                        : Table({"What", "Per year"}, rows, {false, true});
   body += "<h2>Upcoming cancellation deadlines</h2>" + Timeline(r.upcoming_deadlines()) +
           RenewalTable(r.upcoming_deadlines());
-  std::vector<std::pair<std::string, int64_t>> categories;
-  for (const v1::CostLine& l : r.spend_by_category())
-    categories.emplace_back(l.group(), l.annual_minor());
-  body += "<h2>Spend by category</h2>" +
-          BarChart("Spend by category", categories, MainCurrency(r.annual_spend()));
-  body += "<h2>Waste by license</h2>" +
-          BarChart("Waste by license", WasteBars(r.licenses()), MainCurrency(r.annual_spend()));
+  std::vector<Bar> categories;
+  for (const v1::CostLine& l : r.spend_by_category()) {
+    categories.push_back({l.group(), l.currency(), l.annual_minor()});
+  }
+  body += "<h2>Spend by category</h2>" + BarChart("Spend by category", categories);
+  body += "<h2>Waste by license</h2>" + BarChart("Waste by license", WasteBars(r.licenses()));
   body += absl::StrCat("<h2>Licenses</h2><p class=\"muted\">Idle: no activity for ",
                        r.licenses().inactive_days(), " days.</p>", LicenseTable(r.licenses()));
   return Page("Bestand summary", body);
 }
 
 std::string HtmlLicenses(const v1::LicenseReport& r) {
-  std::string body = absl::StrCat(
-      "<h1>Licenses</h1><div class=\"kpi\">Annual cost<b id=\"annual-cost\">",
-      Esc(FormatTotals(r.annual_cost())),
-      "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-      Esc(FormatTotals(r.annual_waste())), "</b></div>",
-      BarChart("Waste by license", WasteBars(r), MainCurrency(r.annual_cost())), LicenseTable(r));
+  std::string body =
+      absl::StrCat("<h1>Licenses</h1><div class=\"kpi\">Annual cost<b id=\"annual-cost\">",
+                   Esc(FormatTotals(r.annual_cost())),
+                   "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
+                   Esc(FormatTotals(r.annual_waste())), "</b></div>",
+                   BarChart("Waste by license", WasteBars(r)), LicenseTable(r));
   return Page("Bestand licenses", body);
 }
 
@@ -223,18 +227,17 @@ std::string HtmlRenewals(const v1::RenewalReport& r) {
 
 std::string HtmlCosts(const v1::CostReport& r) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::pair<std::string, int64_t>> bars;
+  std::vector<Bar> bars;
   for (const v1::CostLine& l : r.lines()) {
     rows.push_back({Esc(l.group()), Esc(FormatMoney(l.monthly_minor(), l.currency())),
                     Esc(FormatMoney(l.annual_minor(), l.currency()))});
-    if (bars.size() < 15) bars.emplace_back(l.group(), l.annual_minor());
+    if (bars.size() < 15) bars.push_back({l.group(), l.currency(), l.annual_minor()});
   }
   rows.push_back({"<b>Total</b>",
                   "<b id=\"monthly-total\">" + Esc(FormatTotals(r.monthly_total())) + "</b>",
                   "<b id=\"annual-total\">" + Esc(FormatTotals(r.annual_total())) + "</b>"});
   return Page("Bestand costs",
-              absl::StrCat("<h1>Costs by ", Esc(r.by()), "</h1>",
-                           BarChart("Annual cost", bars, MainCurrency(r.annual_total())),
+              absl::StrCat("<h1>Costs by ", Esc(r.by()), "</h1>", BarChart("Annual cost", bars),
                            Table({r.by(), "Monthly", "Annual"}, rows, {false, true, true})));
 }
 
@@ -245,13 +248,13 @@ std::string HtmlOverlaps(const v1::OverlapReport& r) {
   for (const v1::Overlap& o : r.overlaps()) {
     std::vector<std::vector<std::string>> rows;
     for (const v1::OverlapApp& a : o.applications()) {
-      rows.push_back({Esc(a.display_name()), absl::StrCat(a.users()),
-                      Esc(FormatMoney(a.annual_cost_minor(), a.currency()))});
+      rows.push_back(
+          {Esc(a.display_name()), absl::StrCat(a.users()), Esc(FormatTotals(a.annual_cost()))});
     }
     absl::StrAppend(
         &body, "<h2>", Esc(o.category()), "</h2>",
         Table({"Application", "Users", "Annual cost"}, rows, {false, true, true}), "<p>Keep <b>",
-        Esc(o.keep()), "</b>: saves ", Esc(FormatMoney(o.saving_minor(), o.currency())), " a year.",
+        Esc(o.keep()), "</b>: saves ", Esc(FormatTotals(o.saving())), " a year.",
         o.people_in_several().empty()
             ? ""
             : " People using several: " + Esc(absl::StrJoin(o.people_in_several(), ", ")),

@@ -9,11 +9,6 @@
 
 namespace bestand {
 
-// "1234.50 EUR"; negative amounts keep their sign.
-std::string FormatMoney(int64_t minor, absl::string_view currency);
-// Totals in several currencies: "1234.50 EUR + 99.00 USD" (0.00 EUR when there are none).
-std::string FormatTotals(const google::protobuf::RepeatedPtrField<v1::Money>& money);
-
 std::string HtmlSummary(const v1::SummaryReport& r);
 std::string HtmlLicenses(const v1::LicenseReport& r);
 std::string HtmlRenewals(const v1::RenewalReport& r);

@@ -6,8 +6,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bestand/v1/report.pb.h"
+#include "google/protobuf/reflection.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/common/csv.h"
+#include "server/common/money.h"
 #include "server/common/proto_text.h"
 #include "server/common/util.h"
 
@@ -83,12 +86,18 @@ void PrintRows(std::ostream& out, Format format, const std::vector<std::string>&
 }
 
 std::string Cell(const Message& msg, const FieldDescriptor* f, const Labeler& labeler) {
+  if (f->is_repeated() && f->message_type() == v1::Money::descriptor()) {
+    google::protobuf::RepeatedPtrField<v1::Money> money;
+    for (const auto& m : msg.GetReflection()->GetRepeatedFieldRef<v1::Money>(msg, f)) {
+      *money.Add() = m;
+    }
+    return FormatTotals(money);
+  }
   std::string v = FieldToText(msg, f);
   if (absl::EndsWith(f->name(), "_minor")) {
     const FieldDescriptor* cur = msg.GetDescriptor()->FindFieldByName("currency");
-    int64_t minor = msg.GetReflection()->GetInt64(msg, f);
-    return absl::StrFormat("%d.%02d %s", minor / 100, minor % 100,
-                           cur ? msg.GetReflection()->GetString(msg, cur) : "");
+    return FormatMoney(msg.GetReflection()->GetInt64(msg, f),
+                       cur ? msg.GetReflection()->GetString(msg, cur) : "");
   }
   if (f->name() != "name" && labeler && LooksLikeReference(v)) return labeler(v);
   return v;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bestand/v1/inventory.pb.h"
+#include "bestand/v1/workflow.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/common/csv.h"
 #include "server/common/proto_text.h"
@@ -52,6 +53,14 @@ bool IsDateField(absl::string_view field) {
 }
 
 bool IsEmailField(absl::string_view field) { return field == "email" || field == "contact_email"; }
+
+// The largest value an integer field takes (the smallest is 0).
+int64_t IntFieldMax(absl::string_view field) {
+  if (field == "notice_period_days") return 3650;
+  if (field == "seats" || field == "min_seats" || field == "pack_size") return kMaxSeats;
+  if (field == "price_per_seat_minor") return kMaxPricePerSeatMinor;
+  return kMaxMoneyMinor;
+}
 
 // "people/42" -> 42 when `name` is a canonical resource name of `spec`.
 std::optional<int64_t> CanonicalId(const ResourceSpec& spec, absl::string_view name) {
@@ -170,9 +179,7 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
       case FieldDescriptor::CPPTYPE_INT64: {
         int64_t v = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ? r->GetInt32(*m, f)
                                                                     : r->GetInt64(*m, f);
-        int64_t max = name == "notice_period_days" ? 3650
-                      : name == "seats"            ? 1000000
-                                                   : 1000000000000LL;  // money: 10^10 units
+        const int64_t max = IntFieldMax(name);
         if (v < 0 || v > max) {
           return FieldError(absl::StatusCode::kInvalidArgument, name,
                             absl::StrCat(v, " is out of range 0..", max));
@@ -214,7 +221,8 @@ void SetStringIfEmpty(Message* m, absl::string_view field, std::string value) {
 }
 
 // Defaults and rules that span fields or resources. `self` is 0 on create.
-absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64_t self) {
+absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64_t self,
+                        const UpdateOptions& options = {}) {
   switch (spec.kind) {
     case Kind::kPerson:
       SetEnumIfUnset(m, "status", v1::Person::ACTIVE);
@@ -235,14 +243,52 @@ absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64
     case Kind::kAccessGrant:
       SetStringIfEmpty(m, "grant_date", FormatIsoDate(TodayUtc()));
       break;
-    case Kind::kLicense:
+    case Kind::kLicense: {
       SetStringIfEmpty(m, "currency", "EUR");
       SetEnumIfUnset(m, "billing_period", v1::License::MONTHLY);
       if (!GetString(*m, "term_start").empty() && !GetString(*m, "term_end").empty() &&
           GetString(*m, "term_end") < GetString(*m, "term_start")) {
         return FieldError(absl::StatusCode::kInvalidArgument, "term_end", "is before term_start");
       }
+      if (self == 0) {
+        BESTAND_ASSIGN_OR_RETURN(int64_t licenses, tx.Count(Kind::kLicense, {}));
+        if (licenses >= kMaxLicenses) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "there are ", licenses, " licenses, the most Bestand keeps (", kMaxLicenses,
+              ", so that no cost total can overflow); remove licenses that ended first"));
+        }
+        break;
+      }
+      const v1::License& license = static_cast<const v1::License&>(*m);
+      if (license.unlimited_seats()) break;
+      BESTAND_ASSIGN_OR_RETURN(int64_t assigned,
+                               tx.Count(Kind::kLicenseAssignment, {{"license", self}}));
+      if (license.seats() < assigned && !options.force) {
+        return FieldError(
+            absl::StatusCode::kFailedPrecondition, "seats",
+            absl::StrCat(license.seats(), " is less than the ", assigned, " seats assigned; free ",
+                         assigned - license.seats(),
+                         " of them first ('bestand license seats' lists them), or pass --force "
+                         "to record the over-assignment: the licenses report and the summary "
+                         "then flag it as a compliance risk until seats are bought"));
+      }
       break;
+    }
+    case Kind::kTemplateItem: {
+      const auto& item = static_cast<const v1::TemplateItem&>(*m);
+      const int given = !item.application().empty() + !item.license().empty() +
+                        (item.device_type() != v1::Device::TYPE_UNSPECIFIED);
+      if (given != 1) {
+        return FieldError(absl::StatusCode::kInvalidArgument, "application",
+                          "a template item gives exactly one of application (with an optional "
+                          "role), license and device_type");
+      }
+      if (!item.role().empty() && item.application().empty()) {
+        return FieldError(absl::StatusCode::kInvalidArgument, "role",
+                          "is a role in an application: give the application too");
+      }
+      break;
+    }
     case Kind::kLicenseAssignment: {
       const bool person = !GetString(*m, "person").empty();
       const bool device = !GetString(*m, "device").empty();
@@ -282,11 +328,22 @@ absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64
   return absl::OkStatus();
 }
 
-// The value of `field` for key comparison; false when empty (an empty key never collides).
+// The value of `field` for key comparison; false when empty and the spec's keys do not include
+// empty values (an empty key never collides then).
 bool KeyValue(const ResourceSpec& spec, const Message& m, absl::string_view field,
               FieldValue* out) {
-  std::string v = GetString(m, field);
-  if (v.empty()) return false;
+  const FieldDescriptor* f = Field(spec, field);
+  if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+    const int v = m.GetReflection()->GetEnumValue(m, f);
+    *out = int64_t{v};
+    return v != 0 || spec.keys_include_empty;
+  }
+  std::string v = m.GetReflection()->GetString(m, f);
+  if (v.empty()) {
+    if (!spec.keys_include_empty) return false;
+    *out = spec.FindReference(field) ? FieldValue(int64_t{0}) : FieldValue(std::string());
+    return true;
+  }
   if (const Reference* ref = spec.FindReference(field)) {
     std::optional<int64_t> id = CanonicalId(Spec(ref->target), v);
     if (!id) return false;
@@ -321,7 +378,8 @@ absl::Status CheckUnique(ReadTx& tx, const ResourceSpec& spec, const Message& m,
   if (!hit) return absl::OkStatus();
   std::vector<std::string> parts;
   for (absl::string_view field : spec.unique_keys[hit->second]) {
-    parts.push_back(absl::StrCat(field, " '", GetString(m, field), "'"));
+    const std::string value = FieldToText(m, Field(spec, field));
+    if (!value.empty()) parts.push_back(absl::StrCat(field, " '", value, "'"));
   }
   return FieldError(absl::StatusCode::kAlreadyExists, spec.unique_keys[hit->second][0],
                     absl::StrCat("a ", spec.noun, " with ", absl::StrJoin(parts, " and "),
@@ -363,7 +421,7 @@ absl::StatusOr<int64_t> CreateInTx(WriteTx& tx, absl::string_view actor, const R
 // changed (then nothing is written). `after` receives the resulting resource.
 absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
                                 int64_t id, const Message& request, const FieldMask& mask,
-                                Message* after) {
+                                Message* after, const UpdateOptions& options) {
   std::unique_ptr<Message> before = NewResource(spec);
   BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(spec.kind, id, before.get()));
   if (!found) {
@@ -403,7 +461,7 @@ absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const Reso
     }
   }
   BESTAND_RETURN_IF_ERROR(Normalize(tx, spec, after));
-  BESTAND_RETURN_IF_ERROR(ApplyRules(tx, spec, after, id));
+  BESTAND_RETURN_IF_ERROR(ApplyRules(tx, spec, after, id, options));
   BESTAND_RETURN_IF_ERROR(CheckUnique(tx, spec, *after, id));
   std::string before_json = AuditJson(spec, *before);
   if (AuditJson(spec, *after) == before_json) return false;
@@ -601,13 +659,14 @@ absl::Status Inventory::Create(absl::string_view actor, Kind kind, const Message
 }
 
 absl::Status Inventory::Update(absl::string_view actor, Kind kind, const Message& resource,
-                               const FieldMask& mask, Message* out) {
+                               const FieldMask& mask, Message* out, const UpdateOptions& options) {
   const ResourceSpec& spec = Spec(kind);
   std::string name = GetString(resource, kNameField);
   if (name.empty()) return FieldError(absl::StatusCode::kInvalidArgument, "name", "is required");
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(int64_t id, Resolve(*tx, spec, name));
-  BESTAND_ASSIGN_OR_RETURN(bool changed, UpdateInTx(*tx, actor, spec, id, resource, mask, out));
+  BESTAND_ASSIGN_OR_RETURN(bool changed,
+                           UpdateInTx(*tx, actor, spec, id, resource, mask, out, options));
   if (!changed) return absl::OkStatus();
   if (hook_) BESTAND_RETURN_IF_ERROR(hook_(*tx, actor, kind, id));
   BESTAND_RETURN_IF_ERROR(tx->Get(kind, id, out).status());

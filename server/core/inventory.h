@@ -27,6 +27,22 @@ inline constexpr size_t kMaxTextLength = 200;    // characters, single-line fiel
 inline constexpr size_t kMaxNotesLength = 2000;  // characters, notes and responsibilities
 inline constexpr size_t kMaxImportBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxImportRows = 50000;
+// Money bounds: with at most kMaxLicenses licenses of at most kMaxSeats seats at most
+// kMaxPricePerSeatMinor per seat and month, a year of everything costs at most 1.2 x 10^18
+// minor units, well inside int64 (9.2 x 10^18), so no report total can overflow.
+inline constexpr int64_t kMaxSeats = 100000;
+inline constexpr int64_t kMaxPricePerSeatMinor = 100000000;  // 1,000,000.00 EUR
+inline constexpr int64_t kMaxLicenses = 10000;
+static_assert(kMaxLicenses * kMaxSeats * kMaxPricePerSeatMinor * 12 < (int64_t{1} << 62));
+// Other money fields (a device's purchase price): 10,000,000,000.00 EUR.
+inline constexpr int64_t kMaxMoneyMinor = 1000000000000LL;
+
+// How an update may bend a rule.
+struct UpdateOptions {
+  // Lower a license's seats below the number assigned (recorded in the audit trail, flagged
+  // in the licenses report and the summary as a compliance risk).
+  bool force = false;
+};
 
 // The page size a List request asks for: 0 means kDefaultPageSize; INVALID_ARGUMENT naming
 // page_size outside 0..kMaxPageSize.
@@ -61,7 +77,8 @@ class Inventory {
   absl::Status Create(absl::string_view actor, Kind kind, const google::protobuf::Message& resource,
                       google::protobuf::Message* out);
   absl::Status Update(absl::string_view actor, Kind kind, const google::protobuf::Message& resource,
-                      const google::protobuf::FieldMask& mask, google::protobuf::Message* out);
+                      const google::protobuf::FieldMask& mask, google::protobuf::Message* out,
+                      const UpdateOptions& options = {});
   absl::Status Delete(absl::string_view actor, Kind kind, absl::string_view name);
 
   // Imports a CSV file into `collection` in one transaction (none when `dry_run`). Rows match
@@ -103,7 +120,8 @@ absl::StatusOr<int64_t> CreateInTx(WriteTx& tx, absl::string_view actor, const R
 absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const ResourceSpec& spec,
                                 int64_t id, const google::protobuf::Message& request,
                                 const google::protobuf::FieldMask& mask,
-                                google::protobuf::Message* after);
+                                google::protobuf::Message* after,
+                                const UpdateOptions& options = {});
 
 // A single-field error in the form "field: message"; callers wrap it with where it came from.
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message);

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "bestand/v1/inventory.pb.h"
+#include "server/common/money.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
 #include "server/core/inventory.h"
@@ -36,10 +37,12 @@ int PeriodsPerYear(const v1::License& l) {
   return l.billing_period() == v1::License::YEARLY ? 1 : 12;
 }
 
-// The price of one seat for a year.
+// The price of one seat for a year. Input bounds keep it below 1.2 x 10^9.
 int64_t SeatYearMinor(const v1::License& l) { return l.price_per_seat_minor() * PeriodsPerYear(l); }
 
 std::string Currency(const v1::License& l) { return l.currency().empty() ? "EUR" : l.currency(); }
+
+constexpr absl::string_view kUnassigned = "(unassigned)";
 
 // Everything the reports read, in one transaction.
 struct Company {
@@ -50,8 +53,8 @@ struct Company {
   std::unordered_map<int64_t, v1::Vendor> vendors;
   std::unordered_map<int64_t, v1::Device> devices;
   std::vector<v1::Account> accounts;
-  // Last activity per (person, application), from their accounts.
-  std::map<std::pair<int64_t, int64_t>, int64_t> last_activity;
+  // Last activity and the newest account's creation per (person, application).
+  std::map<std::pair<int64_t, int64_t>, int64_t> last_activity, newest_account;
 };
 
 template <typename M, typename Fn>
@@ -81,8 +84,12 @@ absl::StatusOr<Company> Load(ReadTx& tx) {
   BESTAND_RETURN_IF_ERROR(
       ForEach<v1::Account>(tx, Kind::kAccount, [&](int64_t, const v1::Account& a) {
         c.accounts.push_back(a);
-        if (a.person().empty() || !a.has_last_activity_time()) return;
-        int64_t& last = c.last_activity[{IdOf(a.person()), IdOf(a.application())}];
+        if (a.person().empty()) return;
+        const std::pair<int64_t, int64_t> key{IdOf(a.person()), IdOf(a.application())};
+        int64_t& created = c.newest_account[key];
+        created = std::max(created, ToMicros(a.create_time()));
+        if (!a.has_last_activity_time()) return;
+        int64_t& last = c.last_activity[key];
         last = std::max(last, ToMicros(a.last_activity_time()));
       }));
   return c;
@@ -92,17 +99,50 @@ bool IsLeaver(const v1::Person& p) {
   return p.status() == v1::Person::LEFT || p.status() == v1::Person::LEAVING;
 }
 
-void AddMoney(google::protobuf::RepeatedPtrField<v1::Money>* totals, const std::string& currency,
-              int64_t minor) {
-  for (v1::Money& m : *totals) {
-    if (m.currency() == currency) {
-      m.set_minor(m.minor() + minor);
-      return;
+// The person holding seat `s`: its person, or the assignee of its device; nullptr for none.
+const v1::Person* Holder(const Company& c, const v1::LicenseAssignment& s) {
+  std::string holder = s.person();
+  if (holder.empty()) {
+    auto d = c.devices.find(IdOf(s.device()));
+    if (d == c.devices.end()) return nullptr;
+    holder = d->second.assignee();
+  }
+  auto p = c.people.find(IdOf(holder));
+  return p == c.people.end() ? nullptr : &p->second;
+}
+
+// How `l`'s annual cost divides among groups: the weight of each group is the number of seats
+// its holders hold (`group_of` names a holder's group; "(devices)" for a device nobody has), plus
+// the seats nobody holds as "(unassigned)". Weights add up to the seats bought when no more are
+// assigned, so each held seat costs exactly one seat's price; a site license, or one with more
+// seats assigned than bought, is divided in proportion to the seats held.
+template <typename GroupOf>
+std::map<std::string, int64_t> SeatWeights(const Company& c, const v1::License& l,
+                                           GroupOf group_of) {
+  std::map<std::string, int64_t> weights;
+  int64_t held = 0;
+  if (auto seats = c.seats.find(IdOf(l.name())); seats != c.seats.end()) {
+    for (const v1::LicenseAssignment& s : seats->second) {
+      const v1::Person* p = Holder(c, s);
+      ++weights[p ? group_of(*p) : std::string("(devices)")];
+      ++held;
     }
   }
-  v1::Money* m = totals->Add();
-  m->set_currency(currency);
-  m->set_minor(minor);
+  if (!l.unlimited_seats() && l.seats() > held) {
+    weights[std::string(kUnassigned)] += l.seats() - held;
+  }
+  if (l.unlimited_seats() && held == 0) weights[std::string(kUnassigned)] = 1;
+  return weights;
+}
+
+// The monthly figures of rows of one currency with these annual figures: the currency's
+// monthly total (annual total / 12, rounded) split in proportion by largest remainder.
+std::vector<int64_t> MonthlyShares(const std::vector<int64_t>& annual) {
+  int64_t total = 0;
+  for (int64_t a : annual) total += a;  // callers add with overflow checks first
+  std::vector<int64_t> shares = Apportion(MonthlyFromAnnual(total), annual);
+  if (shares.empty()) shares.assign(annual.size(), 0);
+  return shares;
 }
 
 // The current term of a license: its stored term, rolled forward while it ended before `today`
@@ -142,6 +182,17 @@ std::string Email(const Company& c, absl::string_view person) {
   return it == c.people.end() ? std::string(person) : it->second.email();
 }
 
+// Why a leaver's seat is reclaimable: leaving on a day to come, or gone and the seat still held
+// at the vendor until the provider's task is done.
+std::string LeaverNote(const v1::Person& p, absl::CivilDay today) {
+  absl::StatusOr<absl::CivilDay> last = ParseIsoDate(p.end_date());
+  if (p.status() == v1::Person::LEAVING && last.ok() && *last >= today) {
+    return absl::StrCat(" (leaving ", p.end_date(), ")");
+  }
+  return absl::StrCat(" (left", p.end_date().empty() ? "" : " " + p.end_date(),
+                      ", reclaim pending at the vendor)");
+}
+
 // One license's usage, with the seats behind its recommendation.
 v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay today,
                        int inactive_days) {
@@ -151,7 +202,19 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
   u.set_currency(Currency(l));
   u.set_unlimited(l.unlimited_seats());
   u.set_seats(l.unlimited_seats() ? 0 : l.seats());
-  const int64_t idle_before = MicrosAtStartOf(today - inactive_days);  // older activity: idle
+  const absl::CivilDay window_start = today - inactive_days;
+  const int64_t idle_before = MicrosAtStartOf(window_start);  // older activity: idle
+  // Too new to judge: not started yet, or started, joined the application or got the seat
+  // within the window.
+  auto recent = [&](const v1::LicenseAssignment& s, const v1::Person& p) {
+    if (p.status() == v1::Person::ONBOARDING) return true;
+    for (const std::string* date : {&p.start_date(), &s.assign_date()}) {
+      absl::StatusOr<absl::CivilDay> d = ParseIsoDate(*date);
+      if (d.ok() && *d > window_start) return true;
+    }
+    auto created = c.newest_account.find({IdOf(s.person()), IdOf(l.application())});
+    return created != c.newest_account.end() && created->second >= idle_before;
+  };
   auto seats = c.seats.find(IdOf(l.name()));
   if (seats != c.seats.end()) {
     for (const v1::LicenseAssignment& s : seats->second) {
@@ -163,9 +226,7 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
       auto person = c.people.find(IdOf(s.person()));
       if (person != c.people.end() && IsLeaver(person->second)) {
         u.set_leavers(u.leavers() + 1);
-        u.add_reclaimable(
-            absl::StrCat(person->second.email(),
-                         person->second.status() == v1::Person::LEFT ? " (left)" : " (leaving)"));
+        u.add_reclaimable(person->second.email() + LeaverNote(person->second, today));
         continue;
       }
       if (l.application().empty()) {
@@ -177,6 +238,12 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
         u.set_active(u.active() + 1);
         continue;
       }
+      // Activity before the window shows an account older than it: idle. Without any, a seat
+      // too new to judge is not.
+      if (last == c.last_activity.end() && person != c.people.end() && recent(s, person->second)) {
+        u.set_recent(u.recent() + 1);
+        continue;
+      }
       u.set_idle(u.idle() + 1);
       u.add_reclaimable(
           absl::StrCat(Email(c, s.person()),
@@ -185,24 +252,35 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
                            : " (idle since " + FormatIsoDate(DayOfMicros(last->second)) + ")"));
     }
   }
-  if (!l.unlimited_seats()) u.set_unassigned(std::max(0, l.seats() - u.assigned()));
+  if (!l.unlimited_seats()) {
+    u.set_unassigned(std::max(0, l.seats() - u.assigned()));
+    u.set_over_assigned(std::max(0, u.assigned() - l.seats()));
+  }
   if (u.unassigned() > 0) u.add_reclaimable(absl::StrCat(u.unassigned(), " unassigned"));
   u.set_annual_cost_minor(AnnualCostMinor(l));
   if (!l.unlimited_seats()) {
-    u.set_annual_waste_minor(SeatYearMinor(l) * (u.unassigned() + u.idle() + u.leavers()));
+    // Seats paid for and not used; freeing seats of an over-assigned license first makes it
+    // compliant and saves nothing.
+    const int wasted = std::max(0, u.unassigned() + u.idle() + u.leavers() - u.over_assigned());
+    u.set_annual_waste_minor(SeatYearMinor(l) * wasted);
   }
   // What to do: keep what is used, respecting the contract's minimum and pack size.
+  const int needed = u.active() + u.recent();
   u.set_recommended_seats(u.seats());
-  if (l.unlimited_seats() || l.seats() == 0) {
+  if (u.over_assigned() > 0) {
+    u.set_recommendation(absl::StrCat("over-assigned: ", u.assigned(), " assigned, ", l.seats(),
+                                      " bought; buy ", u.over_assigned(), " or free ",
+                                      u.over_assigned()));
+  } else if (l.unlimited_seats() || l.seats() == 0) {
     u.set_recommendation("keep");
-  } else if (u.active() == 0) {
+  } else if (needed == 0) {
     std::optional<Term> term = CurrentTerm(l, today);
     u.set_recommended_seats(0);
     u.set_recommendation(
         term ? "cancel by " + FormatIsoDate(CancellationDeadline(term->end, l.notice_period_days()))
              : "cancel");
   } else {
-    int target = std::max(u.active(), l.min_seats());
+    int target = std::max(needed, l.min_seats());
     if (l.pack_size() > 1) target = (target + l.pack_size() - 1) / l.pack_size() * l.pack_size();
     if (target < l.seats()) {
       u.set_recommended_seats(target);
@@ -215,92 +293,129 @@ v1::LicenseUsage Usage(const Company& c, const v1::License& l, absl::CivilDay to
   return u;
 }
 
-// The annual saving a license recommendation stands for.
-int64_t RecommendedSaving(const v1::License& l, const v1::LicenseUsage& u) {
-  if (l.unlimited_seats()) return 0;
-  return SeatYearMinor(l) * std::max(0, l.seats() - u.recommended_seats());
+// The seats a license recommendation gives up (0 for site licenses and "keep").
+int SeatsSaved(const v1::License& l, const v1::LicenseUsage& u) {
+  return l.unlimited_seats() ? 0 : std::max(0, l.seats() - u.recommended_seats());
 }
 
-// Costs grouped by `by`; lines sorted by annual cost, largest first.
-absl::StatusOr<v1::CostReport> CostsBy(const Company& c, const std::string& by) {
-  std::map<std::pair<std::string, std::string>, int64_t> annual;  // (group, currency)
+enum class CostBy { kDepartment, kCostCenter, kVendor, kApplication, kPerson, kCategory };
+
+absl::StatusOr<CostBy> ParseCostBy(absl::string_view by) {
+  static const std::pair<absl::string_view, CostBy> kBy[] = {{"department", CostBy::kDepartment},
+                                                             {"cost-center", CostBy::kCostCenter},
+                                                             {"vendor", CostBy::kVendor},
+                                                             {"application", CostBy::kApplication},
+                                                             {"person", CostBy::kPerson}};
+  for (const auto& [name, value] : kBy) {
+    if (name == by) return value;
+  }
+  return FieldError(absl::StatusCode::kInvalidArgument, "by",
+                    absl::StrCat("'", by,
+                                 "' is not one of department, cost-center, vendor, application, "
+                                 "person"));
+}
+
+// Costs grouped by `by` (attribution rules in report.proto).
+absl::StatusOr<v1::CostReport> CostsBy(const Company& c, CostBy by) {
+  std::map<std::pair<std::string, std::string>, int64_t> annual;  // (currency, group)
   auto label = [](const std::string& s) { return s.empty() ? std::string("(none)") : s; };
   for (const v1::License& l : c.licenses) {
     const std::string cur = Currency(l);
-    const int64_t cost = AnnualCostMinor(l);
     const v1::Application* app = nullptr;
     if (auto it = c.apps.find(IdOf(l.application())); it != c.apps.end()) app = &it->second;
-    if (by == "vendor") {
-      auto v = c.vendors.find(IdOf(l.vendor()));
-      annual[{v == c.vendors.end() ? "(none)" : v->second.display_name(), cur}] += cost;
-    } else if (by == "application") {
-      annual[{app ? app->display_name() : label(l.product()), cur}] += cost;
-    } else if (by == "category") {
-      annual[{label(app ? app->category() : ""), cur}] += cost;
-    } else if (by == "cost-center") {
-      annual[{label(l.cost_center()), cur}] += cost;
-    } else if (by == "person" || by == "department") {
-      if (l.unlimited_seats()) {
-        annual[{"(site licenses)", cur}] += cost;
-        continue;
+    std::map<std::string, int64_t> weights;
+    switch (by) {
+      case CostBy::kVendor: {
+        auto v = c.vendors.find(IdOf(l.vendor()));
+        weights[v == c.vendors.end() ? "(none)" : v->second.display_name()] = 1;
+        break;
       }
-      int held = 0;
-      if (auto seats = c.seats.find(IdOf(l.name())); seats != c.seats.end()) {
-        for (const v1::LicenseAssignment& s : seats->second) {
-          ++held;
-          std::string holder = s.person();
-          if (holder.empty()) {  // a device's seat goes to the device's user
-            auto d = c.devices.find(IdOf(s.device()));
-            holder = d == c.devices.end() ? "" : d->second.assignee();
-          }
-          auto p = c.people.find(IdOf(holder));
-          std::string group = p == c.people.end() ? "(devices)"
-                              : by == "person"    ? p->second.email()
-                                                  : label(p->second.department());
-          annual[{group, cur}] += SeatYearMinor(l);
+      case CostBy::kApplication:
+        weights[app ? app->display_name() : label(l.product())] = 1;
+        break;
+      case CostBy::kCategory:
+        weights[label(app ? app->category() : "")] = 1;
+        break;
+      case CostBy::kCostCenter:
+        if (!l.cost_center().empty()) {
+          weights[l.cost_center()] = 1;
+        } else {
+          weights = SeatWeights(c, l, [&](const v1::Person& p) { return label(p.cost_center()); });
         }
-      }
-      if (l.seats() > held) annual[{"(unassigned)", cur}] += SeatYearMinor(l) * (l.seats() - held);
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "by: '", by, "' is not one of department, cost-center, vendor, application, person"));
+        break;
+      case CostBy::kDepartment:
+        weights = SeatWeights(c, l, [&](const v1::Person& p) { return label(p.department()); });
+        break;
+      case CostBy::kPerson:
+        weights = SeatWeights(c, l, [](const v1::Person& p) { return p.email(); });
+        break;
+    }
+    std::vector<int64_t> w;
+    for (const auto& [group, weight] : weights) w.push_back(weight);
+    const std::vector<int64_t> shares = Apportion(AnnualCostMinor(l), w);
+    size_t i = 0;
+    for (const auto& [group, weight] : weights) {
+      int64_t& line = annual[{cur, group}];
+      BESTAND_ASSIGN_OR_RETURN(line, CheckedAdd(line, shares.empty() ? 0 : shares[i++],
+                                                absl::StrCat("cost of ", group)));
     }
   }
   v1::CostReport out;
-  out.set_by(by);
+  MoneyTotals annual_total, monthly_total;
+  std::map<std::string, std::vector<v1::CostLine*>> by_currency;
   for (const auto& [key, minor] : annual) {
     v1::CostLine* line = out.add_lines();
-    line->set_group(key.first);
-    line->set_currency(key.second);
+    line->set_currency(key.first);
+    line->set_group(key.second);
     line->set_annual_minor(minor);
-    line->set_monthly_minor(MonthlyFromAnnual(minor));
+    BESTAND_RETURN_IF_ERROR(annual_total.Add(key.first, minor));
+  }
+  for (v1::CostLine& line : *out.mutable_lines()) by_currency[line.currency()].push_back(&line);
+  for (auto& [cur, lines] : by_currency) {
+    std::vector<int64_t> a;
+    for (const v1::CostLine* line : lines) a.push_back(line->annual_minor());
+    const std::vector<int64_t> monthly = MonthlyShares(a);
+    for (size_t i = 0; i < lines.size(); ++i) lines[i]->set_monthly_minor(monthly[i]);
+    BESTAND_RETURN_IF_ERROR(monthly_total.Add(cur, MonthlyFromAnnual(annual_total.Get(cur))));
   }
   std::sort(out.mutable_lines()->begin(), out.mutable_lines()->end(),
             [](const v1::CostLine& a, const v1::CostLine& b) {
-              return std::make_tuple(b.annual_minor(), a.group()) <
-                     std::make_tuple(a.annual_minor(), b.group());
+              return std::make_tuple(a.currency(), b.annual_minor(), a.group()) <
+                     std::make_tuple(b.currency(), a.annual_minor(), b.group());
             });
-  for (const v1::CostLine& line : out.lines()) {
-    AddMoney(out.mutable_monthly_total(), line.currency(), line.monthly_minor());
-    AddMoney(out.mutable_annual_total(), line.currency(), line.annual_minor());
-  }
+  annual_total.ToProto(out.mutable_annual_total());
+  monthly_total.ToProto(out.mutable_monthly_total());
   return out;
 }
 
-v1::LicenseReport LicensesOf(const Company& c, absl::CivilDay today, int inactive_days) {
+absl::StatusOr<v1::LicenseReport> LicensesOf(const Company& c, absl::CivilDay today,
+                                             int inactive_days) {
   v1::LicenseReport out;
   out.set_inactive_days(inactive_days);
+  MoneyTotals cost, waste, monthly;
   for (const v1::License& l : c.licenses) {
     v1::LicenseUsage u = Usage(c, l, today, inactive_days);
-    AddMoney(out.mutable_annual_cost(), u.currency(), u.annual_cost_minor());
-    AddMoney(out.mutable_annual_waste(), u.currency(), u.annual_waste_minor());
+    BESTAND_RETURN_IF_ERROR(cost.Add(u.currency(), u.annual_cost_minor()));
+    BESTAND_RETURN_IF_ERROR(waste.Add(u.currency(), u.annual_waste_minor()));
     *out.add_licenses() = std::move(u);
+  }
+  std::map<std::string, std::vector<v1::LicenseUsage*>> by_currency;
+  for (v1::LicenseUsage& u : *out.mutable_licenses()) by_currency[u.currency()].push_back(&u);
+  for (auto& [cur, usages] : by_currency) {
+    std::vector<int64_t> a;
+    for (const v1::LicenseUsage* u : usages) a.push_back(u->annual_cost_minor());
+    const std::vector<int64_t> shares = MonthlyShares(a);
+    for (size_t i = 0; i < usages.size(); ++i) usages[i]->set_monthly_cost_minor(shares[i]);
+    BESTAND_RETURN_IF_ERROR(monthly.Add(cur, MonthlyFromAnnual(cost.Get(cur))));
   }
   std::sort(out.mutable_licenses()->begin(), out.mutable_licenses()->end(),
             [](const v1::LicenseUsage& a, const v1::LicenseUsage& b) {
-              return std::make_tuple(b.annual_waste_minor(), a.display_name()) <
-                     std::make_tuple(a.annual_waste_minor(), b.display_name());
+              return std::make_tuple(a.currency(), b.annual_waste_minor(), a.display_name()) <
+                     std::make_tuple(b.currency(), a.annual_waste_minor(), b.display_name());
             });
+  cost.ToProto(out.mutable_annual_cost());
+  waste.ToProto(out.mutable_annual_waste());
+  monthly.ToProto(out.mutable_monthly_cost());
   return out;
 }
 
@@ -336,11 +451,18 @@ v1::RenewalReport RenewalsOf(const Company& c, absl::CivilDay today, int within_
   return out;
 }
 
-v1::OverlapReport OverlapsOf(const Company& c) {
-  std::map<std::string, std::vector<int64_t>> by_category;  // lower-case category -> app ids
+// Applications of one category, by lower-case category; only categories with several.
+std::map<std::string, std::vector<int64_t>> OverlappingApps(const Company& c) {
+  std::map<std::string, std::vector<int64_t>> by_category;
   for (const auto& [id, app] : c.apps) {
     if (!app.category().empty()) by_category[absl::AsciiStrToLower(app.category())].push_back(id);
   }
+  std::erase_if(by_category, [](const auto& entry) { return entry.second.size() < 2; });
+  for (auto& [category, ids] : by_category) std::sort(ids.begin(), ids.end());
+  return by_category;
+}
+
+absl::StatusOr<v1::OverlapReport> OverlapsOf(const Company& c) {
   // Active users per application.
   std::unordered_map<int64_t, std::set<int64_t>> users;
   for (const v1::Account& a : c.accounts) {
@@ -348,17 +470,14 @@ v1::OverlapReport OverlapsOf(const Company& c) {
       users[IdOf(a.application())].insert(IdOf(a.person()));
     }
   }
-  std::unordered_map<int64_t, std::pair<std::string, int64_t>> cost;  // app -> (currency, minor)
+  std::unordered_map<int64_t, MoneyTotals> cost;  // by application
   for (const v1::License& l : c.licenses) {
     if (l.application().empty()) continue;
-    auto& entry = cost[IdOf(l.application())];
-    entry.first = Currency(l);
-    entry.second += AnnualCostMinor(l);
+    BESTAND_RETURN_IF_ERROR(cost[IdOf(l.application())].Add(Currency(l), AnnualCostMinor(l)));
   }
   v1::OverlapReport out;
-  for (auto& [category, ids] : by_category) {
-    if (ids.size() < 2) continue;
-    std::sort(ids.begin(), ids.end());
+  MoneyTotals total;
+  for (const auto& [category, ids] : OverlappingApps(c)) {
     v1::Overlap* o = out.add_overlaps();
     o->set_category(c.apps.at(ids[0]).category());
     int64_t keep = ids[0];
@@ -369,22 +488,25 @@ v1::OverlapReport OverlapsOf(const Company& c) {
       oa->set_application(app.name());
       oa->set_display_name(app.display_name());
       oa->set_users(static_cast<int32_t>(users[id].size()));
-      oa->set_currency(cost.count(id) ? cost[id].first : "EUR");
-      oa->set_annual_cost_minor(cost.count(id) ? cost[id].second : 0);
+      cost[id].ToProto(oa->mutable_annual_cost());
       if (users[id].size() > users[keep].size()) keep = id;
       for (int64_t p : users[id]) ++tools_per_person[p];
     }
     o->set_keep(c.apps.at(keep).display_name());
-    o->set_currency(cost.count(keep) ? cost[keep].first : "EUR");
-    for (const v1::OverlapApp& oa : o->applications()) {
-      if (IdOf(oa.application()) != keep)
-        o->set_saving_minor(o->saving_minor() + oa.annual_cost_minor());
+    MoneyTotals saving;
+    for (int64_t id : ids) {
+      if (id == keep) continue;
+      for (const auto& [cur, minor] : cost[id].by_currency()) {
+        BESTAND_RETURN_IF_ERROR(saving.Add(cur, minor));
+        BESTAND_RETURN_IF_ERROR(total.Add(cur, minor));
+      }
     }
+    saving.ToProto(o->mutable_saving());
     for (const auto& [person, n] : tools_per_person) {
       if (n > 1) o->add_people_in_several(Email(c, absl::StrCat("people/", person)));
     }
-    AddMoney(out.mutable_saving(), o->currency(), o->saving_minor());
   }
+  total.ToProto(out.mutable_saving());
   return out;
 }
 
@@ -396,11 +518,6 @@ int64_t AnnualCostMinor(const v1::License& l) {
 
 absl::CivilDay CancellationDeadline(absl::CivilDay term_end, int notice_days) {
   return term_end - std::max(0, notice_days);
-}
-
-int64_t MonthlyFromAnnual(int64_t annual_minor) {
-  const int64_t sign = annual_minor < 0 ? -1 : 1;
-  return sign * ((std::llabs(annual_minor) + 6) / 12);
 }
 
 bool MatchesPattern(absl::string_view pattern, absl::string_view name) {
@@ -452,14 +569,12 @@ absl::StatusOr<v1::RenewalReport> Reports::Renewals(const v1::RenewalReportReque
 }
 
 absl::StatusOr<v1::CostReport> Reports::Costs(const v1::CostReportRequest& r) {
-  const std::string by = r.by().empty() ? "department" : r.by();
-  if (by == "category") {
-    return FieldError(absl::StatusCode::kInvalidArgument, "by",
-                      "must be department, cost-center, vendor, application or person");
-  }
+  BESTAND_ASSIGN_OR_RETURN(CostBy by, ParseCostBy(r.by().empty() ? "department" : r.by()));
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   BESTAND_ASSIGN_OR_RETURN(Company c, Load(*tx));
-  return CostsBy(c, by);
+  BESTAND_ASSIGN_OR_RETURN(v1::CostReport out, CostsBy(c, by));
+  out.set_by(r.by().empty() ? "department" : r.by());
+  return out;
 }
 
 absl::StatusOr<v1::OverlapReport> Reports::Overlaps() {
@@ -561,43 +676,79 @@ absl::StatusOr<v1::SummaryReport> Reports::Summary(const v1::SummaryReportReques
   const absl::CivilDay today = Today();
   v1::SummaryReport out;
   *out.mutable_create_time() = FromMicros(NowMicros());
-  *out.mutable_licenses() = LicensesOf(c, today, inactive);
+  BESTAND_ASSIGN_OR_RETURN(*out.mutable_licenses(), LicensesOf(c, today, inactive));
   *out.mutable_annual_spend() = out.licenses().annual_cost();
+  *out.mutable_monthly_spend() = out.licenses().monthly_cost();
   *out.mutable_annual_waste() = out.licenses().annual_waste();
-  std::unordered_map<std::string, const v1::License*> by_name;
-  for (const v1::License& l : c.licenses) by_name[l.name()] = &l;
+
+  // Savings, each seat counted once: first what the license recommendations give up, then what
+  // dropping a tool saves beyond that.
+  std::unordered_map<int64_t, const v1::License*> license_by_id;
+  for (const v1::License& l : c.licenses) license_by_id[IdOf(l.name())] = &l;
+  std::unordered_map<int64_t, int> seats_saved;  // by license id
+  std::vector<v1::Saving> savings;
   for (const v1::LicenseUsage& u : out.licenses().licenses()) {
-    int64_t saving = RecommendedSaving(*by_name.at(u.license()), u);
-    if (saving <= 0) continue;
-    v1::Saving* s = out.add_top_savings();
-    s->set_what(absl::StrCat(
+    const v1::License& l = *license_by_id.at(IdOf(u.license()));
+    if (u.over_assigned() > 0) {
+      out.add_compliance_risks(absl::StrCat(u.display_name(), ": ", u.assigned(),
+                                            " seats assigned, ", u.seats(), " bought (",
+                                            u.over_assigned(), " more than the contract covers)"));
+    }
+    const int saved = SeatsSaved(l, u);
+    if (saved == 0) continue;
+    seats_saved[IdOf(l.name())] = saved;
+    v1::Saving& s = savings.emplace_back();
+    s.set_what(absl::StrCat(
         u.display_name(), ": ", u.recommendation(),
         u.reclaimable().empty() ? "" : " (" + absl::StrJoin(u.reclaimable(), ", ") + ")"));
-    s->set_currency(u.currency());
-    s->set_annual_minor(saving);
+    s.set_currency(u.currency());
+    s.set_annual_minor(SeatYearMinor(l) * saved);
   }
-  const v1::OverlapReport overlaps = OverlapsOf(c);
+  BESTAND_ASSIGN_OR_RETURN(const v1::OverlapReport overlaps, OverlapsOf(c));
   for (const v1::Overlap& o : overlaps.overlaps()) {
-    if (o.saving_minor() <= 0) continue;
     std::vector<std::string> others;
+    std::set<int64_t> dropped;
     for (const v1::OverlapApp& a : o.applications()) {
-      if (a.display_name() != o.keep()) others.push_back(a.display_name());
+      if (a.display_name() == o.keep()) continue;
+      others.push_back(a.display_name());
+      dropped.insert(IdOf(a.application()));
     }
-    v1::Saving* s = out.add_top_savings();
-    s->set_what(absl::StrCat(o.category(), ": consolidate onto ", o.keep(), " (drop ",
-                             absl::StrJoin(others, ", "), ")"));
-    s->set_currency(o.currency());
-    s->set_annual_minor(o.saving_minor());
+    MoneyTotals extra;
+    std::set<std::string> overlapping;  // currencies where license recommendations count too
+    for (const v1::License& l : c.licenses) {
+      if (!dropped.count(IdOf(l.application()))) continue;
+      auto saved = seats_saved.find(IdOf(l.name()));
+      const int64_t counted = saved == seats_saved.end() ? 0 : SeatYearMinor(l) * saved->second;
+      if (counted > 0) overlapping.insert(Currency(l));
+      BESTAND_RETURN_IF_ERROR(extra.Add(Currency(l), AnnualCostMinor(l) - counted));
+    }
+    for (const auto& [cur, minor] : extra.by_currency()) {
+      if (minor <= 0) continue;
+      v1::Saving& s = savings.emplace_back();
+      s.set_what(absl::StrCat(
+          o.category(), ": consolidate onto ", o.keep(), " (drop ", absl::StrJoin(others, ", "),
+          ")", overlapping.count(cur) ? ", beyond the license recommendations" : ""));
+      s.set_currency(cur);
+      s.set_annual_minor(minor);
+    }
   }
-  std::sort(out.mutable_top_savings()->begin(), out.mutable_top_savings()->end(),
-            [](const v1::Saving& a, const v1::Saving& b) {
-              return std::make_tuple(b.annual_minor(), a.what()) <
-                     std::make_tuple(a.annual_minor(), b.what());
-            });
-  while (out.top_savings_size() > 10) out.mutable_top_savings()->RemoveLast();
+  MoneyTotals total_savings;
+  for (const v1::Saving& s : savings) {
+    BESTAND_RETURN_IF_ERROR(total_savings.Add(s.currency(), s.annual_minor()));
+  }
+  total_savings.ToProto(out.mutable_total_savings());
+  std::sort(savings.begin(), savings.end(), [](const v1::Saving& a, const v1::Saving& b) {
+    return std::make_tuple(a.currency(), b.annual_minor(), a.what()) <
+           std::make_tuple(b.currency(), a.annual_minor(), b.what());
+  });
+  std::map<std::string, int> shown;  // per currency
+  for (v1::Saving& s : savings) {
+    if (++shown[s.currency()] <= 10) *out.add_top_savings() = std::move(s);
+  }
+
   v1::RenewalReport renewals = RenewalsOf(c, today, within);
   *out.mutable_upcoming_deadlines() = std::move(*renewals.mutable_renewals());
-  BESTAND_ASSIGN_OR_RETURN(v1::CostReport categories, CostsBy(c, "category"));
+  BESTAND_ASSIGN_OR_RETURN(v1::CostReport categories, CostsBy(c, CostBy::kCategory));
   *out.mutable_spend_by_category() = std::move(*categories.mutable_lines());
   return out;
 }

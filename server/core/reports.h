@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
+#include "server/common/money.h"
 #include "server/storage/store.h"
 
 namespace bestand {
@@ -20,8 +21,6 @@ namespace bestand {
 int64_t AnnualCostMinor(const v1::License& license);
 // The last day to give notice for a term ending on `term_end`.
 absl::CivilDay CancellationDeadline(absl::CivilDay term_end, int notice_days);
-// Annual minor units over 12, rounded half away from zero.
-int64_t MonthlyFromAnnual(int64_t annual_minor);
 // True when `name` matches a product rule `pattern` (case-insensitive; '*' matches any run).
 bool MatchesPattern(absl::string_view pattern, absl::string_view name);
 

@@ -113,7 +113,8 @@ std::vector<ResourceSpec> MakeSpecs() {
       .noun = "template item",
       .descriptor = v1::TemplateItem::descriptor(),
       .references = {{"application", Kind::kApplication}, {"license", Kind::kLicense}},
-      .unique_keys = {{"template", "application", "role"}, {"template", "license"}},
+      .unique_keys = {{"template", "application", "role", "license", "device_type"}},
+      .keys_include_empty = true,
       .required = {"template"},
       .search_fields = {"template", "role"},
   });

@@ -46,7 +46,11 @@ struct ResourceSpec {
   // Single fields that identify a resource and may stand in for its id ("people/a@b.de").
   std::vector<absl::string_view> alias_keys = {};
   // Natural keys used to match rows on import and to report duplicates, each a list of fields.
+  // A key with an empty field identifies nothing, unless keys_include_empty.
   std::vector<std::vector<absl::string_view>> unique_keys = {};
+  // Keys compare every listed field, empty ones included: a template item is its template and
+  // what it gives, whichever of application, role, license and device type that is.
+  bool keys_include_empty = false;
   // Fields that must be set on create.
   std::vector<absl::string_view> required = {};
   // Fields matched by a List request's `query`.

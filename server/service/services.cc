@@ -54,6 +54,13 @@ grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContex
   return reactor;
 }
 
+// The options an Update request carries: its `force` field, where it has one.
+UpdateOptions UpdateOptionsOf(const google::protobuf::Message& request) {
+  const google::protobuf::FieldDescriptor* force =
+      request.GetDescriptor()->FindFieldByName("force");
+  return {.force = force != nullptr && request.GetReflection()->GetBool(request, force)};
+}
+
 // One resource service: Get/List/Create/Update/Delete mapped onto the generic Inventory.
 #define BESTAND_RESOURCE_SERVICE(Service, Res, Plural, field, kind)                               \
   class Service##Impl final : public v1::Service::CallbackService {                               \
@@ -81,7 +88,8 @@ grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContex
                                           const v1::Update##Res##Request* req,                    \
                                           v1::Res* out) override {                                \
       return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) {                       \
-        return d_.inventory->Update(who.Actor(), kind, req->field(), req->update_mask(), out);    \
+        return d_.inventory->Update(who.Actor(), kind, req->field(), req->update_mask(), out,     \
+                                    UpdateOptionsOf(*req));                                       \
       });                                                                                         \
     }                                                                                             \
     grpc::ServerUnaryReactor* Delete##Res(grpc::CallbackServerContext* ctx,                       \
