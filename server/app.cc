@@ -172,11 +172,6 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
       if (!st.ok())
         std::fprintf(stderr, "bestand-server: recording heartbeats: %s\n",
                      std::string(st.message()).c_str());
-      // Leavers' seats are freed on their last day, finished task or not.
-      st = raw->workflow_->ReclaimSeatsOnLastDay("bestand", TodayUtc()).status();
-      if (!st.ok())
-        std::fprintf(stderr, "bestand-server: freeing leavers' seats: %s\n",
-                     std::string(st.message()).c_str());
       // Reports pass through large buffers on many threads; hand freed memory back to the
       // system instead of keeping it for a peak that may not come again.
       malloc_trim(0);

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <optional>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -385,7 +387,14 @@ absl::StatusOr<v1::CaseView> Workflow::Onboard(absl::string_view actor,
   BESTAND_ASSIGN_OR_RETURN(int64_t case_id, CreateInTx(*tx, actor, Spec(Kind::kCase), &c));
   const std::string due = WorkingDayBefore(start);
 
+  std::set<std::tuple<std::string, std::string, std::string, int>> given;  // one task per item
   for (const v1::TemplateItem& item : items) {
+    if (!given
+             .emplace(item.application(), AsciiLower(item.role()), item.license(),
+                      item.device_type())
+             .second) {
+      continue;
+    }
     v1::Task t;
     t.set_person(person.name());
     t.set_due_date(due);
@@ -658,42 +667,6 @@ absl::StatusOr<v1::Task> Workflow::UpdateTaskStatus(absl::string_view actor, con
   BESTAND_ASSIGN_OR_RETURN(task, Load<v1::Task>(*tx, Kind::kTask, id));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   return task;
-}
-
-absl::StatusOr<int> Workflow::ReclaimSeatsOnLastDay(absl::string_view actor, absl::CivilDay today) {
-  ListQuery due;
-  due.equals = {{"action", int64_t{v1::Task::RECLAIM_LICENSE}}};
-  due.below = {{"status", int64_t{v1::Task::DONE}}, {"due_date", FormatIsoDate(today + 1)}};
-  due.above = {{"due_date", std::string()}};
-  {  // most of the time there is nothing to do: find out without taking the writer
-    BESTAND_ASSIGN_OR_RETURN(auto read, store_->BeginRead());
-    due.limit = 1;
-    bool any = false;
-    BESTAND_RETURN_IF_ERROR(read->List(Kind::kTask, due, [&](int64_t, const Message&) {
-      any = true;
-      return absl::OkStatus();
-    }));
-    if (!any) return 0;
-    due.limit = 0;
-  }
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  std::vector<v1::Task> tasks;
-  BESTAND_RETURN_IF_ERROR(tx->List(Kind::kTask, due, [&](int64_t, const Message& m) {
-    tasks.push_back(static_cast<const v1::Task&>(m));
-    return absl::OkStatus();
-  }));
-  for (v1::Task& task : tasks) {
-    BESTAND_RETURN_IF_ERROR(Apply(*tx, actor, task));
-    task.set_status(v1::Task::DONE);
-    task.set_evidence(absl::StrCat("seat freed by Bestand on the last day, ", task.due_date()));
-    *task.mutable_done_time() = FromMicros(NowMicros());
-    BESTAND_RETURN_IF_ERROR(
-        Save(*tx, actor, Kind::kTask, task, {"status", "evidence", "done_time"}));
-    if (!task.parent().empty())
-      BESTAND_RETURN_IF_ERROR(SettleCase(*tx, actor, IdOf(task.parent())));
-  }
-  BESTAND_RETURN_IF_ERROR(tx->Commit());
-  return static_cast<int>(tasks.size());
 }
 
 absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {

@@ -38,10 +38,6 @@ class Workflow {
   absl::StatusOr<v1::Task> UpdateTaskStatus(absl::string_view actor, const TaskScope& scope,
                                             const v1::UpdateTaskStatusRequest& r);
   absl::StatusOr<v1::ListFindingsResponse> ListFindings();
-  // Frees the seats of offboarding cases whose last day has come although nobody finished the
-  // task yet: the task is done with that as its evidence. Returns how many. The server calls it
-  // every few seconds.
-  absl::StatusOr<int> ReclaimSeatsOnLastDay(absl::string_view actor, absl::CivilDay today);
 
   // The inventory's change hook: an account, grant, seat or device that a person gets while
   // their offboarding case is open joins the case as a task.

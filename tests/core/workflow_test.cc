@@ -8,6 +8,7 @@
 #include "server/common/util.h"
 #include "server/core/audit.h"
 #include "server/core/inventory.h"
+#include "server/core/reports.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -155,20 +156,44 @@ TEST_F(WorkflowTest, TaskStatesScopesAndReopeningTheCase) {
   EXPECT_TRUE(verified->ok()) << verified->DebugString();
 }
 
-TEST_F(WorkflowTest, SeatsAreFreedOnTheLastDayEvenWithTheTaskOpen) {
+TEST_F(WorkflowTest, ALeaversSeatStaysHeldUntilTheProvidersTaskIsDone) {
   auto anna = Onboard("anna@firma.de");
   ASSERT_TRUE(anna.ok()) << anna.status();
   v1::OffboardRequest off;
   off.set_person("anna@firma.de");
-  off.set_last_day("2027-06-30");
+  off.set_last_day("2026-01-30");  // long past
   auto c = workflow_->Offboard("test", off);
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(*workflow_->ReclaimSeatsOnLastDay("bestand", absl::CivilDay(2027, 6, 29)), 0);
-  EXPECT_EQ(*workflow_->ReclaimSeatsOnLastDay("bestand", absl::CivilDay(2027, 6, 30)), 1);
-  EXPECT_EQ(*workflow_->ReclaimSeatsOnLastDay("bestand", absl::CivilDay(2027, 7, 1)), 0);
+  std::string reclaim;
+  for (const v1::Task& t : c->tasks()) {
+    if (t.action() == v1::Task::RECLAIM_LICENSE) reclaim = t.name();
+  }
+  ASSERT_FALSE(reclaim.empty());
+  // The last day has passed: the provider still has to remove the paid license at the vendor,
+  // so the task stays in its list and the seat counts as held by a leaver.
+  v1::ListTasksRequest mine;
+  mine.set_vendor("MSP");
+  mine.set_open_only(true);
+  v1::ListTasksResponse listed;
+  ASSERT_TRUE(workflow_->ListTasks({}, mine, &listed).ok());
+  std::vector<std::string> open;
+  for (const v1::Task& t : listed.tasks()) open.push_back(t.name());
+  EXPECT_THAT(open, ::testing::Contains(reclaim));
+  Reports reports(store_.get());
+  auto usage = reports.Licenses({});
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->licenses_size(), 1);
+  EXPECT_EQ(usage->licenses(0).leavers(), 1);
+  EXPECT_THAT(usage->licenses(0).reclaimable(),
+              ::testing::ElementsAre("anna@firma.de (left 2026-01-30, reclaim pending at the "
+                                     "vendor)"));
+  EXPECT_EQ(Onboard("bernd@firma.de").status().code(), absl::StatusCode::kFailedPrecondition)
+      << "the seat is not free until the provider confirms";
+  // Done with evidence: the seat is free for the next hire.
+  ASSERT_TRUE(SetStatus(reclaim, v1::Task::DONE, {}, "removed in the admin center").ok());
   v1::License office;
   ASSERT_TRUE(inventory_->Get(Kind::kLicense, "Office", &office).ok());
-  EXPECT_EQ(office.assigned_seats(), 0) << "the seat is free for the next hire";
+  EXPECT_EQ(office.assigned_seats(), 0);
   EXPECT_TRUE(Onboard("bernd@firma.de").ok());
 }
 
@@ -194,6 +219,46 @@ TEST_F(WorkflowTest, OverdueListsOnlyOpenTasksPastTheirDueDate) {
   out.Clear();
   ASSERT_TRUE(workflow_->ListTasks({}, r, &out).ok());
   EXPECT_EQ(out.tasks_size(), 0);
+}
+
+TEST_F(WorkflowTest, EveryTemplateItemHasANaturalKeySoReimportingChangesNothing) {
+  // Items without a role and device items included; the fixture has Mail/user and Office.
+  const std::string csv =
+      "template,application,role,license,device_type\n"
+      "office,Mail,,,\n"
+      "office,Mail,user,,\n"
+      "office,,,Office,\n"
+      "office,,,,laptop\n"
+      "office,,,,monitor\n";
+  auto first = inventory_->ImportCsv("test", "templateItems", csv, false, nullptr);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->created, 3);  // Mail without a role, laptop, monitor
+  EXPECT_EQ(first->unchanged, 2);
+  auto again = inventory_->ImportCsv("test", "templateItems", csv, false, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->created, 0);
+  EXPECT_EQ(again->unchanged, 5);
+  // Adding one again by hand is refused, naming it.
+  v1::TemplateItem laptop;
+  laptop.set_template_("Office");  // templates compare case-insensitively
+  laptop.set_device_type(v1::Device::LAPTOP);
+  v1::TemplateItem out;
+  absl::Status s = inventory_->Create("test", Kind::kTemplateItem, laptop, &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("device_type 'laptop'"));
+  // An item gives one thing.
+  laptop.set_license("Office");
+  EXPECT_EQ(inventory_->Create("test", Kind::kTemplateItem, laptop, &out).code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::TemplateItem role_only;
+  role_only.set_template_("office");
+  role_only.set_role("admin");
+  EXPECT_EQ(inventory_->Create("test", Kind::kTemplateItem, role_only, &out).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Onboarding opens one task per item: Mail, Mail/user, Office, laptop, monitor.
+  auto anna = Onboard("anna@firma.de");
+  ASSERT_TRUE(anna.ok()) << anna.status();
+  EXPECT_EQ(anna->tasks_size(), 5);
 }
 
 }  // namespace
