@@ -22,6 +22,7 @@
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
 #include "bestand/v1/report.pb.h"
+#include "bestand/v1/settings.pb.h"
 #include "bestand/v1/workflow.pb.h"
 #include "client/client.h"
 #include "client/html_report.h"
@@ -100,6 +101,8 @@ Administration:
   bestand token list | token revoke NAME
   bestand audit list [--resource NAME|KEY|COLLECTION] [--actor ACTOR] [--limit N]
   bestand audit verify [--anchor SEQUENCE:HASH ...]   (heads printed by earlier verifications)
+  bestand settings show | settings set --holiday-region DE|DE-BY|...   public holidays that
+                   are not working days (due dates)
 
 Exit codes: 0 success, 1 failed, 2 usage error, 3 server unreachable, 4 audit trail tampered.
 
@@ -332,6 +335,7 @@ class Cli {
     if (cmd == "task") return Task();
     if (cmd == "report") return Report();
     if (cmd == "product") return ProductRule();
+    if (cmd == "settings") return Settings();
     const Noun* noun = FindNoun(cmd);
     if (noun == nullptr) return Usage(absl::StrCat("unknown command '", cmd, "'"));
     if (pos.size() < 2)
@@ -1023,6 +1027,13 @@ class Cli {
     req.set_reason(args_.Get("reason"));
     v1::CaseView view;
     BESTAND_RETURN_IF_ERROR(Workflow("Offboard", req, &view));
+    if (view.already_left() && printer_.format == Format::kTable) {
+      out_ << person << " left"
+           << (view.left_on().empty() ? "" : absl::StrCat(" on ", view.left_on()))
+           << "; there is nothing to do (anything they still hold: 'bestand report access "
+              "--risky')\n";
+      return absl::OkStatus();
+    }
     PrintCase(view);
     return absl::OkStatus();
   }
@@ -1346,6 +1357,36 @@ class Cli {
       return absl::OkStatus();
     }
     return Usage(absl::StrCat("unknown rule verb '", verb, "'"));
+  }
+
+  absl::Status Settings() {
+    BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "settings verb: show, set"));
+    v1::Settings out;
+    if (verb == "show") {
+      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
+      BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.SettingsService", "GetSettings",
+                                                  v1::GetSettingsRequest(), &out));
+    } else if (verb == "set") {
+      v1::UpdateSettingsRequest req;
+      BESTAND_ASSIGN_OR_RETURN(auto flags,
+                               CommandFlags(FieldFlags(v1::Settings::descriptor(), nullptr)));
+      for (const auto& [flag, value] : flags) {
+        const FieldDescriptor* f = v1::Settings::descriptor()->FindFieldByName(FlagToField(flag));
+        BESTAND_RETURN_IF_ERROR(SetFieldFromText(req.mutable_settings(), f, value));
+        req.mutable_update_mask()->add_paths(f->name());
+      }
+      if (flags.empty()) return Usage("settings set needs --holiday-region REGION");
+      BESTAND_RETURN_IF_ERROR(
+          client_->CallByName("bestand.v1.SettingsService", "UpdateSettings", req, &out));
+    } else {
+      return Usage(absl::StrCat("unknown settings verb '", verb, "'"));
+    }
+    if (out.holiday_region().empty() && printer_.format == Format::kTable) {
+      out_ << "holiday_region  DE (nationwide holidays; the default)\n";
+      return absl::OkStatus();
+    }
+    printer_.One(out);
+    return absl::OkStatus();
   }
 
   absl::Status Software() {

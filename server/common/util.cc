@@ -130,4 +130,9 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
+std::string Counted(int64_t n, absl::string_view noun, absl::string_view plural) {
+  if (n == 1) return absl::StrCat(n, " ", noun);
+  return plural.empty() ? absl::StrCat(n, " ", noun, "s") : absl::StrCat(n, " ", plural);
+}
+
 }  // namespace bestand

@@ -38,6 +38,9 @@ std::string Sha256Hex(absl::string_view data);
 // `n` bytes from the OpenSSL CSPRNG, URL-safe base64 without padding.
 absl::StatusOr<std::string> RandomToken(size_t n);
 
+// "1 seat", "2 seats": `n` and the noun in its form for `n` (`plural` defaults to noun + "s").
+std::string Counted(int64_t n, absl::string_view noun, absl::string_view plural = "");
+
 // ASCII lower-casing; other bytes (UTF-8) stay as they are.
 std::string AsciiLower(absl::string_view s);
 

@@ -15,6 +15,7 @@
 #include "server/common/util.h"
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
+#include "server/core/settings.h"
 
 namespace bestand {
 namespace {
@@ -187,6 +188,15 @@ absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx,
   for (const EnrollmentTokenRecord& t : enrollment) {
     v1::EnrollmentToken token = EnrollmentTokenFromRecord(t);
     compare(token.name(), EnrollmentTokenAuditJson(t), &token);
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.GetSetting(kSettingsName));
+  if (stored) {
+    v1::Settings settings;
+    if (!google::protobuf::util::JsonStringToMessage(*stored, &settings).ok()) {
+      problem(absl::StrCat(kSettingsResource, ": the stored record is not readable"));
+    } else {
+      compare(std::string(kSettingsResource), SettingsJson(settings), &settings);
+    }
   }
   BESTAND_RETURN_IF_ERROR(tx.ListAgents([&](const AgentRecord& a) {
     compare(absl::StrCat("agents/", a.device_id), AgentAuditJson(a), nullptr);

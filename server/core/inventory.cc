@@ -315,9 +315,10 @@ absl::Status ApplyRules(WriteTx& tx, const ResourceSpec& spec, Message* m, int64
           taken -= mine;
         }
         if (taken >= license.seats()) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("license '", license.display_name(), "' has ", license.seats(),
-                           " seats and all are assigned; free a seat or raise the seat count"));
+          return absl::FailedPreconditionError(absl::StrCat(
+              "license '", license.display_name(), "' has ", Counted(license.seats(), "seat"),
+              " and ", license.seats() == 1 ? "it is" : "all are",
+              " assigned; free a seat or raise the seat count"));
         }
       }
       break;
@@ -512,7 +513,8 @@ absl::StatusOr<int64_t> ResolveName(ReadTx& tx, Kind kind, absl::string_view tex
 
 absl::StatusOr<std::string> AuditResourceFilter(ReadTx& tx, absl::string_view text) {
   // Audited collections beyond the inventory's resources: tokens and agents.
-  static constexpr absl::string_view kOtherCollections[] = {"tokens", "enrollmentTokens", "agents"};
+  static constexpr absl::string_view kOtherCollections[] = {"tokens", "enrollmentTokens", "agents",
+                                                            "settings"};
   bool collection = absl::c_linear_search(kOtherCollections, text);
   for (const ResourceSpec& spec : AllSpecs()) collection |= spec.collection == text;
   if (text.empty() || collection || absl::StrContains(text, '/')) return std::string(text);

@@ -17,6 +17,7 @@
 #include "server/common/util.h"
 #include "server/core/audit.h"
 #include "server/core/inventory.h"
+#include "server/core/settings.h"
 
 namespace bestand {
 namespace {
@@ -66,15 +67,6 @@ absl::Status Save(WriteTx& tx, absl::string_view actor, Kind kind, const Message
 
 std::string Who(const v1::Person& p) {
   return absl::StrCat(p.display_name(), " <", p.email(), ">");
-}
-
-// The working day before `day`: tasks for a start date are due before it.
-std::string WorkingDayBefore(absl::CivilDay day) {
-  do {
-    day -= 1;
-  } while (absl::GetWeekday(day) == absl::Weekday::saturday ||
-           absl::GetWeekday(day) == absl::Weekday::sunday);
-  return FormatIsoDate(day);
 }
 
 absl::StatusOr<absl::CivilDay> RequiredDate(absl::string_view field, const std::string& value) {
@@ -235,8 +227,8 @@ absl::Status NoFreeSeat(ReadTx& tx, const v1::License& license) {
     }
   }
   return absl::FailedPreconditionError(absl::StrCat(
-      "license '", license.display_name(), "' has no free seat: ", license.seats(), " seats, ",
-      seats.size(), " assigned; ",
+      "license '", license.display_name(), "' has no free seat: ", Counted(license.seats(), "seat"),
+      ", ", seats.size(), " assigned; ",
       reclaimable.empty() ? "none held by leavers"
                           : absl::StrCat("reclaimable from ", absl::StrJoin(reclaimable, ", ")),
       ". Free a seat or raise the seat count, then onboard again"));
@@ -385,7 +377,9 @@ absl::StatusOr<v1::CaseView> Workflow::Onboard(absl::string_view actor,
   c.set_template_(r.template_());
   c.set_effective_date(r.start_date());
   BESTAND_ASSIGN_OR_RETURN(int64_t case_id, CreateInTx(*tx, actor, Spec(Kind::kCase), &c));
-  const std::string due = WorkingDayBefore(start);
+  // Due the working day before the start: no weekend, no public holiday of the company's region.
+  BESTAND_ASSIGN_OR_RETURN(HolidayCalendar holidays, LoadHolidayCalendar(*tx));
+  const std::string due = FormatIsoDate(holidays.WorkingDayBefore(start));
 
   std::set<std::tuple<std::string, std::string, std::string, int>> given;  // one task per item
   for (const v1::TemplateItem& item : items) {
@@ -469,10 +463,19 @@ absl::StatusOr<v1::CaseView> Workflow::Offboard(absl::string_view actor,
   if (open) return View(*tx, IdOf(open->name()));  // running it twice changes nothing
   BESTAND_ASSIGN_OR_RETURN(v1::Person person, Load<v1::Person>(*tx, Kind::kPerson, pid));
   if (person.status() == v1::Person::LEFT) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(Who(person),
-                     " has left already; see 'bestand report access --risky' for "
-                     "anything they still hold"));
+    // Offboarded already: nothing to do. The answer is their last offboarding, if any.
+    v1::CaseView view;
+    BESTAND_ASSIGN_OR_RETURN(
+        std::vector<v1::Case> cases,
+        ListAll<v1::Case>(*tx, Kind::kCase,
+                          {{"person", pid}, {"kind", int64_t{v1::Case::OFFBOARDING}}}));
+    if (!cases.empty()) {
+      BESTAND_ASSIGN_OR_RETURN(view, View(*tx, IdOf(cases.back().name())));
+    }
+    view.set_created(false);
+    view.set_already_left(true);
+    view.set_left_on(person.end_date());
+    return view;
   }
   person.set_status(v1::Person::LEAVING);
   person.set_end_date(r.last_day());
@@ -725,13 +728,20 @@ absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {
   BESTAND_ASSIGN_OR_RETURN(
       std::vector<v1::Account> active,
       ListAll<v1::Account>(*tx, Kind::kAccount, {{"status", int64_t{v1::Account::ACTIVE}}}));
+  // Applications that enforce MFA for every account protect their privileged accounts too.
+  std::set<std::string> mfa_enforced;
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Application> apps,
+                           ListAll<v1::Application>(*tx, Kind::kApplication, {}));
+  for (const v1::Application& app : apps) {
+    if (app.mfa_enforced()) mfa_enforced.insert(app.name());
+  }
   for (const v1::Account& a : active) {
     if (a.person().empty()) {
       add("orphaned account", "", a.name(),
           absl::StrCat("the account '", a.username(), "' in ", a.application(),
                        " belongs to no person"));
     }
-    if (a.privileged() && !a.mfa_enabled()) {
+    if (a.privileged() && !a.mfa_enabled() && !mfa_enforced.count(a.application())) {
       add("privileged account without MFA", a.person(), a.name(),
           absl::StrCat("the privileged account '", a.username(), "' has no MFA"));
     }

@@ -15,12 +15,14 @@
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
 #include "bestand/v1/report.grpc.pb.h"
+#include "bestand/v1/settings.grpc.pb.h"
 #include "bestand/v1/workflow.grpc.pb.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/support/message_allocator.h"
 #include "server/common/status_macros.h"
 #include "server/core/audit.h"
 #include "server/core/glpi_inventory.h"
+#include "server/core/settings.h"
 
 namespace bestand {
 namespace {
@@ -354,6 +356,31 @@ class ImportServiceImpl final : public v1::ImportService::CallbackService {
   grpc::ServerWriteReactor<v1::ImportCsvProgress>* ImportCsv(
       grpc::CallbackServerContext* ctx, const v1::ImportCsvRequest* req) override {
     return new ImportReactor(d_, ctx, req);
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
+class SettingsServiceImpl final : public v1::SettingsService::CallbackService {
+ public:
+  explicit SettingsServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* GetSettings(grpc::CallbackServerContext* ctx,
+                                        const v1::GetSettingsRequest*, v1::Settings* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
+      BESTAND_ASSIGN_OR_RETURN(*out, LoadSettings(*tx));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* UpdateSettings(grpc::CallbackServerContext* ctx,
+                                           const v1::UpdateSettingsRequest* req,
+                                           v1::Settings* out) override {
+    return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, bestand::UpdateSettings(d_.store, who.Actor(), *req));
+      return absl::OkStatus();
+    });
   }
 
  private:
@@ -721,6 +748,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
   out.push_back(std::make_unique<ReportServiceImpl>(d));
   out.push_back(std::make_unique<ImportServiceImpl>(d));
   out.push_back(std::make_unique<AuditServiceImpl>(d));
+  out.push_back(std::make_unique<SettingsServiceImpl>(d));
   out.push_back(std::make_unique<TokenServiceImpl>(d));
   out.push_back(std::make_unique<AgentServiceImpl>(d));
   out.push_back(std::make_unique<AgentAdminServiceImpl>(d));

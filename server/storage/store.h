@@ -139,6 +139,9 @@ class ReadTx {
 
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
 
+  // A named setting's stored value (the core keeps its format), if any.
+  virtual absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) = 0;
+
   // Agents and software.
   virtual absl::StatusOr<std::optional<AgentRecord>> GetAgent(int64_t device_id) = 0;
   virtual absl::Status ListAgents(const std::function<absl::Status(const AgentRecord&)>& fn) = 0;
@@ -188,6 +191,8 @@ class WriteTx : public ReadTx {
   virtual absl::StatusOr<int64_t> InsertPackage(const PackageRecord& package) = 0;
   virtual absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& record) = 0;
   virtual absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) = 0;
+
+  virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;
 
   // Runs `fn` in a savepoint: when it fails, only its changes are undone and the transaction
   // goes on.

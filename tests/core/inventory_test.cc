@@ -190,10 +190,10 @@ TEST_F(InventoryTest, SeatsAreNotOverAssigned) {
   a.set_person("a@firma.de");
   ASSERT_TRUE(inv_->Create("test", Kind::kLicenseAssignment, a, &aout).ok());
   EXPECT_THAT(inv_->Create("test", Kind::kLicenseAssignment, a, &aout),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "has 1 seats and all are assigned"));
+              StatusIs(absl::StatusCode::kFailedPrecondition, "has 1 seat and it is assigned"));
   a.set_person("b@firma.de");
   EXPECT_THAT(inv_->Create("test", Kind::kLicenseAssignment, a, &aout),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "all are assigned"));
+              StatusIs(absl::StatusCode::kFailedPrecondition, "it is assigned"));
   v1::Device d, dout;
   d.set_asset_tag("NB-1");
   ASSERT_TRUE(inv_->Create("test", Kind::kDevice, d, &dout).ok());

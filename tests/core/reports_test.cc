@@ -207,7 +207,9 @@ TEST_F(ReportsTest, PeopleAndSeatsTooNewToJudgeAreNotIdle) {
   // seat since 2025: idle.
   Account("Webex", "neu", "neu@firma.de", "");
   Account("Webex", "konto", "konto@firma.de", "");
-  const v1::LicenseUsage* webex = Find(*reports_->Licenses({}), "Webex Pro");
+  const absl::StatusOr<v1::LicenseReport> report = reports_->Licenses({});
+  ASSERT_TRUE(report.ok()) << report.status();
+  const v1::LicenseUsage* webex = Find(*report, "Webex Pro");
   ASSERT_NE(webex, nullptr);
   EXPECT_EQ(webex->recent(), 3);
   EXPECT_EQ(webex->idle(), 1);

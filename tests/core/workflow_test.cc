@@ -89,7 +89,7 @@ TEST_F(WorkflowTest, NoFreeSeatRefusesTheWholeOnboardingAndNamesWhatIsReclaimabl
 
   auto bernd = Onboard("bernd@firma.de");
   EXPECT_EQ(bernd.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(bernd.status().message(), HasSubstr("1 seats, 1 assigned"));
+  EXPECT_THAT(bernd.status().message(), HasSubstr("1 seat, 1 assigned"));
   EXPECT_THAT(bernd.status().message(), HasSubstr("reclaimable from anna@firma.de (leaving)"));
   v1::Person p;
   EXPECT_EQ(inventory_->Get(Kind::kPerson, "bernd@firma.de", &p).code(),
@@ -259,6 +259,55 @@ TEST_F(WorkflowTest, EveryTemplateItemHasANaturalKeySoReimportingChangesNothing)
   auto anna = Onboard("anna@firma.de");
   ASSERT_TRUE(anna.ok()) << anna.status();
   EXPECT_EQ(anna->tasks_size(), 5);
+}
+
+TEST_F(WorkflowTest, OffboardingSomeoneWhoLeftSaysSoAndChangesNothing) {
+  Create(Kind::kPerson, "email: 'bernd@firma.de' display_name: 'Bernd'");
+  Create(Kind::kAccount, "application: 'Mail' username: 'bernd' person: 'bernd@firma.de'");
+  v1::OffboardRequest off;
+  off.set_person("bernd@firma.de");
+  off.set_last_day("2026-05-29");
+  auto c = workflow_->Offboard("test", off);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->tasks_size(), 1);
+  ASSERT_TRUE(SetStatus(c->tasks(0).name(), v1::Task::DONE).ok());
+  ASSERT_EQ(Person("bernd@firma.de").status(), v1::Person::LEFT);
+  off.set_last_day("2026-12-31");  // a different day changes nothing either
+  auto again = workflow_->Offboard("test", off);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->already_left());
+  EXPECT_FALSE(again->created());
+  EXPECT_EQ(again->left_on(), "2026-05-29");
+  EXPECT_EQ(again->record().name(), c->record().name());
+  EXPECT_EQ(again->record().status(), v1::Case::CLOSED);
+  EXPECT_EQ(Person("bernd@firma.de").end_date(), "2026-05-29");
+}
+
+TEST_F(WorkflowTest, AnApplicationThatEnforcesMfaProtectsItsPrivilegedAccounts) {
+  Create(Kind::kApplication, "display_name: 'Bank' mfa_enforced: true");
+  Create(Kind::kPerson, "email: 'eva@firma.de' display_name: 'Eva'");
+  Create(Kind::kAccount,
+         "application: 'Bank' username: 'eva' person: 'eva@firma.de' privileged: true");
+  Create(Kind::kAccount,
+         "application: 'Mail' username: 'eva' person: 'eva@firma.de' privileged: true");
+  auto findings = workflow_->ListFindings();
+  ASSERT_TRUE(findings.ok());
+  std::vector<std::string> unprotected;
+  for (const v1::Finding& f : findings->findings()) {
+    if (f.kind() == "privileged account without MFA") unprotected.push_back(f.description());
+  }
+  // Only Mail, which leaves MFA to each account; Bank enforces it for everyone.
+  ASSERT_EQ(unprotected.size(), 1u);
+  EXPECT_THAT(unprotected[0], HasSubstr("'eva'"));
+  v1::Application mail, updated;
+  ASSERT_TRUE(inventory_->Get(Kind::kApplication, "Mail", &mail).ok());
+  mail.set_mfa_enforced(true);
+  google::protobuf::FieldMask mask;
+  mask.add_paths("mfa_enforced");
+  ASSERT_TRUE(inventory_->Update("test", Kind::kApplication, mail, mask, &updated).ok());
+  findings = workflow_->ListFindings();
+  ASSERT_TRUE(findings.ok());
+  EXPECT_EQ(findings->findings_size(), 0) << findings->DebugString();
 }
 
 }  // namespace

@@ -76,14 +76,15 @@ TEST_F(WorkflowE2eTest, OnboardThenOffboardWithAVendorTokenLeavesNothingBehind) 
   ASSERT_EQ(on.exit_code, 0) << on.err;
   std::vector<std::string> onboarding = TaskNames(on.out);
   ASSERT_EQ(onboarding.size(), 4u) << on.out;
-  EXPECT_TRUE(absl::StrContains(on.out, "2027-01-01")) << "due the working day before: " << on.out;
+  // Due the working day before Monday 4 January: Friday 1 January is New Year's Day.
+  EXPECT_TRUE(absl::StrContains(on.out, "2026-12-31")) << "due the working day before: " << on.out;
   EXPECT_TRUE(absl::StrContains(on.out, "NB-1")) << "the laptop in stock is reserved";
 
   // The only seat is taken: a second hire is refused, naming the seats.
   ProcessResult full = server_.Admin({"onboard", "bernd@firma.de", "--name", "Bernd", "--template",
                                       "sales", "--start", "2027-01-04"});
   EXPECT_EQ(full.exit_code, 1);
-  EXPECT_TRUE(absl::StrContains(full.err, "no free seat: 1 seats, 1 assigned")) << full.err;
+  EXPECT_TRUE(absl::StrContains(full.err, "no free seat: 1 seat, 1 assigned")) << full.err;
   EXPECT_EQ(server_.Admin({"person", "show", "bernd@firma.de"}).exit_code, 1)
       << "a refused onboarding left a person behind";
 
@@ -149,6 +150,11 @@ TEST_F(WorkflowE2eTest, OnboardThenOffboardWithAVendorTokenLeavesNothingBehind) 
   EXPECT_EQ(Findings(), 0);
   person = server_.Admin({"person", "show", "anna@firma.de"});
   EXPECT_TRUE(absl::StrContains(person.out, "left")) << person.out;
+  // Offboarding her again: she left, nothing to do, and that is no failure.
+  ProcessResult gone = server_.Admin({"offboard", "anna@firma.de", "--last-day", "2026-01-30"});
+  EXPECT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_TRUE(absl::StrContains(gone.out, "left on 2026-01-30; there is nothing to do"))
+      << gone.out;
   ProcessResult laptop = server_.Admin({"device", "show", "NB-1"});
   EXPECT_TRUE(absl::StrContains(laptop.out, "in_stock")) << laptop.out;
   ProcessResult seats = server_.Admin({"license", "seats", "M365 E3", "-o", "csv"});

@@ -369,7 +369,15 @@ constexpr absl::string_view kV6 = R"sql(
 ALTER TABLE agents ADD COLUMN previous_cert_serial TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
+// The company's settings, one row per named record.
+constexpr absl::string_view kV7 = R"sql(
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

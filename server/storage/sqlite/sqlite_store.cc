@@ -691,6 +691,14 @@ class SqliteTx : public WriteTx {
     return out;
   }
 
+  absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st, conn_->Prepare("SELECT value FROM settings WHERE name = ?"));
+    st.Bind(1, name);
+    BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a setting"));
+    if (!row) return std::nullopt;
+    return st.Text(0);
+  }
+
   absl::StatusOr<std::optional<AgentRecord>> GetAgent(int64_t device_id) override {
     BESTAND_ASSIGN_OR_RETURN(Stmt st,
                              conn_->Prepare(absl::StrCat(kAgentColumns, " WHERE device_id = ?")));
@@ -1028,6 +1036,15 @@ class SqliteTx : public WriteTx {
     st.Bind(1, micros);
     st.Bind(2, id);
     return st.Run("recording token use");
+  }
+
+  absl::Status PutSetting(absl::string_view name, absl::string_view value) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("INSERT INTO settings (name, value) VALUES (?, ?) "
+                                "ON CONFLICT (name) DO UPDATE SET value = excluded.value"));
+    st.Bind(1, name);
+    st.Bind(2, value);
+    return st.Run("writing a setting");
   }
 
   absl::Status Nested(const std::function<absl::Status()>& fn) override {
