@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +71,30 @@ absl::StatusOr<std::string> InitDataDir(const std::string& dir,
                            tokens->CreateToken("system", "admin", v1::ADMIN));
   return admin.secret();
 }
+
+absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dir) {
+  const std::string path = DataDirLayout{dir}.Lock();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    std::string pid(32, '\0');
+    const ssize_t n = ::pread(fd, pid.data(), pid.size(), 0);
+    pid.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("another bestand-server", pid.empty() ? "" : " (pid " + pid + ")",
+                     " is serving ", dir, "; two servers never open one database"));
+  }
+  const std::string pid = absl::StrCat(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only a hint for the message above; the lock is what counts.
+  }
+  return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+}
+
+DataDirLock::~DataDirLock() { ::close(fd_); }
 
 absl::StatusOr<int64_t> RenewServerCert(const std::string& dir,
                                         const std::vector<std::string>& hostnames) {
@@ -155,6 +180,10 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   grpc::ResourceQuota quota("bestand-server");
   quota.Resize(kTransportMemoryBytes);
   builder.SetResourceQuota(quota);
+  // Without this a second server on the same port would start too, and the kernel would split
+  // connections between them (SO_REUSEPORT): each server must own its port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.experimental().SetInterceptorCreators(MakeInterceptors());
   builder.AddListeningPort(listen, credentials, &s->port_);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();

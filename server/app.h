@@ -30,6 +30,22 @@ struct DataDirLayout {
   std::string CaKey() const { return dir + "/ca.key"; }
   std::string ServerCert() const { return dir + "/server.crt"; }
   std::string ServerKey() const { return dir + "/server.key"; }
+  std::string Lock() const { return dir + "/bestand.lock"; }
+};
+
+// An exclusive lock on a data directory (flock on its bestand.lock, which holds the owner's
+// pid), held as long as the object lives: two servers never open one database.
+class DataDirLock {
+ public:
+  // FAILED_PRECONDITION naming the other server's pid when it is taken.
+  static absl::StatusOr<std::unique_ptr<DataDirLock>> Acquire(const std::string& dir);
+  ~DataDirLock();
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
 };
 
 // Creates `dir` (mode 0700) with a new database, CA, server certificate (SANs localhost,

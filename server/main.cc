@@ -1,5 +1,6 @@
 // bestand-server: `init` prepares a data directory, `serve` runs the gRPC API.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -80,6 +81,14 @@ absl::Status Serve(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(std::string dir, args.Required("data-dir"));
   std::string listen = args.Get("listen", "127.0.0.1:8443");
   DataDirLayout layout{dir};
+  if (::access(dir.c_str(), F_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no data directory ", dir, "; run 'bestand-server init --data-dir ", dir, "' first"));
+  }
+  // Held until the process ends: a second server on this directory stops here.
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<DataDirLock> lock, DataDirLock::Acquire(dir));
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                           OpenSqliteStore({.path = layout.Database(), .create = false}));
   std::shared_ptr<grpc::ServerCredentials> creds;
   BESTAND_ASSIGN_OR_RETURN(KeyAndCert ca, LoadCa(layout));
   FleetOptions fleet;
@@ -102,12 +111,6 @@ absl::Status Serve(const Args& args) {
                 << "; run 'bestand-server renew-cert --data-dir " << dir << "' and restart\n";
     }
   }
-  if (::access(layout.Database().c_str(), F_OK) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no database in ", dir, "; run 'bestand-server init --data-dir ", dir, "' first"));
-  }
-  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                           OpenSqliteStore({.path = layout.Database()}));
 
   BESTAND_ASSIGN_OR_RETURN(
       std::unique_ptr<BestandServer> server,

@@ -24,6 +24,43 @@ char DetectSeparator(absl::string_view text) {
   return semicolons > commas ? ';' : ',';
 }
 
+// Characters that make a spreadsheet read a cell as a formula.
+bool StartsFormula(absl::string_view s) {
+  return !s.empty() &&
+         (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+}
+
+// "-5", "+12.50": numbers are shown as numbers, never run.
+bool IsPlainNumber(absl::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  bool digits = false, point = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      digits = true;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      return false;
+    }
+  }
+  return digits;
+}
+
+bool NeedsApostrophe(absl::string_view field) {
+  if (StartsFormula(field)) return !IsPlainNumber(field);
+  return field.size() > 1 && field[0] == '\'' &&
+         (StartsFormula(field.substr(1)) || field[1] == '\'');
+}
+
+// The field as it was before CsvEscape: one apostrophe less where it added one.
+void RestoreEscaped(std::string* field) {
+  if (field->size() > 1 && (*field)[0] == '\'' &&
+      (StartsFormula(absl::string_view(*field).substr(1)) || (*field)[1] == '\'')) {
+    field->erase(0, 1);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const CsvLimits& limits) {
@@ -89,6 +126,7 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const CsvLimits& limit
               line, absl::StrCat("a field is longer than ", limits.max_field_bytes, " bytes"));
         }
       }
+      RestoreEscaped(&field);
       row.fields.push_back(field);
       if (i >= text.size()) {
         row_done = true;
@@ -109,9 +147,8 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const CsvLimits& limit
       continue;
     }
     if (row.fields.size() != table.header.fields.size()) {
-      return LineError(row.line,
-                       absl::StrCat("has ", row.fields.size(), " fields but the header has ",
-                                    table.header.fields.size()));
+      return LineError(row.line, absl::StrCat("has ", Counted(row.fields.size(), "field"),
+                                              " but the header has ", table.header.fields.size()));
     }
     if (table.rows.size() >= limits.max_rows) {
       return LineError(row.line,
@@ -124,11 +161,14 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const CsvLimits& limit
 }
 
 std::string CsvEscape(absl::string_view field, char separator) {
-  if (field.find_first_of(std::string{separator, '"', '\n', '\r'}) == absl::string_view::npos) {
-    return std::string(field);
+  std::string cell;
+  if (NeedsApostrophe(field)) cell = "'";
+  cell.append(field.data(), field.size());
+  if (cell.find_first_of(std::string{separator, '"', '\n', '\r'}) == std::string::npos) {
+    return cell;
   }
   std::string out = "\"";
-  for (char c : field) {
+  for (char c : cell) {
     if (c == '"') out += '"';
     out += c;
   }

@@ -28,12 +28,17 @@ struct CsvLimits {
   size_t max_field_bytes = 64 * 1024;
 };
 
-// Parses `content`. Blank lines are skipped. INVALID_ARGUMENT names the line for: text that is
-// not UTF-8, an unterminated quote, characters after a closing quote, a row whose field count
-// differs from the header's, or a limit exceeded.
+// Parses `content`. Blank lines are skipped. A field that CsvEscape made inert ("'=1+2") is read
+// back as it was ("=1+2"). INVALID_ARGUMENT names the line for: text that is not UTF-8, an
+// unterminated quote, characters after a closing quote, a row whose field count differs from
+// the header's, or a limit exceeded.
 absl::StatusOr<CsvTable> ParseCsv(absl::string_view content, const CsvLimits& limits = {});
 
-// Quotes `field` for CSV output when it holds the separator, a quote or a line break.
+// `field` as a CSV cell that a spreadsheet shows as text and never runs as a formula (OWASP's
+// advice against CSV injection): a field starting with '=', '+', '-', '@', a tab or a carriage
+// return, unless it is a plain number such as "-5", gets a leading apostrophe (as does one that
+// starts with an apostrophe before such a character, so that ParseCsv restores every field
+// exactly); quoted when it holds the separator, a quote or a line break.
 std::string CsvEscape(absl::string_view field, char separator = ',');
 
 }  // namespace bestand

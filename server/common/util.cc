@@ -87,6 +87,35 @@ std::string AsciiLower(absl::string_view s) {
   return out;
 }
 
+std::string ForbiddenCharacter(absl::string_view s, bool line_breaks) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20) {
+      if (line_breaks && (c == '\n' || c == '\r' || c == '\t')) continue;
+      return absl::StrFormat("U+%04X, a control character", c);
+    }
+    if (c == 0x7F) return "U+007F, the control character DEL";
+    if (c == 0xC2 && i + 1 < s.size()) {
+      const unsigned char next = static_cast<unsigned char>(s[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) {
+        return absl::StrFormat("U+%04X, a control character", next);
+      }
+    }
+    if (c == 0xE2 && i + 2 < s.size()) {
+      const unsigned char b1 = static_cast<unsigned char>(s[i + 1]);
+      const unsigned char b2 = static_cast<unsigned char>(s[i + 2]);
+      const int cp = 0x2000 | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+      if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+        return absl::StrFormat("U+%04X, a bidirectional %s", cp,
+                               cp == 0x202D || cp == 0x202E ? "override"
+                               : cp >= 0x2066               ? "isolate"
+                                                            : "embedding");
+      }
+    }
+  }
+  return "";
+}
+
 size_t Utf8Length(absl::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;

@@ -47,16 +47,9 @@ std::string Json(const Message& m) {
 }
 
 // C0 controls and DEL would reach administrators' terminals through the CLI.
-bool HasControlCharacter(const std::string& s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7F) return true;
-  }
-  return false;
-}
-
-// UTF-8 without control characters. Printable ASCII, nearly every value of a report, is checked
-// eight bytes at a time; a word with any byte below 0x20 or from 0x7F up sends the string to the
-// full checks.
+// UTF-8 without the characters no text field accepts (see ForbiddenCharacter). Printable
+// ASCII, nearly every value of a report, is checked eight bytes at a time; a word with any byte
+// below 0x20 or from 0x7F up sends the string to the full checks.
 bool IsCleanText(const std::string& s) {
   constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
   size_t i = 0;
@@ -69,7 +62,7 @@ bool IsCleanText(const std::string& s) {
   }
   for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7F) return !HasControlCharacter(s) && IsValidUtf8(s);
+    if (c < 0x20 || c >= 0x7F) return IsValidUtf8(s) && ForbiddenCharacter(s).empty();
   }
   return true;
 }

@@ -129,11 +129,12 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
                             absl::StrCat("is ", Utf8Length(v), " characters long; at most ", limit,
                                          " are allowed"));
         }
-        for (unsigned char c : v) {
-          if (c < 0x20 && !(notes && (c == '\n' || c == '\t' || c == '\r'))) {
-            return FieldError(absl::StatusCode::kInvalidArgument, name,
-                              "contains a control character (line breaks only in notes)");
-          }
+        if (std::string bad = ForbiddenCharacter(v, /*line_breaks=*/notes); !bad.empty()) {
+          return FieldError(absl::StatusCode::kInvalidArgument, name,
+                            absl::StrCat("contains ", bad,
+                                         notes ? ""
+                                               : " (line breaks are "
+                                                 "allowed only in notes)"));
         }
         if (v.empty()) {
           r->SetString(m, f, v);

@@ -556,17 +556,19 @@ absl::Status Workflow::ListTasks(const TaskScope& scope, const v1::ListTasksRequ
         r.GetReflection()->GetString(r, v1::ListTasksRequest::descriptor()->FindFieldByName(field));
     if (value.empty()) continue;
     absl::StatusOr<int64_t> id = ResolveName(*tx, kind, value);
+    if (scope.vendor_id) {
+      // A vendor learns nothing about what exists outside its own tasks: another vendor is
+      // refused alike whether it exists or not, and an unknown person or case lists nothing,
+      // as one without tasks of this vendor does.
+      if (kind == Kind::kVendor && (!id.ok() || *id != scope.vendor_id)) {
+        return absl::PermissionDeniedError("a vendor token sees only its own vendor's tasks");
+      }
+      if (!id.ok() && absl::IsNotFound(id.status())) return absl::OkStatus();
+    }
     if (!id.ok()) return FieldError(id.status().code(), field, id.status().message());
     q.equals.push_back({field, *id});
   }
-  if (scope.vendor_id) {
-    for (const FieldEquals& e : q.equals) {
-      if (e.field == "vendor" && std::get<int64_t>(e.value) != scope.vendor_id) {
-        return absl::PermissionDeniedError("a vendor token sees only its own vendor's tasks");
-      }
-    }
-    q.equals.push_back({"vendor", scope.vendor_id});
-  }
+  if (scope.vendor_id) q.equals.push_back({"vendor", scope.vendor_id});
   if (r.status() != v1::Task::STATUS_UNSPECIFIED) {
     q.equals.push_back({"status", int64_t{r.status()}});
   }

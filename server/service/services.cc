@@ -1,5 +1,8 @@
 #include "server/service/services.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -19,6 +22,7 @@
 #include "bestand/v1/workflow.grpc.pb.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/support/message_allocator.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "server/common/status_macros.h"
 #include "server/core/audit.h"
 #include "server/core/glpi_inventory.h"
@@ -481,7 +485,8 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
 
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* ctx, const v1::WhoAmIRequest*,
                                    v1::WhoAmIResponse* out) override {
-    return Unary(d_, ctx, Permission::kRead, [&](const Principal& who) -> absl::Status {
+    // Every role may ask who it is (vendor tokens too: 'bestand login' asks).
+    return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) -> absl::Status {
       BESTAND_ASSIGN_OR_RETURN(*out->mutable_token(), d_.tokens->GetToken(who.token_id));
       out->set_server_version(BESTAND_VERSION);
       return absl::OkStatus();
@@ -728,8 +733,70 @@ class SoftwareServiceImpl final : public v1::SoftwareService::CallbackService {
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
+  if (s.code() == absl::StatusCode::kInternal || s.code() == absl::StatusCode::kUnknown) {
+    // What went wrong inside (SQL, file names) is for the server's log, not for the caller.
+    static std::atomic<uint64_t> incidents{0};
+    const uint64_t id = ++incidents;
+    std::fprintf(stderr, "bestand-server: internal error #%llu: %s\n",
+                 static_cast<unsigned long long>(id), std::string(s.message()).c_str());
+    return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
+                        absl::StrCat("internal error #", id, " (the server log has the details)"));
+  }
   // absl and gRPC share the canonical code numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+namespace {
+
+// gRPC answers a request it cannot parse (bytes that are not protobuf, a string field that is
+// not UTF-8) with UNIMPLEMENTED and no message, as if the method did not exist. This interceptor
+// makes that the INVALID_ARGUMENT it is.
+class MalformedRequestInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit MalformedRequestInterceptor(std::string method) : method_(std::move(method)) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      grpc::Status s = methods->GetSendStatus();
+      if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED && s.error_message().empty()) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("the request to ", method_,
+                         " cannot be read: a text field holds bytes that are not UTF-8, or the "
+                         "message is not protobuf")));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string method_;
+};
+
+class MalformedRequestInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    // "/bestand.v1.PersonService/GetPerson": a method that exists (others stay UNIMPLEMENTED).
+    std::string method = info->method();
+    if (method.size() < 2 || method[0] != '/') return nullptr;
+    std::string full = method.substr(1);
+    std::replace(full.begin(), full.end(), '/', '.');
+    if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full) == nullptr) {
+      return nullptr;
+    }
+    return new MalformedRequestInterceptor(method.substr(1));
+  }
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+MakeInterceptors() {
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> out;
+  out.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+  return out;
 }
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
@@ -29,7 +30,13 @@ struct ServiceDeps {
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps);
 
-// The one place where absl::Status becomes grpc::Status.
+// The one place where absl::Status becomes grpc::Status. INTERNAL and UNKNOWN errors are logged
+// to stderr with an incident number; the caller gets only that number, never SQL or paths.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Server interceptors: requests gRPC cannot parse (not UTF-8, not protobuf) are answered with
+// INVALID_ARGUMENT naming the method instead of gRPC's bare UNIMPLEMENTED.
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+MakeInterceptors();
 
 }  // namespace bestand

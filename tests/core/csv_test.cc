@@ -26,7 +26,7 @@ TEST(CsvTest, DetectsSemicolonsAndSkipsBomAndCrLf) {
 
 TEST(CsvTest, ErrorsNameTheLine) {
   EXPECT_TRUE(absl::StrContains(ParseCsv("a,b\n1,2\n3\n").status().message(),
-                                "line 3: has 1 fields but the header has 2"));
+                                "line 3: has 1 field but the header has 2"));
   EXPECT_TRUE(absl::StrContains(ParseCsv("a\n\"open\n").status().message(),
                                 "line 2: a quoted field is not closed"));
   EXPECT_TRUE(absl::StrContains(ParseCsv("a\n\"x\"y\n").status().message(),
@@ -44,6 +44,28 @@ TEST(CsvTest, EscapeRoundTrips) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->rows[0].fields[0], field);
   EXPECT_EQ(CsvEscape("plain"), "plain");
+}
+
+TEST(CsvTest, FormulasComeOutInertAndImportBackAsTheyWere) {
+  // OWASP's CSV injection: cells a spreadsheet would run. Hostnames and models come from agents.
+  EXPECT_EQ(CsvEscape("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(CsvEscape("+49 30 1234"), "'+49 30 1234");
+  EXPECT_EQ(CsvEscape("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
+  EXPECT_EQ(CsvEscape("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(CsvEscape("\tx"), "'\tx");
+  EXPECT_EQ(CsvEscape("\r=1"), "\"'\r=1\"");
+  // Numbers stay numbers; text with an apostrophe of its own survives the round trip.
+  EXPECT_EQ(CsvEscape("-5"), "-5");
+  EXPECT_EQ(CsvEscape("+12.50"), "+12.50");
+  EXPECT_EQ(CsvEscape("'s-Hertogenbosch"), "'s-Hertogenbosch");
+  EXPECT_EQ(CsvEscape("'=1"), "''=1");
+  EXPECT_EQ(CsvEscape("a=b"), "a=b");
+  for (const std::string field : {"=1+2", "+49 30 1234", "-x", "@a", "\tindent", "\r=cr", "-5",
+                                  "'=1", "''a", "'", "'s-Hertogenbosch", "plain", "", "-"}) {
+    auto t = ParseCsv("h,i\n" + CsvEscape(field) + ",x\n");
+    ASSERT_TRUE(t.ok()) << field << ": " << t.status();
+    EXPECT_EQ(t->rows[0].fields[0], field);
+  }
 }
 
 }  // namespace

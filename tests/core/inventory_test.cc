@@ -99,6 +99,32 @@ TEST_F(InventoryTest, InvalidFieldsAreNamed) {
   EXPECT_EQ(Count(Kind::kPerson), 1);  // only the valid one
 }
 
+TEST_F(InventoryTest, TextThatReadsOtherThanItIsIsRefused) {
+  // A right-to-left override makes "Anna\u202Egpj.exe" read as "Annaexe.jpg".
+  EXPECT_THAT(AddPerson("a@firma.de", "Anna\u202Egpj.exe").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "display_name: contains U+202E, a bidirectional override"));
+  EXPECT_THAT(AddPerson("a@firma.de", "Anna\u2066x").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "U+2066, a bidirectional isolate"));
+  EXPECT_THAT(AddPerson("a@firma.de", "Anna\x7F").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "U+007F, the control character DEL"));
+  EXPECT_THAT(AddPerson("a@firma.de", "Anna\u0085").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "U+0085, a control character"));
+  EXPECT_THAT(AddPerson("a@firma.de", "Anna\tSchmidt").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "U+0009, a control character"));
+  EXPECT_EQ(Count(Kind::kPerson), 0);
+  // Right-to-left names and line breaks in notes are text like any other.
+  ASSERT_TRUE(AddPerson("s@firma.de", "\u05E9\u05E8\u05D4 \u05DB\u05D4\u05DF").ok());
+  v1::Vendor v, out;
+  v.set_display_name("IT-Partner");
+  v.set_notes("Zeile 1\nZeile 2\u200F");
+  EXPECT_TRUE(inv_->Create("test", Kind::kVendor, v, &out).ok());
+  v.set_display_name("Other");
+  v.set_notes("\u202Ehidden");
+  EXPECT_THAT(inv_->Create("test", Kind::kVendor, v, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument, "notes: contains U+202E"));
+}
+
 TEST_F(InventoryTest, ReferencesResolveNaturalKeysAndUnknownOnesAreNotFound) {
   ASSERT_TRUE(AddPerson("anna@firma.de", "Anna").ok());
   v1::Device d, out;

@@ -310,5 +310,30 @@ TEST_F(WorkflowTest, AnApplicationThatEnforcesMfaProtectsItsPrivilegedAccounts) 
   EXPECT_EQ(findings->findings_size(), 0) << findings->DebugString();
 }
 
+TEST_F(WorkflowTest, AVendorLearnsNothingFromFiltersAboutWhatExists) {
+  ASSERT_TRUE(Onboard("anna@firma.de").ok());
+  Create(Kind::kPerson, "email: 'bernd@firma.de' display_name: 'Bernd'");
+  v1::Vendor other;
+  ASSERT_TRUE(inventory_->Get(Kind::kVendor, "Other", &other).ok());
+  const TaskScope scope{.vendor_id = IdOf(other.name())};  // "Other" has no tasks
+  auto list = [&](const std::string& field, const std::string& value) {
+    v1::ListTasksRequest r;
+    r.GetReflection()->SetString(&r, r.GetDescriptor()->FindFieldByName(field), value);
+    v1::ListTasksResponse out;
+    absl::Status s = workflow_->ListTasks(scope, r, &out);
+    return s.ok() ? absl::StrCat("ok, ", out.tasks_size()) : std::string(s.ToString());
+  };
+  // A person who exists, one who does not, a case that exists and one that does not: alike.
+  EXPECT_EQ(list("person", "anna@firma.de"), "ok, 0");
+  EXPECT_EQ(list("person", "bernd@firma.de"), "ok, 0");
+  EXPECT_EQ(list("person", "nobody@firma.de"), "ok, 0");
+  EXPECT_EQ(list("parent", "cases/1"), "ok, 0");
+  EXPECT_EQ(list("parent", "cases/99"), "ok, 0");
+  // Another vendor is refused whether it exists or not.
+  EXPECT_EQ(list("vendor", "MSP"), list("vendor", "No Such Vendor GmbH"));
+  EXPECT_THAT(list("vendor", "MSP"), HasSubstr("PERMISSION_DENIED"));
+  EXPECT_EQ(list("vendor", "Other"), "ok, 0");
+}
+
 }  // namespace
 }  // namespace bestand

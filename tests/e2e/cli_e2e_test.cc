@@ -275,5 +275,57 @@ TEST_F(CliE2eTest, UsageErrorsExitWithTwoAndOneMessage) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST_F(CliE2eTest, ASecondServerOnThePortOrTheDataDirectoryRefusesToStart) {
+  // `timeout`: a server that wrongly starts would otherwise run forever.
+  auto serve = [](const std::string& dir, const std::string& listen) {
+    return RunProcess({"/usr/bin/timeout", "20", BESTAND_SERVER_BIN, "serve", "--data-dir", dir,
+                       "--listen", listen});
+  };
+  testing::ServerProcess other;
+  other.Init(dir_.File("other"));
+  ProcessResult port_taken = serve(dir_.File("other"), server_);
+  EXPECT_EQ(port_taken.exit_code, 1) << port_taken.out << port_taken.err;
+  EXPECT_TRUE(absl::StrContains(port_taken.err, "cannot listen on " + server_)) << port_taken.err;
+  ProcessResult dir_taken = serve(dir_.File("data"), "127.0.0.1:0");
+  EXPECT_EQ(dir_taken.exit_code, 1) << dir_taken.out << dir_taken.err;
+  EXPECT_TRUE(absl::StrContains(dir_taken.err, "another bestand-server (pid ")) << dir_taken.err;
+  // Every call still reaches the one server with the one database.
+  for (int i = 0; i < 10; ++i) {
+    ProcessResult who = Admin({"whoami"});
+    ASSERT_EQ(who.exit_code, 0) << who.err;
+  }
+  // A database that is missing, empty or not Bestand's is never started as a fresh one.
+  WriteFile(dir_.File("other/bestand.db"), "");
+  ProcessResult empty = serve(dir_.File("other"), "127.0.0.1:0");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(empty.err, "is empty (0 bytes)")) << empty.err;
+  ASSERT_EQ(std::remove(dir_.File("other/bestand.db").c_str()), 0);
+  ProcessResult missing = serve(dir_.File("other"), "127.0.0.1:0");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(missing.err, "there is no database")) << missing.err;
+}
+
+TEST_F(CliE2eTest, CsvOutputRunsNoFormulaAndImportsBackUnchanged) {
+  ASSERT_EQ(Admin({"device", "add", "--asset-tag", "NB-1", "--hostname",
+                   "=HYPERLINK(\"http://evil/\",\"klick\")", "--model", "@SUM(1+1)"})
+                .exit_code,
+            0);
+  ProcessResult csv = Admin({"device", "list", "-o", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_TRUE(absl::StrContains(csv.out, "\"'=HYPERLINK(")) << csv.out;
+  EXPECT_TRUE(absl::StrContains(csv.out, ",'@SUM(1+1),")) << csv.out;
+  for (absl::string_view line : absl::StrSplit(csv.out, '\n')) {
+    for (absl::string_view cell : absl::StrSplit(line, ',')) {
+      EXPECT_FALSE(absl::StartsWith(cell, "=") || absl::StartsWith(cell, "@")) << line;
+    }
+  }
+  WriteFile(dir_.File("devices.csv"), csv.out);
+  ProcessResult back = Admin({"import", "devices", dir_.File("devices.csv")});
+  EXPECT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_TRUE(absl::StrContains(back.out, "1 unchanged")) << back.out;
+  ProcessResult shown = Admin({"device", "show", "NB-1", "-o", "json"});
+  EXPECT_TRUE(absl::StrContains(shown.out, "\"hostname\": \"=HYPERLINK(")) << shown.out;
+}
+
 }  // namespace
 }  // namespace bestand

@@ -134,6 +134,14 @@ TEST_F(WorkflowE2eTest, OnboardThenOffboardWithAVendorTokenLeavesNothingBehind) 
   EXPECT_FALSE(absl::StrContains(mine.out, "Salesforce")) << mine.out;
   EXPECT_EQ(server_.Cli({"task", "list", "--vendor", "Salesforce Inc."}, vendor).exit_code, 1);
   EXPECT_EQ(server_.Cli({"person", "list"}, vendor).exit_code, 1);
+  ProcessResult who = server_.Cli({"whoami"}, vendor);
+  EXPECT_EQ(who.exit_code, 0) << who.err;
+  EXPECT_TRUE(absl::StrContains(who.out, "it-partner")) << who.out;
+  ProcessResult login =
+      testing::RunProcess({BESTAND_CLI_BIN, "login", "--server", server_.address(), "--ca",
+                           server_.ca(), "--token", vendor},
+                          {"BESTAND_CONFIG=" + dir_.File("vendor.conf")});
+  EXPECT_EQ(login.exit_code, 0) << login.err;
   ProcessResult md =
       server_.Cli({"task", "export", "--vendor", "IT-Partner GmbH", "-o", "md"}, vendor);
   EXPECT_TRUE(absl::StrContains(md.out, "- [ ] **Disable the account")) << md.out;

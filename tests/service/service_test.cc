@@ -4,10 +4,12 @@
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
 #include "server/app.h"
+#include "server/service/services.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -163,6 +165,50 @@ TEST_F(ServiceTest, HealthServiceServes) {
   grpc::ClientContext ctx;
   ASSERT_TRUE(health->Check(&ctx, req, &resp).ok());
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(ServiceTest, ARequestThatIsNotUtf8IsAnInvalidArgument) {
+  // GetPersonRequest{name: "\xff\xfe"} by hand: field 1, length-delimited, two bytes that are
+  // not UTF-8. gRPC cannot parse it into the request message.
+  const std::string raw("\x0a\x02\xff\xfe", 4);
+  grpc::GenericStub stub(channel_);
+  grpc::Slice slice(raw);
+  grpc::ByteBuffer request(&slice, 1), response;
+  auto ctx = Ctx(admin_);
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareUnaryCall(ctx.get(), "/bestand.v1.PersonService/GetPerson", request, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "not UTF-8")) << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "PersonService/GetPerson"));
+  // A method that does not exist stays UNIMPLEMENTED.
+  grpc::ClientContext other;
+  other.AddMetadata("authorization", "Bearer " + admin_);
+  auto missing = stub.PrepareUnaryCall(&other, "/bestand.v1.PersonService/Nope", request, &cq);
+  missing->StartCall();
+  missing->Finish(&response, &status, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+TEST(StatusMappingTest, InternalErrorsNeverCarryTheirDetailsToTheCaller) {
+  grpc::Status s = ToGrpcStatus(absl::InternalError(
+      "reading a person: sqlite: no such column: t.email in SELECT t.id FROM people t"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_FALSE(absl::StrContains(s.error_message(), "SELECT")) << s.error_message();
+  EXPECT_FALSE(absl::StrContains(s.error_message(), "sqlite")) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "internal error #")) << s.error_message();
+  // Everything else keeps its message, which names what the caller got wrong.
+  s = ToGrpcStatus(absl::InvalidArgumentError("email: 'x' is not an email address"));
+  EXPECT_EQ(s.error_message(), "email: 'x' is not an email address");
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 #include "server/storage/sqlite/sqlite_store.h"
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "bestand/v1/inventory.pb.h"
 #include "gtest/gtest.h"
 #include "server/common/util.h"
@@ -213,6 +217,61 @@ TEST_F(SqliteStoreTest, LicenseAssignedSeatsIsComputed) {
   v1::License got;
   ASSERT_TRUE(*(*tx)->Get(Kind::kLicense, lid, &got));
   EXPECT_EQ(got.assigned_seats(), 2);
+}
+
+TEST(SqliteOpenTest, OnlyABestandDatabaseIsOpenedWhenNothingMayBeCreated) {
+  TempDir dir;
+  // Missing: nothing is created.
+  auto missing = OpenSqliteStore({.path = dir.File("none.db"), .create = false});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(missing.status().message(), "only 'bestand-server init'"));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("none.db")));
+  // Empty (a truncated file): refused, not started as a fresh database without tokens.
+  { std::ofstream(dir.File("empty.db")); }
+  auto empty = OpenSqliteStore({.path = dir.File("empty.db"), .create = false});
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(empty.status().message(), "is empty (0 bytes)"));
+  EXPECT_EQ(std::filesystem::file_size(dir.File("empty.db")), 0u) << "left as it was";
+  // Not SQLite at all.
+  { std::ofstream(dir.File("text.db")) << "name,email\nAnna,anna@firma.de\n"; }
+  auto text = OpenSqliteStore({.path = dir.File("text.db"), .create = false});
+  EXPECT_TRUE(absl::StrContains(text.status().message(), "is not an SQLite database"));
+  // Another program's SQLite database.
+  ExecSql(dir.File("other.db"), "CREATE TABLE recipes (name TEXT)");
+  auto other = OpenSqliteStore({.path = dir.File("other.db"), .create = false});
+  EXPECT_TRUE(absl::StrContains(other.status().message(), "but not Bestand's"));
+  EXPECT_EQ(QuerySql(dir.File("other.db"), "PRAGMA user_version"), "0\n") << "not migrated";
+  // Bestand's: created once, then opened.
+  ASSERT_TRUE(OpenSqliteStore({.path = dir.File("b.db")}).ok());
+  EXPECT_EQ(QuerySql(dir.File("b.db"), "PRAGMA application_id"),
+            absl::StrCat(kBestandApplicationId, "\n"));
+  EXPECT_TRUE(OpenSqliteStore({.path = dir.File("b.db"), .create = false}).ok());
+}
+
+TEST(SqliteOpenTest, AFullDatabaseIsResourceExhaustedAndChangesNothing) {
+  TempDir dir;
+  ASSERT_TRUE(OpenSqliteStore({.path = dir.File("t.db")}).ok());
+  const std::string pages = QuerySql(dir.File("t.db"), "PRAGMA page_count");
+  auto store = OpenSqliteStore({.path = dir.File("t.db"), .max_pages = std::stoll(pages) + 2});
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::Status failed;
+  int stored = 0;
+  for (int i = 0; i < 1000 && failed.ok(); ++i) {
+    auto tx = (*store)->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    v1::Person p;
+    p.set_email(absl::StrCat("p", i, "@firma.de"));
+    p.set_display_name(std::string(150, 'x'));
+    p.set_notes(std::string(1500, 'n'));
+    failed = (*tx)->Insert(Kind::kPerson, p).status();
+    if (failed.ok()) failed = (*tx)->Commit();
+    if (failed.ok()) ++stored;
+  }
+  EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted) << failed;
+  EXPECT_TRUE(absl::StrContains(failed.message(), "the database is full")) << failed;
+  EXPECT_FALSE(absl::StrContains(failed.message(), "sqlite")) << failed;
+  auto rtx = (*store)->BeginRead();
+  EXPECT_EQ(*(*rtx)->Count(Kind::kPerson, {}), stored) << "the failed write left nothing";
 }
 
 }  // namespace

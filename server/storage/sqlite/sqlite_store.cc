@@ -1,7 +1,9 @@
 #include "server/storage/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <fstream>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -157,6 +159,12 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::UnavailableError(absl::StrCat(what, ": database is busy"));
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(
+          absl::StrCat(what,
+                       ": the database is full (the disk holding it has no space left, or "
+                       "it reached its size limit); nothing was changed. Free space, then "
+                       "try again"));
     default:
       return absl::InternalError(absl::StrCat(what, ": sqlite: ", msg));
   }
@@ -217,11 +225,12 @@ class Stmt {
 
 class Connection {
  public:
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path) {
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                          bool create = true) {
     sqlite3* db = nullptr;
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc = sqlite3_open_v2(
+        path.c_str(), &db,
+        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::unique_ptr<Connection>(new Connection(db));
     if (rc != SQLITE_OK) return SqliteError(db, rc, absl::StrCat("opening ", path));
     sqlite3_extended_result_codes(db, 1);
@@ -1109,6 +1118,7 @@ absl::Status Migrate(Connection& conn) {
       }
     }
     if (s.ok()) s = conn.Exec(absl::StrCat("PRAGMA user_version = ", v + 1));
+    if (s.ok()) s = conn.Exec(absl::StrCat("PRAGMA application_id = ", kBestandApplicationId));
     if (s.ok()) s = conn.Exec("COMMIT");
     if (!s.ok()) {
       conn.Exec("ROLLBACK").IgnoreError();
@@ -1199,8 +1209,57 @@ class SqliteStore : public Store {
 
 int SqliteSchemaVersion() { return static_cast<int>(sqlite_schema::Migrations().size()); }
 
+namespace {
+
+// Refuses a file that is not a Bestand database, before SQLite opens it (which would make an
+// empty file a fresh database).
+absl::Status CheckExistingFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("there is no database at ", path,
+                     "; only 'bestand-server init' creates one (in a new data directory)"));
+  }
+  if (st.st_size == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is empty (0 bytes), not a Bestand database: restore it from a backup"));
+  }
+  char header[16] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(header, sizeof header);
+  if (!in || std::string(header, sizeof header) != std::string("SQLite format 3\0", 16)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not an SQLite database, so not Bestand's"));
+  }
+  return absl::OkStatus();
+}
+
+// An existing database must be Bestand's: its application id, or (databases of versions before
+// the id was set) a schema version and Bestand's audit table.
+absl::Status CheckBestandDatabase(Connection& conn, const std::string& path) {
+  BESTAND_ASSIGN_OR_RETURN(Stmt id, conn.Prepare("PRAGMA application_id"));
+  BESTAND_RETURN_IF_ERROR(id.Run("reading the application id"));
+  if (id.Int(0) == kBestandApplicationId) return absl::OkStatus();
+  BESTAND_ASSIGN_OR_RETURN(
+      Stmt audit, conn.Prepare("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND "
+                               "name IN ('audit_events', 'tokens')"));
+  BESTAND_RETURN_IF_ERROR(audit.Run("reading the schema"));
+  if (id.Int(0) == 0 && audit.Int(0) == 2) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(path, " is an SQLite database, but not Bestand's"));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
-  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connection::Open(options.path));
+  if (!options.create) BESTAND_RETURN_IF_ERROR(CheckExistingFile(options.path));
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                           Connection::Open(options.path, options.create));
+  if (options.max_pages > 0) {
+    BESTAND_RETURN_IF_ERROR(
+        writer->Exec(absl::StrCat("PRAGMA max_page_count = ", options.max_pages)));
+  }
+  if (!options.create) BESTAND_RETURN_IF_ERROR(CheckBestandDatabase(*writer, options.path));
   BESTAND_RETURN_IF_ERROR(Migrate(*writer));
   BESTAND_RETURN_IF_ERROR(CheckSchema(*writer));
   return std::unique_ptr<Store>(new SqliteStore(options, std::move(writer)));
