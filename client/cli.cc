@@ -86,7 +86,8 @@ Reports (-o table|json|csv|html; html is one self-contained file with charts):
   bestand product rule add PATTERN --product NAME | product rule list | product rule remove ID
 
 Agents and software (what bestand-agent reports):
-  bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME]   secret shown once
+  bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME] [--device DEVICE]
+                   secret shown once; --device: the enrolling machine is that device (one use)
   bestand agent-token list | agent-token revoke NAME
   bestand agent revoke DEVICE               its certificate is refused from now on
   bestand device show DEVICE [--software]   hardware facts, and installed software
@@ -813,8 +814,9 @@ class Cli {
   absl::Status AgentToken() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent-token verb: create, list, revoke"));
     if (verb == "create") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"uses", "expires", "name"}).status());
+      BESTAND_RETURN_IF_ERROR(CommandFlags({"uses", "expires", "name", "device"}).status());
       v1::CreateEnrollmentTokenRequest req;
+      req.mutable_token()->set_device(args_.Get("device"));
       int uses = 1;
       if (args_.Has("uses") && (!absl::SimpleAtoi(args_.Get("uses"), &uses) || uses < 1)) {
         return Usage("--uses: expected a positive number");

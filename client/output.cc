@@ -71,11 +71,9 @@ void PrintRows(std::ostream& out, Format format, const std::vector<std::string>&
   auto print = [&](const std::vector<std::string>& cells, bool upper) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) {
-      std::string c = upper ? absl::AsciiStrToUpper(cells[i]) : cells[i];
-      for (char& ch : c) {
-        // One line per row, and no terminal control sequences from reported data.
-        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F) ch = ' ';
-      }
+      // Reported data must not move the cursor, recolour the screen or read differently.
+      std::string c =
+          ReplaceForbiddenCharacters(upper ? absl::AsciiStrToUpper(cells[i]) : cells[i]);
       line += c;
       if (i + 1 < cells.size()) line += std::string(widths[i] - Utf8Length(c) + 2, ' ');
     }
@@ -170,9 +168,7 @@ void Printer::One(const Message& item) const {
             (f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && v == "false")) {
           continue;
         }
-        for (char& ch : v) {
-          if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\n') || ch == 0x7F) ch = ' ';
-        }
+        v = ReplaceForbiddenCharacters(v, /*line_breaks=*/true);
         *out << f->name() << std::string(width - f->name().size() + 2, ' ') << v << "\n";
       }
       return;

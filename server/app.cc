@@ -21,6 +21,7 @@
 #include "grpcpp/resource_quota.h"
 #include "server/common/status_macros.h"
 #include "server/common/util.h"
+#include "server/core/audit.h"
 #include "server/core/ca.h"
 #include "server/service/services.h"
 #include "server/storage/sqlite/sqlite_store.h"
@@ -63,6 +64,8 @@ absl::StatusOr<std::string> InitDataDir(const std::string& dir,
   BESTAND_RETURN_IF_ERROR(WriteFile(layout.CaCert(), ca.cert_pem, 0644));
   BESTAND_RETURN_IF_ERROR(WriteFile(layout.ServerKey(), server.key_pem, 0600));
   BESTAND_RETURN_IF_ERROR(WriteFile(layout.ServerCert(), server.cert_pem, 0644));
+  bool created = false;
+  BESTAND_RETURN_IF_ERROR(Sealer::LoadOrCreateKey(layout.SealKey(), &created).status());
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                            OpenSqliteStore({.path = layout.Database()}));
   ::chmod(layout.Database().c_str(), 0600);
@@ -150,6 +153,7 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<BestandServer> s(new BestandServer());
   s->store_ = std::move(store);
+  BESTAND_RETURN_IF_ERROR(UpgradeAuditFormats(s->store_.get()));
   BESTAND_ASSIGN_OR_RETURN(s->tokens_, TokenManager::Create(s->store_.get()));
   s->inventory_ = std::make_unique<Inventory>(s->store_.get());
   s->fleet_ = std::make_unique<Fleet>(s->store_.get(), std::move(ca), fleet_options);

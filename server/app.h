@@ -31,6 +31,8 @@ struct DataDirLayout {
   std::string ServerCert() const { return dir + "/server.crt"; }
   std::string ServerKey() const { return dir + "/server.key"; }
   std::string Lock() const { return dir + "/bestand.lock"; }
+  // The key of the seals over what agents report (core/seal.h), mode 0600.
+  std::string SealKey() const { return dir + "/seal.key"; }
 };
 
 // An exclusive lock on a data directory (flock on its bestand.lock, which holds the owner's

@@ -92,6 +92,9 @@ absl::Status Serve(const Args& args) {
   std::shared_ptr<grpc::ServerCredentials> creds;
   BESTAND_ASSIGN_OR_RETURN(KeyAndCert ca, LoadCa(layout));
   FleetOptions fleet;
+  bool new_seal_key = false;
+  BESTAND_ASSIGN_OR_RETURN(fleet.seal_key,
+                           Sealer::LoadOrCreateKey(layout.SealKey(), &new_seal_key));
   if (args.Has("report-interval")) {
     if (!absl::SimpleAtoi(args.Get("report-interval"), &fleet.report_interval_seconds) ||
         fleet.report_interval_seconds < 10 || fleet.report_interval_seconds > 7 * 86400) {
@@ -115,6 +118,12 @@ absl::Status Serve(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(
       std::unique_ptr<BestandServer> server,
       BestandServer::Start(std::move(store), listen, creds, std::move(ca), fleet));
+  if (new_seal_key) {
+    // A data directory from before seals existed: what agents reported so far is sealed now.
+    BESTAND_ASSIGN_OR_RETURN(int64_t sealed, server->fleet()->SealUnsealed());
+    std::cerr << "bestand-server: created " << layout.SealKey() << " and sealed " << sealed
+              << " records of agent data\n";
+  }
   std::unique_ptr<InventoryHttpServer> inventory_http;
   if (args.Has("inventory-listen")) {
     if (args.Has("insecure")) {

@@ -87,33 +87,56 @@ std::string AsciiLower(absl::string_view s) {
   return out;
 }
 
+namespace {
+
+// The forbidden character starting at s[i] (see ForbiddenCharacter): its length in bytes (0 when
+// s[i] starts none) and its code point.
+std::pair<size_t, int> ForbiddenAt(absl::string_view s, size_t i, bool line_breaks) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x20) {
+    if (line_breaks && (c == '\n' || c == '\r' || c == '\t')) return {0, 0};
+    return {1, c};
+  }
+  if (c == 0x7F) return {1, c};
+  const unsigned char b1 = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+  if (c == 0xC2 && b1 >= 0x80 && b1 <= 0x9F) return {2, b1};
+  const unsigned char b2 = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 2]) : 0;
+  if (c == 0xE2 && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+    const int cp = 0x2000 | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return {3, cp};
+  }
+  return {0, 0};
+}
+
+}  // namespace
+
 std::string ForbiddenCharacter(absl::string_view s, bool line_breaks) {
   for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20) {
-      if (line_breaks && (c == '\n' || c == '\r' || c == '\t')) continue;
-      return absl::StrFormat("U+%04X, a control character", c);
-    }
-    if (c == 0x7F) return "U+007F, the control character DEL";
-    if (c == 0xC2 && i + 1 < s.size()) {
-      const unsigned char next = static_cast<unsigned char>(s[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) {
-        return absl::StrFormat("U+%04X, a control character", next);
-      }
-    }
-    if (c == 0xE2 && i + 2 < s.size()) {
-      const unsigned char b1 = static_cast<unsigned char>(s[i + 1]);
-      const unsigned char b2 = static_cast<unsigned char>(s[i + 2]);
-      const int cp = 0x2000 | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-      if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
-        return absl::StrFormat("U+%04X, a bidirectional %s", cp,
-                               cp == 0x202D || cp == 0x202E ? "override"
-                               : cp >= 0x2066               ? "isolate"
-                                                            : "embedding");
-      }
-    }
+    const auto [length, cp] = ForbiddenAt(s, i, line_breaks);
+    if (length == 0) continue;
+    if (cp == 0x7F) return "U+007F, the control character DEL";
+    if (cp < 0x2000) return absl::StrFormat("U+%04X, a control character", cp);
+    return absl::StrFormat("U+%04X, a bidirectional %s", cp,
+                           cp == 0x202D || cp == 0x202E ? "override"
+                           : cp >= 0x2066               ? "isolate"
+                                                        : "embedding");
   }
   return "";
+}
+
+std::string ReplaceForbiddenCharacters(absl::string_view s, bool line_breaks) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t length = ForbiddenAt(s, i, line_breaks).first;
+    if (length == 0) {
+      out += s[i++];
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      i += length;
+    }
+  }
+  return out;
 }
 
 size_t Utf8Length(absl::string_view s) {

@@ -50,6 +50,9 @@ std::string AsciiLower(absl::string_view s);
 // U+0080..U+009F and the bidirectional embeddings, overrides and isolates (U+202A..U+202E,
 // U+2066..U+2069), which make text read differently from what it is.
 std::string ForbiddenCharacter(absl::string_view s, bool line_breaks = false);
+// `s` with each character ForbiddenCharacter would name replaced by U+FFFD: safe for a terminal
+// and for a text field, one code point for each.
+std::string ReplaceForbiddenCharacters(absl::string_view s, bool line_breaks = false);
 
 // Number of Unicode code points in valid UTF-8 `s`.
 size_t Utf8Length(absl::string_view s);

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -38,8 +40,10 @@ std::string ToJson(const Message& m) {
 // Names of the top-level fields in which two JSON objects of `prototype`'s type differ.
 std::string DifferingFields(const Message& prototype, const std::string& a, const std::string& b) {
   std::unique_ptr<Message> ma(prototype.New()), mb(prototype.New());
-  if (!google::protobuf::util::JsonStringToMessage(a, ma.get()).ok() ||
-      !google::protobuf::util::JsonStringToMessage(b, mb.get()).ok()) {
+  google::protobuf::util::JsonParseOptions lenient;
+  lenient.ignore_unknown_fields = true;  // e.g. a token's secret_digest
+  if (!google::protobuf::util::JsonStringToMessage(a, ma.get(), lenient).ok() ||
+      !google::protobuf::util::JsonStringToMessage(b, mb.get(), lenient).ok()) {
     return "unreadable";
   }
   std::vector<std::string> fields;
@@ -51,7 +55,7 @@ std::string DifferingFields(const Message& prototype, const std::string& a, cons
     fb->GetReflection()->SwapFields(mb.get(), fb.get(), {f});
     if (fa->SerializeAsString() != fb->SerializeAsString()) fields.push_back(f->name());
   }
-  return absl::StrJoin(fields, ", ");
+  return fields.empty() ? std::string("secret") : absl::StrJoin(fields, ", ");
 }
 
 }  // namespace
@@ -66,10 +70,64 @@ std::string AuditJson(const ResourceSpec& spec, const Message& resource) {
   return ToJson(*copy);
 }
 
-std::string TokenAuditJson(const v1::Token& token) {
-  v1::Token t = token;
+namespace {
+
+// `json` (an object) with the SHA-256 of a stored secret hash added: the audited state then
+// covers the whole hash, while the trail shows neither the secret nor the hash it is checked by.
+std::string WithSecretDigest(std::string json, absl::string_view secret_sha256) {
+  json.pop_back();  // '}'
+  return absl::StrCat(json, json.size() > 1 ? "," : "", "\"secret_digest\":\"",
+                      Sha256Hex(secret_sha256), "\"}");
+}
+
+std::string LegacyTokenAuditJson(const TokenRecord& record) {
+  v1::Token t = TokenFromRecord(record);
   t.clear_last_used_time();
   return ToJson(t);
+}
+
+std::string LegacyEnrollmentTokenAuditJson(const EnrollmentTokenRecord& record) {
+  return ToJson(EnrollmentTokenFromRecord(record));
+}
+
+// Appends a format change for `resource` when its last audited state is `legacy` (the record
+// was consistent under the former format) and the current format says more.
+absl::Status Reaudit(WriteTx& tx, const std::string& resource, const std::string& legacy,
+                     const std::string& current) {
+  if (legacy == current) return absl::OkStatus();
+  AuditQuery q;
+  q.resource = resource;
+  q.limit = 1;
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> last, tx.ListAudit(q));
+  if (last.empty() || last[0].after() != legacy) return absl::OkStatus();
+  return RecordAudit(tx, "system", "audit.format", resource, legacy, current);
+}
+
+}  // namespace
+
+std::string TokenAuditJson(const TokenRecord& record) {
+  return WithSecretDigest(LegacyTokenAuditJson(record), record.secret_sha256);
+}
+
+std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& record) {
+  return WithSecretDigest(LegacyEnrollmentTokenAuditJson(record), record.secret_sha256);
+}
+
+absl::Status UpgradeAuditFormats(Store* store) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, tx->ListTokens());
+  for (const TokenRecord& t : tokens) {
+    BESTAND_RETURN_IF_ERROR(
+        Reaudit(*tx, absl::StrCat("tokens/", t.id), LegacyTokenAuditJson(t), TokenAuditJson(t)));
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> enrollment,
+                           tx->ListEnrollmentTokens());
+  for (const EnrollmentTokenRecord& t : enrollment) {
+    BESTAND_RETURN_IF_ERROR(Reaudit(*tx, absl::StrCat("enrollmentTokens/", t.id),
+                                    LegacyEnrollmentTokenAuditJson(t),
+                                    EnrollmentTokenAuditJson(t)));
+  }
+  return tx->Commit();
 }
 
 std::string AuditHash(const v1::AuditEvent& e) {
@@ -104,7 +162,8 @@ absl::Status RecordAudit(WriteTx& tx, absl::string_view actor, absl::string_view
 }
 
 absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx,
-                                                    absl::Span<const std::string> anchors) {
+                                                    absl::Span<const std::string> anchors,
+                                                    const Sealer* sealer) {
   if (anchors.size() > kMaxAnchors) {
     return absl::InvalidArgumentError(
         absl::StrCat("anchors: ", anchors.size(), "; at most ", kMaxAnchors));
@@ -181,7 +240,7 @@ absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx,
   BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, tx.ListTokens());
   for (const TokenRecord& t : tokens) {
     v1::Token token = TokenFromRecord(t);
-    compare(token.name(), TokenAuditJson(token), &token);
+    compare(token.name(), TokenAuditJson(t), &token);
   }
   BESTAND_ASSIGN_OR_RETURN(std::vector<EnrollmentTokenRecord> enrollment,
                            tx.ListEnrollmentTokens());
@@ -198,10 +257,67 @@ absl::StatusOr<v1::VerifyAuditResponse> VerifyAudit(ReadTx& tx,
       compare(std::string(kSettingsResource), SettingsJson(settings), &settings);
     }
   }
+  // What agents reported: the seals (seal.h) over software sets, their history chains, agents'
+  // records and last-seen times.
+  std::unordered_map<int64_t, std::string> software_seals;  // by device
+  if (sealer) {
+    std::unordered_map<int64_t, std::string> heads;
+    BESTAND_RETURN_IF_ERROR(tx.ScanSoftwareEvents([&](const SoftwareEventRecord& e) {
+      std::string& head = heads[e.device_id];
+      head = sealer->NextHead(head, e);
+      return absl::OkStatus();
+    }));
+    BESTAND_RETURN_IF_ERROR(tx.ScanDeviceSoftware([&](int64_t device,
+                                                      const DeviceSoftwareRecord& r) {
+      out.set_resources_checked(out.resources_checked() + 1);
+      software_seals[device] = r.seal;
+      if (r.seal != sealer->Software(device, r)) {
+        problem(absl::StrCat("software of devices/", device,
+                             ": the installed software was edited outside Bestand (its seal does "
+                             "not match)"));
+      }
+      auto head = heads.find(device);
+      if ((head == heads.end() ? std::string() : head->second) != r.events_head) {
+        problem(absl::StrCat("software history of devices/", device,
+                             ": events were removed or edited outside Bestand"));
+      }
+      if (head != heads.end()) heads.erase(head);
+      return absl::OkStatus();
+    }));
+    for (const auto& [device, head] : heads) {
+      problem(absl::StrCat("software history of devices/", device,
+                           ": the device's software was removed outside Bestand"));
+    }
+  }
+  std::set<int64_t> with_agent;
   BESTAND_RETURN_IF_ERROR(tx.ListAgents([&](const AgentRecord& a) {
     compare(absl::StrCat("agents/", a.device_id), AgentAuditJson(a), nullptr);
+    with_agent.insert(a.device_id);
+    if (!sealer) return absl::OkStatus();
+    auto software = software_seals.find(a.device_id);
+    if (a.seal != sealer->Agent(a, software == software_seals.end() ? "" : software->second)) {
+      problem(absl::StrCat("agents/", a.device_id,
+                           ": its last report or the device's software was changed or removed "
+                           "outside Bestand (the seal does not match)"));
+    }
+    if (a.seen_seal != sealer->Seen(a.device_id, a.last_seen_micros)) {
+      problem(
+          absl::StrCat("agents/", a.device_id, ": the last-seen time was edited outside Bestand"));
+    }
     return absl::OkStatus();
   }));
+  // Software of devices without an agent (imported) is anchored in the audit trail.
+  for (const auto& [device, seal] : software_seals) {
+    if (with_agent.count(device)) {
+      last_state.erase(SoftwareName(device));  // the agent's seal covers it
+    } else {
+      compare(SoftwareName(device), SoftwareAuditJson(seal), nullptr);
+    }
+  }
+  if (!sealer) {
+    std::erase_if(last_state,
+                  [](const auto& entry) { return absl::StartsWith(entry.first, "software/"); });
+  }
   // Whatever the chain still holds with a non-empty state was removed behind its back.
   std::vector<std::string> vanished;
   for (const auto& [name, after] : last_state) {

@@ -163,8 +163,8 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   rec.id = *id;
   v1::CreateTokenResponse resp;
   *resp.mutable_token() = TokenFromRecord(rec);
-  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "token.create", resp.token().name(), "",
-                                      TokenAuditJson(resp.token())));
+  BESTAND_RETURN_IF_ERROR(
+      RecordAudit(*tx, actor, "token.create", resp.token().name(), "", TokenAuditJson(rec)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   {
     absl::MutexLock lock(&mu_);
@@ -213,12 +213,12 @@ absl::StatusOr<v1::Token> TokenManager::RevokeToken(absl::string_view actor,
     return absl::FailedPreconditionError(
         "this is the last active admin token; create another admin token first");
   }
-  std::string before = TokenAuditJson(TokenFromRecord(rec));
+  std::string before = TokenAuditJson(rec);
   rec.revoke_micros = NowMicros();
   BESTAND_RETURN_IF_ERROR(tx->RevokeToken(rec.id, rec.revoke_micros));
   v1::Token token = TokenFromRecord(rec);
   BESTAND_RETURN_IF_ERROR(
-      RecordAudit(*tx, actor, "token.revoke", token.name(), before, TokenAuditJson(token)));
+      RecordAudit(*tx, actor, "token.revoke", token.name(), before, TokenAuditJson(rec)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   {
     absl::MutexLock lock(&mu_);

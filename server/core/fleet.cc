@@ -25,6 +25,7 @@
 #include "server/common/util.h"
 #include "server/core/audit.h"
 #include "server/core/inventory.h"
+#include "server/core/seal.h"
 
 namespace bestand {
 namespace {
@@ -38,18 +39,19 @@ constexpr int64_t kMaxEnrollmentTtlSeconds = 30 * 24 * 3600;
 std::string DeviceName(int64_t id) { return absl::StrCat("devices/", id); }
 std::string AgentName(int64_t id) { return absl::StrCat("agents/", id); }
 
-std::string Json(const Message& m) {
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
+// C0 controls and DEL would reach administrators' terminals through the CLI.
+bool HasControlCharacter(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
 }
 
-// C0 controls and DEL would reach administrators' terminals through the CLI.
-// UTF-8 without the characters no text field accepts (see ForbiddenCharacter). Printable
-// ASCII, nearly every value of a report, is checked eight bytes at a time; a word with any byte
-// below 0x20 or from 0x7F up sends the string to the full checks.
+// UTF-8 without C0 control characters or DEL. What agents report is taken as the machine has
+// it (macOS agents send double-encoded names holding C1 controls, for one); the CLI shows such
+// characters inert and CSV output cannot run them. Printable ASCII, nearly every value of a
+// report, is checked eight bytes at a time; a word with any byte below 0x20 or from 0x7F up
+// sends the string to the full checks.
 bool IsCleanText(const std::string& s) {
   constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
   size_t i = 0;
@@ -62,7 +64,7 @@ bool IsCleanText(const std::string& s) {
   }
   for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7F) return IsValidUtf8(s) && ForbiddenCharacter(s).empty();
+    if (c < 0x20 || c >= 0x7F) return IsValidUtf8(s) && !HasControlCharacter(s);
   }
   return true;
 }
@@ -143,8 +145,10 @@ std::string CleanSerial(const std::string& raw) {
   return s.empty() || IsJunkSerial(s) || s.size() > 200 ? "" : s;
 }
 
-// At most kMaxTextLength characters, cut at a character boundary.
-std::string Clamp(const std::string& s) {
+// A reported text as a device field takes it: at most kMaxTextLength characters (cut at a
+// character boundary), without characters people may not enter either (replaced by U+FFFD).
+std::string Clamp(const std::string& reported) {
+  const std::string s = ReplaceForbiddenCharacters(reported);
   if (Utf8Length(s) <= kMaxTextLength) return s;
   size_t chars = 0, i = 0;
   for (; i < s.size(); ++i) {
@@ -191,9 +195,9 @@ absl::Status SaveDevice(WriteTx& tx, const std::string& actor, int64_t id, const
 
 // Facts the agent knows better than a person: filled in when they differ from the agent's `last`
 // report (so a correction made by hand stands until the machine itself changes), clamped to the
-// inventory's field limits. The serial number is taken only when clean and not held by another
-// device. Identity facts (hardware UUID, machine-id) are set at enrollment only, so a report
-// cannot plant another machine's identity.
+// inventory's field limits. A clean serial number becomes the reported one. Identity facts
+// (hardware UUID, machine-id) are set at enrollment only, so a report cannot plant another
+// machine's identity.
 absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
                               const v1::InventoryReport& r, const v1::InventoryReport& last) {
   if (r.hostname() == last.hostname() && r.fqdn() == last.fqdn() &&
@@ -215,31 +219,14 @@ absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
   }
   if (!r.hardware().model().empty()) after.set_model(Clamp(r.hardware().model()));
 
-  if (std::string serial = CleanSerial(r.hardware().serial_number());
-      !serial.empty() && serial != before.serial_number()) {
-    BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> holder,
-                             tx.FindId(Kind::kDevice, {{"serial_number", serial}}));
-    if (!holder || *holder == id) after.set_serial_number(serial);
+  // Kept apart from the serial number a person records: an agent's claim never blocks that.
+  if (std::string serial = CleanSerial(r.hardware().serial_number()); !serial.empty()) {
+    after.set_reported_serial_number(Clamp(serial));
   }
   if (after.type() == v1::Device::TYPE_UNSPECIFIED) {
     after.set_type(TypeFromChassis(r.hardware().chassis_type()));
   }
   return SaveDevice(tx, actor, id, before, std::move(after));
-}
-
-// The device an enrolling machine already is, if any: hardware UUID, then machine-id.
-absl::StatusOr<std::optional<int64_t>> FindDevice(ReadTx& tx, const v1::EnrollRequest& r) {
-  // Not the serial number alone: it is printed on a sticker, so anyone could claim it.
-  const std::pair<const char*, std::string> keys[] = {
-      {"hardware_uuid", CleanUuid(r.hardware_uuid())},
-      {"machine_id", CleanMachineId(r.machine_id())},
-  };
-  for (const auto& [field, value] : keys) {
-    if (value.empty()) continue;
-    BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> id, tx.FindId(Kind::kDevice, {{field, value}}));
-    if (id) return id;
-  }
-  return std::nullopt;
 }
 
 // A package's place in a report as one integer: its id (below 2^32) above its position in the
@@ -324,10 +311,11 @@ std::vector<SoftwareEventRecord> SoftwareEvents(int64_t device_id, int64_t now,
   return events;
 }
 
-// Stores the device's new software set and the history events for what changed. `ids` holds the
-// package id of each package of report `r`, in report order.
-absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryReport& r,
-                           const std::vector<int64_t>& ids, int64_t now) {
+// Stores the device's new software set and the history events for what changed, sealed; returns
+// the software seal. `ids` holds the package id of each package of report `r`, in report order.
+absl::StatusOr<std::string> StoreSoftware(WriteTx& tx, const Sealer& sealer, int64_t device_id,
+                                          const v1::InventoryReport& r,
+                                          const std::vector<int64_t>& ids, int64_t now) {
   std::vector<uint64_t> order(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     order[i] = static_cast<uint64_t>(ids[i]) << kPositionBits | i;
@@ -366,24 +354,43 @@ absl::Status StoreSoftware(WriteTx& tx, int64_t device_id, const v1::InventoryRe
   }
   gone.insert(gone.end(), prev->package_ids.begin() + k, prev->package_ids.end());
   if (!first && gone.empty() && added.empty() && prev->install_micros == next.install_micros) {
-    return absl::OkStatus();  // same set: nothing to write
+    return prev->seal;  // same set: nothing to write
   }
+  std::vector<SoftwareEventRecord> events;
+  if (!first && (!gone.empty() || !added.empty())) {
+    // Removed packages are read from the store; added ones are in the report.
+    BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> removed, tx.GetPackages(gone));
+    std::vector<PackageView> before, after;
+    for (const PackageRecord& p : removed) {
+      before.push_back({p.id, p.source, p.name, p.architecture, p.version});
+    }
+    for (uint64_t key : added) {
+      const v1::SoftwarePackage& p = package(key);
+      after.push_back({static_cast<int64_t>(key >> kPositionBits), p.source(), p.name(),
+                       p.architecture(), p.version()});
+    }
+    events = SoftwareEvents(device_id, now, std::move(before), std::move(after));
+  }
+  next.events_head = prev->events_head;
+  for (const SoftwareEventRecord& e : events)
+    next.events_head = sealer.NextHead(next.events_head, e);
+  next.seal = sealer.Software(device_id, next);
   BESTAND_RETURN_IF_ERROR(tx.PutDeviceSoftware(device_id, next));
-  if (first || (gone.empty() && added.empty())) return absl::OkStatus();
+  if (!events.empty()) BESTAND_RETURN_IF_ERROR(tx.AppendSoftwareEvents(events));
+  return next.seal;
+}
 
-  // Removed packages are read from the store; added ones are in the report.
-  BESTAND_ASSIGN_OR_RETURN(std::vector<PackageRecord> removed, tx.GetPackages(gone));
-  std::vector<PackageView> before, after;
-  for (const PackageRecord& p : removed) {
-    before.push_back({p.id, p.source, p.name, p.architecture, p.version});
+// Stores `agent` sealed over its device's current software.
+absl::Status PutSealedAgent(WriteTx& tx, const Sealer& sealer, AgentRecord& agent,
+                            std::optional<std::string> software_seal = std::nullopt) {
+  if (!software_seal) {
+    BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> software,
+                             tx.GetDeviceSoftware(agent.device_id));
+    software_seal = software ? software->seal : "";
   }
-  for (uint64_t key : added) {
-    const v1::SoftwarePackage& p = package(key);
-    after.push_back({static_cast<int64_t>(key >> kPositionBits), p.source(), p.name(),
-                     p.architecture(), p.version()});
-  }
-  return tx.AppendSoftwareEvents(
-      SoftwareEvents(device_id, now, std::move(before), std::move(after)));
+  agent.seal = sealer.Agent(agent, *software_seal);
+  agent.seen_seal = sealer.Seen(agent.device_id, agent.last_seen_micros);
+  return tx.PutAgent(agent);
 }
 
 // Hashes each package's identity: the package index finds stored packages by this hash. Adds
@@ -585,11 +592,14 @@ v1::EnrollmentToken EnrollmentTokenFromRecord(const EnrollmentTokenRecord& r) {
   *t.mutable_expire_time() = FromMicros(r.expire_micros);
   *t.mutable_create_time() = FromMicros(r.create_micros);
   if (r.revoke_micros) *t.mutable_revoke_time() = FromMicros(r.revoke_micros);
+  if (r.device_id) t.set_device(DeviceName(r.device_id));
   return t;
 }
 
-std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& r) {
-  return Json(EnrollmentTokenFromRecord(r));
+std::string SoftwareName(int64_t device_id) { return absl::StrCat("software/", device_id); }
+
+std::string SoftwareAuditJson(absl::string_view seal) {
+  return absl::StrCat("{\"seal\":\"", seal, "\"}");
 }
 
 std::string AgentAuditJson(const AgentRecord& a) {
@@ -683,10 +693,20 @@ absl::StatusOr<v1::CreateEnrollmentTokenResponse> Fleet::CreateEnrollmentToken(
   int64_t expire = t.has_expire_time()
                        ? ToMicros(t.expire_time())
                        : now + (req.ttl_seconds() ? req.ttl_seconds() : 86400) * 1000000;
+  if (!t.device().empty() && uses != 1) {
+    return absl::InvalidArgumentError(
+        "max_uses: a token bound to a device is good for one enrollment");
+  }
   BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
   std::string secret = absl::StrCat("bse_", random);
   EnrollmentTokenRecord rec{0, name, Sha256Hex(secret), uses, 0, expire, now, 0};
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  if (!t.device().empty()) {
+    absl::StatusOr<int64_t> device = ResolveName(*tx, Kind::kDevice, t.device());
+    if (!device.ok())
+      return FieldError(device.status().code(), "device", device.status().message());
+    rec.device_id = *device;
+  }
   BESTAND_ASSIGN_OR_RETURN(rec.id, tx->InsertEnrollmentToken(rec));
   v1::CreateEnrollmentTokenResponse resp;
   *resp.mutable_token() = EnrollmentTokenFromRecord(rec);
@@ -732,7 +752,7 @@ absl::Status Fleet::RevokeAgent(const std::string& actor, const std::string& dev
   if (agent->revoke_micros != 0) return absl::OkStatus();
   std::string before = AgentAuditJson(*agent);
   agent->revoke_micros = NowMicros();
-  BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
+  BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent));
   BESTAND_RETURN_IF_ERROR(
       RecordAudit(*tx, actor, "agent.revoke", AgentName(id), before, AgentAuditJson(*agent)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
@@ -779,31 +799,37 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
   EnrollmentTokenRecord* token = &token_record;
   const std::string actor = absl::StrCat("enrollment:", token->display_name);
 
-  BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> device_id, FindDevice(*tx, req));
-  if (device_id) {
-    // A machine that claims an enrolled device's identity must not take it over: identity facts
-    // are not secret. A re-imaged PC enrolls again after 'bestand agent revoke'.
+  // Identity facts are not secret: whoever claims a known machine's hardware UUID gets a device
+  // of its own (a "possible duplicate device" finding), unless the coordinator bound the token
+  // to the device this machine is.
+  std::optional<int64_t> device_id;
+  if (token->device_id) {
+    device_id = token->device_id;
     BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> active, tx->GetAgent(*device_id));
     if (active && active->revoke_micros == 0) {
       return absl::FailedPreconditionError(
           absl::StrCat(DeviceName(*device_id),
-                       " already has an enrolled agent; if this machine was "
-                       "re-imaged, run 'bestand agent revoke ",
-                       DeviceName(*device_id), "' and enroll again"));
+                       " has an active agent; if this machine replaces it (re-imaged), run "
+                       "'bestand agent revoke ",
+                       DeviceName(*device_id), "' first"));
     }
-  }
-  if (!device_id) {
+    v1::Device before;
+    BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(Kind::kDevice, *device_id, &before));
+    if (!found) return absl::NotFoundError(absl::StrCat(DeviceName(*device_id), " is gone"));
+    v1::Device after = before;
+    after.set_hardware_uuid(CleanUuid(req.hardware_uuid()));
+    after.set_machine_id(CleanMachineId(req.machine_id()));
+    if (!req.hostname().empty()) after.set_hostname(Clamp(req.hostname()));
+    after.set_reported_serial_number(Clamp(CleanSerial(req.serial_number())));
+    BESTAND_RETURN_IF_ERROR(SaveDevice(*tx, actor, *device_id, before, std::move(after)));
+  } else {
     v1::Device d;
-    d.set_hostname(req.hostname());
+    d.set_hostname(Clamp(req.hostname()));
     d.set_status(v1::Device::IN_STOCK);
     d.set_currency("EUR");
     d.set_hardware_uuid(CleanUuid(req.hardware_uuid()));
     d.set_machine_id(CleanMachineId(req.machine_id()));
-    if (std::string serial = CleanSerial(req.serial_number()); !serial.empty()) {
-      BESTAND_ASSIGN_OR_RETURN(std::optional<int64_t> holder,
-                               tx->FindId(Kind::kDevice, {{"serial_number", serial}}));
-      if (!holder) d.set_serial_number(serial);
-    }
+    d.set_reported_serial_number(Clamp(CleanSerial(req.serial_number())));
     *d.mutable_create_time() = FromMicros(now);
     *d.mutable_update_time() = FromMicros(now);
     BESTAND_ASSIGN_OR_RETURN(int64_t id, tx->Insert(Kind::kDevice, d));
@@ -824,7 +850,7 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
   agent.enroll_micros = now;
   agent.revoke_micros = 0;
   agent.report_hash.clear();  // the first report after enrolling is always a full one
-  BESTAND_RETURN_IF_ERROR(tx->PutAgent(agent));
+  BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, agent));
   BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "agent.enroll", AgentName(*device_id), before,
                                       AgentAuditJson(agent)));
   std::string token_before = EnrollmentTokenAuditJson(*token);
@@ -855,7 +881,7 @@ absl::StatusOr<v1::RenewCertificateResponse> Fleet::RenewCertificate(
   // holds a certificate that can renew again.
   agent->previous_cert_serial = who.cert_serial;
   agent->cert_serial = cert.serial_hex;
-  BESTAND_RETURN_IF_ERROR(tx->PutAgent(*agent));
+  BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent));
   BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, absl::StrCat("agent:", DeviceName(who.device_id)),
                                       "agent.renew", AgentName(who.device_id), before,
                                       AgentAuditJson(*agent)));
@@ -904,7 +930,10 @@ struct Fleet::PendingReport {
 };
 
 Fleet::Fleet(Store* store, KeyAndCert ca, FleetOptions options)
-    : store_(store), ca_(std::move(ca)), options_(options) {}
+    : store_(store),
+      ca_(std::move(ca)),
+      options_(options),
+      sealer_(options.seal_key.empty() ? *Sealer::NewKey() : options.seal_key) {}
 
 Fleet::~Fleet() {
   absl::MutexLock lock(&queue_mu_);
@@ -1067,7 +1096,8 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
   const std::pair<const char*, std::string> keys[] = {
       {"hardware_uuid", CleanUuid(report.hardware().hardware_uuid())},
       {"machine_id", CleanMachineId(report.machine_id())},
-      {"serial_number", serial}};
+      {"serial_number", serial},
+      {"reported_serial_number", serial}};
   std::optional<int64_t> device;
   for (const auto& [field, value] : keys) {
     if (value.empty() || device) continue;
@@ -1083,7 +1113,7 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
     d.set_currency("EUR");
     d.set_hardware_uuid(keys[0].second);
     d.set_machine_id(keys[1].second);
-    d.set_serial_number(serial);
+    d.set_reported_serial_number(serial);
     *d.mutable_create_time() = FromMicros(now);
     *d.mutable_update_time() = FromMicros(now);
     BESTAND_ASSIGN_OR_RETURN(device, tx->Insert(Kind::kDevice, d));
@@ -1095,7 +1125,20 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
   absl::flat_hash_map<uint64_t, int64_t> stored;
   BESTAND_RETURN_IF_ERROR(ResolvePackages(*tx, report, hashes, {}, ids, &stored));
   BESTAND_ASSIGN_OR_RETURN(auto before, tx->ListSoftwareEvents(*device, 0, 1));
-  BESTAND_RETURN_IF_ERROR(StoreSoftware(*tx, *device, report, ids, now));
+  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> old_software,
+                           tx->GetDeviceSoftware(*device));
+  BESTAND_ASSIGN_OR_RETURN(std::string seal,
+                           StoreSoftware(*tx, sealer_, *device, report, ids, now));
+  // The seal is anchored: by the device's agent record where it has one, else in the audit
+  // trail (imports are rare enough for an event each).
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(*device));
+  if (agent) {
+    BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent, seal));
+  } else if (!old_software || old_software->seal != seal) {
+    BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "software.import", SoftwareName(*device),
+                                        old_software ? SoftwareAuditJson(old_software->seal) : "",
+                                        SoftwareAuditJson(seal)));
+  }
   BESTAND_ASSIGN_OR_RETURN(auto after, tx->ListSoftwareEvents(*device, 0, kMaxReportPackages));
   for (const SoftwareEventRecord& e : after) {
     if (!before.empty() && e.id <= before[0].id) break;
@@ -1124,12 +1167,13 @@ absl::Status Fleet::StoreReport(WriteTx& tx, PendingReport& job,
   BESTAND_RETURN_IF_ERROR(ApplyReportFacts(tx, actor, who.device_id, report, last));
   BESTAND_RETURN_IF_ERROR(
       ResolvePackages(tx, report, job.hashes, batch_packages, job.ids, &job.stored));
-  BESTAND_RETURN_IF_ERROR(StoreSoftware(tx, who.device_id, report, job.ids, now));
+  BESTAND_ASSIGN_OR_RETURN(std::string seal,
+                           StoreSoftware(tx, sealer_, who.device_id, report, job.ids, now));
   agent->facts = std::move(job.facts);
   agent->report_hash = job.hash;
   agent->last_report_micros = now;
   agent->last_seen_micros = now;
-  BESTAND_RETURN_IF_ERROR(tx.PutAgent(*agent));
+  BESTAND_RETURN_IF_ERROR(PutSealedAgent(tx, sealer_, *agent, seal));
   v1::ReportResponse resp;
   resp.set_device(DeviceName(who.device_id));
   resp.set_acknowledged_hash(job.hash);
@@ -1154,12 +1198,46 @@ absl::Status Fleet::FlushLastSeen() {
   absl::Status s = [&]() -> absl::Status {
     BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
     for (const auto& [device, micros] : seen) {
-      BESTAND_RETURN_IF_ERROR(tx->TouchAgent(device, micros));
+      BESTAND_RETURN_IF_ERROR(tx->TouchAgent(device, micros, sealer_.Seen(device, micros)));
     }
     return tx->Commit();
   }();
   if (!s.ok()) registry_.MarkDirty(seen);  // tried again at the next flush
   return s;
+}
+
+absl::StatusOr<int64_t> Fleet::SealUnsealed() {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  std::unordered_map<int64_t, std::string> heads;
+  BESTAND_RETURN_IF_ERROR(tx->ScanSoftwareEvents([&](const SoftwareEventRecord& e) {
+    std::string& head = heads[e.device_id];
+    head = sealer_.NextHead(head, e);
+    return absl::OkStatus();
+  }));
+  std::vector<std::pair<int64_t, DeviceSoftwareRecord>> software;  // written after the scan
+  BESTAND_RETURN_IF_ERROR(
+      tx->ScanDeviceSoftware([&](int64_t device, const DeviceSoftwareRecord& r) {
+        if (r.seal.empty()) software.emplace_back(device, r);
+        return absl::OkStatus();
+      }));
+  std::vector<AgentRecord> agents;
+  BESTAND_RETURN_IF_ERROR(tx->ListAgents([&](const AgentRecord& a) {
+    if (a.seal.empty()) agents.push_back(a);
+    return absl::OkStatus();
+  }));
+  for (auto& [device, r] : software) {
+    r.events_head = heads[device];
+    r.seal = sealer_.Software(device, r);
+    BESTAND_RETURN_IF_ERROR(tx->PutDeviceSoftware(device, r));
+    BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(device));
+    if (!agent) {
+      BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, "system", "software.seal", SoftwareName(device), "",
+                                          SoftwareAuditJson(r.seal)));
+    }
+  }
+  for (AgentRecord& a : agents) BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, a));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  return static_cast<int64_t>(software.size() + agents.size());
 }
 
 absl::Status Fleet::Load() {

@@ -1,10 +1,11 @@
 // The agents' side of the inventory: enrollment tokens, enrollment (CSR -> client certificate
 // bound to a device), reports and heartbeats, and the questions asked of what agents reported.
 //
-// Device identity: the agent certificate first (it names the device), then at enrollment the
-// hardware UUID and machine-id. Firmware placeholders never identify anything, so two PCs that
-// share "To be filled by O.E.M." stay two devices; a device with an active agent is never taken
-// over by another enrollment.
+// Device identity: the agent certificate names the device. An enrollment gets a new device
+// unless the coordinator bound its token to an existing one (and that device has no active
+// agent): identity facts are not secret, so a machine claiming a known hardware UUID never
+// takes a device over; duplicates show as findings. Firmware placeholders never identify
+// anything. Serial numbers agents report are kept apart from those people record.
 //
 // Software is stored normalised: one row per distinct package, one compact row per device; only
 // changes become history (the first report sets every package's first-seen time).
@@ -30,6 +31,7 @@
 #include "absl/types/span.h"
 #include "bestand/v1/agent.pb.h"
 #include "server/core/ca.h"
+#include "server/core/seal.h"
 #include "server/storage/store.h"
 
 namespace bestand {
@@ -43,6 +45,8 @@ inline constexpr size_t kMaxReportString = 1000;
 struct FleetOptions {
   // What the server tells agents: report again after this many seconds.
   int report_interval_seconds = 3600;
+  // The key of the seals over what agents report (seal.h); empty: a new random one (tests).
+  std::string seal_key;
 };
 
 // An agent authenticated by its client certificate.
@@ -146,6 +150,10 @@ class Fleet {
 
   // Loads the enrolled agents into memory; call once before serving.
   absl::Status Load();
+  // Seals what agents reported before seals existed (a data directory whose seal key was just
+  // created); records one audit event with the counts. Returns how many rows it sealed.
+  absl::StatusOr<int64_t> SealUnsealed();
+  const Sealer& sealer() const { return sealer_; }
   // Writes the heartbeat times received since the last flush (call every few seconds and at
   // shutdown; a crash loses at most that many seconds of "last seen").
   absl::Status FlushLastSeen();
@@ -220,6 +228,7 @@ class Fleet {
   FleetOptions options_;
   PackageIndex packages_;
   AgentRegistry registry_;
+  Sealer sealer_;
   absl::Mutex queue_mu_;
   std::vector<std::unique_ptr<PendingReport>> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool writing_ ABSL_GUARDED_BY(queue_mu_) = false;  // a thread is in WriteQueued
@@ -228,9 +237,12 @@ class Fleet {
 // Debian's version ordering (epoch, upstream, revision; '~' sorts before everything): <0, 0, >0.
 int CompareVersions(absl::string_view a, absl::string_view b);
 
-// The audited state of an agent and of an enrollment token (see audit.h).
+// The audited state of an agent (see audit.h).
 std::string AgentAuditJson(const AgentRecord& agent);
+// The audit trail's name for a device's imported software ("software/{id}") and its audited
+// state: the seal of the software set (see seal.h).
+std::string SoftwareName(int64_t device_id);
+std::string SoftwareAuditJson(absl::string_view seal);
 v1::EnrollmentToken EnrollmentTokenFromRecord(const EnrollmentTokenRecord& r);
-std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& r);
 
 }  // namespace bestand

@@ -1,5 +1,6 @@
 #include "server/core/workflow.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -730,6 +731,41 @@ absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {
   BESTAND_ASSIGN_OR_RETURN(
       std::vector<v1::Account> active,
       ListAll<v1::Account>(*tx, Kind::kAccount, {{"status", int64_t{v1::Account::ACTIVE}}}));
+  // Devices that may be one machine: the same hardware UUID, machine-id or serial number
+  // (recorded or reported). Retired devices are left out.
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Device> devices,
+                           ListAll<v1::Device>(*tx, Kind::kDevice, {}));
+  std::map<std::pair<std::string, std::string>, std::vector<const v1::Device*>> by_identity;
+  for (const v1::Device& d : devices) {
+    if (d.status() == v1::Device::RETIRED) continue;
+    std::set<std::string> serials = {AsciiLower(d.serial_number()),
+                                     AsciiLower(d.reported_serial_number())};
+    serials.erase("");
+    for (const std::string& serial : serials) by_identity[{"serial number", serial}].push_back(&d);
+    if (!d.hardware_uuid().empty()) {
+      by_identity[{"hardware UUID", AsciiLower(d.hardware_uuid())}].push_back(&d);
+    }
+    if (!d.machine_id().empty()) by_identity[{"machine-id", d.machine_id()}].push_back(&d);
+  }
+  std::set<std::pair<std::string, std::string>> reported;  // device pairs, once
+  auto label = [](const v1::Device& d) {
+    return !d.asset_tag().empty()  ? d.asset_tag()
+           : !d.hostname().empty() ? absl::StrCat(d.name(), " (", d.hostname(), ")")
+                                   : d.name();
+  };
+  for (const auto& [identity, same] : by_identity) {
+    for (size_t i = 1; i < same.size(); ++i) {
+      const v1::Device& first = *same[0];
+      const v1::Device& other = *same[i];
+      if (!reported.insert({first.name(), other.name()}).second) continue;
+      const std::string key = first.asset_tag().empty() ? first.name() : first.asset_tag();
+      add("possible duplicate device", "", other.name(),
+          absl::StrCat(label(other), " and ", label(first), " have the same ", identity.first,
+                       "; if they are one machine, bind an enrollment token to ", key,
+                       " ('bestand agent-token create --device ", key,
+                       "'), enroll it again and retire ", other.name()));
+    }
+  }
   // Applications that enforce MFA for every account protect their privileged accounts too.
   std::set<std::string> mfa_enforced;
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Application> apps,

@@ -34,7 +34,7 @@ std::vector<ResourceSpec> MakeSpecs() {
       .unique_keys = {{"asset_tag"}, {"serial_number"}},
       .search_fields = {"asset_tag", "serial_number", "hostname", "model"},
       .computed = {"last_report_time"},
-      .output_only = {"hardware_uuid", "machine_id"},
+      .output_only = {"hardware_uuid", "machine_id", "reported_serial_number"},
   });
   specs.push_back({
       .kind = Kind::kApplication,

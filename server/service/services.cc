@@ -433,7 +433,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
       BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
       const std::vector<std::string> anchors(req->anchors().begin(), req->anchors().end());
-      BESTAND_ASSIGN_OR_RETURN(*out, bestand::VerifyAudit(*tx, anchors));
+      BESTAND_ASSIGN_OR_RETURN(*out, bestand::VerifyAudit(*tx, anchors, &d_.fleet->sealer()));
       return absl::OkStatus();
     });
   }

@@ -78,6 +78,8 @@ struct AgentRecord {
   std::string report_hash;
   // Serialized InventoryReport without its software list.
   std::string facts;
+  // Seals (see core/seal.h): over all of the above but last_seen_micros, and over that alone.
+  std::string seal, seen_seal;
 };
 
 struct EnrollmentTokenRecord {
@@ -89,6 +91,7 @@ struct EnrollmentTokenRecord {
   int64_t expire_micros = 0;
   int64_t create_micros = 0;
   int64_t revoke_micros = 0;
+  int64_t device_id = 0;  // the one device an enrollment with it joins; 0: a new device
 };
 
 // A distinct installed package (shared by every device that has exactly it).
@@ -102,6 +105,9 @@ struct DeviceSoftwareRecord {
   std::vector<int64_t> package_ids;
   std::vector<int64_t> install_micros;     // 0 when the source does not record it
   std::vector<int64_t> first_seen_micros;  // when Bestand first saw it on this device
+  // The head of the chain over the device's software events, and the seal over all of this
+  // (see core/seal.h).
+  std::string events_head, seal;
 };
 
 struct SoftwareEventRecord {
@@ -159,6 +165,9 @@ class ReadTx {
   // Packages whose name contains `name_substring` (case-insensitive), ordered by name.
   virtual absl::StatusOr<std::vector<PackageRecord>> FindPackages(
       const std::string& name_substring) = 0;
+  // Every software event, by device and then in the order they were recorded.
+  virtual absl::Status ScanSoftwareEvents(
+      const std::function<absl::Status(const SoftwareEventRecord&)>& fn) = 0;
   // A device's software events, newest first, with ids below `before_id` (0 = from the newest).
   virtual absl::StatusOr<std::vector<SoftwareEventRecord>> ListSoftwareEvents(int64_t device_id,
                                                                               int64_t before_id,
@@ -182,8 +191,9 @@ class WriteTx : public ReadTx {
   virtual absl::Status TouchToken(int64_t id, int64_t last_used_micros) = 0;
 
   virtual absl::Status PutAgent(const AgentRecord& agent) = 0;
-  // Updates only last_seen_time (heartbeats); never moves it backwards.
-  virtual absl::Status TouchAgent(int64_t device_id, int64_t last_seen_micros) = 0;
+  // Updates only last_seen_time and its seal (heartbeats); never moves it backwards.
+  virtual absl::Status TouchAgent(int64_t device_id, int64_t last_seen_micros,
+                                  absl::string_view seen_seal) = 0;
   virtual absl::StatusOr<int64_t> InsertEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
   virtual absl::Status PutEnrollmentToken(const EnrollmentTokenRecord& token) = 0;
   // Stores a package and returns its new id. The store does not look for an equal package: the

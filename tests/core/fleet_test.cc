@@ -9,11 +9,13 @@
 #include "absl/time/clock.h"
 #include "bestand/v1/inventory.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "server/common/report_hash.h"
 #include "server/core/audit.h"
 #include "server/core/auth.h"
 #include "server/core/inventory.h"
+#include "server/core/workflow.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -312,9 +314,10 @@ TEST_F(FleetTest, AHandCorrectionStandsUntilTheMachineChanges) {
 TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
   auto a = Enroll("0123456789abcdef0123456789abcdef");
   ASSERT_TRUE(a.ok()) << a.status();
+  // Another machine claiming the same machine-id gets a device of its own.
   auto again = Enroll("0123456789abcdef0123456789abcdef");
-  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(absl::StrContains(again.status().message(), "already has an enrolled agent"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->device_id, 2);
 
   // A report naming another machine's identity does not change the device's identity.
   v1::ReportRequest r;
@@ -347,6 +350,132 @@ TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
   inv_req.set_include_software(true);
   EXPECT_EQ(fleet_->GetDeviceInventory(inv_req)->software_size(), 0)
       << "a refused report changed data";
+}
+
+TEST_F(FleetTest, JoiningAnExistingDeviceTakesATokenBoundToIt) {
+  // The coordinator recorded the laptop by hand; its agent has not enrolled yet.
+  Inventory inv(store_.get());
+  v1::Device laptop, out;
+  laptop.set_asset_tag("NB-0042");
+  laptop.set_serial_number("PF4K2M1A");
+  ASSERT_TRUE(inv.Create("test", Kind::kDevice, laptop, &out).ok());
+  // An enrollment with the rollout token, claiming that serial number: a device of its own,
+  // and the coordinator is told they may be one machine.
+  auto csr = CreateKeyAndCsr("pc");
+  ASSERT_TRUE(csr.ok());
+  v1::EnrollRequest req;
+  req.set_csr_pem(csr->cert_pem);
+  req.set_hostname("pc-anna");
+  req.set_machine_id("0123456789abcdef0123456789abcdef");
+  req.set_serial_number("PF4K2M1A");
+  auto unbound = fleet_->Enroll(token_, req);
+  ASSERT_TRUE(unbound.ok()) << unbound.status();
+  EXPECT_EQ(unbound->device(), "devices/2");
+  Workflow workflow(store_.get());
+  auto findings = workflow.ListFindings();
+  ASSERT_TRUE(findings.ok());
+  ASSERT_EQ(findings->findings_size(), 1) << findings->DebugString();
+  EXPECT_EQ(findings->findings(0).kind(), "possible duplicate device");
+  EXPECT_THAT(findings->findings(0).description(),
+              ::testing::HasSubstr("have the same serial number; if they are one machine, bind "
+                                   "an enrollment token to NB-0042"));
+  // What an agent reports never blocks recording the real device.
+  v1::Device d2;
+  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/2", &d2).ok());
+  EXPECT_EQ(d2.reported_serial_number(), "PF4K2M1A");
+  EXPECT_EQ(d2.serial_number(), "");
+  req.set_serial_number("XK99");
+  req.set_machine_id("abcdef0123456789abcdef0123456789");
+  auto other = fleet_->Enroll(token_, req);
+  ASSERT_TRUE(other.ok()) << other.status();
+  v1::Device desk;
+  desk.set_asset_tag("PC-7");
+  desk.set_serial_number("XK99");  // what the agent of devices/3 reported
+  EXPECT_TRUE(inv.Create("test", Kind::kDevice, desk, &out).ok());
+
+  // The coordinator decides: this machine is NB-0042.
+  v1::CreateEnrollmentTokenRequest bind;
+  bind.mutable_token()->set_device("NB-0042");
+  bind.mutable_token()->set_max_uses(2);
+  EXPECT_EQ(fleet_->CreateEnrollmentToken("test", bind).status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a bound token is good for one machine";
+  bind.mutable_token()->clear_max_uses();
+  auto bound = fleet_->CreateEnrollmentToken("test", bind);
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  EXPECT_EQ(bound->token().device(), "devices/1");
+  req.set_machine_id("0123456789abcdef0123456789abcdef");
+  req.set_serial_number("PF4K2M1A");
+  auto joined = fleet_->Enroll(bound->secret(), req);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->device(), "devices/1");
+  ASSERT_TRUE(inv.Get(Kind::kDevice, "NB-0042", &laptop).ok());
+  EXPECT_EQ(laptop.machine_id(), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(fleet_->Enroll(bound->secret(), req).status().code(),
+            absl::StatusCode::kUnauthenticated)
+      << "used up";
+  // A device with an active agent is joined only after its agent is revoked.
+  auto again = fleet_->CreateEnrollmentToken("test", bind);
+  ASSERT_TRUE(again.ok());
+  auto refused = fleet_->Enroll(again->secret(), req);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("agent revoke"));
+  auto tx = store_->BeginRead();
+  auto verified = VerifyAudit(**tx);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok()) << verified->DebugString();
+}
+
+TEST_F(FleetTest, VerifyFindsAgentDataEditedOrRemovedBehindBestandsBack) {
+  // An agent's device with history, and an imported device.
+  auto a = Enroll("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(a.ok()) << a.status();
+  v1::ReportRequest r;
+  r.mutable_report()->set_hostname("pc");
+  Add(r.mutable_report(), "libreoffice", "7.4");
+  Add(r.mutable_report(), "vim", "9.0");
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  r.mutable_report()->mutable_software(1)->set_version("9.1");
+  Add(r.mutable_report(), "curl", "7.88");
+  ASSERT_TRUE(fleet_->Report(*a, r).ok());
+  ASSERT_TRUE(fleet_->Heartbeat(*a, v1::HeartbeatRequest()).ok());
+  ASSERT_TRUE(fleet_->FlushLastSeen().ok());
+  v1::InventoryReport imported;
+  imported.set_hostname("mac");
+  imported.mutable_hardware()->set_hardware_uuid("4c4c4544-0058-4b10-8032-b7c04f514833");
+  Add(&imported, "Safari", "17.1", "pkg");
+  ASSERT_TRUE(fleet_->ImportInventory("test", imported, false).ok());
+  auto problems = [&] {
+    auto tx = store_->BeginRead();
+    auto v = VerifyAudit(**tx, {}, &fleet_->sealer());
+    EXPECT_TRUE(v.ok()) << v.status();
+    return std::vector<std::string>(v->problems().begin(), v->problems().end());
+  };
+  ASSERT_THAT(problems(), ::testing::IsEmpty());
+
+  const std::string db = dir_.File("t.db");
+  testing::ExecSql(db, "UPDATE agents SET last_seen_time = last_seen_time - 86400000000");
+  EXPECT_THAT(problems(), ::testing::ElementsAre(::testing::HasSubstr(
+                              "agents/1: the last-seen time was edited outside Bestand")));
+  testing::ExecSql(db, "UPDATE agents SET last_seen_time = last_seen_time + 86400000000");
+  ASSERT_THAT(problems(), ::testing::IsEmpty());
+
+  // History: deleting an event (the upgrade of vim) breaks the device's chain.
+  testing::ExecSql(db,
+                   "DELETE FROM software_events WHERE id = (SELECT MIN(id) FROM "
+                   "software_events)");
+  EXPECT_THAT(problems(), ::testing::Contains(::testing::HasSubstr(
+                              "software history of devices/1: events were removed or edited")));
+  // The software set of the agent's device: removing it is named through the agent's seal.
+  testing::ExecSql(db, "DELETE FROM software_events WHERE device_id = 1");
+  testing::ExecSql(db, "DELETE FROM device_software WHERE device_id = 1");
+  EXPECT_THAT(problems(),
+              ::testing::ElementsAre(::testing::HasSubstr(
+                  "agents/1: its last report or the device's software was changed or removed")));
+  // The imported device's software is anchored in the audit trail.
+  testing::ExecSql(db, "DELETE FROM device_software WHERE device_id = 2");
+  EXPECT_THAT(problems(), ::testing::Contains(
+                              ::testing::HasSubstr("software/2: removed without an audit event")));
 }
 
 TEST_F(FleetTest, RevokedTokensAndAgentsAreRefused) {
@@ -383,6 +512,72 @@ TEST(TokenTest, RevokedNamesCanBeReusedAndIdsWin) {
   EXPECT_EQ(revoked->display_name(), "ci");
   auto tx = (*store)->BeginRead();
   EXPECT_TRUE((*VerifyAudit(**tx)).ok());
+}
+
+TEST(TokenTest, VerifyComparesTheWholeStoredHashOfEveryToken) {
+  testing::TempDir dir;
+  auto store = OpenSqliteStore({.path = dir.File("t.db")});
+  ASSERT_TRUE(store.ok());
+  auto tokens = TokenManager::Create(store->get());
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_TRUE((*tokens)->CreateToken("t", "admin", v1::ADMIN).ok());
+  auto ca = CreateCa("Test CA");
+  ASSERT_TRUE(ca.ok());
+  Fleet fleet(store->get(), *ca);
+  ASSERT_TRUE(fleet.CreateEnrollmentToken("t", {}).ok());
+  auto verify = [&] {
+    auto tx = (*store)->BeginRead();
+    return *VerifyAudit(**tx);
+  };
+  ASSERT_TRUE(verify().ok());
+  // Someone swaps in the hash of a secret of their own, keeping the first 12 hex digits (the
+  // fingerprint token list shows): found, for API and enrollment tokens alike.
+  const std::string db = dir.File("t.db");
+  testing::ExecSql(db,
+                   "UPDATE tokens SET secret_sha256 = substr(secret_sha256, 1, 12) || "
+                   "'0000000000000000000000000000000000000000000000000000'");
+  testing::ExecSql(db,
+                   "UPDATE enrollment_tokens SET secret_sha256 = 'ab' || "
+                   "substr(secret_sha256, 3)");
+  const v1::VerifyAuditResponse v = verify();
+  EXPECT_FALSE(v.ok());
+  EXPECT_THAT(v.problems(),
+              ::testing::UnorderedElementsAre(
+                  "tokens/1: differs from its last audited state (fields: secret)",
+                  "enrollmentTokens/1: differs from its last audited state (fields: secret)"));
+}
+
+TEST(TokenTest, TokensAuditedInTheFormerFormatVerifyAfterTheUpgrade) {
+  testing::TempDir dir;
+  auto store = OpenSqliteStore({.path = dir.File("t.db")});
+  ASSERT_TRUE(store.ok());
+  auto tokens = TokenManager::Create(store->get());
+  ASSERT_TRUE(tokens.ok());
+  auto admin = (*tokens)->CreateToken("t", "admin", v1::ADMIN);
+  ASSERT_TRUE(admin.ok());
+  {
+    // The state an earlier version recorded: the token without the digest of its hash.
+    auto tx = *(*store)->BeginWrite();
+    v1::Token legacy = admin->token();
+    std::string json;
+    google::protobuf::util::JsonPrintOptions o;
+    o.preserve_proto_field_names = true;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(legacy, &json, o).ok());
+    ASSERT_TRUE(RecordAudit(*tx, "t", "token.create", "tokens/1", "", json).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto verify = [&] {
+    auto tx = (*store)->BeginRead();
+    return *VerifyAudit(**tx);
+  };
+  EXPECT_FALSE(verify().ok());
+  ASSERT_TRUE(UpgradeAuditFormats(store->get()).ok());
+  EXPECT_TRUE(verify().ok()) << verify().DebugString();
+  ASSERT_TRUE(UpgradeAuditFormats(store->get()).ok());
+  auto tx = (*store)->BeginRead();
+  AuditQuery q;
+  q.resource = "tokens/1";
+  EXPECT_EQ((*tx)->ListAudit(q)->size(), 3u) << "the format change is recorded once";
 }
 
 TEST(TimestampTest, NanosecondsAreTruncatedSoTheAuditMatchesTheStoredRow) {

@@ -86,7 +86,7 @@ TEST_F(AgentE2eTest, EnrollsReportsOnlyChangesAndKeepsHistory) {
   EXPECT_EQ(r.out, "heartbeat: inventory unchanged\n");
 
   ProcessResult dev = server_.Admin({"device", "show", "devices/1", "-o", "json"});
-  EXPECT_TRUE(absl::StrContains(dev.out, "\"serial_number\": \"7XK2QH3\"")) << dev.out;
+  EXPECT_TRUE(absl::StrContains(dev.out, "\"reported_serial_number\": \"7XK2QH3\"")) << dev.out;
   EXPECT_TRUE(
       absl::StrContains(dev.out, "\"hardware_uuid\": \"4c4c4544-0058-4b10-8032-b7c04f514833\""))
       << dev.out;
@@ -125,6 +125,24 @@ TEST_F(AgentE2eTest, EnrollsReportsOnlyChangesAndKeepsHistory) {
       << software.out;
   ProcessResult verify = server_.Admin({"audit", "verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
+
+  // Agent data edited in the database file, behind Bestand's back, is found: a history event
+  // deleted, then the device's whole software set (the compliance report would count no
+  // install), then its last-seen time moved.
+  testing::ExecSql(server_.db(), "DELETE FROM software_events WHERE kind = 1");
+  verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 4) << verify.out;
+  EXPECT_TRUE(absl::StrContains(verify.out, "software history of devices/1: events were removed"))
+      << verify.out;
+  testing::ExecSql(server_.db(), "DELETE FROM software_events; DELETE FROM device_software");
+  verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 4) << verify.out;
+  EXPECT_TRUE(absl::StrContains(verify.out, "agents/1: its last report or the device's software"))
+      << verify.out;
+  testing::ExecSql(server_.db(), "UPDATE agents SET last_seen_time = 1");
+  verify = server_.Admin({"audit", "verify"});
+  EXPECT_TRUE(absl::StrContains(verify.out, "agents/1: the last-seen time was edited"))
+      << verify.out;
 }
 
 TEST_F(AgentE2eTest, CertificatesAreRenewedAndTheOneBeforeLastIsRefused) {
@@ -222,17 +240,27 @@ TEST_F(AgentE2eTest, IdentityFollowsTheMachineNotItsNameOrJunkSerial) {
   r = Enroll(dir_.File("sb"), b, token);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "enrolled as devices/2\n");
-  // PC a, re-imaged under a new name, cannot take over its device while the old agent is
-  // active: anyone can claim a machine-id. After 'agent revoke' it keeps its device.
+  // PC a, re-imaged under a new name, enrolls again with the rollout token: anyone can claim a
+  // machine-id, so it gets a device of its own, and the coordinator sees a possible duplicate.
   WriteFile(a + "/etc/hostname", "neuer-name\n");
-  r = Enroll(dir_.File("sa2"), a, token);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(absl::StrContains(r.err, "devices/1 already has an enrolled agent")) << r.err;
+  r = Enroll(dir_.File("stray"), a, token);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "enrolled as devices/3\n");
+  ProcessResult findings = server_.Admin({"report", "access", "--risky", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(findings.out, "possible duplicate device")) << findings.out;
+  // The coordinator decides it is devices/1: the old agent is revoked, a token bound to the
+  // device lets the machine join it, and the stray device is retired.
   ASSERT_EQ(server_.Admin({"agent", "revoke", "devices/1"}).exit_code, 0);
-  r = Enroll(dir_.File("sa2"), a, token);
+  ProcessResult bound = server_.Admin({"agent-token", "create", "--device", "devices/1"});
+  ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  r = Enroll(dir_.File("sa2"), a, std::string(absl::StripTrailingAsciiWhitespace(bound.out)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "enrolled as devices/1\n");
-  // The token was for three enrollments.
+  ASSERT_EQ(server_.Admin({"agent", "revoke", "devices/3"}).exit_code, 0);
+  ASSERT_EQ(server_.Admin({"device", "update", "devices/3", "--status", "retired"}).exit_code, 0);
+  findings = server_.Admin({"report", "access", "--risky", "-o", "csv"});
+  EXPECT_FALSE(absl::StrContains(findings.out, "possible duplicate device")) << findings.out;
+  // The rollout token was for three enrollments.
   r = Enroll(dir_.File("sc"), a, token);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "used up")) << r.err;

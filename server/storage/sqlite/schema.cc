@@ -377,7 +377,25 @@ CREATE TABLE settings (
 );
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// Joining an existing device takes an enrollment token bound to it; agents' serial numbers are
+// kept apart from the coordinator's, so they never block recording the real device.
+constexpr absl::string_view kV8 = R"sql(
+ALTER TABLE enrollment_tokens ADD COLUMN device_id INTEGER REFERENCES devices(id);
+ALTER TABLE devices ADD COLUMN reported_serial_number TEXT NOT NULL DEFAULT '';
+CREATE INDEX devices_reported_serial ON devices(reported_serial_number)
+  WHERE reported_serial_number <> '';
+)sql";
+
+// Seals over what agents report (core/seal.h): software sets with the head of their history
+// chain, agents' records and last-seen times.
+constexpr absl::string_view kV9 = R"sql(
+ALTER TABLE device_software ADD COLUMN events_head TEXT NOT NULL DEFAULT '';
+ALTER TABLE device_software ADD COLUMN seal TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN seal TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN seen_seal TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 
 }  // namespace
 

@@ -524,11 +524,23 @@ void ReadAgent(Stmt& st, AgentRecord* a) {
   a->report_hash = st.Text(6);
   a->facts = st.Text(7);
   a->previous_cert_serial = st.Text(8);
+  a->seal = st.Text(9);
+  a->seen_seal = st.Text(10);
 }
 
 constexpr char kAgentColumns[] =
     "SELECT device_id, cert_serial, enroll_time, revoke_time, last_seen_time, last_report_time, "
-    "report_hash, facts, previous_cert_serial FROM agents";
+    "report_hash, facts, previous_cert_serial, seal, seen_seal FROM agents";
+
+// id, device_id, time, kind, package_id, previous_package_id.
+void ReadSoftwareEvent(Stmt& st, SoftwareEventRecord* e) {
+  e->id = st.Int(0);
+  e->device_id = st.Int(1);
+  e->micros = st.Int(2);
+  e->kind = static_cast<int>(st.Int(3));
+  e->package_id = st.Int(4);
+  e->previous_package_id = st.Int(5);
+}
 
 void ReadPackage(Stmt& st, PackageRecord* p) {
   p->id = st.Int(0);
@@ -734,8 +746,8 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::vector<EnrollmentTokenRecord>> ListEnrollmentTokens() override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("SELECT id, display_name, secret_sha256, max_uses, uses, "
-                                "expire_time, create_time, revoke_time FROM enrollment_tokens "
-                                "ORDER BY id"));
+                                "expire_time, create_time, revoke_time, device_id "
+                                "FROM enrollment_tokens ORDER BY id"));
     std::vector<EnrollmentTokenRecord> out;
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing enrollment tokens"));
@@ -749,31 +761,37 @@ class SqliteTx : public WriteTx {
       t.expire_micros = st.Int(5);
       t.create_micros = st.Int(6);
       t.revoke_micros = st.Int(7);
+      t.device_id = st.Int(8);
     }
   }
 
   absl::StatusOr<std::optional<DeviceSoftwareRecord>> GetDeviceSoftware(
       int64_t device_id) override {
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st, conn_->Prepare("SELECT packages FROM device_software WHERE device_id = ?"));
+        Stmt st, conn_->Prepare("SELECT packages, events_head, seal FROM device_software "
+                                "WHERE device_id = ?"));
     st.Bind(1, device_id);
     BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a device's software"));
     if (!row) return std::nullopt;
     DeviceSoftwareRecord r;
     BESTAND_RETURN_IF_ERROR(DecodeSoftware(st.Text(0), &r));
+    r.events_head = st.Text(1);
+    r.seal = st.Text(2);
     return r;
   }
 
   absl::Status ScanDeviceSoftware(
       const std::function<absl::Status(int64_t, const DeviceSoftwareRecord&)>& fn) override {
     BESTAND_ASSIGN_OR_RETURN(Stmt st,
-                             conn_->Prepare("SELECT device_id, packages FROM device_software "
-                                            "ORDER BY device_id"));
+                             conn_->Prepare("SELECT device_id, packages, events_head, seal "
+                                            "FROM device_software ORDER BY device_id"));
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("scanning device software"));
       if (!row) return absl::OkStatus();
       DeviceSoftwareRecord r;
       BESTAND_RETURN_IF_ERROR(DecodeSoftware(st.Text(1), &r));
+      r.events_head = st.Text(2);
+      r.seal = st.Text(3);
       BESTAND_RETURN_IF_ERROR(fn(st.Int(0), r));
     }
   }
@@ -821,6 +839,21 @@ class SqliteTx : public WriteTx {
     }
   }
 
+  absl::Status ScanSoftwareEvents(
+      const std::function<absl::Status(const SoftwareEventRecord&)>& fn) override {
+    BESTAND_ASSIGN_OR_RETURN(Stmt st,
+                             conn_->Prepare("SELECT id, device_id, time, kind, package_id, "
+                                            "previous_package_id FROM software_events "
+                                            "ORDER BY device_id, id"));
+    SoftwareEventRecord e;
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("scanning software history"));
+      if (!row) return absl::OkStatus();
+      ReadSoftwareEvent(st, &e);
+      BESTAND_RETURN_IF_ERROR(fn(e));
+    }
+  }
+
   absl::StatusOr<std::vector<SoftwareEventRecord>> ListSoftwareEvents(int64_t device_id,
                                                                       int64_t before_id,
                                                                       int limit) override {
@@ -835,13 +868,7 @@ class SqliteTx : public WriteTx {
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing software events"));
       if (!row) return out;
-      SoftwareEventRecord& e = out.emplace_back();
-      e.id = st.Int(0);
-      e.device_id = st.Int(1);
-      e.micros = st.Int(2);
-      e.kind = static_cast<int>(st.Int(3));
-      e.package_id = st.Int(4);
-      e.previous_package_id = st.Int(5);
+      ReadSoftwareEvent(st, &out.emplace_back());
     }
   }
 
@@ -849,8 +876,8 @@ class SqliteTx : public WriteTx {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT OR REPLACE INTO agents (device_id, cert_serial, "
                                 "enroll_time, revoke_time, last_seen_time, last_report_time, "
-                                "report_hash, facts, previous_cert_serial) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                "report_hash, facts, previous_cert_serial, seal, seen_seal) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     st.Bind(1, a.device_id);
     st.Bind(2, absl::string_view(a.cert_serial));
     st.Bind(3, a.enroll_micros);
@@ -867,28 +894,37 @@ class SqliteTx : public WriteTx {
     st.Bind(7, absl::string_view(a.report_hash));
     st.BindBlob(8, a.facts);
     st.Bind(9, absl::string_view(a.previous_cert_serial));
+    st.Bind(10, absl::string_view(a.seal));
+    st.Bind(11, absl::string_view(a.seen_seal));
     return st.Run("storing the agent");
   }
 
-  absl::Status TouchAgent(int64_t device_id, int64_t micros) override {
+  absl::Status TouchAgent(int64_t device_id, int64_t micros, absl::string_view seen_seal) override {
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st, conn_->Prepare("UPDATE agents SET last_seen_time = "
-                                "MAX(COALESCE(last_seen_time, 0), ?) WHERE device_id = ?"));
+        Stmt st, conn_->Prepare("UPDATE agents SET last_seen_time = ?, seen_seal = ? "
+                                "WHERE device_id = ? AND COALESCE(last_seen_time, 0) < ?"));
     st.Bind(1, micros);
-    st.Bind(2, device_id);
+    st.Bind(2, seen_seal);
+    st.Bind(3, device_id);
+    st.Bind(4, micros);
     return st.Run("recording a heartbeat");
   }
 
   absl::StatusOr<int64_t> InsertEnrollmentToken(const EnrollmentTokenRecord& t) override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT INTO enrollment_tokens (display_name, secret_sha256, "
-                                "max_uses, uses, expire_time, create_time) "
-                                "VALUES (?, ?, ?, 0, ?, ?)"));
+                                "max_uses, uses, expire_time, create_time, device_id) "
+                                "VALUES (?, ?, ?, 0, ?, ?, ?)"));
     st.Bind(1, absl::string_view(t.display_name));
     st.Bind(2, absl::string_view(t.secret_sha256));
     st.Bind(3, int64_t{t.max_uses});
     st.Bind(4, t.expire_micros);
     st.Bind(5, t.create_micros);
+    if (t.device_id) {
+      st.Bind(6, t.device_id);
+    } else {
+      st.BindNull(6);
+    }
     BESTAND_RETURN_IF_ERROR(st.Run("creating the enrollment token"));
     return sqlite3_last_insert_rowid(conn_->db());
   }
@@ -945,10 +981,12 @@ class SqliteTx : public WriteTx {
 
   absl::Status PutDeviceSoftware(int64_t device_id, const DeviceSoftwareRecord& r) override {
     BESTAND_ASSIGN_OR_RETURN(
-        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO device_software (device_id, packages) "
-                                "VALUES (?, ?)"));
+        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO device_software (device_id, packages, "
+                                "events_head, seal) VALUES (?, ?, ?, ?)"));
     st.Bind(1, device_id);
     st.BindBlob(2, EncodeSoftware(r));
+    st.Bind(3, absl::string_view(r.events_head));
+    st.Bind(4, absl::string_view(r.seal));
     return st.Run("storing a device's software");
   }
 
