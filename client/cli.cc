@@ -42,81 +42,34 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-constexpr char kUsage[] = R"(usage: bestand [global options] COMMAND ...
+// One option of a command: --name VALUE, or a switch when `value` is empty.
+struct FlagSpec {
+  std::string name;
+  std::string value;  // what it takes, e.g. "DATE"
+  std::string help;
+};
 
-Inventory (NOUN is person, device, app, vendor, account, access, license, assignment):
-  bestand NOUN add --FIELD VALUE ...        create; fields as in 'bestand NOUN fields'
-  bestand NOUN list [--FILTER VALUE ...] [--query TEXT] [--limit N]
-  bestand NOUN show NAME                    NAME: id (people/3), email, asset tag, serial or name
-  bestand NOUN update NAME --FIELD VALUE ...
-  bestand NOUN remove NAME                  (people are never removed: offboard them)
-  bestand NOUN fields                       the fields NOUN has
-  bestand license assign LICENSE --person P | --device D
-  bestand license unassign LICENSE --person P | --device D
-  bestand license seats LICENSE             who holds its seats
-  bestand import people|devices|apps|vendors|accounts|access|licenses|assignments|templates
-                 FILE.csv [--dry-run]
-  bestand import m365-users|m365-activity|google-users EXPORT.csv [--dry-run] [--mark-deleted]
-                 the admin consoles' user exports as they are downloaded
-  bestand import glpi FILE.json | fusion FILE.xml [--dry-run]
-                 a machine's inventory from a GLPI, FusionInventory or OCS agent (--local)
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const std::vector<FlagSpec>* const flags = new std::vector<FlagSpec>{
+      {"server", "HOST:PORT", "the Bestand server (BESTAND_SERVER, the config file)"},
+      {"ca", "FILE", "the server's CA certificate (BESTAND_CA)"},
+      {"token", "TOKEN", "your API token (BESTAND_TOKEN)"},
+      {"insecure", "", "plaintext, for local development only"},
+      {"output", "FORMAT", "-o table|wide|json|csv: wide shows every column, untruncated"},
+      {"timeout", "SECONDS", "per call, 1..3600 (default 30)"},
+      {"help", "", "this command's options"},
+  };
+  return *flags;
+}
 
-Onboarding, offboarding and tasks:
-  bestand template add --template NAME (--application APP [--role ROLE] | --license LICENSE |
-                   --device-type laptop|desktop|phone|...)   one item of a role template
-  bestand template show NAME | template list | template remove ITEM   (import templates FILE.csv)
-  bestand onboard EMAIL --name NAME --template NAME --start DATE [--department D] [--manager P]
-                   [--title T] [--cost-center C]
-  bestand offboard PERSON --last-day DATE [--reason TEXT]     running it twice changes nothing
-  bestand case show CASE | case list [--person P] [--status open|closed]
-  bestand task list [--vendor V] [--case C] [--person P] [--status S] [--open] [--overdue]
-  bestand task done TASK --evidence TEXT | task start TASK | task accept TASK | task reopen TASK
-  bestand task add --title TEXT [--app A] [--vendor V] [--person P] [--priority low|normal|high]
-                   [--due DATE] [--acceptance TEXT] [--requested-by WHO]
-  bestand task export --vendor V [-o csv|md]   what to send to that provider (open tasks)
-
-Reports (-o table|json|csv|html; html is one self-contained file with charts):
-  bestand report licenses [--inactive-days 90]   seats used, idle, held by leavers; waste
-  bestand report overlaps                   tools of one category, who uses several, saving
-  bestand report renewals [--within 90d]    cancellation deadlines and next term's cost
-  bestand report costs --by department|cost-center|vendor|application|person
-  bestand report compliance                 installs (agent data) against seats, per product
-  bestand report summary                    one page for management
-  bestand report access --risky             access of leavers, orphaned accounts, admins w/o MFA
-  bestand product rule add PATTERN --product NAME | product rule list | product rule remove ID
-
-Agents and software (what bestand-agent reports):
-  bestand agent-token create [--uses N] [--expires 24h|7d|...] [--name NAME] [--device DEVICE]
-                   secret shown once; --device: the enrolling machine is that device (one use)
-  bestand agent-token list | agent-token revoke NAME
-  bestand agent revoke DEVICE               its certificate is refused from now on
-  bestand device show DEVICE [--software]   hardware facts, and installed software
-  bestand device history DEVICE [--limit N] installs, removals, upgrades
-  bestand device stale --days N             enrolled devices not seen for N days
-  bestand software list [--name PATTERN]    which devices have which versions
-
-Administration:
-  bestand login --server HOST:PORT --ca CA.crt --token TOKEN   check and save to the config file
-  bestand whoami
-  bestand token create --role admin|coordinator|viewer|vendor --name NAME [--vendor VENDOR]
-  bestand token list | token revoke NAME
-  bestand audit list [--resource NAME|KEY|COLLECTION] [--actor ACTOR] [--limit N]
-  bestand audit verify [--anchor SEQUENCE:HASH ...]   (heads printed by earlier verifications)
-  bestand settings show | settings set --holiday-region DE|DE-BY|...   public holidays that
-                   are not working days (due dates)
-
+constexpr absl::string_view kFooter = R"(
 Exit codes: 0 success, 1 failed, 2 usage error, 3 server unreachable, 4 audit trail tampered.
-
 Global options (also from BESTAND_SERVER, BESTAND_CA, BESTAND_TOKEN and the config file
 $XDG_CONFIG_HOME/bestand/config or ~/.config/bestand/config; BESTAND_CONFIG overrides its path):
   --server HOST:PORT   --ca FILE   --token TOKEN   --insecure (plaintext)
-  -o table|json|csv    --timeout SECONDS
+  -o table|wide|json|csv   --timeout SECONDS
+'bestand help NOUN' lists a noun's commands; 'bestand NOUN VERB --help' one command's options.
 )";
-
-const std::set<std::string> kBoolFlags = {"insecure", "help",    "dry-run", "software",    "open",
-                                          "force",    "overdue", "risky",   "mark-deleted"};
-const std::set<std::string> kGlobalFlags = {"server", "ca",      "token", "insecure",
-                                            "output", "timeout", "help"};
 
 struct Noun {
   absl::string_view word;
@@ -126,6 +79,7 @@ struct Noun {
   absl::string_view plural;    // e.g. "People"
   absl::string_view create_field;
   std::vector<absl::string_view> columns;
+  absl::string_view description;  // for help
 };
 
 const std::vector<Noun>& Nouns() {
@@ -136,7 +90,8 @@ const std::vector<Noun>& Nouns() {
        "Person",
        "People",
        "person",
-       {"name", "email", "display_name", "department", "status", "start_date", "end_date"}},
+       {"name", "email", "display_name", "department", "status", "start_date", "end_date"},
+       "people: employees and others who hold access"},
       {"device",
        Kind::kDevice,
        "bestand.v1.DeviceService",
@@ -144,35 +99,40 @@ const std::vector<Noun>& Nouns() {
        "Devices",
        "device",
        {"name", "asset_tag", "hostname", "type", "model", "os", "assignee", "status",
-        "last_report_time"}},
+        "last_report_time"},
+       "devices: laptops, desktops, phones, ... and who has them"},
       {"app",
        Kind::kApplication,
        "bestand.v1.ApplicationService",
        "Application",
        "Applications",
        "application",
-       {"name", "display_name", "category", "hosting", "vendor", "owner", "mfa_enforced"}},
+       {"name", "display_name", "category", "hosting", "vendor", "owner", "mfa_enforced"},
+       "applications: the systems people hold accounts in (SaaS or on premise)"},
       {"vendor",
        Kind::kVendor,
        "bestand.v1.VendorService",
        "Vendor",
        "Vendors",
        "vendor",
-       {"name", "display_name", "kind", "contact_name", "contact_email", "contact_phone"}},
+       {"name", "display_name", "kind", "contact_name", "contact_email", "contact_phone"},
+       "vendors: providers, freelancers, SaaS vendors and who is responsible for what"},
       {"account",
        Kind::kAccount,
        "bestand.v1.AccountService",
        "Account",
        "Accounts",
        "account",
-       {"name", "application", "username", "person", "privileged", "mfa_enabled", "status"}},
+       {"name", "application", "username", "person", "privileged", "mfa_enabled", "status"},
+       "accounts: people's identities in applications"},
       {"access",
        Kind::kAccessGrant,
        "bestand.v1.AccessGrantService",
        "AccessGrant",
        "AccessGrants",
        "access_grant",
-       {"name", "person", "application", "role", "grant_date", "expire_date", "revoke_date"}},
+       {"name", "person", "application", "role", "grant_date", "expire_date", "revoke_date"},
+       "access grants: roles and permissions held through accounts"},
       {"license",
        Kind::kLicense,
        "bestand.v1.LicenseService",
@@ -180,21 +140,24 @@ const std::vector<Noun>& Nouns() {
        "Licenses",
        "license",
        {"name", "display_name", "seats", "assigned_seats", "price_per_seat_minor", "billing_period",
-        "term_end", "auto_renew"}},
+        "term_end", "auto_renew"},
+       "licenses: subscriptions and contracts, their seats, prices and terms"},
       {"assignment",
        Kind::kLicenseAssignment,
        "bestand.v1.LicenseAssignmentService",
        "LicenseAssignment",
        "LicenseAssignments",
        "license_assignment",
-       {"name", "license", "person", "device", "assign_date"}},
+       {"name", "license", "person", "device", "assign_date"},
+       "license assignments: who holds which seat (also: license assign|unassign|seats)"},
       {"template",
        Kind::kTemplateItem,
        "bestand.v1.TemplateItemService",
        "TemplateItem",
        "TemplateItems",
        "template_item",
-       {"name", "template", "application", "role", "license", "device_type"}},
+       {"name", "template", "application", "role", "license", "device_type"},
+       "role templates, item by item: what a new person in a role gets"},
   };
   return *nouns;
 }
@@ -304,72 +267,288 @@ absl::StatusOr<ClientConfig> ResolveConfig(const Args& args) {
 
 // ---------------------------------------------------------------------------------------------
 
+// What a field takes, for help: "reference to person", "laptop|desktop|...", "date YYYY-MM-DD".
+std::string FieldKind(const ResourceSpec& spec, const FieldDescriptor* f) {
+  if (const Reference* r = spec.FindReference(f->name())) {
+    return absl::StrCat("reference to ", Spec(r->target).noun, " (name or id)");
+  }
+  if (f->enum_type()) {
+    std::vector<std::string> values;
+    for (int v = 1; v < f->enum_type()->value_count(); ++v) {
+      values.push_back(absl::AsciiStrToLower(f->enum_type()->value(v)->name()));
+    }
+    return absl::StrJoin(values, "|");
+  }
+  if (f->message_type()) return "time (RFC 3339, or a date YYYY-MM-DD)";
+  if (IsDateField(f->name())) return "date YYYY-MM-DD";
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return "true|false";
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(
+          absl::EndsWith(f->name(), "_minor") ? "amount in minor units (cents)" : "number", ", 0..",
+          IntFieldMax(f->name()));
+    default:
+      return "text";
+  }
+}
+
+class Cli;
+
+// One command: the words that name it, its positional arguments, what it does and its options.
+struct CommandSpec {
+  std::vector<std::string> path;  // e.g. {"report", "costs"}
+  std::string args;               // positional arguments, e.g. "LICENSE"
+  std::string summary;
+  std::vector<FlagSpec> flags;
+  absl::Status (Cli::*run)() = nullptr;
+  const Noun* noun = nullptr;  // the inventory resource of the generic commands
+  // Output formats besides table, wide, json and csv: "md" (task export), "html" (reports).
+  std::vector<std::string> formats = {};
+};
+
+// Every command, in the order `bestand help` lists them. Defined after Cli.
+const std::vector<CommandSpec>& Commands();
+
 class Cli {
  public:
   Cli(const Args& args, std::ostream& out, std::ostream& err) : args_(args), out_(out), err_(err) {}
+  // The command table names the handlers.
+  friend const std::vector<CommandSpec>& Commands();
 
   absl::Status Run() {
+    std::vector<std::string> words = args_.positional();
+    const bool help = args_.Has("help") || (!words.empty() && words[0] == "help");
+    if (!words.empty() && words[0] == "help") words.erase(words.begin());
+    if (words.empty()) {
+      out_ << Overview();
+      return absl::OkStatus();
+    }
+    cmd_ = Find(words);
+    if (cmd_ == nullptr) {
+      const std::vector<const CommandSpec*> noun = CommandsOf(words[0]);
+      if (noun.empty()) return Usage(absl::StrCat("unknown command '", words[0], "'"));
+      if (help && words.size() == 1) {
+        out_ << NounHelp(noun);
+        return absl::OkStatus();
+      }
+      std::vector<std::string> verbs;
+      for (const CommandSpec* c : noun)
+        verbs.push_back(absl::StrJoin(c->path.begin() + 1, c->path.end(), " "));
+      return Usage(words.size() == 1
+                       ? absl::StrCat("'", words[0], "' needs one of: ", absl::StrJoin(verbs, ", "))
+                       : absl::StrCat("unknown verb '", words[1], "' for ", words[0],
+                                      "; valid: ", absl::StrJoin(verbs, ", ")));
+    }
+    if (help) {
+      out_ << CommandHelp(*cmd_);
+      return absl::OkStatus();
+    }
+    BESTAND_RETURN_IF_ERROR(CommandFlags().status());
     // Markdown is for what to send to a provider (task export), HTML for reports.
-    markdown_ = args_.Get("output") == "md";
-    html_ = args_.Get("output") == "html";
-    BESTAND_ASSIGN_OR_RETURN(
-        Format format, ParseFormat(markdown_ || html_ ? "table" : args_.Get("output", "table")));
-    printer_.format = format;
+    const std::string output = args_.Get("output", "table");
+    std::vector<std::string> valid = {"table", "wide", "json", "csv"};
+    valid.insert(valid.end(), cmd_->formats.begin(), cmd_->formats.end());
+    if (std::find(valid.begin(), valid.end(), output) == valid.end()) {
+      return Usage(absl::StrCat("-o: '", output, "' is not one of ", absl::StrJoin(valid, ", "),
+                                " for 'bestand ", absl::StrJoin(cmd_->path, " "), "'"));
+    }
+    markdown_ = output == "md";
+    html_ = output == "html";
+    printer_.format = output == "json"  ? Format::kJson
+                      : output == "csv" ? Format::kCsv
+                                        : Format::kTable;
+    printer_.wide = output == "wide";
     printer_.out = &out_;
     printer_.labeler = [this](const std::string& ref) { return Label(ref); };
-    const auto& pos = args_.positional();
-    const std::string& cmd = pos[0];
-    if (html_ && cmd != "report") return Usage("-o html is for reports");
-    if (cmd == "login") return Login();
-    BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args_));
-    BESTAND_ASSIGN_OR_RETURN(client_, BestandClient::Connect(config));
-    if (cmd == "whoami") return WhoAmI();
-    if (cmd == "token") return Token();
-    if (cmd == "audit") return Audit();
-    if (cmd == "import") return Import();
-    if (cmd == "agent-token") return AgentToken();
-    if (cmd == "agent") return Agent();
-    if (cmd == "software") return Software();
-    if (cmd == "onboard") return Onboard();
-    if (cmd == "offboard") return Offboard();
-    if (cmd == "case") return Case();
-    if (cmd == "task") return Task();
-    if (cmd == "report") return Report();
-    if (cmd == "product") return ProductRule();
-    if (cmd == "settings") return Settings();
-    const Noun* noun = FindNoun(cmd);
-    if (noun == nullptr) return Usage(absl::StrCat("unknown command '", cmd, "'"));
-    if (pos.size() < 2)
-      return Usage(absl::StrCat("'", cmd, "' needs a verb: add, list, show, update, remove"));
-    const std::string& verb = pos[1];
-    if (verb == "add" || verb == "create") return Add(*noun);
-    if (verb == "list" || verb == "ls") return List(*noun);
-    if (noun->kind == Kind::kDevice && verb == "show" && args_.Has("software")) {
-      return DeviceInventory();
+    if (cmd_->path[0] != "login") {
+      BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args_));
+      BESTAND_ASSIGN_OR_RETURN(client_, BestandClient::Connect(config));
     }
-    if (noun->kind == Kind::kDevice && verb == "history") return DeviceHistory();
-    if (noun->kind == Kind::kDevice && verb == "stale") return DeviceStale();
-    if (noun->kind == Kind::kTemplateItem && verb == "show" && pos.size() > 2 &&
-        !absl::StartsWith(pos[2], "templateItems/")) {
-      return TemplateShow(pos[2]);
-    }
-    if (verb == "show" || verb == "get") return Show(*noun);
-    if (verb == "update" || verb == "set") return Update(*noun);
-    if (verb == "remove" || verb == "rm" || verb == "delete") return Remove(*noun);
-    if (verb == "fields") return Fields(*noun);
-    if (noun->kind == Kind::kLicense &&
-        (verb == "assign" || verb == "unassign" || verb == "seats")) {
-      return LicenseSeats(verb);
-    }
-    return Usage(absl::StrCat("unknown verb '", verb, "' for ", noun->word));
+    return (this->*cmd_->run)();
   }
 
   bool usage_error() const { return usage_error_; }
 
  private:
+  // ---- Dispatch and help -------------------------------------------------------------------
+
+  // The command `words` name: the longest path that matches (nouns' and verbs' aliases
+  // accepted, a verb as given before its alias).
+  static const CommandSpec* Find(const std::vector<std::string>& words) {
+    for (bool alias : {false, true}) {
+      const CommandSpec* best = nullptr;
+      for (const CommandSpec& c : Commands()) {
+        if (c.path.size() > words.size() || (best && best->path.size() >= c.path.size())) continue;
+        bool match = true;
+        for (size_t i = 0; i < c.path.size() && match; ++i) {
+          match = i == 0 ? SameNoun(c.path[0], words[0])
+                         : c.path[i] == (alias ? VerbAlias(words[i]) : words[i]);
+        }
+        if (match) best = &c;
+      }
+      if (best) return best;
+    }
+    return nullptr;
+  }
+
+  static bool SameNoun(const std::string& noun, const std::string& word) {
+    const Noun* n = FindNoun(word);
+    return noun == word || (n != nullptr && n->word == noun);
+  }
+
+  static std::string VerbAlias(const std::string& verb) {
+    static const std::map<std::string, std::string> kAliases = {
+        {"create", "add"}, {"ls", "list"},   {"get", "show"},
+        {"set", "update"}, {"rm", "remove"}, {"delete", "remove"}};
+    auto it = kAliases.find(verb);
+    return it == kAliases.end() ? verb : it->second;
+  }
+
+  static std::vector<const CommandSpec*> CommandsOf(const std::string& noun) {
+    std::vector<const CommandSpec*> out;
+    for (const CommandSpec& c : Commands()) {
+      if (SameNoun(c.path[0], noun)) out.push_back(&c);
+    }
+    return out;
+  }
+
+  // "bestand onboard EMAIL --name NAME --template TEMPLATE --start DATE": the words, the
+  // positional arguments and the options marked "(required)".
+  static std::string Synopsis(const CommandSpec& c) {
+    std::string out =
+        absl::StrCat("bestand ", absl::StrJoin(c.path, " "), c.args.empty() ? "" : " ", c.args);
+    for (const FlagSpec& f : c.flags) {
+      if (absl::StrContains(f.help, "(required)"))
+        absl::StrAppend(&out, " --", f.name, " ", f.value);
+    }
+    return out;
+  }
+
+  // "  SYNOPSIS   summary" with the summary wrapped at 100 columns.
+  static std::string HelpLine(const std::string& synopsis, const std::string& summary) {
+    constexpr size_t kIndent = 54, kWidth = 100;
+    std::string out = "  " + synopsis;
+    out += out.size() + 2 <= kIndent ? std::string(kIndent - out.size(), ' ') : "  ";
+    size_t column = out.size();
+    for (absl::string_view word : absl::StrSplit(summary, ' ', absl::SkipEmpty())) {
+      if (column + word.size() > kWidth && column > kIndent) {
+        out.back() = '\n';
+        out += std::string(kIndent, ' ');
+        column = kIndent;
+      }
+      absl::StrAppend(&out, word, " ");
+      column += word.size() + 1;
+    }
+    out.pop_back();
+    return out + "\n";
+  }
+
+  static std::string Overview() {
+    static const std::map<std::string, std::string> kSections = {
+        {"onboard", "Onboarding, offboarding and tasks"},
+        {"offboard", ""},
+        {"case", ""},
+        {"task", ""},
+        {"report", "Reports (-o html: one self-contained file with charts)"},
+        {"product", ""},
+        {"agent-token", "Agents and software"},
+        {"agent", ""},
+        {"software", ""},
+        {"login", "Administration"},
+        {"whoami", ""},
+        {"token", ""},
+        {"audit", ""},
+        {"settings", ""}};
+    std::string out =
+        "usage: bestand [global options] COMMAND ...\n\nInventory (a NAME is an id such as "
+        "people/3, or a natural key: email, asset tag, serial number, name):\n";
+    for (const CommandSpec& c : Commands()) {
+      if (auto section = kSections.find(c.path[0]);
+          section != kSections.end() && !section->second.empty() &&
+          (&c == &Commands().front() ||
+           Commands()[&c - &Commands().front() - 1].path[0] != c.path[0])) {
+        absl::StrAppend(&out, "\n", section->second, ":\n");
+      }
+      if (c.noun == nullptr) {
+        out += HelpLine(Synopsis(c), c.summary);
+      } else if (c.path[1] == "add") {  // one line per inventory noun
+        out += HelpLine(absl::StrCat("bestand ", c.path[0], " add|list|show|update|remove|fields"),
+                        std::string(c.noun->description));
+      }
+    }
+    return out + std::string(kFooter);
+  }
+
+  static std::string NounHelp(const std::vector<const CommandSpec*>& commands) {
+    std::string out;
+    for (const CommandSpec* c : commands) out += HelpLine(Synopsis(*c), c->summary);
+    return absl::StrCat(out, "\n'bestand ", commands[0]->path[0],
+                        " VERB --help' shows a command's options.\n");
+  }
+
+  static std::string CommandHelp(const CommandSpec& c) {
+    std::string out = absl::StrCat("usage: ", Synopsis(c), c.flags.empty() ? "" : " [options]",
+                                   "\n\n", c.summary, "\n");
+    if (!c.flags.empty()) {
+      out += c.noun != nullptr && (c.path[1] == "add" || c.path[1] == "update")
+                 ? "\nFields (--FIELD VALUE):\n"
+                 : "\nOptions:\n";
+      size_t width = 0;
+      for (const FlagSpec& f : c.flags) {
+        width = std::max(width, f.name.size() + (f.value.empty() ? 0 : f.value.size() + 1));
+      }
+      for (const FlagSpec& f : c.flags) {
+        const std::string left = f.value.empty() ? f.name : absl::StrCat(f.name, " ", f.value);
+        absl::StrAppend(&out, "  --", left, std::string(width - left.size() + 2, ' '), f.help,
+                        "\n");
+      }
+    }
+    return out;
+  }
+
+  absl::Status NounAdd() { return Add(*cmd_->noun); }
+  absl::Status NounList() { return List(*cmd_->noun); }
+  absl::Status NounShow() {
+    const auto& pos = args_.positional();
+    if (cmd_->noun->kind == Kind::kDevice && args_.Has("software")) return DeviceInventory();
+    if (cmd_->noun->kind == Kind::kTemplateItem && pos.size() > 2 &&
+        !absl::StartsWith(pos[2], "templateItems/")) {
+      return TemplateShow(pos[2]);
+    }
+    return Show(*cmd_->noun);
+  }
+  absl::Status NounUpdate() { return Update(*cmd_->noun); }
+  absl::Status NounRemove() { return Remove(*cmd_->noun); }
+  absl::Status NounFields() { return Fields(*cmd_->noun); }
+  absl::Status LicenseVerb() { return LicenseSeats(cmd_->path[1]); }
+
   absl::Status Usage(std::string msg) {
     usage_error_ = true;
-    return absl::InvalidArgumentError(absl::StrCat(msg, " (see 'bestand --help')"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        msg, cmd_ ? absl::StrCat(" (see 'bestand ", absl::StrJoin(cmd_->path, " "), " --help')")
+                  : std::string(" (see 'bestand help')")));
+  }
+
+  // What a command did that returns nothing: a JSON object on stdout with -o json (`fields`,
+  // values as strings), else `text` on stderr.
+  void Confirm(const std::vector<std::pair<std::string, std::string>>& fields,
+               const std::string& text) {
+    if (printer_.format != Format::kJson) {
+      err_ << text << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> row(1);
+    std::vector<std::string> header;
+    for (const auto& [k, v] : fields) {
+      header.push_back(k);
+      row[0].push_back(v);
+    }
+    std::ostringstream json;
+    PrintRows(json, Format::kJson, header, row);
+    std::string one = json.str();  // "[\n{...}\n]\n": the one object
+    out_ << one.substr(2, one.size() - 5) << "\n";
   }
 
   // The positional argument at `i`, or a usage error naming `what`.
@@ -378,15 +557,18 @@ class Cli {
     return args_.positional()[i];
   }
 
-  // The non-global flags, checked against `allowed`.
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> CommandFlags(
-      const std::set<std::string>& allowed) {
+  // The command's own flags as given, checked against what it declares.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> CommandFlags() {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [name, value] : args_.flags()) {
-      if (kGlobalFlags.count(name)) continue;
-      if (!allowed.count(name)) {
-        return Usage(absl::StrCat("unknown option --", name, "; valid here: --",
-                                  absl::StrJoin(allowed, ", --")));
+      auto named = [&name = name](const FlagSpec& f) { return f.name == name; };
+      if (std::any_of(GlobalFlags().begin(), GlobalFlags().end(), named)) continue;
+      if (std::none_of(cmd_->flags.begin(), cmd_->flags.end(), named)) {
+        std::vector<std::string> valid;
+        for (const FlagSpec& f : cmd_->flags) valid.push_back("--" + f.name);
+        return Usage(absl::StrCat(
+            "unknown option --", name, " for 'bestand ", absl::StrJoin(cmd_->path, " "), "'",
+            valid.empty() ? "; it takes none" : "; valid: " + absl::StrJoin(valid, ", ")));
       }
       out.emplace_back(name, value);
     }
@@ -420,17 +602,14 @@ class Cli {
     return NewMessage(Method(noun.service, rpc)->output_type());
   }
 
-  // Fills `resource` from the command's field flags; adds each to `mask` if given. `extra`
-  // flags are allowed too and left to the caller.
-  absl::Status FillFields(const Noun& noun, Message* resource, google::protobuf::FieldMask* mask,
-                          const std::set<std::string>& extra = {}) {
+  // Fills `resource` from the command's field flags (others, like --force, are the caller's);
+  // adds each to `mask` if given.
+  absl::Status FillFields(const Noun& noun, Message* resource, google::protobuf::FieldMask* mask) {
     const ResourceSpec& spec = Spec(noun.kind);
-    std::set<std::string> allowed = FieldFlags(spec.descriptor, &spec);
-    allowed.insert(extra.begin(), extra.end());
-    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags(allowed));
+    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags());
     for (const auto& [flag, value] : flags) {
-      if (extra.count(flag)) continue;
       const FieldDescriptor* f = spec.descriptor->FindFieldByName(FlagToField(flag));
+      if (f == nullptr) continue;
       BESTAND_RETURN_IF_ERROR(SetFieldFromText(resource, f, value));
       if (mask) mask->add_paths(f->name());
     }
@@ -457,10 +636,9 @@ class Cli {
         req.get(), d->FindFieldByName(std::string(noun.create_field)));
     auto* mask = static_cast<google::protobuf::FieldMask*>(
         req->GetReflection()->MutableMessage(req.get(), d->FindFieldByName("update_mask")));
+    BESTAND_RETURN_IF_ERROR(FillFields(noun, resource, mask));
     // --force where the request has it (a license's seats below those assigned).
     const FieldDescriptor* force = d->FindFieldByName("force");
-    BESTAND_RETURN_IF_ERROR(FillFields(
-        noun, resource, mask, force ? std::set<std::string>{"force"} : std::set<std::string>{}));
     if (force && args_.Has("force")) req->GetReflection()->SetBool(req.get(), force, true);
     if (mask->paths().empty()) return Usage("nothing to update: give --FIELD VALUE options");
     SetFieldFromText(resource, resource->GetDescriptor()->FindFieldByName("name"), name)
@@ -473,7 +651,6 @@ class Cli {
 
   absl::Status Show(const Noun& noun) {
     BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, absl::StrCat(noun.word, " to show")));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
     auto req = NewRequest(noun, "Get");
     req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("name"), name);
     auto resp = NewResponse(noun, "Get");
@@ -484,36 +661,23 @@ class Cli {
 
   absl::Status Remove(const Noun& noun) {
     BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, absl::StrCat(noun.word, " to remove")));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
     auto req = NewRequest(noun, "Delete");
     req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("name"), name);
     auto resp = NewResponse(noun, "Delete");
     BESTAND_RETURN_IF_ERROR(Call(noun, "Delete", *req, resp.get()));
-    err_ << "removed " << noun.word << " " << name << "\n";
+    Confirm({{"removed", name}}, absl::StrCat("removed ", noun.word, " ", name));
     return absl::OkStatus();
   }
 
   absl::Status Fields(const Noun& noun) {
     const ResourceSpec& spec = Spec(noun.kind);
+    std::vector<std::vector<std::string>> rows;
     for (int i = 0; i < spec.descriptor->field_count(); ++i) {
       const FieldDescriptor* f = spec.descriptor->field(i);
-      std::string kind;
-      if (const Reference* r = spec.FindReference(f->name())) {
-        kind = absl::StrCat("reference to ", Spec(r->target).noun);
-      } else if (f->enum_type()) {
-        std::vector<std::string> values;
-        for (int v = 1; v < f->enum_type()->value_count(); ++v) {
-          values.push_back(absl::AsciiStrToLower(f->enum_type()->value(v)->name()));
-        }
-        kind = absl::StrJoin(values, "|");
-      } else if (f->message_type()) {
-        kind = "time (RFC 3339)";
-      } else {
-        kind = f->cpp_type_name();
-      }
-      out_ << "--" << FieldToFlag(f->name()) << "  " << kind
-           << (IsOutputOnly(spec, f->name()) ? "  (output only)" : "") << "\n";
+      rows.push_back({f->name(), FieldKind(spec, f), IsOutputOnly(spec, f->name()) ? "yes" : ""});
     }
+    PrintRows(out_, printer_.format == Format::kJson ? Format::kCsv : printer_.format,
+              {"field", "takes", "output only"}, rows);
     return absl::OkStatus();
   }
 
@@ -561,10 +725,7 @@ class Cli {
   }
 
   absl::Status List(const Noun& noun) {
-    auto req = NewRequest(noun, "List");
-    std::set<std::string> allowed = FieldFlags(req->GetDescriptor(), nullptr);
-    allowed.insert("limit");
-    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags(allowed));
+    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags());
     std::erase_if(flags, [](const auto& f) { return f.first == "limit"; });
     BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
     BESTAND_ASSIGN_OR_RETURN(auto items, ListAll(noun, flags, limit));
@@ -576,13 +737,11 @@ class Cli {
     BESTAND_ASSIGN_OR_RETURN(std::string license, Arg(2, "license"));
     const Noun& assignment = NounForKind(Kind::kLicenseAssignment);
     if (verb == "seats") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       BESTAND_ASSIGN_OR_RETURN(auto items, ListAll(assignment, {{"license", license}}, 0));
       printer_.List(items, assignment.columns);
       return absl::OkStatus();
     }
-    BESTAND_ASSIGN_OR_RETURN(auto flags,
-                             CommandFlags({"person", "device", "assign-date", "notes"}));
+    BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags());
     bool person = args_.Has("person"), device = args_.Has("device");
     if (person == device) return Usage("give exactly one of --person and --device");
     if (verb == "assign") {
@@ -609,25 +768,28 @@ class Cli {
     req.set_name(static_cast<const v1::LicenseAssignment&>(*items[0]).name());
     google::protobuf::Empty empty;
     BESTAND_RETURN_IF_ERROR(Call(assignment, "Delete", req, &empty));
-    err_ << "freed the seat of " << license << " held by " << args_.Get(holder) << "\n";
+    Confirm({{"freed", license}, {holder, args_.Get(holder)}},
+            absl::StrCat("freed the seat of ", license, " held by ", args_.Get(holder)));
     return absl::OkStatus();
   }
 
   absl::Status Import() {
     BESTAND_ASSIGN_OR_RETURN(std::string what, Arg(1, "what to import (people, devices, ...)"));
     BESTAND_ASSIGN_OR_RETURN(std::string path, Arg(2, "the CSV file"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run", "mark-deleted"}).status());
     v1::ImportCsvRequest req;
     if (what == "glpi" || what == "fusion") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"dry-run"}).status());
       req.set_collection(what);
       BESTAND_ASSIGN_OR_RETURN(*req.mutable_content(), ReadFileToString(path));
       req.set_dry_run(args_.Has("dry-run"));
       BESTAND_ASSIGN_OR_RETURN(v1::ImportCsvProgress result,
                                client_->ImportCsv(req, [](const v1::ImportCsvProgress&) {}));
+      if (printer_.format == Format::kJson) {
+        printer_.One(result);
+        return absl::OkStatus();
+      }
       out_ << (req.dry_run() ? "dry run, nothing changed: " : "imported ") << path << ": "
            << result.device() << (result.created() ? " (new)" : " (matched)") << ", "
-           << result.software_changes() << " software changes recorded\n";
+           << Counted(result.software_changes(), "software change") << " recorded\n";
       return absl::OkStatus();
     }
     if (what == "m365-users" || what == "m365-activity" || what == "google-users") {
@@ -635,7 +797,12 @@ class Cli {
       req.set_mark_missing_deleted(args_.Has("mark-deleted"));
     } else {
       const Noun* noun = FindNoun(what);
-      if (noun == nullptr) return Usage(absl::StrCat("cannot import '", what, "'"));
+      if (noun == nullptr) {
+        return Usage(absl::StrCat(
+            "cannot import '", what,
+            "'; KIND is one of people, devices, apps, vendors, accounts, access, licenses, "
+            "assignments, templates, m365-users, m365-activity, google-users, glpi, fusion"));
+      }
       if (args_.Has("mark-deleted")) return Usage("--mark-deleted is for user exports");
       req.set_collection(std::string(Spec(noun->kind).collection));
     }
@@ -650,9 +817,13 @@ class Cli {
                                }
                              }));
     if (tty && result.rows_total() >= 500) err_ << "\r\033[K";
+    if (printer_.format == Format::kJson) {
+      printer_.One(result);
+      return absl::OkStatus();
+    }
     out_ << (req.dry_run() ? "dry run, nothing changed: " : "imported ") << path << ": "
-         << result.rows_total() << " rows, " << result.created() << " new, " << result.updated()
-         << " updated, " << result.unchanged() << " unchanged";
+         << Counted(result.rows_total(), "row") << ", " << result.created() << " new, "
+         << result.updated() << " updated, " << result.unchanged() << " unchanged";
     if (result.missing_size() > 0) {
       out_ << ", " << result.missing_size() << " missing from the file"
            << (result.deleted() ? absl::StrCat(" (", result.deleted(), " marked deleted)")
@@ -667,7 +838,6 @@ class Cli {
   absl::Status Token() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "token verb: create, list, revoke"));
     if (verb == "create") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"role", "name", "vendor"}).status());
       BESTAND_ASSIGN_OR_RETURN(std::string role, args_.Required("role"));
       BESTAND_ASSIGN_OR_RETURN(std::string name, args_.Required("name"));
       v1::CreateTokenRequest req;
@@ -688,7 +858,6 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "list") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::ListTokensResponse resp;
       BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.TokenService", "ListTokens",
                                                   v1::ListTokensRequest(), &resp));
@@ -700,13 +869,16 @@ class Cli {
     }
     if (verb == "revoke") {
       BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "token to revoke"));
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::RevokeTokenRequest req;
       req.set_name(name);
       v1::Token resp;
       BESTAND_RETURN_IF_ERROR(
           client_->CallByName("bestand.v1.TokenService", "RevokeToken", req, &resp));
-      err_ << "revoked " << resp.name() << " '" << resp.display_name() << "'\n";
+      if (printer_.format == Format::kJson) {
+        printer_.One(resp);
+      } else {
+        err_ << "revoked " << resp.name() << " '" << resp.display_name() << "'\n";
+      }
       return absl::OkStatus();
     }
     return Usage(absl::StrCat("unknown token verb '", verb, "'"));
@@ -715,7 +887,6 @@ class Cli {
   absl::Status Audit() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "audit verb: list, verify"));
     if (verb == "list") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"resource", "actor", "limit"}).status());
       BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
       if (limit == 0) limit = 100;
       v1::ListAuditEventsRequest req;
@@ -735,7 +906,7 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "verify") {
-      BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags({"anchor"}));
+      BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags());
       v1::VerifyAuditRequest req;
       for (const auto& [name, value] : flags) req.add_anchors(value);
       v1::VerifyAuditResponse resp;
@@ -766,7 +937,6 @@ class Cli {
   }
 
   absl::Status WhoAmI() {
-    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
     v1::WhoAmIResponse resp;
     BESTAND_RETURN_IF_ERROR(
         client_->CallByName("bestand.v1.TokenService", "WhoAmI", v1::WhoAmIRequest(), &resp));
@@ -775,7 +945,6 @@ class Cli {
   }
 
   absl::Status Login() {
-    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
     BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args_));
     if (!config.ca_file.empty()) {
       config.ca_file = std::filesystem::absolute(config.ca_file).string();
@@ -801,9 +970,13 @@ class Cli {
     ::chmod(tmp.c_str(), 0600);
     std::filesystem::rename(tmp, path, ec);
     if (ec) return absl::InternalError(absl::StrCat("cannot write ", path, ": ", ec.message()));
-    err_ << "logged in to " << config.server << " as '" << who.token().display_name() << "' ("
-         << absl::AsciiStrToLower(v1::Role_Name(who.token().role())) << "); saved to " << path
-         << "\n";
+    const std::string role = absl::AsciiStrToLower(v1::Role_Name(who.token().role()));
+    Confirm({{"server", config.server},
+             {"token", who.token().display_name()},
+             {"role", role},
+             {"config", path}},
+            absl::StrCat("logged in to ", config.server, " as '", who.token().display_name(), "' (",
+                         role, "); saved to ", path));
     return absl::OkStatus();
   }
 
@@ -814,7 +987,6 @@ class Cli {
   absl::Status AgentToken() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent-token verb: create, list, revoke"));
     if (verb == "create") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"uses", "expires", "name", "device"}).status());
       v1::CreateEnrollmentTokenRequest req;
       req.mutable_token()->set_device(args_.Get("device"));
       int uses = 1;
@@ -850,7 +1022,6 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "list") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::ListEnrollmentTokensResponse resp;
       BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.AgentAdminService",
                                                   "ListEnrollmentTokens",
@@ -863,13 +1034,12 @@ class Cli {
     }
     if (verb == "revoke") {
       BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "enrollment token to revoke"));
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::RevokeEnrollmentTokenRequest req;
       req.set_name(name);
       v1::RevokeEnrollmentTokenResponse resp;
       BESTAND_RETURN_IF_ERROR(
           client_->CallByName("bestand.v1.AgentAdminService", "RevokeEnrollmentToken", req, &resp));
-      err_ << "revoked enrollment token " << name << "\n";
+      Confirm({{"revoked", name}}, absl::StrCat("revoked enrollment token ", name));
       return absl::OkStatus();
     }
     return Usage(absl::StrCat("unknown agent-token verb '", verb, "'"));
@@ -879,19 +1049,17 @@ class Cli {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "agent verb: revoke"));
     if (verb != "revoke") return Usage(absl::StrCat("unknown agent verb '", verb, "'"));
     BESTAND_ASSIGN_OR_RETURN(std::string device, Arg(2, "device"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
     v1::RevokeAgentRequest req;
     req.set_device(device);
     v1::RevokeAgentResponse resp;
     BESTAND_RETURN_IF_ERROR(
         client_->CallByName("bestand.v1.AgentAdminService", "RevokeAgent", req, &resp));
-    err_ << "revoked the agent certificate of " << device << "\n";
+    Confirm({{"revoked", device}}, absl::StrCat("revoked the agent certificate of ", device));
     return absl::OkStatus();
   }
 
   absl::Status DeviceInventory() {
     BESTAND_ASSIGN_OR_RETURN(std::string device, Arg(2, "device to show"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"software"}).status());
     v1::GetDeviceInventoryRequest req;
     req.set_device(device);
     req.set_include_software(true);
@@ -927,7 +1095,6 @@ class Cli {
 
   absl::Status DeviceHistory() {
     BESTAND_ASSIGN_OR_RETURN(std::string device, Arg(2, "device"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"limit"}).status());
     BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
     if (limit == 0) limit = 100;
     v1::ListSoftwareChangesRequest req;
@@ -946,7 +1113,6 @@ class Cli {
   }
 
   absl::Status DeviceStale() {
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"days"}).status());
     int days = 0;
     if (!absl::SimpleAtoi(args_.Get("days"), &days)) return Usage("--days N is required");
     v1::ListStaleDevicesRequest req;
@@ -984,7 +1150,6 @@ class Cli {
   }
 
   absl::Status TemplateShow(const std::string& name) {
-    BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
     v1::ListTemplateItemsRequest req;
     req.set_template_(name);
     req.set_page_size(1000);
@@ -1002,9 +1167,6 @@ class Cli {
 
   absl::Status Onboard() {
     BESTAND_ASSIGN_OR_RETURN(std::string email, Arg(1, "the new person's email"));
-    BESTAND_RETURN_IF_ERROR(
-        CommandFlags({"name", "department", "template", "start", "manager", "title", "cost-center"})
-            .status());
     v1::OnboardRequest req;
     req.set_email(email);
     BESTAND_ASSIGN_OR_RETURN(*req.mutable_display_name(), args_.Required("name"));
@@ -1022,7 +1184,6 @@ class Cli {
 
   absl::Status Offboard() {
     BESTAND_ASSIGN_OR_RETURN(std::string person, Arg(1, "the person who leaves"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"last-day", "reason"}).status());
     v1::OffboardRequest req;
     req.set_person(person);
     BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), args_.Required("last-day"));
@@ -1044,7 +1205,6 @@ class Cli {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "case verb: show, list"));
     if (verb == "show") {
       BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "the case"));
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::GetCaseRequest req;
       req.set_name(name);
       v1::CaseView view;
@@ -1054,7 +1214,6 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "list") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"person", "status"}).status());
       v1::ListCasesRequest req;
       req.set_person(args_.Get("person"));
       req.set_page_size(1000);
@@ -1090,11 +1249,6 @@ class Cli {
                              Arg(1, "task verb: list, done, start, accept, reopen, add, export"));
     if (verb == "list" || verb == "export") {
       const bool exporting = verb == "export";
-      BESTAND_RETURN_IF_ERROR(CommandFlags(exporting
-                                               ? std::set<std::string>{"vendor"}
-                                               : std::set<std::string>{"vendor", "case", "person",
-                                                                       "status", "open", "overdue"})
-                                  .status());
       v1::ListTasksRequest req;
       if (exporting) {
         BESTAND_ASSIGN_OR_RETURN(*req.mutable_vendor(), args_.Required("vendor"));
@@ -1116,9 +1270,6 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "add") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"title", "app", "vendor", "person", "priority", "due",
-                                            "acceptance", "requested-by", "case"})
-                                  .status());
       v1::CreateTaskRequest req;
       v1::Task& t = *req.mutable_task();
       BESTAND_ASSIGN_OR_RETURN(*t.mutable_title(), args_.Required("title"));
@@ -1145,7 +1296,6 @@ class Cli {
     auto status = kStatus.find(verb);
     if (status == kStatus.end()) return Usage(absl::StrCat("unknown task verb '", verb, "'"));
     BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(2, "the task"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"evidence"}).status());
     v1::UpdateTaskStatusRequest req;
     req.set_name(absl::StartsWith(name, "tasks/") ? name : "tasks/" + name);
     req.set_status(status->second);
@@ -1209,7 +1359,6 @@ class Cli {
         std::string what,
         Arg(1, "report name: licenses, overlaps, renewals, costs, compliance, summary, access"));
     if (what == "access") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"risky"}).status());
       if (!args_.Has("risky")) return Usage("report access needs --risky");
       v1::ListFindingsResponse resp;
       BESTAND_RETURN_IF_ERROR(Workflow("ListFindings", v1::ListFindingsRequest(), &resp));
@@ -1223,7 +1372,6 @@ class Cli {
     }
     std::string html;
     if (what == "licenses") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"inactive-days"}).status());
       v1::LicenseReportRequest req;
       BESTAND_ASSIGN_OR_RETURN(int days, DaysFlag("inactive-days"));
       req.set_inactive_days(days);
@@ -1240,7 +1388,6 @@ class Cli {
                             r.inactive_days(), " days)"));
       }
     } else if (what == "renewals") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"within"}).status());
       v1::RenewalReportRequest req;
       BESTAND_ASSIGN_OR_RETURN(int days, DaysFlag("within"));
       req.set_within_days(days);
@@ -1254,7 +1401,6 @@ class Cli {
                      "auto_renew", "next_term_cost_minor"});
       }
     } else if (what == "costs") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"by"}).status());
       v1::CostReportRequest req;
       req.set_by(args_.Get("by"));
       v1::CostReport r;
@@ -1267,7 +1413,6 @@ class Cli {
                             FormatTotals(r.annual_total()), " a year"));
       }
     } else if (what == "overlaps") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::OverlapReport r;
       BESTAND_RETURN_IF_ERROR(Reports("GetOverlapReport", v1::OverlapReportRequest(), &r));
       if (html_) {
@@ -1277,7 +1422,6 @@ class Cli {
                     {"category", "keep", "saving", "people_in_several", "applications"});
       }
     } else if (what == "compliance") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::ComplianceReport r;
       BESTAND_RETURN_IF_ERROR(Reports("GetComplianceReport", v1::ComplianceReportRequest(), &r));
       if (html_) {
@@ -1287,7 +1431,6 @@ class Cli {
                     {"product", "installs", "seats", "difference", "unlicensed_devices"});
       }
     } else if (what == "summary") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"inactive-days", "within"}).status());
       v1::SummaryReportRequest req;
       BESTAND_ASSIGN_OR_RETURN(int inactive, DaysFlag("inactive-days"));
       BESTAND_ASSIGN_OR_RETURN(int within, DaysFlag("within"));
@@ -1324,7 +1467,6 @@ class Cli {
     if (noun != "rule") return Usage("usage: bestand product rule add|list|remove");
     if (verb == "add") {
       BESTAND_ASSIGN_OR_RETURN(std::string pattern, Arg(3, "the package name pattern"));
-      BESTAND_RETURN_IF_ERROR(CommandFlags({"product"}).status());
       v1::CreateProductRuleRequest req;
       req.mutable_product_rule()->set_pattern(pattern);
       BESTAND_ASSIGN_OR_RETURN(*req.mutable_product_rule()->mutable_product(),
@@ -1336,7 +1478,6 @@ class Cli {
       return absl::OkStatus();
     }
     if (verb == "list") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::ListProductRulesRequest req;
       req.set_page_size(1000);
       v1::ListProductRulesResponse resp;
@@ -1349,13 +1490,12 @@ class Cli {
     }
     if (verb == "remove") {
       BESTAND_ASSIGN_OR_RETURN(std::string name, Arg(3, "the rule (productRules/N)"));
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       v1::DeleteProductRuleRequest req;
       req.set_name(name);
       google::protobuf::Empty out;
       BESTAND_RETURN_IF_ERROR(
           client_->CallByName("bestand.v1.ProductRuleService", "DeleteProductRule", req, &out));
-      err_ << "removed " << name << "\n";
+      Confirm({{"removed", name}}, absl::StrCat("removed ", name));
       return absl::OkStatus();
     }
     return Usage(absl::StrCat("unknown rule verb '", verb, "'"));
@@ -1365,13 +1505,11 @@ class Cli {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "settings verb: show, set"));
     v1::Settings out;
     if (verb == "show") {
-      BESTAND_RETURN_IF_ERROR(CommandFlags({}).status());
       BESTAND_RETURN_IF_ERROR(client_->CallByName("bestand.v1.SettingsService", "GetSettings",
                                                   v1::GetSettingsRequest(), &out));
     } else if (verb == "set") {
       v1::UpdateSettingsRequest req;
-      BESTAND_ASSIGN_OR_RETURN(auto flags,
-                               CommandFlags(FieldFlags(v1::Settings::descriptor(), nullptr)));
+      BESTAND_ASSIGN_OR_RETURN(auto flags, CommandFlags());
       for (const auto& [flag, value] : flags) {
         const FieldDescriptor* f = v1::Settings::descriptor()->FindFieldByName(FlagToField(flag));
         BESTAND_RETURN_IF_ERROR(SetFieldFromText(req.mutable_settings(), f, value));
@@ -1394,7 +1532,6 @@ class Cli {
   absl::Status Software() {
     BESTAND_ASSIGN_OR_RETURN(std::string verb, Arg(1, "software verb: list"));
     if (verb != "list") return Usage(absl::StrCat("unknown software verb '", verb, "'"));
-    BESTAND_RETURN_IF_ERROR(CommandFlags({"name", "limit"}).status());
     BESTAND_ASSIGN_OR_RETURN(int64_t limit, Limit());
     v1::SearchSoftwareRequest req;
     req.set_name(args_.Get("name"));
@@ -1432,10 +1569,12 @@ class Cli {
     if (auto it = labels_.find(ref); it != labels_.end()) return it->second;
     std::string label = ref;
     const ResourceSpec* spec = SpecByCollection(ref.substr(0, ref.find('/')));
-    // The natural key people know it by; a device an agent found may only have a hostname.
+    // The natural key people know it by; a device an agent found may only have a hostname, an
+    // account is its username.
     std::vector<absl::string_view> keys;
     if (spec) keys = spec->alias_keys;
     if (spec && spec->kind == Kind::kDevice) keys.push_back("hostname");
+    if (spec && spec->kind == Kind::kAccount) keys.push_back("username");
     if (!keys.empty() && client_) {
       const Noun& noun = NounForKind(spec->kind);
       auto req = NewRequest(noun, "Get");
@@ -1462,23 +1601,338 @@ class Cli {
   std::ostream& err_;
   Printer printer_;
   std::unique_ptr<BestandClient> client_;
+  const CommandSpec* cmd_ = nullptr;  // the command being run
   std::map<std::string, std::string> labels_;
   bool usage_error_ = false;
   bool markdown_ = false;  // -o md (task export)
   bool html_ = false;      // -o html (reports)
 };
 
+// Flags for an inventory noun's fields that callers may set (add, update), with what each takes.
+std::vector<FlagSpec> FieldFlagSpecs(const Noun& noun) {
+  const ResourceSpec& spec = Spec(noun.kind);
+  std::vector<FlagSpec> out;
+  for (int i = 0; i < spec.descriptor->field_count(); ++i) {
+    const FieldDescriptor* f = spec.descriptor->field(i);
+    if (IsOutputOnly(spec, f->name())) continue;
+    const std::string value = spec.FindReference(f->name())                      ? "NAME"
+                              : f->enum_type()                                   ? "VALUE"
+                              : IsDateField(f->name())                           ? "DATE"
+                              : f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "TEXT"
+                                                                                 : "VALUE";
+    out.push_back({FieldToFlag(f->name()), value, FieldKind(spec, f)});
+  }
+  return out;
+}
+
+// Flags for the filters of a noun's List request.
+std::vector<FlagSpec> FilterFlagSpecs(const Noun& noun) {
+  const Descriptor* d = Method(noun.service, absl::StrCat("List", noun.plural))->input_type();
+  std::vector<FlagSpec> out;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->name() == "page_size" || f->name() == "page_token") continue;
+    std::string takes = f->name() == "query" ? "text: part of the name or key, any case"
+                        : f->enum_type()     ? FieldKind(Spec(noun.kind), f)
+                                             : "only these (name or id)";
+    out.push_back({FieldToFlag(f->name()), "VALUE", takes});
+  }
+  out.push_back({"limit", "N", "at most N rows (default: all)"});
+  return out;
+}
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec>* const commands = [] {
+    auto* c = new std::vector<CommandSpec>;
+    for (const Noun& n : Nouns()) {
+      const std::string w(n.word);
+      const std::string collection(Spec(n.kind).collection);
+      std::vector<FlagSpec> update = FieldFlagSpecs(n);
+      if (n.kind == Kind::kLicense) {
+        update.push_back(
+            {"force", "", "allow fewer seats than are assigned (a recorded compliance risk)"});
+      }
+      std::vector<FlagSpec> show;
+      if (n.kind == Kind::kDevice) show.push_back({"software", "", "its hardware and software"});
+      c->push_back({{w, "add"},
+                    "--FIELD VALUE ...",
+                    absl::StrCat("create a ", w),
+                    FieldFlagSpecs(n),
+                    &Cli::NounAdd,
+                    &n});
+      c->push_back({{w, "list"},
+                    "",
+                    absl::StrCat("list ", collection),
+                    FilterFlagSpecs(n),
+                    &Cli::NounList,
+                    &n});
+      c->push_back({{w, "show"},
+                    "NAME",
+                    n.kind == Kind::kTemplateItem
+                        ? "a template's items (NAME: the template), or one item (templateItems/N)"
+                        : "one " + w + " by id or natural key (email, asset tag, serial, name)",
+                    show,
+                    &Cli::NounShow,
+                    &n});
+      c->push_back({{w, "update"},
+                    "NAME --FIELD VALUE ...",
+                    "change the fields given",
+                    update,
+                    &Cli::NounUpdate,
+                    &n});
+      c->push_back({{w, "remove"},
+                    "NAME",
+                    n.kind == Kind::kPerson ? "refused: people are never removed (offboard them)"
+                                            : "remove a " + w + " entered by mistake",
+                    {},
+                    &Cli::NounRemove,
+                    &n});
+      c->push_back({{w, "fields"},
+                    "",
+                    absl::StrCat("every field a ", w, " has, with what it takes"),
+                    {},
+                    &Cli::NounFields,
+                    &n});
+    }
+    const std::vector<FlagSpec> holder = {{"person", "PERSON", "the person holding the seat"},
+                                          {"device", "DEVICE", "or the device holding it"}};
+    std::vector<FlagSpec> assign = holder;
+    assign.push_back({"assign-date", "DATE", "date YYYY-MM-DD (default today)"});
+    assign.push_back({"notes", "TEXT", "free text"});
+    const std::vector<CommandSpec> others = {
+        {{"license", "assign"},
+         "LICENSE",
+         "give a seat to a person or a device",
+         assign,
+         &Cli::LicenseVerb},
+        {{"license", "unassign"}, "LICENSE", "free a seat", holder, &Cli::LicenseVerb},
+        {{"license", "seats"}, "LICENSE", "who holds its seats", {}, &Cli::LicenseVerb},
+        {{"device", "history"},
+         "DEVICE",
+         "installs, removals and upgrades",
+         {{"limit", "N", "at most N changes (default 100)"}},
+         &Cli::DeviceHistory},
+        {{"device", "stale"},
+         "",
+         "enrolled devices not seen for N days",
+         {{"days", "N", "days since the last report or heartbeat"}},
+         &Cli::DeviceStale},
+        {{"import"},
+         "KIND FILE",
+         "KIND: people, devices, apps, vendors, accounts, access, licenses, assignments, "
+         "templates (CSV); m365-users, m365-activity, google-users (the admin consoles' exports); "
+         "glpi FILE.json, fusion FILE.xml (one machine's inventory)",
+         {{"dry-run", "", "check and count, change nothing"},
+          {"mark-deleted", "", "user exports: mark accounts missing from the file deleted"}},
+         &Cli::Import},
+        {{"onboard"},
+         "EMAIL",
+         "create the person, reserve seats and a device, open a task per template item",
+         {{"name", "NAME", "full name (required)"},
+          {"template", "TEMPLATE", "role template (required)"},
+          {"start", "DATE", "first working day (required)"},
+          {"department", "DEPARTMENT", ""},
+          {"manager", "PERSON", ""},
+          {"title", "TITLE", "job title"},
+          {"cost-center", "CODE", ""}},
+         &Cli::Onboard},
+        {{"offboard"},
+         "PERSON",
+         "a task per account, role, seat and device; running it twice changes nothing",
+         {{"last-day", "DATE", "last working day (required)"}, {"reason", "TEXT", ""}},
+         &Cli::Offboard},
+        {{"case", "show"}, "CASE", "an onboarding or offboarding with its tasks", {}, &Cli::Case},
+        {{"case", "list"},
+         "",
+         "cases",
+         {{"person", "PERSON", ""}, {"status", "open|closed", ""}},
+         &Cli::Case},
+        {{"task", "list"},
+         "",
+         "tasks",
+         {{"vendor", "VENDOR", "one provider's"},
+          {"case", "CASE", "one case's"},
+          {"person", "PERSON", "one person's"},
+          {"status", "open|in_progress|done|accepted", ""},
+          {"open", "", "not done yet"},
+          {"overdue", "", "open and past their due date"}},
+         &Cli::Task},
+        {{"task", "export"},
+         "",
+         "what to send to a provider: its open tasks",
+         {{"vendor", "VENDOR", "the provider (required)"}},
+         &Cli::Task,
+         nullptr,
+         {"md"}},
+        {{"task", "add"},
+         "",
+         "a department's request",
+         {{"title", "TEXT", "what to do (required)"},
+          {"app", "APPLICATION", ""},
+          {"vendor", "VENDOR", "who does it (default: the coordinator)"},
+          {"person", "PERSON", "whom it concerns"},
+          {"priority", "low|normal|high", ""},
+          {"due", "DATE", ""},
+          {"acceptance", "TEXT", "what done must mean"},
+          {"requested-by", "WHO", ""},
+          {"case", "CASE", ""}},
+         &Cli::Task},
+        {{"task", "done"},
+         "TASK",
+         "done, applied to the inventory in the same transaction",
+         {{"evidence", "TEXT", "what was done: ticket, date, who (required)"}},
+         &Cli::Task},
+        {{"task", "start"}, "TASK", "in progress", {}, &Cli::Task},
+        {{"task", "accept"}, "TASK", "accept a done task (coordinator)", {}, &Cli::Task},
+        {{"task", "reopen"},
+         "TASK",
+         "open again (the inventory is not changed back)",
+         {},
+         &Cli::Task},
+        {{"report", "licenses"},
+         "",
+         "seats used, recent, idle, held by leavers; waste",
+         {{"inactive-days", "N", "idle after N days without activity (default 90, 1..3650)"}},
+         &Cli::Report,
+         nullptr,
+         {"html"}},
+        {{"report", "overlaps"},
+         "",
+         "tools of one category, who uses several, the saving",
+         {},
+         &Cli::Report,
+         nullptr,
+         {"html"}},
+        {{"report", "renewals"},
+         "",
+         "cancellation deadlines and next term's cost",
+         {{"within", "N", "deadlines in the next N days (default 90, 1..3650; 90d works too)"}},
+         &Cli::Report,
+         nullptr,
+         {"html"}},
+        {{"report", "costs"},
+         "",
+         "monthly and annual costs per group",
+         {{"by", "GROUP", "department|cost-center|vendor|application|person"}},
+         &Cli::Report,
+         nullptr,
+         {"html"}},
+        {{"report", "compliance"},
+         "",
+         "installs (agent data) against seats, per product",
+         {},
+         &Cli::Report,
+         nullptr,
+         {"html"}},
+        {{"report", "summary"},
+         "",
+         "one page for management",
+         {{"inactive-days", "N", "as for licenses"}, {"within", "N", "as for renewals"}},
+         &Cli::Report,
+         nullptr,
+         {"html"}},
+        {{"report", "access"},
+         "",
+         "access of leavers, orphaned accounts, admins without MFA, duplicate devices",
+         {{"risky", "", "(required)"}},
+         &Cli::Report},
+        {{"product", "rule", "add"},
+         "PATTERN",
+         "map package names to a product",
+         {{"product", "NAME", "the product, as licenses name it (required)"}},
+         &Cli::ProductRule},
+        {{"product", "rule", "list"}, "", "the rules", {}, &Cli::ProductRule},
+        {{"product", "rule", "remove"}, "RULE", "productRules/N", {}, &Cli::ProductRule},
+        {{"agent-token", "create"},
+         "",
+         "an enrollment token; the secret is shown once",
+         {{"uses", "N", "enrollments allowed (default 1)"},
+          {"expires", "DURATION", "30m, 24h, 7d (default 24h, at most 30d)"},
+          {"name", "NAME", ""},
+          {"device", "DEVICE", "the enrolling machine is this device (one use)"}},
+         &Cli::AgentToken},
+        {{"agent-token", "list"}, "", "enrollment tokens", {}, &Cli::AgentToken},
+        {{"agent-token", "revoke"},
+         "NAME",
+         "refuse an enrollment token from now on",
+         {},
+         &Cli::AgentToken},
+        {{"agent", "revoke"},
+         "DEVICE",
+         "refuse the device's agent certificate from now on",
+         {},
+         &Cli::Agent},
+        {{"software", "list"},
+         "",
+         "which devices have which versions",
+         {{"name", "PATTERN", "part of the package name"}, {"limit", "N", ""}},
+         &Cli::Software},
+        {{"login"},
+         "",
+         "check the server, token and CA, then save them to the config file",
+         {},
+         &Cli::Login},
+        {{"whoami"}, "", "the token in use", {}, &Cli::WhoAmI},
+        {{"token", "create"},
+         "",
+         "an API token; the secret is shown once",
+         {{"role", "ROLE", "admin|coordinator|viewer|vendor (required)"},
+          {"name", "NAME", "(required)"},
+          {"vendor", "VENDOR", "the provider a vendor token acts for"}},
+         &Cli::Token},
+        {{"token", "list"}, "", "tokens, with fingerprints, never secrets", {}, &Cli::Token},
+        {{"token", "revoke"}, "NAME", "refuse a token from now on", {}, &Cli::Token},
+        {{"audit", "list"},
+         "",
+         "audit events, newest first",
+         {{"resource", "NAME", "a resource, a natural key or a collection"},
+          {"actor", "ACTOR", "e.g. token:it-partner"},
+          {"limit", "N", "default 100"}},
+         &Cli::Audit},
+        {{"audit", "verify"},
+         "",
+         "recompute the hash chain and the seals, compare every record",
+         {{"anchor", "SEQUENCE:HASH", "a head printed by an earlier verify (repeatable)"}},
+         &Cli::Audit},
+        {{"settings", "show"}, "", "the company's settings", {}, &Cli::Settings},
+        {{"settings", "set"},
+         "",
+         "change a setting",
+         {{"holiday-region", "REGION",
+           "DE (nationwide holidays) or a state: DE-BW, DE-BY, DE-BE, ... (ISO 3166-2)"}},
+         &Cli::Settings},
+    };
+    c->insert(c->end(), others.begin(), others.end());
+    return c;
+  }();
+  return *commands;
+}
+
+// Every switch any command or the global options know: Args must tell them from valued options.
+std::set<std::string> Switches() {
+  std::set<std::string> out;
+  for (const FlagSpec& f : GlobalFlags()) {
+    if (f.value.empty()) out.insert(f.name);
+  }
+  for (const CommandSpec& c : Commands()) {
+    for (const FlagSpec& f : c.flags) {
+      if (f.value.empty()) out.insert(f.name);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<Args> args = Args::Parse(argc, argv, kBoolFlags);
+  absl::StatusOr<Args> args = Args::Parse(argc, argv, Switches());
   if (!args.ok()) {
-    err << "bestand: " << args.status().message() << " (see 'bestand --help')\n";
+    err << "bestand: " << args.status().message() << " (see 'bestand help')\n";
     return 2;
   }
-  if (args->Has("help") || args->positional().empty()) {
-    (args->Has("help") ? out : err) << kUsage;
-    return args->Has("help") ? 0 : 2;
+  if (args->positional().empty() && !args->Has("help")) {
+    err << "bestand: a command is missing (see 'bestand help')\n";
+    return 2;
   }
   Cli cli(*args, out, err);
   absl::Status s = cli.Run();

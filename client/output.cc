@@ -6,6 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "bestand/v1/report.pb.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/json_util.h"
@@ -46,8 +49,43 @@ absl::StatusOr<Format> ParseFormat(absl::string_view text) {
       absl::StrCat("-o: '", text, "' is not one of table, json, csv"));
 }
 
+std::string ColumnTitle(absl::string_view field) {
+  absl::ConsumeSuffix(&field, "_minor");
+  return absl::AsciiStrToUpper(absl::StrReplaceAll(field, {{"_", " "}}));
+}
+
+namespace {
+
+// The first `width` code points of `s`, the last one "…" when something was cut.
+std::string Fit(const std::string& s, size_t width) {
+  if (Utf8Length(s) <= width) return s;
+  size_t chars = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == width - 1) break;
+  }
+  return s.substr(0, i) + "\u2026";
+}
+
+// A JSON string literal.
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 void PrintRows(std::ostream& out, Format format, const std::vector<std::string>& header,
-               const std::vector<std::vector<std::string>>& rows) {
+               const std::vector<std::vector<std::string>>& rows, bool wide) {
   if (format == Format::kCsv) {
     auto line = [&out](const std::vector<std::string>& cells) {
       for (size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << CsvEscape(cells[i]);
@@ -57,39 +95,89 @@ void PrintRows(std::ostream& out, Format format, const std::vector<std::string>&
     for (const auto& row : rows) line(row);
     return;
   }
+  if (format == Format::kJson) {
+    out << "[";
+    for (size_t r = 0; r < rows.size(); ++r) {
+      out << (r ? ",\n" : "\n") << "{";
+      for (size_t i = 0; i < header.size() && i < rows[r].size(); ++i) {
+        out << (i ? ", " : "") << JsonString(absl::StrReplaceAll(header[i], {{" ", "_"}})) << ": "
+            << JsonString(rows[r][i]);
+      }
+      out << "}";
+    }
+    out << (rows.empty() ? "]\n" : "\n]\n");
+    return;
+  }
   if (rows.empty()) {
     out << "(none)\n";
     return;
   }
-  std::vector<size_t> widths(header.size());
-  for (size_t i = 0; i < header.size(); ++i) widths[i] = Utf8Length(header[i]);
+  // Reported data must not move the cursor, recolour the screen or read differently.
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({});
+  for (const std::string& h : header) cells.back().push_back(absl::AsciiStrToUpper(h));
   for (const auto& row : rows) {
+    cells.push_back({});
+    for (const std::string& c : row) cells.back().push_back(ReplaceForbiddenCharacters(c));
+  }
+  std::vector<size_t> widths(header.size());
+  for (const auto& row : cells) {
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
       widths[i] = std::max(widths[i], Utf8Length(row[i]));
     }
   }
-  auto print = [&](const std::vector<std::string>& cells, bool upper) {
-    std::string line;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      // Reported data must not move the cursor, recolour the screen or read differently.
-      std::string c =
-          ReplaceForbiddenCharacters(upper ? absl::AsciiStrToUpper(cells[i]) : cells[i]);
-      line += c;
-      if (i + 1 < cells.size()) line += std::string(widths[i] - Utf8Length(c) + 2, ' ');
+  if (!wide) {
+    // Narrow the widest columns, one character at a time, until the table fits.
+    size_t total = 2 * (widths.size() - 1);
+    for (size_t w : widths) total += w;
+    while (total > kTableWidth) {
+      size_t widest = std::max_element(widths.begin(), widths.end()) - widths.begin();
+      if (widths[widest] <= 8) break;  // too many columns to fit at all
+      --widths[widest];
+      --total;
     }
+  }
+  for (const auto& row : cells) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      const std::string c = wide ? row[i] : Fit(row[i], widths[i]);
+      line += c;
+      if (i + 1 < row.size()) line += std::string(widths[i] - Utf8Length(c) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
-  };
-  print(header, true);
-  for (const auto& row : rows) print(row, false);
+  }
 }
 
 std::string Cell(const Message& msg, const FieldDescriptor* f, const Labeler& labeler) {
+  const auto* r = msg.GetReflection();
   if (f->is_repeated() && f->message_type() == v1::Money::descriptor()) {
     google::protobuf::RepeatedPtrField<v1::Money> money;
-    for (const auto& m : msg.GetReflection()->GetRepeatedFieldRef<v1::Money>(msg, f)) {
-      *money.Add() = m;
-    }
+    for (const auto& m : r->GetRepeatedFieldRef<v1::Money>(msg, f)) *money.Add() = m;
     return FormatTotals(money);
+  }
+  if (f->is_repeated()) {  // a list: its items by name
+    std::vector<std::string> items;
+    for (int i = 0; i < r->FieldSize(msg, f); ++i) {
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        std::string v = r->GetRepeatedString(msg, f, i);
+        items.push_back(labeler && LooksLikeReference(v) ? labeler(v) : v);
+      } else if (f->message_type()) {
+        const Message& item = r->GetRepeatedMessage(msg, f, i);
+        const FieldDescriptor* name = item.GetDescriptor()->FindFieldByName("display_name");
+        if (name == nullptr) name = item.GetDescriptor()->FindFieldByName("name");
+        if (name != nullptr && name->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+          items.push_back(item.GetReflection()->GetString(item, name));
+        }
+      }
+    }
+    return absl::StrJoin(items, ", ");
+  }
+  if (f->name() == "seats") {  // a site license has no seat count
+    for (const char* flag : {"unlimited_seats", "unlimited"}) {
+      const FieldDescriptor* u = msg.GetDescriptor()->FindFieldByName(flag);
+      if (u != nullptr && r->GetBool(msg, u)) return "unlimited";
+    }
   }
   std::string v = FieldToText(msg, f);
   if (absl::EndsWith(f->name(), "_minor")) {
@@ -120,7 +208,11 @@ void Printer::List(const std::vector<std::unique_ptr<Message>>& items,
       std::vector<std::vector<std::string>> rows;
       for (const auto& item : items) {
         std::vector<std::string> row;
-        for (int i = 0; i < d->field_count(); ++i) row.push_back(FieldToText(*item, d->field(i)));
+        for (int i = 0; i < d->field_count(); ++i) {
+          const FieldDescriptor* f = d->field(i);
+          // Lists (report rows) by their items' names; everything else as import reads it.
+          row.push_back(f->is_repeated() ? Cell(*item, f, nullptr) : FieldToText(*item, f));
+        }
         rows.push_back(std::move(row));
       }
       PrintRows(*out, Format::kCsv, header, rows);
@@ -128,16 +220,22 @@ void Printer::List(const std::vector<std::unique_ptr<Message>>& items,
     }
     case Format::kTable: {
       const auto* d = items.empty() ? nullptr : items[0]->GetDescriptor();
-      std::vector<std::string> header(columns.begin(), columns.end());
+      std::vector<std::string> fields(columns.begin(), columns.end());
+      if ((wide || fields.empty()) && d != nullptr) {
+        fields.clear();
+        for (int i = 0; i < d->field_count(); ++i) fields.push_back(d->field(i)->name());
+      }
+      std::vector<std::string> header;
+      for (const std::string& f : fields) header.push_back(ColumnTitle(f));
       std::vector<std::vector<std::string>> rows;
       for (const auto& item : items) {
         std::vector<std::string> row;
-        for (absl::string_view c : columns) {
-          row.push_back(Cell(*item, d->FindFieldByName(std::string(c)), labeler));
+        for (const std::string& f : fields) {
+          row.push_back(Cell(*item, d->FindFieldByName(f), labeler));
         }
         rows.push_back(std::move(row));
       }
-      PrintRows(*out, Format::kTable, header, rows);
+      PrintRows(*out, Format::kTable, header, rows, wide);
       return;
     }
   }
@@ -162,10 +260,11 @@ void Printer::One(const Message& item) const {
         width = std::max(width, d->field(i)->name().size());
       for (int i = 0; i < d->field_count(); ++i) {
         const FieldDescriptor* f = d->field(i);
-        if (f->is_repeated()) continue;
         std::string v = Cell(item, f, labeler);
-        if (FieldToText(item, f).empty() ||
-            (f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && v == "false")) {
+        if (f->is_repeated()
+                ? v.empty()
+                : FieldToText(item, f).empty() ||
+                      (f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && v == "false")) {
           continue;
         }
         v = ReplaceForbiddenCharacters(v, /*line_breaks=*/true);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -33,11 +34,18 @@ google::protobuf::Timestamp FromMicros(int64_t micros) {
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 absl::StatusOr<absl::CivilDay> ParseIsoDate(absl::string_view text) {
-  absl::CivilDay day;
-  // ParseCivilTime normalises 2025-02-29 to 2025-03-01; a round trip catches that.
-  if (text.size() != 10 || !absl::ParseCivilTime(text, &day) || FormatIsoDate(day) != text) {
+  bool shape = text.size() == 10;
+  for (size_t i = 0; shape && i < text.size(); ++i) {
+    shape = i == 4 || i == 7 ? text[i] == '-' : absl::ascii_isdigit(text[i]);
+  }
+  if (!shape) {
     return absl::InvalidArgumentError(
         absl::StrFormat("'%s' is not a date in the form YYYY-MM-DD", text));
+  }
+  // The round trip catches what parsing would normalise (2027-02-29 to 2027-03-01).
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(text, &day) || FormatIsoDate(day) != text) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s is not a calendar date", text));
   }
   return day;
 }

@@ -156,6 +156,25 @@ absl::StatusOr<ImportResult> ImportDirectoryCsv(Store* store, const Inventory::C
     return absl::Status(s.code(),
                         absl::StrCat("line ", row.line, ", column '", column, "': ", s.message()));
   };
+  // The admin center conceals user names in usage reports by default: hashes stand where the
+  // user principal names should be, and nothing in the file can be matched to anyone.
+  for (const CsvRow& row : table.rows) {
+    const std::string user = cell(row, fmt->key_column);
+    if (user.empty() || absl::StrContains(user, '@')) continue;
+    if (user.size() >= 16 &&
+        user.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "line ", row.line, ", column '", fmt->key_column, "': '", user,
+          "' is a concealed user name: Microsoft 365 shows hashes instead of user principal "
+          "names in its reports by default. Turn that off (Microsoft 365 admin center: Settings "
+          "> Org settings > Services > Reports > clear 'Display concealed user, group, and site "
+          "names in all reports'), download the report again and import that file; nothing was "
+          "imported"));
+    }
+    return at(row, fmt->key_column,
+              absl::InvalidArgumentError(
+                  absl::StrCat("'", user, "' is not a user principal name (an email)")));
+  }
 
   BESTAND_ASSIGN_OR_RETURN(auto tx, store->BeginWrite());
   Importer imp(*tx, actor, hook);

@@ -47,20 +47,7 @@ bool IsNotesField(absl::string_view field) {
          field == "evidence";
 }
 
-bool IsDateField(absl::string_view field) {
-  return absl::EndsWith(field, "_date") || field == "term_start" || field == "term_end" ||
-         field == "warranty_end";
-}
-
 bool IsEmailField(absl::string_view field) { return field == "email" || field == "contact_email"; }
-
-// The largest value an integer field takes (the smallest is 0).
-int64_t IntFieldMax(absl::string_view field) {
-  if (field == "notice_period_days") return 3650;
-  if (field == "seats" || field == "min_seats" || field == "pack_size") return kMaxSeats;
-  if (field == "price_per_seat_minor") return kMaxPricePerSeatMinor;
-  return kMaxMoneyMinor;
-}
 
 // "people/42" -> 42 when `name` is a canonical resource name of `spec`.
 std::optional<int64_t> CanonicalId(const ResourceSpec& spec, absl::string_view name) {
@@ -145,9 +132,8 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
           if (!id.ok()) return FieldError(id.status().code(), name, id.status().message());
           v = ResourceName(Spec(ref->target), *id);
         } else if (IsDateField(name)) {
-          if (!ParseIsoDate(v).ok()) {
-            return FieldError(absl::StatusCode::kInvalidArgument, name,
-                              absl::StrCat("'", v, "' is not a date in the form YYYY-MM-DD"));
+          if (absl::StatusOr<absl::CivilDay> day = ParseIsoDate(v); !day.ok()) {
+            return FieldError(absl::StatusCode::kInvalidArgument, name, day.status().message());
           }
         } else if (name == "currency") {
           v = absl::AsciiStrToUpper(v);

@@ -27,16 +27,6 @@ inline constexpr size_t kMaxTextLength = 200;    // characters, single-line fiel
 inline constexpr size_t kMaxNotesLength = 2000;  // characters, notes and responsibilities
 inline constexpr size_t kMaxImportBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxImportRows = 50000;
-// Money bounds: with at most kMaxLicenses licenses of at most kMaxSeats seats at most
-// kMaxPricePerSeatMinor per seat and month, a year of everything costs at most 1.2 x 10^18
-// minor units, well inside int64 (9.2 x 10^18), so no report total can overflow.
-inline constexpr int64_t kMaxSeats = 100000;
-inline constexpr int64_t kMaxPricePerSeatMinor = 100000000;  // 1,000,000.00 EUR
-inline constexpr int64_t kMaxLicenses = 10000;
-static_assert(kMaxLicenses * kMaxSeats * kMaxPricePerSeatMinor * 12 < (int64_t{1} << 62));
-// Other money fields (a device's purchase price): 10,000,000,000.00 EUR.
-inline constexpr int64_t kMaxMoneyMinor = 1000000000000LL;
-
 // How an update may bend a rule.
 struct UpdateOptions {
   // Lower a license's seats below the number assigned (recorded in the audit trail, flagged

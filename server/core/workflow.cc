@@ -73,10 +73,8 @@ std::string Who(const v1::Person& p) {
 absl::StatusOr<absl::CivilDay> RequiredDate(absl::string_view field, const std::string& value) {
   if (value.empty()) return FieldError(absl::StatusCode::kInvalidArgument, field, "is required");
   absl::StatusOr<absl::CivilDay> day = ParseIsoDate(value);
-  if (!day.ok()) {
-    return FieldError(absl::StatusCode::kInvalidArgument, field,
-                      absl::StrCat("'", value, "' is not a date (YYYY-MM-DD)"));
-  }
+  if (!day.ok())
+    return FieldError(absl::StatusCode::kInvalidArgument, field, day.status().message());
   return day;
 }
 
@@ -687,6 +685,14 @@ absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {
     f->set_resource(resource);
     f->set_description(std::move(description));
   };
+  // Names for the descriptions: people read names, not ids.
+  std::map<std::string, std::string> app_names, license_names;
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Application> apps,
+                           ListAll<v1::Application>(*tx, Kind::kApplication, {}));
+  for (const v1::Application& a : apps) app_names[a.name()] = a.display_name();
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::License> licenses,
+                           ListAll<v1::License>(*tx, Kind::kLicense, {}));
+  for (const v1::License& l : licenses) license_names[l.name()] = l.display_name();
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Person> people,
                            ListAll<v1::Person>(*tx, Kind::kPerson, {}));
   for (const v1::Person& p : people) {
@@ -718,7 +724,7 @@ absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {
         ListAll<v1::LicenseAssignment>(*tx, Kind::kLicenseAssignment, {{"person", pid}}));
     for (const v1::LicenseAssignment& s : seats) {
       add("access of leaver", p.name(), s.name(),
-          absl::StrCat(who, " but holds a seat of ", s.license()));
+          absl::StrCat(who, " but holds a seat of ", license_names[s.license()]));
     }
     BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Device> devices,
                              ListAll<v1::Device>(*tx, Kind::kDevice, {{"assignee", pid}}));
@@ -768,20 +774,19 @@ absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {
   }
   // Applications that enforce MFA for every account protect their privileged accounts too.
   std::set<std::string> mfa_enforced;
-  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Application> apps,
-                           ListAll<v1::Application>(*tx, Kind::kApplication, {}));
   for (const v1::Application& app : apps) {
     if (app.mfa_enforced()) mfa_enforced.insert(app.name());
   }
   for (const v1::Account& a : active) {
     if (a.person().empty()) {
       add("orphaned account", "", a.name(),
-          absl::StrCat("the account '", a.username(), "' in ", a.application(),
+          absl::StrCat("the account '", a.username(), "' in ", app_names[a.application()],
                        " belongs to no person"));
     }
     if (a.privileged() && !a.mfa_enabled() && !mfa_enforced.count(a.application())) {
       add("privileged account without MFA", a.person(), a.name(),
-          absl::StrCat("the privileged account '", a.username(), "' has no MFA"));
+          absl::StrCat("the privileged account '", a.username(), "' in ",
+                       app_names[a.application()], " has no MFA"));
     }
   }
   return out;

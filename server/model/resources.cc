@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
 #include "bestand/v1/workflow.pb.h"
@@ -188,6 +189,18 @@ bool IsOutputOnly(const ResourceSpec& spec, absl::string_view field) {
          spec.IsComputed(field) ||
          std::find(spec.output_only.begin(), spec.output_only.end(), field) !=
              spec.output_only.end();
+}
+
+int64_t IntFieldMax(absl::string_view field) {
+  if (field == "notice_period_days") return 3650;
+  if (field == "seats" || field == "min_seats" || field == "pack_size") return kMaxSeats;
+  if (field == "price_per_seat_minor") return kMaxPricePerSeatMinor;
+  return kMaxMoneyMinor;
+}
+
+bool IsDateField(absl::string_view field) {
+  return absl::EndsWith(field, "_date") || field == "term_start" || field == "term_end" ||
+         field == "warranty_end";
 }
 
 std::unique_ptr<google::protobuf::Message> NewResource(const ResourceSpec& spec) {

@@ -3,6 +3,7 @@
 // come from the protobuf descriptors, so adding a field to a message needs no code here.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
@@ -75,6 +76,22 @@ const ResourceSpec* SpecByCollection(absl::string_view collection);
 inline constexpr absl::string_view kNameField = "name";
 inline constexpr absl::string_view kCreateTimeField = "create_time";
 inline constexpr absl::string_view kUpdateTimeField = "update_time";
+// Money bounds: with at most kMaxLicenses licenses of at most kMaxSeats seats at most
+// kMaxPricePerSeatMinor per seat and month, a year of everything costs at most 1.2 x 10^18
+// minor units, well inside int64 (9.2 x 10^18), so no report total can overflow.
+inline constexpr int64_t kMaxSeats = 100000;
+inline constexpr int64_t kMaxPricePerSeatMinor = 100000000;  // 1,000,000.00 EUR
+inline constexpr int64_t kMaxLicenses = 10000;
+static_assert(kMaxLicenses * kMaxSeats * kMaxPricePerSeatMinor * 12 < (int64_t{1} << 62));
+// Other money fields (a device's purchase price): 10,000,000,000.00 EUR.
+inline constexpr int64_t kMaxMoneyMinor = 1000000000000LL;
+
+// The largest value an integer field of a resource takes (the smallest is 0).
+int64_t IntFieldMax(absl::string_view field);
+
+// True for the text fields that hold an ISO 8601 date ("YYYY-MM-DD").
+bool IsDateField(absl::string_view field);
+
 // True for name, create_time, update_time and the spec's computed fields: callers cannot set them.
 bool IsOutputOnly(const ResourceSpec& spec, absl::string_view field);
 

@@ -112,6 +112,19 @@ TEST_F(DirectoryImportTest, M365ActivitySetsTheLatestDayOfAnyService) {
   EXPECT_EQ(again->updated, 0);
 }
 
+TEST_F(DirectoryImportTest, AnActivityReportWithConcealedNamesIsRefusedWithTheWayOut) {
+  ASSERT_TRUE(Import("m365-users", "m365-users.csv").ok());
+  auto r = Import("m365-activity", "m365-activity-concealed.csv");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("line 2, column 'User Principal Name': '5C2E8B1F0A4D7E6390C1B2A3F4E5D6C7' "
+                        "is a concealed user name"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("clear 'Display concealed user, group, and site names in all reports'"));
+  auto anna = Get<v1::Account>(Kind::kAccount, "accounts/1");
+  EXPECT_FALSE(anna.has_last_activity_time()) << "nothing was imported";
+}
+
 TEST_F(DirectoryImportTest, GoogleUsersBringSignInMfaSuspensionAndManagers) {
   auto r = Import("google-users", "google-users.csv");
   ASSERT_TRUE(r.ok()) << r.status();

@@ -79,9 +79,21 @@ TEST_F(InventoryTest, InvalidFieldsAreNamed) {
   v1::Person p, out;
   p.set_email("c@firma.de");
   p.set_display_name("C");
-  p.set_start_date("2025-02-29");
+  p.set_start_date("2027-02-29");
   EXPECT_THAT(inv_->Create("test", Kind::kPerson, p, &out),
-              StatusIs(absl::StatusCode::kInvalidArgument, "start_date: '2025-02-29'"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "start_date: 2027-02-29 is not a calendar date"));
+  p.set_start_date("29.02.2028");
+  EXPECT_THAT(inv_->Create("test", Kind::kPerson, p, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "start_date: '29.02.2028' is not a date in the form YYYY-MM-DD"));
+  p.set_start_date("");
+  v1::License big, big_out;
+  big.set_display_name("L");
+  big.set_seats(100001);
+  EXPECT_THAT(
+      inv_->Create("test", Kind::kLicense, big, &big_out),
+      StatusIs(absl::StatusCode::kInvalidArgument, "seats: 100001 is out of range 0..100000"));
 
   v1::Device d, dout;
   d.set_serial_number("To be filled by O.E.M.");

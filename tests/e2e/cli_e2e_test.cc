@@ -15,6 +15,7 @@
 #include "bestand/v1/inventory.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "server/common/util.h"
 #include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
 
@@ -325,6 +326,73 @@ TEST_F(CliE2eTest, CsvOutputRunsNoFormulaAndImportsBackUnchanged) {
   EXPECT_TRUE(absl::StrContains(back.out, "1 unchanged")) << back.out;
   ProcessResult shown = Admin({"device", "show", "NB-1", "-o", "json"});
   EXPECT_TRUE(absl::StrContains(shown.out, "\"hostname\": \"=HYPERLINK(")) << shown.out;
+}
+
+TEST_F(CliE2eTest, TheCliExplainsItsCommandsAndEveryOneSpeaksJson) {
+  // Help: the overview, a noun's commands, one command's own options and fields.
+  ProcessResult help = Cli({"help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(help.out, "bestand onboard EMAIL --name NAME")) << help.out;
+  ProcessResult noun = Cli({"help", "report"});
+  EXPECT_TRUE(absl::StrContains(noun.out, "bestand report costs")) << noun.out;
+  ProcessResult add = Cli({"license", "add", "--help"});
+  EXPECT_EQ(add.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(add.out, "--billing-period VALUE")) << add.out;
+  EXPECT_TRUE(absl::StrContains(add.out, "monthly|yearly")) << add.out;
+  EXPECT_TRUE(absl::StrContains(add.out, "number, 0..100000")) << add.out;
+  EXPECT_TRUE(absl::StrContains(Cli({"offboard", "--help"}).out, "--last-day DATE"));
+  // Wrong names list what is valid.
+  ProcessResult report = Admin({"report", "nonsense"});
+  EXPECT_EQ(report.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(report.err, "valid: licenses, overlaps, renewals, costs"))
+      << report.err;
+  ProcessResult output = Admin({"person", "list", "-o", "xml"});
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(output.err, "is not one of table, wide, json, csv")) << output.err;
+  ProcessResult kind = Admin({"import", "spreadsheets", "x.csv"});
+  EXPECT_TRUE(absl::StrContains(kind.err, "KIND is one of people, devices")) << kind.err;
+  ProcessResult flag = Admin({"onboard", "a@firma.de", "--nme", "A"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(flag.err, "unknown option --nme")) << flag.err;
+  EXPECT_TRUE(absl::StrContains(flag.err, "--name")) << flag.err;
+  ProcessResult date = Admin({"person", "add", "--email", "a@firma.de", "--display-name", "A",
+                              "--start-date", "2027-02-29"});
+  EXPECT_TRUE(absl::StrContains(date.err, "2027-02-29 is not a calendar date")) << date.err;
+
+  // -o json for imports, removals and what used to answer on stderr only.
+  WriteFile(dir_.File("apps.csv"), "display_name,category\nZoom,video\n");
+  ProcessResult imported = Admin({"import", "apps", dir_.File("apps.csv"), "-o", "json"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(absl::StrContains(imported.out, "\"created\": \"1\"")) << imported.out;
+  ProcessResult again = Admin({"import", "apps", dir_.File("apps.csv")});
+  EXPECT_TRUE(absl::StrContains(again.out, ": 1 row, 0 new, 0 updated, 1 unchanged")) << again.out;
+  ProcessResult removed = Admin({"app", "remove", "Zoom", "-o", "json"});
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_EQ(removed.out, "{\"removed\": \"Zoom\"}\n");
+
+  // Tables: site licenses say unlimited, money columns say what they are, and a table with
+  // long cells still fits 120 columns (-o wide shows them whole).
+  ASSERT_EQ(Admin({"license", "add", "--display-name", "Intranet", "--unlimited-seats", "true",
+                   "--price-per-seat-minor", "100000", "--notes", std::string(300, 'n')})
+                .exit_code,
+            0);
+  ProcessResult table = Admin({"license", "list"});
+  EXPECT_TRUE(absl::StrContains(table.out, "unlimited")) << table.out;
+  EXPECT_TRUE(absl::StrContains(table.out, "PRICE PER SEAT")) << table.out;
+  EXPECT_FALSE(absl::StrContains(table.out, "_MINOR")) << table.out;
+  ProcessResult wide = Admin({"license", "list", "-o", "wide"});
+  EXPECT_TRUE(absl::StrContains(wide.out, std::string(300, 'n'))) << wide.out;
+  ASSERT_EQ(Admin({"person", "add", "--email", "b@firma.de", "--display-name",
+                   std::string(190, 'B'), "--department", std::string(150, 'D')})
+                .exit_code,
+            0);
+  ProcessResult people = Admin({"person", "list"});
+  EXPECT_TRUE(absl::StrContains(people.out, "\u2026")) << "long cells are cut: " << people.out;
+  for (absl::string_view line : absl::StrSplit(people.out, '\n')) {
+    EXPECT_LE(Utf8Length(line), 120u) << line;
+  }
+  EXPECT_TRUE(
+      absl::StrContains(Admin({"person", "list", "-o", "wide"}).out, std::string(190, 'B')));
 }
 
 }  // namespace
