@@ -676,8 +676,7 @@ class Cli {
       const FieldDescriptor* f = spec.descriptor->field(i);
       rows.push_back({f->name(), FieldKind(spec, f), IsOutputOnly(spec, f->name()) ? "yes" : ""});
     }
-    PrintRows(out_, printer_.format == Format::kJson ? Format::kCsv : printer_.format,
-              {"field", "takes", "output only"}, rows);
+    PrintRows(out_, printer_.format, {"field", "takes", "output only"}, rows, printer_.wide);
     return absl::OkStatus();
   }
 
@@ -1349,7 +1348,7 @@ class Cli {
     absl::string_view digits = absl::StripSuffix(v, "d");
     int days = 0;
     if (!absl::SimpleAtoi(digits, &days) || days < 1) {
-      return Usage(absl::StrCat("--", flag, " takes a number of days, e.g. 90 or 90d"));
+      return Usage(absl::StrCat("--", flag, " takes a number of days, 1..3650, e.g. 90 or 90d"));
     }
     return days;
   }
@@ -1443,8 +1442,13 @@ class Cli {
       } else if (printer_.format == Format::kJson) {
         printer_.One(r);
       } else {
-        out_ << "annual spend  " << FormatTotals(r.annual_spend()) << "\nannual waste  "
-             << FormatTotals(r.annual_waste()) << "\n\ntop savings\n";
+        out_ << "annual spend     " << FormatTotals(r.annual_spend()) << " ("
+             << FormatTotals(r.monthly_spend()) << " a month)\nannual waste     "
+             << FormatTotals(r.annual_waste()) << "\npossible saving  "
+             << FormatTotals(r.total_savings()) << " a year (each seat counted once)\n";
+        for (const std::string& risk : r.compliance_risks())
+          out_ << "COMPLIANCE RISK  " << risk << "\n";
+        out_ << "\ntop savings\n";
         PrintReport(r, r.top_savings(), {"annual_minor", "what"});
         out_ << "\nupcoming cancellation deadlines\n";
         PrintReport(r, r.upcoming_deadlines(),

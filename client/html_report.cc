@@ -188,8 +188,13 @@ std::string HtmlSummary(const v1::SummaryReport& r) {
                    "</p><div class=\"kpi\">Annual spend<b id=\"annual-spend\">",
                    Esc(FormatTotals(r.annual_spend())),
                    "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-                   Esc(FormatTotals(r.annual_waste())), "</b></div>");
-  body += "<h2>Top savings</h2>";
+                   Esc(FormatTotals(r.annual_waste())),
+                   "</b></div><div class=\"kpi\">Possible saving<b id=\"total-savings\">",
+                   Esc(FormatTotals(r.total_savings())), "</b></div>");
+  for (const std::string& risk : r.compliance_risks()) {
+    absl::StrAppend(&body, "<p class=\"bad\">Compliance risk: ", Esc(risk), "</p>");
+  }
+  body += "<h2>Top savings</h2><p class=\"muted\">Each seat is counted once.</p>";
   std::vector<std::vector<std::string>> rows;
   for (const v1::Saving& s : r.top_savings()) {
     rows.push_back({Esc(s.what()), Esc(FormatMoney(s.annual_minor(), s.currency()))});
