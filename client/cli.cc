@@ -1579,6 +1579,8 @@ class Cli {
     if (spec) keys = spec->alias_keys;
     if (spec && spec->kind == Kind::kDevice) keys.push_back("hostname");
     if (spec && spec->kind == Kind::kAccount) keys.push_back("username");
+    if (spec && spec->kind == Kind::kAccessGrant) keys.push_back("role");
+    if (spec && spec->kind == Kind::kLicenseAssignment) keys.push_back("license");
     if (!keys.empty() && client_) {
       const Noun& noun = NounForKind(spec->kind);
       auto req = NewRequest(noun, "Get");
@@ -1589,10 +1591,10 @@ class Cli {
         for (absl::string_view key : keys) {
           std::string v = resp->GetReflection()->GetString(
               *resp, resp->GetDescriptor()->FindFieldByName(std::string(key)));
-          if (!v.empty()) {
-            label = v;
-            break;
-          }
+          if (v.empty()) continue;
+          // A seat is known by its license: "Zoom Pro seat".
+          label = spec->kind == Kind::kLicenseAssignment ? Label(v) + " seat" : v;
+          break;
         }
       }
     }
