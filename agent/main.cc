@@ -12,9 +12,9 @@
 #include "absl/time/clock.h"
 #include "agent/collect/collectors.h"
 #include "agent/reporter.h"
+#include "common/args.h"
+#include "common/time.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/common/args.h"
-#include "server/common/util.h"
 
 namespace bestand::agent {
 namespace {

@@ -13,11 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "bestand/v1/agent.grpc.pb.h"
+#include "common/files.h"
+#include "common/pki/cert.h"
+#include "common/report_hash.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "grpcpp/grpcpp.h"
-#include "server/common/report_hash.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
-#include "server/core/ca.h"
 
 namespace bestand::agent {
 namespace {

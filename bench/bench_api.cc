@@ -18,7 +18,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/app.h"
-#include "server/core/ca.h"
+#include "server/pki/ca.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace bestand {

@@ -13,19 +13,18 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
-#include "server/common/csv.h"
-#include "server/common/util.h"
-#include "server/core/ca.h"
+#include "common/csv.h"
+#include "common/files.h"
 #include "server/core/fleet.h"
 #include "server/core/glpi_inventory.h"
 #include "server/core/inventory.h"
+#include "server/pki/ca.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace bestand {
 namespace {
 
 using bench::MedianMs;
-
 
 std::string M365Export(int users) {
   std::string csv =

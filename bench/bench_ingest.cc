@@ -29,10 +29,10 @@
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
 #include "bestand/v1/agent.grpc.pb.h"
+#include "common/pki/cert.h"
+#include "common/report_hash.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "server/common/report_hash.h"
-#include "server/core/ca.h"
 
 namespace bestand {
 namespace {

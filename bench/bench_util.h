@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/resources.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
-#include "server/model/resources.h"
 
 namespace bestand::bench {
 

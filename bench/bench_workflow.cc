@@ -15,12 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
 #include "bestand/v1/workflow.grpc.pb.h"
+#include "common/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/app.h"
-#include "server/common/util.h"
-#include "server/core/ca.h"
 #include "server/core/inventory.h"
+#include "server/pki/ca.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace bestand {

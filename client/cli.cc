@@ -27,13 +27,15 @@
 #include "client/client.h"
 #include "client/html_report.h"
 #include "client/output.h"
+#include "common/args.h"
+#include "common/files.h"
+#include "common/money.h"
+#include "common/proto_text.h"
+#include "common/resources.h"
+#include "common/status_macros.h"
+#include "common/text.h"
+#include "common/time.h"
 #include "google/protobuf/descriptor.h"
-#include "server/common/args.h"
-#include "server/common/money.h"
-#include "server/common/proto_text.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
-#include "server/model/resources.h"
 
 namespace bestand {
 namespace {

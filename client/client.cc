@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "bestand/v1/inventory.grpc.pb.h"
+#include "common/files.h"
+#include "common/status_macros.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/rpc_method.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
 
 namespace bestand {
 

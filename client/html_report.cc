@@ -11,8 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
-#include "server/common/money.h"
-#include "server/common/util.h"
+#include "common/money.h"
+#include "common/time.h"
 
 namespace bestand {
 namespace {

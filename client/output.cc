@@ -10,12 +10,12 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "bestand/v1/report.pb.h"
+#include "common/csv.h"
+#include "common/money.h"
+#include "common/proto_text.h"
+#include "common/text.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/common/csv.h"
-#include "server/common/money.h"
-#include "server/common/proto_text.h"
-#include "server/common/util.h"
 
 namespace bestand {
 namespace {

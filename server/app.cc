@@ -15,14 +15,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/files.h"
+#include "common/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
 #include "server/core/audit.h"
-#include "server/core/ca.h"
+#include "server/pki/ca.h"
 #include "server/service/services.h"
 #include "server/storage/sqlite/sqlite_store.h"
 

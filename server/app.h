@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/pki/cert.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "server/core/auth.h"
-#include "server/core/ca.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"

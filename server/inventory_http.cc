@@ -22,7 +22,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 #include "server/core/glpi_inventory.h"
 
 namespace bestand {

@@ -9,9 +9,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "bestand/v1/audit.pb.h"
+#include "common/resources.h"
 #include "google/protobuf/message.h"
 #include "server/core/seal.h"
-#include "server/model/resources.h"
 #include "server/storage/store.h"
 
 namespace bestand {

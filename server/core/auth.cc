@@ -4,8 +4,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
+#include "common/crypto.h"
+#include "common/status_macros.h"
+#include "common/text.h"
+#include "common/time.h"
 #include "server/core/audit.h"
 
 namespace bestand {

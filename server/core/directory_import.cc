@@ -13,11 +13,11 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "bestand/v1/inventory.pb.h"
+#include "common/csv.h"
+#include "common/proto_text.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "server/common/csv.h"
-#include "server/common/proto_text.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
 #include "server/core/inventory.h"
 
 namespace bestand {

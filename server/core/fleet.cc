@@ -17,15 +17,18 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "bestand/v1/inventory.pb.h"
+#include "common/crypto.h"
+#include "common/report_hash.h"
+#include "common/status_macros.h"
+#include "common/text.h"
+#include "common/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/common/report_hash.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
 #include "server/core/audit.h"
 #include "server/core/inventory.h"
 #include "server/core/seal.h"
+#include "server/pki/ca.h"
 
 namespace bestand {
 namespace {

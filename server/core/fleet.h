@@ -30,7 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "bestand/v1/agent.pb.h"
-#include "server/core/ca.h"
+#include "common/pki/cert.h"
 #include "server/core/seal.h"
 #include "server/storage/store.h"
 

@@ -14,11 +14,12 @@
 #include "absl/strings/str_join.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/workflow.pb.h"
+#include "common/csv.h"
+#include "common/proto_text.h"
+#include "common/status_macros.h"
+#include "common/text.h"
+#include "common/time.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "server/common/csv.h"
-#include "server/common/proto_text.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
 #include "server/core/audit.h"
 
 namespace bestand {

@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/resources.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
-#include "server/model/resources.h"
 #include "server/storage/store.h"
 
 namespace bestand {

@@ -15,9 +15,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "bestand/v1/inventory.pb.h"
-#include "server/common/money.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
+#include "common/money.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "server/core/inventory.h"
 
 namespace bestand {

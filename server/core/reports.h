@@ -12,7 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
-#include "server/common/money.h"
+#include "common/money.h"
 #include "server/storage/store.h"
 
 namespace bestand {

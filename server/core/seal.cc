@@ -15,7 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "server/common/util.h"
+#include "common/files.h"
 
 namespace bestand {
 namespace {

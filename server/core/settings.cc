@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/common/status_macros.h"
-#include "server/common/util.h"
 #include "server/core/audit.h"
 
 namespace bestand {

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "bestand/v1/workflow.pb.h"
-#include "server/model/resources.h"
+#include "common/resources.h"
 #include "server/storage/store.h"
 
 namespace bestand {

@@ -17,8 +17,8 @@
 #include "absl/status/statusor.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
+#include "common/resources.h"
 #include "google/protobuf/message.h"
-#include "server/model/resources.h"
 
 namespace bestand {
 

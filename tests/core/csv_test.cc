@@ -1,4 +1,4 @@
-#include "server/common/csv.h"
+#include "common/csv.h"
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"

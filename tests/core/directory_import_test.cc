@@ -2,9 +2,9 @@
 // them (tests/data/exports), imported into a real store.
 #include "absl/time/time.h"
 #include "bestand/v1/inventory.pb.h"
+#include "common/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/util.h"
 #include "server/core/audit.h"
 #include "server/core/glpi_inventory.h"
 #include "server/core/inventory.h"

@@ -1,5 +1,5 @@
 // Exact money helpers; expected values worked out by hand.
-#include "server/common/money.h"
+#include "common/money.h"
 
 #include <cstdint>
 #include <limits>

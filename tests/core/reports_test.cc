@@ -2,10 +2,10 @@
 // expected values are literals, not computed by the code under test.
 #include "server/core/reports.h"
 
+#include "common/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "server/common/util.h"
 #include "server/core/inventory.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"

@@ -5,7 +5,6 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "server/common/util.h"
 #include "server/core/audit.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"

@@ -13,9 +13,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bestand/v1/inventory.pb.h"
+#include "common/text.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "server/common/util.h"
 #include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
 

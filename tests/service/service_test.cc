@@ -9,6 +9,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
 #include "server/app.h"
+#include "server/pki/ca.h"
 #include "server/service/services.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"

@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bestand/v1/inventory.pb.h"
+#include "common/time.h"
 #include "gtest/gtest.h"
-#include "server/common/util.h"
 #include "server/storage/sqlite/schema.h"
 #include "tests/test_util.h"
 

@@ -1,4 +1,4 @@
-#include "server/common/money.h"
+#include "common/money.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,7 +1,7 @@
-#include "server/common/csv.h"
+#include "common/csv.h"
 
 #include "absl/strings/str_cat.h"
-#include "server/common/util.h"
+#include "common/text.h"
 
 namespace bestand {
 namespace {

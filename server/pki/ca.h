@@ -1,19 +1,14 @@
-// The server's own certificate authority: an ECDSA P-256 CA that signs the server certificate
-// (and later the agents' client certificates). PEM in, PEM out; no files here.
+// The server's own certificate authority: an ECDSA P-256 CA that signs the server certificate and
+// the agents' client certificates. Only the server links this. PEM in, PEM out; no files here.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/pki/cert.h"
 
 namespace bestand {
-
-struct KeyAndCert {
-  std::string key_pem;   // PKCS#8 private key
-  std::string cert_pem;  // X.509 certificate
-};
 
 // A self-signed CA certificate valid for `days` days.
 absl::StatusOr<KeyAndCert> CreateCa(const std::string& common_name, int days = 3650);
@@ -22,9 +17,6 @@ absl::StatusOr<KeyAndCert> CreateCa(const std::string& common_name, int days = 3
 // (IP addresses become iPAddress entries, everything else dNSName).
 absl::StatusOr<KeyAndCert> IssueServerCert(const KeyAndCert& ca,
                                            const std::vector<std::string>& hosts, int days = 825);
-
-// A new P-256 key and a PKCS#10 request for it with subject CN `common_name` (agent side).
-absl::StatusOr<KeyAndCert> CreateKeyAndCsr(const std::string& common_name);  // cert_pem = CSR
 
 struct IssuedCert {
   std::string cert_pem;
@@ -37,15 +29,5 @@ struct IssuedCert {
 // parse, its signature does not verify or its key is not ECDSA P-256.
 absl::StatusOr<IssuedCert> SignClientCsr(const KeyAndCert& ca, const std::string& csr_pem,
                                          const std::string& common_name, int days = 825);
-
-// Subject CN and lower-case hex serial of a PEM certificate.
-absl::StatusOr<std::pair<std::string, std::string>> CertSubjectAndSerial(
-    const std::string& cert_pem);
-
-// The host names and IP addresses a PEM certificate is for (its subjectAltName entries).
-absl::StatusOr<std::vector<std::string>> CertHosts(const std::string& cert_pem);
-
-// When a PEM certificate expires (notAfter), in seconds since the Unix epoch.
-absl::StatusOr<int64_t> CertExpirySeconds(const std::string& cert_pem);
 
 }  // namespace bestand

@@ -1,8 +1,8 @@
-#include "server/common/report_hash.h"
+#include "common/report_hash.h"
 
+#include "common/crypto.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/common/util.h"
 
 namespace bestand {
 

@@ -1,4 +1,4 @@
-#include "server/common/proto_text.h"
+#include "common/proto_text.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/time.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "server/common/util.h"
 
 namespace bestand {
 

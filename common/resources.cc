@@ -1,4 +1,4 @@
-#include "server/model/resources.h"
+#include "common/resources.h"
 
 #include <algorithm>
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Fails when a file includes one of a higher layer. The layers, lowest first:
+#   common/  <  server/storage/, server/pki/  <  server/core/  <  the rest of server/
+#   common/  <  client/, agent/ (which include nothing of server/ and nothing of each other)
+# Only the service layers, the client and the agent's reporter speak gRPC: common/, the store,
+# the core and the agent's collectors include none of it.
+# Usage: layers_test.sh SOURCE_DIR
+set -euo pipefail
+cd "$1"
+fail=0
+# check DIR ALLOWED...: every include under DIR of one of Bestand's own directories (or of gRPC)
+# must start with an allowed prefix.
+check() {
+  local dir=$1
+  shift
+  local allowed=("$@")
+  while IFS=: read -r file line include; do
+    local target=${include#*\"}
+    target=${target%%\"*}
+    case $target in
+      common/* | server/* | client/* | agent/* | tests/* | bench/* | grpcpp/* | bestand/v1/*.grpc.pb.h) ;;
+      *) continue ;;
+    esac
+    local ok=0
+    for prefix in "${allowed[@]}"; do
+      [[ $target == "$prefix"* ]] && ok=1
+    done
+    if [ "$ok" -eq 0 ]; then
+      echo "$file:$line includes $target, above its layer ($dir may include ${*})"
+      fail=1
+    fi
+  done < <(grep -rn --include='*.cc' --include='*.h' '^#include "' "$dir" || true)
+}
+check common/ common/
+check server/storage/ common/ server/storage/
+check server/pki/ common/ server/pki/
+check server/core/ common/ server/storage/ server/pki/ server/core/
+check client/ common/ client/ grpcpp/ bestand/v1/
+check agent/collect/ common/ agent/collect/
+check agent/ common/ agent/ grpcpp/ bestand/v1/
+if [ "$fail" -ne 0 ]; then exit 1; fi
+echo "every include points to its own layer or below"
