@@ -21,7 +21,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
-#include "server/core/audit.h"
+#include "server/core/audited_state.h"
 #include "server/pki/ca.h"
 #include "server/service/services.h"
 #include "server/storage/sqlite/sqlite_store.h"

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "server/core/audit.h"
+#include "server/core/audited_state.h"
 
 namespace bestand {
 namespace {
@@ -67,19 +68,6 @@ std::string RoleName(v1::Role role) {
     default:
       return "none";
   }
-}
-
-v1::Token TokenFromRecord(const TokenRecord& r) {
-  v1::Token t;
-  t.set_name(absl::StrCat("tokens/", r.id));
-  t.set_display_name(r.display_name);
-  t.set_role(r.role);
-  *t.mutable_create_time() = FromMicros(r.create_micros);
-  if (r.revoke_micros) *t.mutable_revoke_time() = FromMicros(r.revoke_micros);
-  if (r.last_used_micros) *t.mutable_last_used_time() = FromMicros(r.last_used_micros);
-  t.set_fingerprint(r.secret_sha256.substr(0, 12));
-  if (r.vendor_id) t.set_vendor(absl::StrCat("vendors/", r.vendor_id));
-  return t;
 }
 
 absl::StatusOr<std::unique_ptr<TokenManager>> TokenManager::Create(Store* store) {

@@ -76,6 +76,4 @@ class TokenManager {
   std::unordered_map<std::string, Cached> active_ ABSL_GUARDED_BY(mu_);
 };
 
-v1::Token TokenFromRecord(const TokenRecord& r);
-
 }  // namespace bestand

@@ -31,106 +31,19 @@
 #include "absl/types/span.h"
 #include "bestand/v1/agent.pb.h"
 #include "common/pki/cert.h"
+#include "server/core/fleet/agent_registry.h"
+#include "server/core/fleet/package_index.h"
+#include "server/core/fleet/report_checks.h"
 #include "server/core/seal.h"
 #include "server/storage/store.h"
 
 namespace bestand {
-
-// Bounds of one report: larger reports are refused with INVALID_ARGUMENT naming the field.
-inline constexpr size_t kMaxReportBytes = 8 * 1024 * 1024;
-inline constexpr int kMaxReportPackages = 50000;
-inline constexpr int kMaxReportItems = 1024;  // disks, filesystems, interfaces, users, errors
-inline constexpr size_t kMaxReportString = 1000;
 
 struct FleetOptions {
   // What the server tells agents: report again after this many seconds.
   int report_interval_seconds = 3600;
   // The key of the seals over what agents report (seal.h); empty: a new random one (tests).
   std::string seal_key;
-};
-
-// An agent authenticated by its client certificate.
-struct AgentIdentity {
-  int64_t device_id = 0;
-  std::string cert_serial;
-};
-
-// The ids of all stored packages by a 64-bit hash of their identity (source, name,
-// architecture, version, publisher): the database keeps no index on those columns, which was as
-// large as the table itself. Loaded at start; a lookup allocates nothing. Two different packages
-// with equal hashes would share an id: with n packages the chance that any pair does is about
-// n^2 / 2^65 (one in 37 million at a million distinct packages).
-class PackageIndex {
- public:
-  PackageIndex() : ids_(0, ByHash{&hashes_}, SameHash{&hashes_}) {}
-  PackageIndex(const PackageIndex&) = delete;
-  PackageIndex& operator=(const PackageIndex&) = delete;
-
-  static uint64_t Hash(absl::string_view source, absl::string_view name,
-                       absl::string_view architecture, absl::string_view version,
-                       absl::string_view publisher);
-  // The id of each hash, 0 where unknown.
-  void Find(absl::Span<const uint64_t> hashes, absl::Span<int64_t> ids);
-  int64_t Find(uint64_t hash);
-  // Only committed packages may be added (ids below 2^32).
-  absl::Status Add(uint64_t hash, int64_t id);
-
- private:
-  struct Probe {
-    uint64_t hash;
-  };
-  struct ByHash {
-    using is_transparent = void;
-    const std::vector<uint64_t>* hashes;
-    size_t operator()(uint32_t id) const { return (*hashes)[id]; }
-    size_t operator()(Probe p) const { return p.hash; }
-  };
-  struct SameHash {
-    using is_transparent = void;
-    const std::vector<uint64_t>* hashes;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(uint32_t a, Probe b) const { return (*hashes)[a] == b.hash; }
-    bool operator()(Probe a, uint32_t b) const { return a.hash == (*hashes)[b]; }
-  };
-  int64_t FindLocked(uint64_t hash) ABSL_SHARED_LOCKS_REQUIRED(mu_);
-
-  absl::Mutex mu_;
-  std::vector<uint64_t> hashes_ ABSL_GUARDED_BY(mu_);  // by package id
-  absl::flat_hash_set<uint32_t, ByHash, SameHash> ids_ ABSL_GUARDED_BY(mu_);
-};
-
-// Every enrolled agent's certificate serial, revocation and last report, in memory: checking an
-// agent's certificate and answering a heartbeat need no database access. Heartbeat times are
-// kept here and written in batches (Fleet::FlushLastSeen). Updated only after commits, while the
-// committing transaction still holds the store's single writer, so updates happen in commit order.
-class AgentRegistry {
- public:
-  void Enrolled(const AgentRecord& agent);
-  void Reported(int64_t device, const std::string& hash, int64_t micros);
-  absl::Status Check(const AgentIdentity& who);
-  // Records a heartbeat; returns the content hash the server holds for the device.
-  absl::StatusOr<std::string> Seen(const AgentIdentity& who, int64_t micros);
-  int64_t LastSeen(int64_t device);
-  // Heartbeat times not yet written, as (device, micros); clears them.
-  std::vector<std::pair<int64_t, int64_t>> TakeDirty();
-  // Puts back what TakeDirty returned when writing it failed.
-  void MarkDirty(const std::vector<std::pair<int64_t, int64_t>>& seen);
-  std::optional<AgentIdentity> CertIdentity(const std::string& pem);
-  void RememberCert(const std::string& pem, const AgentIdentity& who);
-
- private:
-  struct State {
-    std::string cert_serial, previous_cert_serial;
-    bool revoked = false;
-    std::string report_hash;
-    int64_t last_seen = 0;
-    bool dirty = false;
-  };
-  absl::Status CheckLocked(const AgentIdentity& who) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static constexpr size_t kMaxCerts = 100000;
-  absl::Mutex mu_;
-  std::unordered_map<int64_t, State> agents_ ABSL_GUARDED_BY(mu_);
-  std::unordered_map<std::string, AgentIdentity> certs_ ABSL_GUARDED_BY(mu_);
 };
 
 // What importing one machine's inventory file did.
@@ -233,16 +146,5 @@ class Fleet {
   std::vector<std::unique_ptr<PendingReport>> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool writing_ ABSL_GUARDED_BY(queue_mu_) = false;  // a thread is in WriteQueued
 };
-
-// Debian's version ordering (epoch, upstream, revision; '~' sorts before everything): <0, 0, >0.
-int CompareVersions(absl::string_view a, absl::string_view b);
-
-// The audited state of an agent (see audit.h).
-std::string AgentAuditJson(const AgentRecord& agent);
-// The audit trail's name for a device's imported software ("software/{id}") and its audited
-// state: the seal of the software set (see seal.h).
-std::string SoftwareName(int64_t device_id);
-std::string SoftwareAuditJson(absl::string_view seal);
-v1::EnrollmentToken EnrollmentTokenFromRecord(const EnrollmentTokenRecord& r);
 
 }  // namespace bestand

@@ -21,6 +21,7 @@
 #include "common/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/core/audit.h"
+#include "server/core/audited_state.h"
 
 namespace bestand {
 namespace {

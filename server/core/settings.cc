@@ -7,17 +7,11 @@
 #include "common/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/core/audit.h"
+#include "server/core/audited_state.h"
 
 namespace bestand {
 
-std::string SettingsJson(const v1::Settings& settings) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  // Printing a valid generated message cannot fail.
-  (void)google::protobuf::util::MessageToJsonString(settings, &out, options);
-  return out;
-}
+std::string SettingsJson(const v1::Settings& settings) { return StateJson(settings); }
 
 absl::StatusOr<v1::Settings> LoadSettings(ReadTx& tx) {
   BESTAND_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.GetSetting(kSettingsName));

@@ -18,6 +18,7 @@
 #include "common/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "server/core/audit.h"
+#include "server/core/audited_state.h"
 #include "server/core/inventory.h"
 #include "server/core/settings.h"
 

@@ -25,6 +25,7 @@
 #include "grpcpp/support/message_allocator.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "server/core/audit.h"
+#include "server/core/audit_verify.h"
 #include "server/core/glpi_inventory.h"
 #include "server/core/settings.h"
 

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
+#include "server/core/audit_verify.h"
 #include "server/core/glpi_inventory.h"
 #include "server/core/inventory.h"
 #include "server/storage/sqlite/sqlite_store.h"

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "bestand/v1/inventory.pb.h"
 #include "common/report_hash.h"
@@ -13,7 +14,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
+#include "server/core/audit_verify.h"
+#include "server/core/audited_state.h"
 #include "server/core/auth.h"
+#include "server/core/fleet/versions.h"
 #include "server/core/inventory.h"
 #include "server/core/workflow.h"
 #include "server/pki/ca.h"
@@ -34,6 +38,27 @@ TEST(CompareVersionsTest, FollowsDebianOrdering) {
   EXPECT_EQ(CompareVersions("1.02", "1.2"), 0);
   EXPECT_GT(CompareVersions("1.0a", "1.0"), 0);
 }
+
+// A store that notes when someone asks for a write transaction, so that a test can wait for a
+// thread to be blocked in it (instead of sleeping and hoping).
+class WriteWatchingStore : public Store {
+ public:
+  explicit WriteWatchingStore(Store* inner) : inner_(inner) {}
+  absl::StatusOr<std::unique_ptr<ReadTx>> BeginRead() override { return inner_->BeginRead(); }
+  absl::StatusOr<std::unique_ptr<WriteTx>> TryBeginWrite() override {
+    return inner_->TryBeginWrite();
+  }
+  absl::StatusOr<std::unique_ptr<WriteTx>> BeginWrite() override {
+    if (!asked_.HasBeenNotified()) asked_.Notify();
+    return inner_->BeginWrite();
+  }
+  // Returns once BeginWrite has been called.
+  void WaitForWriter() { asked_.WaitForNotification(); }
+
+ private:
+  Store* inner_;
+  absl::Notification asked_;
+};
 
 class FleetTest : public ::testing::Test {
  protected:
@@ -204,17 +229,21 @@ TEST_F(FleetTest, ReportsQueuedTogetherCommitTogetherAndABadOneFailsAlone) {
     Add(reports[i].mutable_report(), absl::StrCat("own-package-", i), "1.0");
   }
   // While the store's writer is held, the first report's thread waits in the writer role and
-  // the others only queue; they are then written in one transaction.
+  // the others only queue; they are then written in one transaction. The fleet writes through
+  // a store that says when its writer asks for the write transaction.
+  WriteWatchingStore watching(store_.get());
+  Fleet fleet(&watching, *CreateCa("Test CA"));
+  ASSERT_TRUE(fleet.Load().ok());
   auto blocker = store_->BeginWrite();
   ASSERT_TRUE(blocker.ok());
   absl::StatusOr<v1::ReportResponse> first;
-  std::thread leader([&] { first = fleet_->Report(agents[0], reports[0]); });
-  absl::SleepFor(absl::Milliseconds(100));
+  std::thread leader([&] { first = fleet.Report(agents[0], reports[0]); });
+  watching.WaitForWriter();  // the leader holds the writer role, waiting for `blocker`
   absl::Mutex mu;
   std::vector<absl::StatusOr<v1::ReportResponse>> results(4);
   int answered = 0;
   for (int i = 1; i < 4; ++i) {
-    fleet_->Report(agents[i], reports[i], [&, i](absl::StatusOr<v1::ReportResponse> r) {
+    fleet.Report(agents[i], reports[i], [&, i](absl::StatusOr<v1::ReportResponse> r) {
       absl::MutexLock lock(&mu);
       results[i] = std::move(r);
       ++answered;

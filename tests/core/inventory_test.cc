@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
+#include "server/core/audit_verify.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 

@@ -6,6 +6,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
+#include "server/core/audit_verify.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
 #include "server/storage/sqlite/sqlite_store.h"
