@@ -16,8 +16,9 @@
 #include "common/csv.h"
 #include "common/files.h"
 #include "server/core/fleet.h"
-#include "server/core/glpi_inventory.h"
 #include "server/core/inventory.h"
+#include "server/imports/directory_import.h"
+#include "server/imports/glpi_inventory.h"
 #include "server/pki/ca.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
@@ -69,7 +70,7 @@ int Main(int argc, char** argv) {
   const double csv_import = MedianMs(rounds, [&] {
     std::unique_ptr<Store> store = fresh();
     Inventory inventory(store.get());
-    auto r = inventory.ImportDirectory("bench", "m365-users", m365, false, false);
+    auto r = ImportDirectoryExport(inventory, "bench", "m365-users", m365, false, false);
     if (!r.ok()) return r.status();
     return r->created == 5000 ? absl::OkStatus()
                               : absl::InternalError(absl::StrCat(r->created, " people created"));

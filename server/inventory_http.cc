@@ -23,7 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
-#include "server/core/glpi_inventory.h"
+#include "server/imports/glpi_inventory.h"
 
 namespace bestand {
 namespace {

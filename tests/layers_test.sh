@@ -35,6 +35,7 @@ check common/ common/
 check server/storage/ common/ server/storage/
 check server/pki/ common/ server/pki/
 check server/core/ common/ server/storage/ server/pki/ server/core/
+check server/imports/ common/ server/storage/ server/pki/ server/core/ server/imports/
 check client/ common/ client/ grpcpp/ bestand/v1/
 check agent/collect/ common/ agent/collect/
 check agent/ common/ agent/ grpcpp/ bestand/v1/

@@ -691,13 +691,6 @@ absl::Status Inventory::Delete(absl::string_view actor, Kind kind, absl::string_
   return tx->Commit();
 }
 
-absl::StatusOr<ImportResult> Inventory::ImportDirectory(absl::string_view actor,
-                                                        absl::string_view format,
-                                                        absl::string_view content, bool dry_run,
-                                                        bool mark_missing_deleted) {
-  return ImportDirectoryCsv(store_, hook_, actor, format, content, dry_run, mark_missing_deleted);
-}
-
 absl::StatusOr<ImportResult> Inventory::ImportCsv(
     absl::string_view actor, absl::string_view collection, absl::string_view content, bool dry_run,
     const std::function<void(int64_t, int64_t)>& progress, int progress_every,

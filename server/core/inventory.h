@@ -81,24 +81,14 @@ class Inventory {
                                          int progress_every = 500,
                                          const std::function<bool()>& cancelled = nullptr);
 
-  // Imports a user export of Microsoft 365 or Google Workspace (`format` "m365-users",
-  // "m365-activity" or "google-users", see IsDirectoryFormat) in one transaction: people,
-  // accounts, license seats, last activity and MFA. Accounts of that application missing from a
-  // user list are reported, and marked deleted with `mark_missing_deleted`; never removed.
-  absl::StatusOr<ImportResult> ImportDirectory(absl::string_view actor, absl::string_view format,
-                                               absl::string_view content, bool dry_run,
-                                               bool mark_missing_deleted);
+  // For importers that write through this inventory's store and change hook.
+  Store* store() { return store_; }
+  const ChangeHook& change_hook() const { return hook_; }
 
  private:
   Store* store_;
   ChangeHook hook_;
 };
-
-bool IsDirectoryFormat(absl::string_view format);
-absl::StatusOr<ImportResult> ImportDirectoryCsv(Store* store, const Inventory::ChangeHook& hook,
-                                                absl::string_view actor, absl::string_view format,
-                                                absl::string_view content, bool dry_run,
-                                                bool mark_missing_deleted);
 
 // The building blocks of Create and Update, for callers that change several resources in one
 // transaction: validation, defaults, uniqueness, the write and its audit event.

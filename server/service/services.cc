@@ -26,8 +26,9 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "server/core/audit.h"
 #include "server/core/audit_verify.h"
-#include "server/core/glpi_inventory.h"
 #include "server/core/settings.h"
+#include "server/imports/directory_import.h"
+#include "server/imports/glpi_inventory.h"
 
 namespace bestand {
 namespace {
@@ -294,8 +295,8 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
     BESTAND_ASSIGN_OR_RETURN(
         ImportResult r,
         IsDirectoryFormat(req.collection())
-            ? d.inventory->ImportDirectory(actor, req.collection(), req.content(), req.dry_run(),
-                                           req.mark_missing_deleted())
+            ? ImportDirectoryExport(*d.inventory, actor, req.collection(), req.content(),
+                                    req.dry_run(), req.mark_missing_deleted())
             : d.inventory->ImportCsv(
                   actor, req.collection(), req.content(), req.dry_run(),
                   [this](int64_t done, int64_t total) {

@@ -1,5 +1,7 @@
 // User exports of Microsoft 365 and Google Workspace, in the exact form the admin consoles write
 // them (tests/data/exports), imported into a real store.
+#include "server/imports/directory_import.h"
+
 #include "absl/time/time.h"
 #include "bestand/v1/inventory.pb.h"
 #include "common/time.h"
@@ -7,8 +9,8 @@
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
 #include "server/core/audit_verify.h"
-#include "server/core/glpi_inventory.h"
 #include "server/core/inventory.h"
+#include "server/imports/glpi_inventory.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -31,7 +33,7 @@ class DirectoryImportTest : public ::testing::Test {
                                       bool dry_run = false, bool mark_deleted = false) {
     std::string content = testing::ReadFile(std::string(BESTAND_EXPORTS) + "/" + file);
     EXPECT_FALSE(content.empty()) << file;
-    return inventory_->ImportDirectory("test", format, content, dry_run, mark_deleted);
+    return ImportDirectoryExport(*inventory_, "test", format, content, dry_run, mark_deleted);
   }
   template <typename M>
   M Get(Kind kind, const std::string& name) {
@@ -149,13 +151,14 @@ TEST_F(DirectoryImportTest, MalformedFilesNameLineAndColumnAndImportNothing) {
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(wrong.status().message(), HasSubstr("line 1: the column 'Email Address [Required]'"));
   std::string content = testing::ReadFile(std::string(BESTAND_EXPORTS) + "/m365-users.csv");
-  auto truncated = inventory_->ImportDirectory(
-      "test", "m365-users", content.substr(0, content.find("Müller") + 3), false, false);
+  auto truncated =
+      ImportDirectoryExport(*inventory_, "test", "m365-users",
+                            content.substr(0, content.find("Müller") + 3), false, false);
   EXPECT_EQ(truncated.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(truncated.status().message(), HasSubstr("line 3"));
   std::string latin1 = content;
   latin1.replace(latin1.find("Müller"), 6, "M\xfcller");
-  auto encoding = inventory_->ImportDirectory("test", "m365-users", latin1, false, false);
+  auto encoding = ImportDirectoryExport(*inventory_, "test", "m365-users", latin1, false, false);
   EXPECT_EQ(encoding.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(encoding.status().message(), HasSubstr("UTF-8"));
   EXPECT_EQ(Count(Kind::kPerson), 0);

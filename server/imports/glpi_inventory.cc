@@ -1,4 +1,4 @@
-#include "server/core/glpi_inventory.h"
+#include "server/imports/glpi_inventory.h"
 
 #include <algorithm>
 #include <map>
