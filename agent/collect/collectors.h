@@ -1,7 +1,8 @@
 // Collectors: pure parsers that read a machine's facts from files under an injectable root
 // directory ("/" on a real machine, a fixture tree in tests) and fill an InventoryReport.
 // Each returns an error instead of failing the whole report; CollectAll records such errors in
-// report.errors and still returns everything else.
+// report.errors and still returns everything else. The per-source collectors behind these,
+// with their parsers, are in agent/collect/linux/, one file per source.
 #pragma once
 
 #include <string>
