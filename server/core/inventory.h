@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,6 @@ inline constexpr int kDefaultPageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr size_t kMaxTextLength = 200;    // characters, single-line fields
 inline constexpr size_t kMaxNotesLength = 2000;  // characters, notes and responsibilities
-inline constexpr size_t kMaxImportBytes = 16 * 1024 * 1024;
-inline constexpr size_t kMaxImportRows = 50000;
 // How an update may bend a rule.
 struct UpdateOptions {
   // Lower a license's seats below the number assigned (recorded in the audit trail, flagged
@@ -38,23 +37,13 @@ struct UpdateOptions {
 // page_size outside 0..kMaxPageSize.
 absl::StatusOr<int> PageSize(int32_t requested);
 
-struct ImportResult {
-  int64_t rows = 0;
-  int64_t created = 0;
-  int64_t updated = 0;
-  int64_t unchanged = 0;
-  // Directory exports: accounts the file no longer lists, and how many were marked deleted.
-  std::vector<std::string> missing;
-  int64_t deleted = 0;
-};
-
 class Inventory {
  public:
   // `store` must outlive the inventory.
   explicit Inventory(Store* store) : store_(store) {}
 
   // Called inside the transaction after each resource this inventory creates or changes
-  // (Create, Update, ImportCsv); an error rolls the change back. Set before serving.
+  // (Create, Update, and the importers); an error rolls the change back. Set before serving.
   using ChangeHook =
       std::function<absl::Status(WriteTx& tx, absl::string_view actor, Kind kind, int64_t id)>;
   void SetChangeHook(ChangeHook hook) { hook_ = std::move(hook); }
@@ -70,16 +59,6 @@ class Inventory {
                       const google::protobuf::FieldMask& mask, google::protobuf::Message* out,
                       const UpdateOptions& options = {});
   absl::Status Delete(absl::string_view actor, Kind kind, absl::string_view name);
-
-  // Imports a CSV file into `collection` in one transaction (none when `dry_run`). Rows match
-  // existing resources by `name` or a natural key and update them; others are created.
-  // `progress(done, total)` is called every `progress_every` rows. When `cancelled()` turns
-  // true (the caller went away) the import stops and nothing is written: CANCELLED.
-  absl::StatusOr<ImportResult> ImportCsv(absl::string_view actor, absl::string_view collection,
-                                         absl::string_view content, bool dry_run,
-                                         const std::function<void(int64_t, int64_t)>& progress,
-                                         int progress_every = 500,
-                                         const std::function<bool()>& cancelled = nullptr);
 
   // For importers that write through this inventory's store and change hook.
   Store* store() { return store_; }
@@ -102,6 +81,12 @@ absl::StatusOr<bool> UpdateInTx(WriteTx& tx, absl::string_view actor, const Reso
                                 const google::protobuf::FieldMask& mask,
                                 google::protobuf::Message* after,
                                 const UpdateOptions& options = {});
+
+// The stored resource that `resource` (fields as a create request carries them; references may
+// be natural keys) shares a natural key with, or nullopt. INVALID_ARGUMENT or NOT_FOUND, naming
+// the field, when a field does not validate.
+absl::StatusOr<std::optional<int64_t>> FindExistingInTx(ReadTx& tx, const ResourceSpec& spec,
+                                                        const google::protobuf::Message& resource);
 
 // A single-field error in the form "field: message"; callers wrap it with where it came from.
 absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view message);

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/core/inventory.h"
+#include "server/imports/import_result.h"
 
 namespace bestand {
 

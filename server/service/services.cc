@@ -29,6 +29,7 @@
 #include "server/core/settings.h"
 #include "server/imports/directory_import.h"
 #include "server/imports/glpi_inventory.h"
+#include "server/imports/resource_csv.h"
 
 namespace bestand {
 namespace {
@@ -297,8 +298,8 @@ class ImportReactor final : public grpc::ServerWriteReactor<v1::ImportCsvProgres
         IsDirectoryFormat(req.collection())
             ? ImportDirectoryExport(*d.inventory, actor, req.collection(), req.content(),
                                     req.dry_run(), req.mark_missing_deleted())
-            : d.inventory->ImportCsv(
-                  actor, req.collection(), req.content(), req.dry_run(),
+            : ImportResourceCsv(
+                  *d.inventory, actor, req.collection(), req.content(), req.dry_run(),
                   [this](int64_t done, int64_t total) {
                     v1::ImportCsvProgress progress;
                     progress.set_rows_done(done);

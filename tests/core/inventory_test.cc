@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
 #include "server/core/audit_verify.h"
+#include "server/imports/resource_csv.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -286,19 +287,19 @@ TEST_F(InventoryTest, CsvImportIsAllOrNothingAndNamesLineAndColumn) {
       "E-Mail;Display Name;Department;Notes\r\n"
       "juergen.weiss@firma.de;Jürgen Weiß;Vertrieb;\"Schlüssel; Büro 2\r\nund Parkplatz\"\r\n"
       "anna@firma.de;Anna Schmidt;Einkauf;\r\n";
-  auto r = inv_->ImportCsv("test", "people", good, /*dry_run=*/true, nullptr);
+  auto r = ImportResourceCsv(*inv_, "test", "people", good, /*dry_run=*/true, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->created, 2);
   EXPECT_EQ(Count(Kind::kPerson), 0) << "a dry run changed something";
 
-  r = inv_->ImportCsv("test", "people", good, false, nullptr);
+  r = ImportResourceCsv(*inv_, "test", "people", good, false, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->created, 2);
   v1::Person p;
   ASSERT_TRUE(inv_->Get(Kind::kPerson, "juergen.weiss@firma.de", &p).ok());
   EXPECT_EQ(p.notes(), "Schlüssel; Büro 2\r\nund Parkplatz");
 
-  r = inv_->ImportCsv("test", "people", good, false, nullptr);
+  r = ImportResourceCsv(*inv_, "test", "people", good, false, nullptr);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->unchanged, 2) << "re-importing the same file changed something";
 
@@ -307,7 +308,7 @@ TEST_F(InventoryTest, CsvImportIsAllOrNothingAndNamesLineAndColumn) {
       "neu1@firma.de,Neu Eins,IT\n"
       "anna@firma.de,Anna Schmidt,Vertrieb\n"
       "kaputt,Kaputt,IT\n";
-  r = inv_->ImportCsv("test", "people", bad, false, nullptr);
+  r = ImportResourceCsv(*inv_, "test", "people", bad, false, nullptr);
   EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument,
                                    "line 4, column 'email': 'kaputt' is not an email"));
   EXPECT_EQ(Count(Kind::kPerson), 2) << "a failed import left rows behind";
@@ -315,17 +316,20 @@ TEST_F(InventoryTest, CsvImportIsAllOrNothingAndNamesLineAndColumn) {
   EXPECT_EQ(p.department(), "Einkauf") << "a failed import changed a row";
 
   EXPECT_THAT(
-      inv_->ImportCsv("test", "people", "email,shoe_size\na@b.de,42\n", false, nullptr).status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, "column 'shoe_size': not a field"));
-  EXPECT_THAT(inv_->ImportCsv("test", "people", "display_name\nX\n", false, nullptr).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, "required column 'email'"));
-  EXPECT_THAT(inv_->ImportCsv("test", "people", "email,display_name\n\"a@b.de,X\n", false, nullptr)
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, "line 2: a quoted field is not closed"));
-  EXPECT_THAT(
-      inv_->ImportCsv("test", "people", "email,display_name\na@b.de,M\xFCller\n", false, nullptr)
+      ImportResourceCsv(*inv_, "test", "people", "email,shoe_size\na@b.de,42\n", false, nullptr)
           .status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, "line 2: the file is not UTF-8"));
+      StatusIs(absl::StatusCode::kInvalidArgument, "column 'shoe_size': not a field"));
+  EXPECT_THAT(
+      ImportResourceCsv(*inv_, "test", "people", "display_name\nX\n", false, nullptr).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "required column 'email'"));
+  EXPECT_THAT(
+      ImportResourceCsv(*inv_, "test", "people", "email,display_name\n\"a@b.de,X\n", false, nullptr)
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "line 2: a quoted field is not closed"));
+  EXPECT_THAT(ImportResourceCsv(*inv_, "test", "people", "email,display_name\na@b.de,M\xFCller\n",
+                                false, nullptr)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "line 2: the file is not UTF-8"));
 }
 
 TEST_F(InventoryTest, CsvImportReportsProgressAndResolvesReferences) {
@@ -333,17 +337,17 @@ TEST_F(InventoryTest, CsvImportReportsProgressAndResolvesReferences) {
   for (int i = 0; i < 1200; ++i)
     csv += "p" + std::to_string(i) + "@firma.de,Person " + std::to_string(i) + "\n";
   std::vector<int64_t> progress;
-  auto r = inv_->ImportCsv("test", "people", csv, false, [&](int64_t done, int64_t total) {
+  auto r = ImportResourceCsv(*inv_, "test", "people", csv, false, [&](int64_t done, int64_t total) {
     EXPECT_EQ(total, 1200);
     progress.push_back(done);
   });
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(progress, (std::vector<int64_t>{500, 1000}));
 
-  r = inv_->ImportCsv("test", "devices",
-                      "asset_tag,type,model,assignee,purchase_price_minor\n"
-                      "NB-1,laptop,ThinkPad T14,p7@firma.de,129900\n",
-                      false, nullptr);
+  r = ImportResourceCsv(*inv_, "test", "devices",
+                        "asset_tag,type,model,assignee,purchase_price_minor\n"
+                        "NB-1,laptop,ThinkPad T14,p7@firma.de,129900\n",
+                        false, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   v1::Device d;
   ASSERT_TRUE(inv_->Get(Kind::kDevice, "NB-1", &d).ok());

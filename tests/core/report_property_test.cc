@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
+#include "server/imports/resource_csv.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -246,7 +247,7 @@ TEST(ReportLimitsTest, TheDocumentedBoundsCannotOverflow) {
     absl::StrAppend(&csv, "L", i, ",", kMaxSeats, ",", kMaxPricePerSeatMinor, ",monthly\n");
   }
   absl::StatusOr<ImportResult> imported =
-      inventory.ImportCsv("test", "licenses", csv, false, nullptr);
+      ImportResourceCsv(inventory, "test", "licenses", csv, false, nullptr);
   ASSERT_TRUE(imported.ok()) << imported.status();
   EXPECT_EQ(imported->created, 10000);
 

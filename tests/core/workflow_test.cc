@@ -9,6 +9,7 @@
 #include "server/core/audit_verify.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
+#include "server/imports/resource_csv.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "tests/test_util.h"
 
@@ -230,11 +231,11 @@ TEST_F(WorkflowTest, EveryTemplateItemHasANaturalKeySoReimportingChangesNothing)
       "office,,,Office,\n"
       "office,,,,laptop\n"
       "office,,,,monitor\n";
-  auto first = inventory_->ImportCsv("test", "templateItems", csv, false, nullptr);
+  auto first = ImportResourceCsv(*inventory_, "test", "templateItems", csv, false, nullptr);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->created, 3);  // Mail without a role, laptop, monitor
   EXPECT_EQ(first->unchanged, 2);
-  auto again = inventory_->ImportCsv("test", "templateItems", csv, false, nullptr);
+  auto again = ImportResourceCsv(*inventory_, "test", "templateItems", csv, false, nullptr);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->created, 0);
   EXPECT_EQ(again->unchanged, 5);
