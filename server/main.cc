@@ -17,7 +17,7 @@
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "server/app.h"
-#include "server/inventory_http.h"
+#include "server/http/inventory_http.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace bestand {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a file includes one of a higher layer. The layers, lowest first:
-#   common/  <  server/storage/, server/pki/  <  server/core/  <  the rest of server/
+#   common/  <  server/storage/, server/pki/  <  server/core/  <  server/imports/
+#     <  server/http/, server/service/  <  the wiring (server/app, server/main)
 #   common/  <  client/, agent/ (which include nothing of server/ and nothing of each other)
 # Only the service layers, the client and the agent's reporter speak gRPC: common/, the store,
 # the core and the agent's collectors include none of it.
@@ -36,6 +37,8 @@ check server/storage/ common/ server/storage/
 check server/pki/ common/ server/pki/
 check server/core/ common/ server/storage/ server/pki/ server/core/
 check server/imports/ common/ server/storage/ server/pki/ server/core/ server/imports/
+check server/http/ common/ server/storage/ server/pki/ server/core/ server/imports/ server/http/
+check server/service/ common/ server/storage/ server/pki/ server/core/ server/imports/ server/service/ grpcpp/ bestand/v1/
 check client/ common/ client/ grpcpp/ bestand/v1/
 check agent/collect/ common/ agent/collect/
 check agent/ common/ agent/ grpcpp/ bestand/v1/

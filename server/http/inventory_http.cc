@@ -1,4 +1,4 @@
-#include "server/inventory_http.h"
+#include "server/http/inventory_http.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
