@@ -16,6 +16,7 @@
 #include "common/files.h"
 #include "common/pki/cert.h"
 #include "common/report_hash.h"
+#include "common/rpc/status.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "grpcpp/grpcpp.h"
@@ -35,15 +36,6 @@ absl::Status Write(const std::string& path, const std::string& data, mode_t mode
     return absl::InternalError(absl::StrCat("cannot write ", path));
   }
   return absl::OkStatus();
-}
-
-absl::Status FromGrpc(const grpc::Status& s, const std::string& server) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = s.error_message();
-  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    msg = absl::StrCat("cannot reach the server at ", server, ": ", msg);
-  }
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), msg);
 }
 
 std::shared_ptr<grpc::Channel> Channel(const std::string& server,
@@ -124,7 +116,7 @@ absl::StatusOr<std::string> Reporter::Enroll(const EnrollOptions& o) {
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   ctx.AddMetadata("authorization", "Bearer " + o.token);
   v1::EnrollResponse resp;
-  BESTAND_RETURN_IF_ERROR(FromGrpc(stub->Enroll(&ctx, req, &resp), o.server));
+  BESTAND_RETURN_IF_ERROR(FromGrpc(stub->Enroll(&ctx, req, &resp), o.server, timeout));
 
   BESTAND_RETURN_IF_ERROR(Write(Path("key.pem"), csr.key_pem, 0600));
   BESTAND_RETURN_IF_ERROR(Write(Path("cert.pem"), resp.certificate_pem(), 0644));
@@ -145,7 +137,7 @@ absl::StatusOr<int64_t> Reporter::Renew() {
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   BESTAND_RETURN_IF_ERROR(FromGrpc(
       v1::AgentService::NewStub(Channel(c.server, c.ssl))->RenewCertificate(&ctx, req, &resp),
-      c.server));
+      c.server, timeout));
   BESTAND_ASSIGN_OR_RETURN(int64_t expiry, CertExpirySeconds(resp.certificate_pem()));
   BESTAND_RETURN_IF_ERROR(Write(Path("key.pem.new"), csr.key_pem, 0600));
   BESTAND_RETURN_IF_ERROR(Write(Path("cert.pem.new"), resp.certificate_pem(), 0644));
@@ -182,7 +174,7 @@ absl::StatusOr<CycleResult> Reporter::RunOnce() {
     v1::HeartbeatResponse hr;
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-    BESTAND_RETURN_IF_ERROR(FromGrpc(stub->Heartbeat(&ctx, hb, &hr), addr));
+    BESTAND_RETURN_IF_ERROR(FromGrpc(stub->Heartbeat(&ctx, hb, &hr), addr, timeout));
     result.next_report_seconds = hr.next_report_seconds();
     if (!hr.send_full_report()) return result;
   }
@@ -190,7 +182,7 @@ absl::StatusOr<CycleResult> Reporter::RunOnce() {
   v1::ReportResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  BESTAND_RETURN_IF_ERROR(FromGrpc(stub->Report(&ctx, req, &resp), addr));
+  BESTAND_RETURN_IF_ERROR(FromGrpc(stub->Report(&ctx, req, &resp), addr, timeout));
   BESTAND_RETURN_IF_ERROR(Write(Path("acked"), resp.acknowledged_hash(), 0644));
   ::unlink(Path("spool.pb").c_str());
   result.kind = CycleResult::kFullReport;

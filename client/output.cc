@@ -149,6 +149,40 @@ void PrintRows(std::ostream& out, Format format, const std::vector<std::string>&
   }
 }
 
+namespace {
+
+// Adds the references Cell(msg, f, labeler) passes to the labeler to `out`.
+void AddReferences(const Message& msg, const FieldDescriptor* f, std::vector<std::string>* out) {
+  const auto* r = msg.GetReflection();
+  if (f->is_repeated()) {
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return;
+    for (int i = 0; i < r->FieldSize(msg, f); ++i) {
+      std::string v = r->GetRepeatedString(msg, f, i);
+      if (LooksLikeReference(v)) out->push_back(std::move(v));
+    }
+    return;
+  }
+  if (f->name() == "name" || absl::EndsWith(f->name(), "_minor")) return;
+  std::string v = FieldToText(msg, f);
+  if (LooksLikeReference(v)) out->push_back(std::move(v));
+}
+
+// The fields a table of messages of type `d` shows: `columns`, or every field when wide or none
+// are given.
+std::vector<const FieldDescriptor*> TableFields(const google::protobuf::Descriptor* d,
+                                                const std::vector<absl::string_view>& columns,
+                                                bool wide) {
+  std::vector<const FieldDescriptor*> fields;
+  if (wide || columns.empty()) {
+    for (int i = 0; i < d->field_count(); ++i) fields.push_back(d->field(i));
+  } else {
+    for (absl::string_view c : columns) fields.push_back(d->FindFieldByName(std::string(c)));
+  }
+  return fields;
+}
+
+}  // namespace
+
 std::string Cell(const Message& msg, const FieldDescriptor* f, const Labeler& labeler) {
   const auto* r = msg.GetReflection();
   if (f->is_repeated() && f->message_type() == v1::Money::descriptor()) {
@@ -219,26 +253,42 @@ void Printer::List(const std::vector<std::unique_ptr<Message>>& items,
       return;
     }
     case Format::kTable: {
-      const auto* d = items.empty() ? nullptr : items[0]->GetDescriptor();
-      std::vector<std::string> fields(columns.begin(), columns.end());
-      if ((wide || fields.empty()) && d != nullptr) {
-        fields.clear();
-        for (int i = 0; i < d->field_count(); ++i) fields.push_back(d->field(i)->name());
+      if (items.empty()) {
+        PrintRows(*out, Format::kTable, {}, {}, wide);  // "(none)"
+        return;
       }
+      const auto fields = TableFields(items[0]->GetDescriptor(), columns, wide);
       std::vector<std::string> header;
-      for (const std::string& f : fields) header.push_back(ColumnTitle(f));
+      for (const FieldDescriptor* f : fields) header.push_back(ColumnTitle(f->name()));
       std::vector<std::vector<std::string>> rows;
       for (const auto& item : items) {
         std::vector<std::string> row;
-        for (const std::string& f : fields) {
-          row.push_back(Cell(*item, d->FindFieldByName(f), labeler));
-        }
+        for (const FieldDescriptor* f : fields) row.push_back(Cell(*item, f, labeler));
         rows.push_back(std::move(row));
       }
       PrintRows(*out, Format::kTable, header, rows, wide);
       return;
     }
   }
+}
+
+std::vector<std::string> Printer::References(const std::vector<std::unique_ptr<Message>>& items,
+                                             const std::vector<absl::string_view>& columns) const {
+  std::vector<std::string> out;
+  if (format != Format::kTable || items.empty()) return out;
+  for (const FieldDescriptor* f : TableFields(items[0]->GetDescriptor(), columns, wide)) {
+    for (const auto& item : items) AddReferences(*item, f, &out);
+  }
+  return out;
+}
+
+std::vector<std::string> Printer::References(const Message& item) const {
+  std::vector<std::string> out;
+  if (format != Format::kTable) return out;
+  for (const FieldDescriptor* f : TableFields(item.GetDescriptor(), {}, true)) {
+    AddReferences(item, f, &out);
+  }
+  return out;
 }
 
 void Printer::One(const Message& item) const {

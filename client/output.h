@@ -35,6 +35,14 @@ struct Printer {
             const std::vector<absl::string_view>& columns) const;
   // One message; a table prints one "field  value" line per set field.
   void One(const google::protobuf::Message& item) const;
+
+  // The references List (with the same `columns`) or One would show through the labeler, so
+  // that they can be resolved in one batch first; none for JSON and CSV, which show references
+  // as they are.
+  std::vector<std::string> References(
+      const std::vector<std::unique_ptr<google::protobuf::Message>>& items,
+      const std::vector<absl::string_view>& columns) const;
+  std::vector<std::string> References(const google::protobuf::Message& item) const;
 };
 
 // Plain rows as a table (header in capitals, cut to kTableWidth unless `wide`), CSV, or JSON

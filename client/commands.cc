@@ -1,0 +1,347 @@
+#include "client/commands.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "client/admin_commands.h"
+#include "client/fleet_commands.h"
+#include "client/import_command.h"
+#include "client/nouns.h"
+#include "client/report_commands.h"
+#include "client/resource_commands.h"
+#include "client/workflow_commands.h"
+#include "common/resources.h"
+
+namespace bestand {
+namespace {
+
+bool SameNoun(const std::string& noun, const std::string& word) {
+  const Noun* n = FindNoun(word);
+  return noun == word || (n != nullptr && n->word == noun);
+}
+
+std::string VerbAlias(const std::string& verb) {
+  static const std::map<std::string, std::string> kAliases = {
+      {"create", "add"}, {"ls", "list"},   {"get", "show"},
+      {"set", "update"}, {"rm", "remove"}, {"delete", "remove"}};
+  auto it = kAliases.find(verb);
+  return it == kAliases.end() ? verb : it->second;
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const std::vector<FlagSpec>* const flags = new std::vector<FlagSpec>{
+      {"server", "HOST:PORT", "the Bestand server (BESTAND_SERVER, the config file)"},
+      {"ca", "FILE", "the server's CA certificate (BESTAND_CA)"},
+      {"token", "TOKEN", "your API token (BESTAND_TOKEN)"},
+      {"insecure", "", "plaintext, for local development only"},
+      {"output", "FORMAT", "-o table|wide|json|csv: wide shows every column, untruncated"},
+      {"timeout", "SECONDS", "per call, 1..3600 (default 30)"},
+      {"help", "", "this command's options"},
+  };
+  return *flags;
+}
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec>* const commands = [] {
+    auto* c = new std::vector<CommandSpec>;
+    for (const Noun& n : Nouns()) {
+      const std::string w(n.word);
+      const std::string collection(Spec(n.kind).collection);
+      std::vector<FlagSpec> update = FieldFlagSpecs(n);
+      if (n.kind == Kind::kLicense) {
+        update.push_back(
+            {"force", "", "allow fewer seats than are assigned (a recorded compliance risk)"});
+      }
+      std::vector<FlagSpec> show;
+      if (n.kind == Kind::kDevice) show.push_back({"software", "", "its hardware and software"});
+      c->push_back({{w, "add"},
+                    "--FIELD VALUE ...",
+                    absl::StrCat("create a ", w),
+                    FieldFlagSpecs(n),
+                    &NounAdd,
+                    &n});
+      c->push_back(
+          {{w, "list"}, "", absl::StrCat("list ", collection), FilterFlagSpecs(n), &NounList, &n});
+      c->push_back({{w, "show"},
+                    "NAME",
+                    n.kind == Kind::kTemplateItem
+                        ? "a template's items (NAME: the template), or one item (templateItems/N)"
+                        : "one " + w + " by id or natural key (email, asset tag, serial, name)",
+                    show,
+                    &NounShow,
+                    &n});
+      c->push_back({{w, "update"},
+                    "NAME --FIELD VALUE ...",
+                    "change the fields given",
+                    update,
+                    &NounUpdate,
+                    &n});
+      c->push_back({{w, "remove"},
+                    "NAME",
+                    n.kind == Kind::kPerson ? "refused: people are never removed (offboard them)"
+                                            : "remove a " + w + " entered by mistake",
+                    {},
+                    &NounRemove,
+                    &n});
+      c->push_back({{w, "fields"},
+                    "",
+                    absl::StrCat("every field a ", w, " has, with what it takes"),
+                    {},
+                    &NounFields,
+                    &n});
+    }
+    const std::vector<FlagSpec> holder = {{"person", "PERSON", "the person holding the seat"},
+                                          {"device", "DEVICE", "or the device holding it"}};
+    std::vector<FlagSpec> assign = holder;
+    assign.push_back({"assign-date", "DATE", "date YYYY-MM-DD (default today)"});
+    assign.push_back({"notes", "TEXT", "free text"});
+    const std::vector<CommandSpec> others = {
+        {{"license", "assign"},
+         "LICENSE",
+         "give a seat to a person or a device",
+         assign,
+         &LicenseAssign},
+        {{"license", "unassign"}, "LICENSE", "free a seat", holder, &LicenseUnassign},
+        {{"license", "seats"}, "LICENSE", "who holds its seats", {}, &LicenseSeats},
+        {{"device", "history"},
+         "DEVICE",
+         "installs, removals and upgrades",
+         {{"limit", "N", "at most N changes (default 100)"}},
+         &DeviceHistory},
+        {{"device", "stale"},
+         "",
+         "enrolled devices not seen for N days",
+         {{"days", "N", "days since the last report or heartbeat"}},
+         &DeviceStale},
+        {{"import"},
+         "KIND FILE",
+         "KIND: people, devices, apps, vendors, accounts, access, licenses, assignments, "
+         "templates (CSV); m365-users, m365-activity, google-users (the admin consoles' exports); "
+         "glpi FILE.json, fusion FILE.xml (one machine's inventory)",
+         {{"dry-run", "", "check and count, change nothing"},
+          {"mark-deleted", "", "user exports: mark accounts missing from the file deleted"}},
+         &Import},
+        {{"onboard"},
+         "EMAIL",
+         "create the person, reserve seats and a device, open a task per template item",
+         {{"name", "NAME", "full name (required)"},
+          {"template", "TEMPLATE", "role template (required)"},
+          {"start", "DATE", "first working day (required)"},
+          {"department", "DEPARTMENT", ""},
+          {"manager", "PERSON", ""},
+          {"title", "TITLE", "job title"},
+          {"cost-center", "CODE", ""}},
+         &Onboard},
+        {{"offboard"},
+         "PERSON",
+         "a task per account, role, seat and device; running it twice changes nothing",
+         {{"last-day", "DATE", "last working day (required)"}, {"reason", "TEXT", ""}},
+         &Offboard},
+        {{"case", "show"}, "CASE", "an onboarding or offboarding with its tasks", {}, &CaseShow},
+        {{"case", "list"},
+         "",
+         "cases",
+         {{"person", "PERSON", ""}, {"status", "open|closed", ""}},
+         &CaseList},
+        {{"task", "list"},
+         "",
+         "tasks",
+         {{"vendor", "VENDOR", "one provider's"},
+          {"case", "CASE", "one case's"},
+          {"person", "PERSON", "one person's"},
+          {"status", "open|in_progress|done|accepted", ""},
+          {"open", "", "not done yet"},
+          {"overdue", "", "open and past their due date"}},
+         &TaskList},
+        {{"task", "export"},
+         "",
+         "what to send to a provider: its open tasks",
+         {{"vendor", "VENDOR", "the provider (required)"}},
+         &TaskExport,
+         nullptr,
+         {"md"}},
+        {{"task", "add"},
+         "",
+         "a department's request",
+         {{"title", "TEXT", "what to do (required)"},
+          {"app", "APPLICATION", ""},
+          {"vendor", "VENDOR", "who does it (default: the coordinator)"},
+          {"person", "PERSON", "whom it concerns"},
+          {"priority", "low|normal|high", ""},
+          {"due", "DATE", ""},
+          {"acceptance", "TEXT", "what done must mean"},
+          {"requested-by", "WHO", ""},
+          {"case", "CASE", ""}},
+         &TaskAdd},
+        {{"task", "done"},
+         "TASK",
+         "done, applied to the inventory in the same transaction",
+         {{"evidence", "TEXT", "what was done: ticket, date, who (required)"}},
+         &TaskSetStatus},
+        {{"task", "start"}, "TASK", "in progress", {}, &TaskSetStatus},
+        {{"task", "accept"}, "TASK", "accept a done task (coordinator)", {}, &TaskSetStatus},
+        {{"task", "reopen"},
+         "TASK",
+         "open again (the inventory is not changed back)",
+         {},
+         &TaskSetStatus},
+        {{"report", "licenses"},
+         "",
+         "seats used, recent, idle, held by leavers; waste",
+         {{"inactive-days", "N", "idle after N days without activity (default 90, 1..3650)"}},
+         &ReportLicenses,
+         nullptr,
+         {"html"}},
+        {{"report", "overlaps"},
+         "",
+         "tools of one category, who uses several, the saving",
+         {},
+         &ReportOverlaps,
+         nullptr,
+         {"html"}},
+        {{"report", "renewals"},
+         "",
+         "cancellation deadlines and next term's cost",
+         {{"within", "N", "deadlines in the next N days (default 90, 1..3650; 90d works too)"}},
+         &ReportRenewals,
+         nullptr,
+         {"html"}},
+        {{"report", "costs"},
+         "",
+         "monthly and annual costs per group",
+         {{"by", "GROUP", "department|cost-center|vendor|application|person"}},
+         &ReportCosts,
+         nullptr,
+         {"html"}},
+        {{"report", "compliance"},
+         "",
+         "installs (agent data) against seats, per product",
+         {},
+         &ReportCompliance,
+         nullptr,
+         {"html"}},
+        {{"report", "summary"},
+         "",
+         "one page for management",
+         {{"inactive-days", "N", "as for licenses"}, {"within", "N", "as for renewals"}},
+         &ReportSummary,
+         nullptr,
+         {"html"}},
+        {{"report", "access"},
+         "",
+         "access of leavers, orphaned accounts, admins without MFA, duplicate devices",
+         {{"risky", "", "(required)"}},
+         &ReportAccess},
+        {{"product", "rule", "add"},
+         "PATTERN",
+         "map package names to a product",
+         {{"product", "NAME", "the product, as licenses name it (required)"}},
+         &ProductRuleAdd},
+        {{"product", "rule", "list"}, "", "the rules", {}, &ProductRuleList},
+        {{"product", "rule", "remove"}, "RULE", "productRules/N", {}, &ProductRuleRemove},
+        {{"agent-token", "create"},
+         "",
+         "an enrollment token; the secret is shown once",
+         {{"uses", "N", "enrollments allowed (default 1)"},
+          {"expires", "DURATION", "30m, 24h, 7d (default 24h, at most 30d)"},
+          {"name", "NAME", ""},
+          {"device", "DEVICE", "the enrolling machine is this device (one use)"}},
+         &AgentTokenCreate},
+        {{"agent-token", "list"}, "", "enrollment tokens", {}, &AgentTokenList},
+        {{"agent-token", "revoke"},
+         "NAME",
+         "refuse an enrollment token from now on",
+         {},
+         &AgentTokenRevoke},
+        {{"agent", "revoke"},
+         "DEVICE",
+         "refuse the device's agent certificate from now on",
+         {},
+         &AgentRevoke},
+        {{"software", "list"},
+         "",
+         "which devices have which versions",
+         {{"name", "PATTERN", "part of the package name"}, {"limit", "N", ""}},
+         &SoftwareList},
+        {{"login"},
+         "",
+         "check the server, token and CA, then save them to the config file",
+         {},
+         &Login},
+        {{"whoami"}, "", "the token in use", {}, &WhoAmI},
+        {{"token", "create"},
+         "",
+         "an API token; the secret is shown once",
+         {{"role", "ROLE", "admin|coordinator|viewer|vendor (required)"},
+          {"name", "NAME", "(required)"},
+          {"vendor", "VENDOR", "the provider a vendor token acts for"}},
+         &TokenCreate},
+        {{"token", "list"}, "", "tokens, with fingerprints, never secrets", {}, &TokenList},
+        {{"token", "revoke"}, "NAME", "refuse a token from now on", {}, &TokenRevoke},
+        {{"audit", "list"},
+         "",
+         "audit events, newest first",
+         {{"resource", "NAME", "a resource, a natural key or a collection"},
+          {"actor", "ACTOR", "e.g. token:it-partner"},
+          {"limit", "N", "default 100"}},
+         &AuditList},
+        {{"audit", "verify"},
+         "",
+         "recompute the hash chain and the seals, compare every record",
+         {{"anchor", "SEQUENCE:HASH", "a head printed by an earlier verify (repeatable)"}},
+         &AuditVerify},
+        {{"settings", "show"}, "", "the company's settings", {}, &SettingsShow},
+        {{"settings", "set"},
+         "",
+         "change a setting",
+         {{"holiday-region", "REGION",
+           "DE (nationwide holidays) or a state: DE-BW, DE-BY, DE-BE, ... (ISO 3166-2)"}},
+         &SettingsSet},
+    };
+    c->insert(c->end(), others.begin(), others.end());
+    return c;
+  }();
+  return *commands;
+}
+
+std::set<std::string> Switches() {
+  std::set<std::string> out;
+  for (const FlagSpec& f : GlobalFlags()) {
+    if (f.value.empty()) out.insert(f.name);
+  }
+  for (const CommandSpec& c : Commands()) {
+    for (const FlagSpec& f : c.flags) {
+      if (f.value.empty()) out.insert(f.name);
+    }
+  }
+  return out;
+}
+
+const CommandSpec* FindCommand(const std::vector<std::string>& words) {
+  for (bool alias : {false, true}) {
+    const CommandSpec* best = nullptr;
+    for (const CommandSpec& c : Commands()) {
+      if (c.path.size() > words.size() || (best && best->path.size() >= c.path.size())) continue;
+      bool match = true;
+      for (size_t i = 0; i < c.path.size() && match; ++i) {
+        match = i == 0 ? SameNoun(c.path[0], words[0])
+                       : c.path[i] == (alias ? VerbAlias(words[i]) : words[i]);
+      }
+      if (match) best = &c;
+    }
+    if (best) return best;
+  }
+  return nullptr;
+}
+
+std::vector<const CommandSpec*> CommandsOf(const std::string& word) {
+  std::vector<const CommandSpec*> out;
+  for (const CommandSpec& c : Commands()) {
+    if (SameNoun(c.path[0], word)) out.push_back(&c);
+  }
+  return out;
+}
+
+}  // namespace bestand

@@ -1,0 +1,195 @@
+#include "client/workflow_commands.h"
+
+#include <map>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bestand/v1/workflow.pb.h"
+#include "common/proto_text.h"
+#include "common/status_macros.h"
+
+namespace bestand {
+namespace {
+
+using Tasks = google::protobuf::RepeatedPtrField<v1::Task>;
+
+const std::vector<absl::string_view>& TaskColumns() {
+  static const auto* const columns =
+      new std::vector<absl::string_view>{"name", "status", "due_date", "vendor", "title"};
+  return *columns;
+}
+
+// A case: in a table one line (what, whose, status, the day) above its tasks.
+void PrintCase(Context& c, const v1::CaseView& view) {
+  if (c.format() == Format::kJson) return c.One(view);
+  if (c.format() == Format::kTable) {
+    const v1::Case& record = view.record();
+    std::vector<std::unique_ptr<google::protobuf::Message>> tasks;
+    for (const v1::Task& t : view.tasks()) tasks.push_back(std::make_unique<v1::Task>(t));
+    std::vector<std::string> refs = c.printer().References(tasks, TaskColumns());
+    refs.push_back(record.person());
+    c.ResolveLabels(refs);  // the person's and the tasks' in one go
+    c.out() << record.name() << "  " << absl::AsciiStrToLower(v1::Case::Kind_Name(record.kind()))
+            << " of " << c.Label(record.person()) << ", "
+            << absl::AsciiStrToLower(v1::Case::Status_Name(record.status())) << ", "
+            << (record.kind() == v1::Case::ONBOARDING ? "first day " : "last day ")
+            << record.effective_date() << (view.created() ? "" : " (already open; unchanged)")
+            << "\n";
+  }
+  c.List(view.tasks(), TaskColumns());
+}
+
+// Every task matching `req`, page after page.
+absl::StatusOr<Tasks> AllTasks(Context& c, v1::ListTasksRequest req) {
+  Tasks out;
+  req.set_page_size(1000);
+  do {
+    BESTAND_ASSIGN_OR_RETURN(v1::ListTasksResponse resp, c.client().ListTasks(req));
+    for (auto& t : *resp.mutable_tasks()) *out.Add() = std::move(t);
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
+  return out;
+}
+
+// `--flag` as the enum field `field` of `m`, when given.
+absl::Status SetEnumFlag(const Context& c, const std::string& flag, const std::string& field,
+                         google::protobuf::Message* m) {
+  if (!c.args().Has(flag)) return absl::OkStatus();
+  return SetFieldFromText(m, m->GetDescriptor()->FindFieldByName(field), c.args().Get(flag));
+}
+
+}  // namespace
+
+absl::Status Onboard(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(std::string email, c.Arg(1, "the new person's email"));
+  const Args& args = c.args();
+  v1::OnboardRequest req;
+  req.set_email(email);
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_display_name(), args.Required("name"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_template_(), args.Required("template"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_start_date(), args.Required("start"));
+  req.set_department(args.Get("department"));
+  req.set_manager(args.Get("manager"));
+  req.set_job_title(args.Get("title"));
+  req.set_cost_center(args.Get("cost-center"));
+  BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Onboard(req));
+  PrintCase(c, view);
+  return absl::OkStatus();
+}
+
+absl::Status Offboard(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(std::string person, c.Arg(1, "the person who leaves"));
+  v1::OffboardRequest req;
+  req.set_person(person);
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), c.args().Required("last-day"));
+  req.set_reason(c.args().Get("reason"));
+  BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Offboard(req));
+  if (view.already_left() && c.format() == Format::kTable) {
+    c.out() << person << " left"
+            << (view.left_on().empty() ? "" : absl::StrCat(" on ", view.left_on()))
+            << "; there is nothing to do (anything they still hold: 'bestand report access "
+               "--risky')\n";
+    return absl::OkStatus();
+  }
+  PrintCase(c, view);
+  return absl::OkStatus();
+}
+
+absl::Status CaseShow(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(std::string name, c.Arg(2, "the case"));
+  v1::GetCaseRequest req;
+  req.set_name(name);
+  BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().GetCase(req));
+  view.set_created(true);
+  PrintCase(c, view);
+  return absl::OkStatus();
+}
+
+absl::Status CaseList(Context& c) {
+  v1::ListCasesRequest req;
+  req.set_person(c.args().Get("person"));
+  req.set_page_size(1000);
+  BESTAND_RETURN_IF_ERROR(SetEnumFlag(c, "status", "status", &req));
+  BESTAND_ASSIGN_OR_RETURN(v1::ListCasesResponse resp, c.client().ListCases(req));
+  c.List(resp.cases(), {"name", "kind", "person", "status", "effective_date", "close_time"});
+  return absl::OkStatus();
+}
+
+absl::Status TaskList(Context& c) {
+  const Args& args = c.args();
+  v1::ListTasksRequest req;
+  req.set_vendor(args.Get("vendor"));
+  req.set_parent(args.Get("case"));
+  req.set_person(args.Get("person"));
+  req.set_open_only(args.Has("open"));
+  req.set_overdue_only(args.Has("overdue"));
+  BESTAND_RETURN_IF_ERROR(SetEnumFlag(c, "status", "status", &req));
+  BESTAND_ASSIGN_OR_RETURN(Tasks tasks, AllTasks(c, req));
+  c.List(tasks, TaskColumns());
+  return absl::OkStatus();
+}
+
+absl::Status TaskExport(Context& c) {
+  v1::ListTasksRequest req;
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_vendor(), c.args().Required("vendor"));
+  req.set_open_only(true);
+  BESTAND_ASSIGN_OR_RETURN(Tasks tasks, AllTasks(c, req));
+  if (!c.markdown()) {
+    c.List(tasks, TaskColumns());
+    return absl::OkStatus();
+  }
+  std::ostream& out = c.out();
+  out << "# Open tasks for " << c.Label(req.vendor()) << "\n\n";
+  if (tasks.empty()) out << "Nothing to do.\n";
+  for (const v1::Task& t : tasks) {
+    out << "- [ ] **" << t.title() << "**";
+    if (!t.due_date().empty()) out << " (due " << t.due_date() << ")";
+    out << " — `" << t.name() << "`";
+    if (!t.acceptance().empty()) out << "\n  Done means: " << t.acceptance();
+    out << "\n";
+  }
+  out << "\nReport back per task: `bestand task done TASK --evidence \"what was done\"`.\n";
+  return absl::OkStatus();
+}
+
+absl::Status TaskAdd(Context& c) {
+  const Args& args = c.args();
+  v1::CreateTaskRequest req;
+  v1::Task& t = *req.mutable_task();
+  BESTAND_ASSIGN_OR_RETURN(*t.mutable_title(), args.Required("title"));
+  t.set_application(args.Get("app"));
+  t.set_vendor(args.Get("vendor"));
+  t.set_person(args.Get("person"));
+  t.set_due_date(args.Get("due"));
+  t.set_acceptance(args.Get("acceptance"));
+  t.set_requested_by(args.Get("requested-by"));
+  t.set_parent(args.Get("case"));
+  BESTAND_RETURN_IF_ERROR(SetEnumFlag(c, "priority", "priority", &t));
+  BESTAND_ASSIGN_OR_RETURN(v1::Task created, c.client().CreateTask(req));
+  c.One(created);
+  return absl::OkStatus();
+}
+
+absl::Status TaskSetStatus(Context& c) {
+  static const auto* const kStatus =
+      new std::map<std::string, v1::Task::Status>{{"done", v1::Task::DONE},
+                                                  {"start", v1::Task::IN_PROGRESS},
+                                                  {"accept", v1::Task::ACCEPTED},
+                                                  {"reopen", v1::Task::OPEN}};
+  const v1::Task::Status status = kStatus->at(c.command().path[1]);
+  BESTAND_ASSIGN_OR_RETURN(std::string name, c.Arg(2, "the task"));
+  v1::UpdateTaskStatusRequest req;
+  req.set_name(absl::StartsWith(name, "tasks/") ? name : "tasks/" + name);
+  req.set_status(status);
+  req.set_evidence(c.args().Get("evidence"));
+  if (req.status() == v1::Task::DONE && req.evidence().empty()) {
+    return c.Usage("task done needs --evidence TEXT: what was done (ticket, date, who)");
+  }
+  BESTAND_ASSIGN_OR_RETURN(v1::Task updated, c.client().UpdateTaskStatus(req));
+  c.One(updated);
+  return absl::OkStatus();
+}
+
+}  // namespace bestand
