@@ -159,13 +159,16 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   s->fleet_ = std::make_unique<Fleet>(s->store_.get(), std::move(ca), fleet_options);
   s->workflow_ = std::make_unique<Workflow>(s->store_.get());
   s->reports_ = std::make_unique<Reports>(s->store_.get());
+  s->settings_ = std::make_unique<CompanySettings>(s->store_.get());
+  s->audit_ = std::make_unique<AuditLog>(s->store_.get(), &s->fleet_->sealer());
   s->inventory_->SetChangeHook(
       [w = s->workflow_.get()](WriteTx& tx, absl::string_view actor, Kind kind, int64_t id) {
         return w->OnInventoryChange(tx, actor, kind, id);
       });
   BESTAND_RETURN_IF_ERROR(s->fleet_->Load());
-  s->services_ = MakeServices({s->store_.get(), s->inventory_.get(), s->tokens_.get(),
-                               s->fleet_.get(), s->workflow_.get(), s->reports_.get()});
+  s->services_ =
+      MakeServices({s->inventory_.get(), s->tokens_.get(), s->fleet_.get(), s->workflow_.get(),
+                    s->reports_.get(), s->settings_.get(), s->audit_.get()});
 
   // The built-in health service speaks grpc.health.v1 without our generated code; touching the
   // descriptor links it in so that reflection can describe Health to generic clients.

@@ -13,10 +13,12 @@
 #include "common/pki/cert.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
+#include "server/core/audit_log.h"
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
+#include "server/core/settings.h"
 #include "server/core/workflow.h"
 #include "server/storage/store.h"
 
@@ -102,6 +104,8 @@ class BestandServer {
   std::unique_ptr<Fleet> fleet_;
   std::unique_ptr<Workflow> workflow_;
   std::unique_ptr<Reports> reports_;
+  std::unique_ptr<CompanySettings> settings_;
+  std::unique_ptr<AuditLog> audit_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

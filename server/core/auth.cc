@@ -10,6 +10,7 @@
 #include "common/time.h"
 #include "server/core/audit.h"
 #include "server/core/audited_state.h"
+#include "server/core/inventory.h"
 
 namespace bestand {
 namespace {
@@ -121,7 +122,7 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
 absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_view actor,
                                                                   absl::string_view display_name,
                                                                   v1::Role role,
-                                                                  int64_t vendor_id) {
+                                                                  absl::string_view vendor) {
   std::string name(absl::StripAsciiWhitespace(display_name));
   if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name) ||
       name.find('/') != std::string::npos) {
@@ -131,20 +132,24 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER && role != v1::VENDOR) {
     return absl::InvalidArgumentError("role: must be admin, coordinator, viewer or vendor");
   }
-  if ((role == v1::VENDOR) != (vendor_id != 0)) {
+  if ((role == v1::VENDOR) != !vendor.empty()) {
     return absl::InvalidArgumentError(role == v1::VENDOR
                                           ? "vendor: a vendor token needs the vendor it acts for"
                                           : "vendor: only vendor tokens are bound to a vendor");
   }
   BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
   std::string secret = absl::StrCat(kSecretPrefix, random);
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   TokenRecord rec;
   rec.display_name = name;
   rec.role = role;
-  rec.vendor_id = vendor_id;
+  if (!vendor.empty()) {
+    absl::StatusOr<int64_t> id = ResolveName(*tx, Kind::kVendor, vendor);
+    if (!id.ok()) return FieldError(id.status().code(), "vendor", id.status().message());
+    rec.vendor_id = *id;
+  }
   rec.secret_sha256 = Sha256Hex(secret);
   rec.create_micros = NowMicros();
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   absl::StatusOr<int64_t> id = tx->InsertToken(rec);
   if (absl::IsAlreadyExists(id.status())) {
     return absl::AlreadyExistsError(absl::StrCat("a token named '", name, "' already exists"));

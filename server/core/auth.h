@@ -52,10 +52,11 @@ class TokenManager {
   absl::StatusOr<Principal> Authenticate(absl::string_view secret);
 
   // Creates a token and returns it with its secret. `actor` is recorded in the audit trail.
-  // `vendor_id` is required for VENDOR tokens and must be 0 otherwise.
+  // `vendor` (a vendor's resource name or natural key) is required for VENDOR tokens and must
+  // be empty otherwise; NOT_FOUND naming it when there is no such vendor.
   absl::StatusOr<v1::CreateTokenResponse> CreateToken(absl::string_view actor,
                                                       absl::string_view display_name, v1::Role role,
-                                                      int64_t vendor_id = 0);
+                                                      absl::string_view vendor = "");
   absl::StatusOr<std::vector<v1::Token>> ListTokens();
   // `name` is "tokens/{id}" or the display name. FAILED_PRECONDITION for the last active admin.
   absl::StatusOr<v1::Token> RevokeToken(absl::string_view actor, absl::string_view name);

@@ -27,11 +27,16 @@ absl::StatusOr<HolidayCalendar> LoadHolidayCalendar(ReadTx& tx) {
   return HolidayCalendar::ForRegion(settings.holiday_region());
 }
 
-absl::StatusOr<v1::Settings> UpdateSettings(Store* store, absl::string_view actor,
-                                            const v1::UpdateSettingsRequest& r) {
+absl::StatusOr<v1::Settings> CompanySettings::Get() const {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  return LoadSettings(*tx);
+}
+
+absl::StatusOr<v1::Settings> CompanySettings::Update(absl::string_view actor,
+                                                     const v1::UpdateSettingsRequest& r) const {
   std::vector<std::string> fields(r.update_mask().paths().begin(), r.update_mask().paths().end());
   if (fields.empty() && !r.settings().holiday_region().empty()) fields.push_back("holiday_region");
-  BESTAND_ASSIGN_OR_RETURN(auto tx, store->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(v1::Settings before, LoadSettings(*tx));
   v1::Settings after = before;
   for (const std::string& field : fields) {

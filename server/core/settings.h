@@ -1,7 +1,8 @@
 // The company's settings: one record, stored as its protobuf JSON (setting "company") and
 // audited as the resource "settings/company" in the same transaction as every change.
 //
-// Thread safety: free functions over the caller's transaction or store.
+// Thread safety: the free functions use the caller's transaction; CompanySettings runs each call
+// in its own transaction and is safe from any thread.
 #pragma once
 
 #include <string>
@@ -24,10 +25,22 @@ absl::StatusOr<v1::Settings> LoadSettings(ReadTx& tx);
 // The calendar of the settings' holiday region ("DE" when none is set).
 absl::StatusOr<HolidayCalendar> LoadHolidayCalendar(ReadTx& tx);
 
-// Changes the fields of `r.settings()` named in `r.update_mask()` (every set one when empty).
-// INVALID_ARGUMENT naming a field that does not exist, is output only or holds a bad value.
-absl::StatusOr<v1::Settings> UpdateSettings(Store* store, absl::string_view actor,
-                                            const v1::UpdateSettingsRequest& r);
+// The settings as the services read and change them.
+class CompanySettings {
+ public:
+  // `store` must outlive this.
+  explicit CompanySettings(Store* store) : store_(store) {}
+
+  // LoadSettings in a read transaction of its own.
+  absl::StatusOr<v1::Settings> Get() const;
+  // Changes the fields of `r.settings()` named in `r.update_mask()` (every set one when empty).
+  // INVALID_ARGUMENT naming a field that does not exist, is output only or holds a bad value.
+  absl::StatusOr<v1::Settings> Update(absl::string_view actor,
+                                      const v1::UpdateSettingsRequest& r) const;
+
+ private:
+  Store* store_;
+};
 
 // The JSON the audit trail records for `settings`; also the stored form.
 std::string SettingsJson(const v1::Settings& settings);

@@ -8,9 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "bestand/v1/agent.grpc.pb.h"
@@ -25,8 +22,6 @@
 #include "grpcpp/support/message_allocator.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "server/core/audit.h"
-#include "server/core/audit_verify.h"
-#include "server/core/settings.h"
 #include "server/imports/directory_import.h"
 #include "server/imports/glpi_inventory.h"
 #include "server/imports/resource_csv.h"
@@ -376,8 +371,7 @@ class SettingsServiceImpl final : public v1::SettingsService::CallbackService {
   grpc::ServerUnaryReactor* GetSettings(grpc::CallbackServerContext* ctx,
                                         const v1::GetSettingsRequest*, v1::Settings* out) override {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
-      BESTAND_ASSIGN_OR_RETURN(*out, LoadSettings(*tx));
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.settings->Get());
       return absl::OkStatus();
     });
   }
@@ -385,7 +379,7 @@ class SettingsServiceImpl final : public v1::SettingsService::CallbackService {
                                            const v1::UpdateSettingsRequest* req,
                                            v1::Settings* out) override {
     return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(*out, bestand::UpdateSettings(d_.store, who.Actor(), *req));
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.settings->Update(who.Actor(), *req));
       return absl::OkStatus();
     });
   }
@@ -402,30 +396,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                             const v1::ListAuditEventsRequest* req,
                                             v1::ListAuditEventsResponse* out) override {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(int page, PageSize(req->page_size()));
-      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
-      AuditQuery q;
-      BESTAND_ASSIGN_OR_RETURN(q.resource, AuditResourceFilter(*tx, req->resource()));
-      q.actor = req->actor();
-      q.limit = page + 1;
-      if (!req->page_token().empty()) {
-        std::string raw;
-        absl::string_view rest;
-        if (!absl::WebSafeBase64Unescape(req->page_token(), &raw) ||
-            !absl::ConsumePrefix(&(rest = raw), "before:") ||
-            !absl::SimpleAtoi(rest, &q.before_sequence)) {
-          return FieldError(absl::StatusCode::kInvalidArgument, "page_token",
-                            "not a token from a previous page of this list");
-        }
-      }
-      BESTAND_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> events, tx->ListAudit(q));
-      for (size_t i = 0; i < events.size() && static_cast<int>(i) < page; ++i) {
-        *out->add_events() = std::move(events[i]);
-      }
-      if (static_cast<int>(events.size()) > page) {
-        out->set_next_page_token(
-            absl::WebSafeBase64Escape(absl::StrCat("before:", out->events(page - 1).sequence())));
-      }
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.audit->List(*req));
       return absl::OkStatus();
     });
   }
@@ -434,9 +405,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                         const v1::VerifyAuditRequest* req,
                                         v1::VerifyAuditResponse* out) override {
     return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
-      const std::vector<std::string> anchors(req->anchors().begin(), req->anchors().end());
-      BESTAND_ASSIGN_OR_RETURN(*out, bestand::VerifyAudit(*tx, anchors, &d_.fleet->sealer()));
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.audit->Verify(*req));
       return absl::OkStatus();
     });
   }
@@ -453,16 +422,9 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
                                         const v1::CreateTokenRequest* req,
                                         v1::CreateTokenResponse* out) override {
     return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
-      int64_t vendor = 0;
-      if (!req->token().vendor().empty()) {
-        BESTAND_ASSIGN_OR_RETURN(auto tx, d_.store->BeginRead());
-        absl::StatusOr<int64_t> id = ResolveName(*tx, Kind::kVendor, req->token().vendor());
-        if (!id.ok()) return FieldError(id.status().code(), "vendor", id.status().message());
-        vendor = *id;
-      }
       BESTAND_ASSIGN_OR_RETURN(*out,
                                d_.tokens->CreateToken(who.Actor(), req->token().display_name(),
-                                                      req->token().role(), vendor));
+                                                      req->token().role(), req->token().vendor()));
       return absl::OkStatus();
     });
   }

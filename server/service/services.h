@@ -9,22 +9,25 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "server/core/audit_log.h"
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
+#include "server/core/settings.h"
 #include "server/core/workflow.h"
-#include "server/storage/store.h"
 
 namespace bestand {
 
+// The core the services call; they reach the store only through it.
 struct ServiceDeps {
-  Store* store;
   Inventory* inventory;
   TokenManager* tokens;
   Fleet* fleet;
   Workflow* workflow;
   Reports* reports;
+  CompanySettings* settings;
+  AuditLog* audit;
 };
 
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.

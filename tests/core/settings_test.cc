@@ -51,7 +51,7 @@ class SettingsTest : public ::testing::Test {
     v1::UpdateSettingsRequest r;
     r.mutable_settings()->set_holiday_region(region);
     r.mutable_update_mask()->add_paths("holiday_region");
-    return UpdateSettings(store_.get(), "test", r);
+    return CompanySettings(store_.get()).Update("test", r);
   }
 
   testing::TempDir dir_;
