@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<TokenManager>> TokenManager::Create(Store* store)
 absl::Status TokenManager::Reload() {
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, tx->ListTokens());
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   active_.clear();
   for (const TokenRecord& t : tokens) {
     if (t.revoke_micros != 0) continue;
@@ -99,7 +99,7 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
   Principal who;
   bool touch = false;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = active_.find(hash);
     if (it == active_.end()) {
       return absl::UnauthenticatedError("the token is unknown or revoked");
@@ -162,7 +162,7 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
       RecordAudit(*tx, actor, "token.create", resp.token().name(), "", TokenAuditJson(rec)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     active_[rec.secret_sha256] = {{rec.id, rec.display_name, rec.role, rec.vendor_id}, 0};
   }
   resp.set_secret(std::move(secret));
@@ -216,7 +216,7 @@ absl::StatusOr<v1::Token> TokenManager::RevokeToken(absl::string_view actor,
       RecordAudit(*tx, actor, "token.revoke", token.name(), before, TokenAuditJson(rec)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     active_.erase(rec.secret_sha256);
   }
   return token;

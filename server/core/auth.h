@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -11,7 +12,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "bestand/v1/auth.pb.h"
 #include "server/storage/store.h"
 
@@ -72,7 +72,7 @@ class TokenManager {
   };
 
   Store* store_;
-  absl::Mutex mu_;
+  std::mutex mu_;
   // Active tokens by SHA-256 of the secret.
   std::unordered_map<std::string, Cached> active_ ABSL_GUARDED_BY(mu_);
 };

@@ -13,9 +13,11 @@
 // Thread safety: safe for concurrent use; writes go through the store's single writer.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -27,7 +29,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "bestand/v1/agent.pb.h"
 #include "common/pki/cert.h"
@@ -142,9 +143,10 @@ class Fleet {
   PackageIndex packages_;
   AgentRegistry registry_;
   Sealer sealer_;
-  absl::Mutex queue_mu_;
+  std::mutex queue_mu_;
   std::vector<std::unique_ptr<PendingReport>> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool writing_ ABSL_GUARDED_BY(queue_mu_) = false;  // a thread is in WriteQueued
+  std::condition_variable idle_;                     // notified when writing_ becomes false
 };
 
 }  // namespace bestand

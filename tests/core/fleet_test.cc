@@ -1,12 +1,13 @@
 #include "server/core/fleet.h"
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "bestand/v1/inventory.pb.h"
 #include "common/report_hash.h"
@@ -49,15 +50,17 @@ class WriteWatchingStore : public Store {
     return inner_->TryBeginWrite();
   }
   absl::StatusOr<std::unique_ptr<WriteTx>> BeginWrite() override {
-    if (!asked_.HasBeenNotified()) asked_.Notify();
+    std::call_once(once_, [this] { asked_.set_value(); });
     return inner_->BeginWrite();
   }
   // Returns once BeginWrite has been called.
-  void WaitForWriter() { asked_.WaitForNotification(); }
+  void WaitForWriter() { asked_future_.wait(); }
 
  private:
   Store* inner_;
-  absl::Notification asked_;
+  std::once_flag once_;
+  std::promise<void> asked_;
+  std::shared_future<void> asked_future_ = asked_.get_future().share();
 };
 
 class FleetTest : public ::testing::Test {
@@ -239,26 +242,27 @@ TEST_F(FleetTest, ReportsQueuedTogetherCommitTogetherAndABadOneFailsAlone) {
   absl::StatusOr<v1::ReportResponse> first;
   std::thread leader([&] { first = fleet.Report(agents[0], reports[0]); });
   watching.WaitForWriter();  // the leader holds the writer role, waiting for `blocker`
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable answer;
   std::vector<absl::StatusOr<v1::ReportResponse>> results(4);
   int answered = 0;
   for (int i = 1; i < 4; ++i) {
     fleet.Report(agents[i], reports[i], [&, i](absl::StatusOr<v1::ReportResponse> r) {
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       results[i] = std::move(r);
       ++answered;
+      answer.notify_all();
     });
   }
   {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     EXPECT_EQ(answered, 0) << "answered before anything was committed";
   }
   blocker->reset();
   leader.join();
   {
-    absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(
-        +[](int* n) { return *n == 3; }, &answered));
+    std::unique_lock<std::mutex> lock(mu);
+    answer.wait(lock, [&] { return answered == 3; });
   }
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(results[1].ok()) << results[1].status();

@@ -26,7 +26,7 @@ absl::Status CheckAgent(const std::optional<AgentRecord>& agent, const AgentIden
 }
 
 void AgentRegistry::Enrolled(const AgentRecord& a) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   State& s = agents_[a.device_id];
   s.cert_serial = a.cert_serial;
   s.previous_cert_serial = a.previous_cert_serial;
@@ -36,7 +36,7 @@ void AgentRegistry::Enrolled(const AgentRecord& a) {
 }
 
 void AgentRegistry::Reported(int64_t device, const std::string& hash, int64_t micros) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   State& s = agents_[device];
   s.report_hash = hash;
   // A heartbeat that arrived meanwhile stays dirty; the database never goes backwards.
@@ -44,7 +44,7 @@ void AgentRegistry::Reported(int64_t device, const std::string& hash, int64_t mi
 }
 
 void AgentRegistry::MarkDirty(const std::vector<std::pair<int64_t, int64_t>>& seen) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [device, micros] : seen) {
     State& s = agents_[device];
     s.last_seen = std::max(s.last_seen, micros);
@@ -53,7 +53,7 @@ void AgentRegistry::MarkDirty(const std::vector<std::pair<int64_t, int64_t>>& se
 }
 
 absl::Status AgentRegistry::Check(const AgentIdentity& who) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return CheckLocked(who);
 }
 
@@ -71,7 +71,7 @@ absl::Status AgentRegistry::CheckLocked(const AgentIdentity& who) {
 }
 
 absl::StatusOr<std::string> AgentRegistry::Seen(const AgentIdentity& who, int64_t micros) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   BESTAND_RETURN_IF_ERROR(CheckLocked(who));
   State& s = agents_[who.device_id];
   s.last_seen = micros;
@@ -80,13 +80,13 @@ absl::StatusOr<std::string> AgentRegistry::Seen(const AgentIdentity& who, int64_
 }
 
 int64_t AgentRegistry::LastSeen(int64_t device) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = agents_.find(device);
   return it == agents_.end() ? 0 : it->second.last_seen;
 }
 
 std::vector<std::pair<int64_t, int64_t>> AgentRegistry::TakeDirty() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::pair<int64_t, int64_t>> out;
   for (auto& [device, s] : agents_) {
     if (!s.dirty) continue;
@@ -97,14 +97,14 @@ std::vector<std::pair<int64_t, int64_t>> AgentRegistry::TakeDirty() {
 }
 
 std::optional<AgentIdentity> AgentRegistry::CertIdentity(const std::string& pem) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = certs_.find(pem);
   if (it == certs_.end()) return std::nullopt;
   return it->second;
 }
 
 void AgentRegistry::RememberCert(const std::string& pem, const AgentIdentity& who) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   // Bounded: a fleet's certificates fit; past that, certificates are parsed per call.
   if (certs_.size() < kMaxCerts) certs_.emplace(pem, who);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -11,7 +12,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "server/storage/store.h"
 
 namespace bestand {
@@ -55,7 +55,7 @@ class AgentRegistry {
   };
   absl::Status CheckLocked(const AgentIdentity& who) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static constexpr size_t kMaxCerts = 100000;
-  absl::Mutex mu_;
+  std::mutex mu_;
   std::unordered_map<int64_t, State> agents_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, AgentIdentity> certs_ ABSL_GUARDED_BY(mu_);
 };

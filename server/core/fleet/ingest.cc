@@ -1,6 +1,9 @@
 #include <algorithm>
+#include <condition_variable>
+#include <future>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -9,7 +12,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "bestand/v1/inventory.pb.h"
 #include "common/crypto.h"
 #include "common/report_hash.h"
@@ -49,12 +51,8 @@ Fleet::Fleet(Store* store, KeyAndCert ca, FleetOptions options)
       sealer_(options.seal_key.empty() ? *Sealer::NewKey() : options.seal_key) {}
 
 Fleet::~Fleet() {
-  absl::MutexLock lock(&queue_mu_);
-  auto idle = [this] {
-    queue_mu_.AssertReaderHeld();
-    return !writing_;
-  };
-  queue_mu_.Await(absl::Condition(&idle));
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  idle_.wait(lock, [this] { return !writing_; });
 }
 
 void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, ReportDone done) {
@@ -92,7 +90,7 @@ void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, Repor
   packages_.Find(job->hashes, absl::MakeSpan(job->ids));
   if (absl::Status s = CheckNewPackages(req.report(), job->ids); !s.ok()) return job->done(s);
   {
-    absl::MutexLock lock(&queue_mu_);
+    std::lock_guard<std::mutex> lock(queue_mu_);
     queue_.push_back(std::move(job));
     if (writing_) return;  // the thread writing now takes it with its next batch
     writing_ = true;
@@ -102,23 +100,20 @@ void Fleet::Report(const AgentIdentity& who, const v1::ReportRequest& req, Repor
 
 absl::StatusOr<v1::ReportResponse> Fleet::Report(const AgentIdentity& who,
                                                  const v1::ReportRequest& req) {
-  absl::Notification finished;
-  absl::StatusOr<v1::ReportResponse> out;
-  Report(who, req, [&](absl::StatusOr<v1::ReportResponse> r) {
-    out = std::move(r);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return out;
+  std::promise<absl::StatusOr<v1::ReportResponse>> result;
+  std::future<absl::StatusOr<v1::ReportResponse>> answer = result.get_future();
+  Report(who, req, [&](absl::StatusOr<v1::ReportResponse> r) { result.set_value(std::move(r)); });
+  return answer.get();
 }
 
 void Fleet::WriteQueued() {
   while (true) {
     std::vector<std::unique_ptr<PendingReport>> batch;
     {
-      absl::MutexLock lock(&queue_mu_);
+      std::lock_guard<std::mutex> lock(queue_mu_);
       if (queue_.empty()) {
         writing_ = false;
+        idle_.notify_all();
         return;
       }
       size_t take = std::min(queue_.size(), kMaxBatch);

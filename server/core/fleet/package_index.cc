@@ -18,12 +18,12 @@ int64_t PackageIndex::FindLocked(uint64_t hash) {
 }
 
 void PackageIndex::Find(absl::Span<const uint64_t> hashes, absl::Span<int64_t> ids) {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   for (size_t i = 0; i < hashes.size(); ++i) ids[i] = FindLocked(hashes[i]);
 }
 
 int64_t PackageIndex::Find(uint64_t hash) {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   return FindLocked(hash);
 }
 
@@ -31,7 +31,7 @@ absl::Status PackageIndex::Add(uint64_t hash, int64_t id) {
   if (id <= 0 || id > UINT32_MAX) {
     return absl::InternalError(absl::StrCat("package id ", id, " is out of range"));
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   if (hashes_.size() <= static_cast<size_t>(id)) hashes_.resize(id + 1);
   hashes_[id] = hash;
   ids_.insert(static_cast<uint32_t>(id));

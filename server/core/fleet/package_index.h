@@ -2,13 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <shared_mutex>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 
 namespace bestand {
@@ -52,7 +52,7 @@ class PackageIndex {
   };
   int64_t FindLocked(uint64_t hash) ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  absl::Mutex mu_;
+  std::shared_mutex mu_;
   std::vector<uint64_t> hashes_ ABSL_GUARDED_BY(mu_);  // by package id
   absl::flat_hash_set<uint32_t, ByHash, SameHash> ids_ ABSL_GUARDED_BY(mu_);
 };

@@ -9,7 +9,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "bestand/v1/inventory.pb.h"
 #include "common/crypto.h"
 #include "common/report_hash.h"
