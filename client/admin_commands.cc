@@ -80,8 +80,8 @@ absl::Status WhoAmI(Context& c) {
 }
 
 absl::Status TokenCreate(Context& c) {
-  BESTAND_ASSIGN_OR_RETURN(std::string role, c.args().Required("role"));
-  BESTAND_ASSIGN_OR_RETURN(std::string name, c.args().Required("name"));
+  BESTAND_ASSIGN_OR_RETURN(std::string role, c.Required("role"));
+  BESTAND_ASSIGN_OR_RETURN(std::string name, c.Required("name"));
   v1::CreateTokenRequest req;
   req.mutable_token()->set_display_name(name);
   req.mutable_token()->set_vendor(c.args().Get("vendor"));

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "client/usage.h"
 
 namespace bestand {
 namespace {
@@ -59,7 +60,7 @@ absl::StatusOr<ClientConfig> ResolveConfig(const Args& args) {
   if (args.Has("timeout")) {
     int seconds = 0;
     if (!absl::SimpleAtoi(args.Get("timeout"), &seconds) || seconds <= 0 || seconds > 3600) {
-      return absl::InvalidArgumentError("--timeout: expected 1..3600 seconds");
+      return UsageError("--timeout: expected 1..3600 seconds", nullptr);
     }
     c.timeout = absl::Seconds(seconds);
   }

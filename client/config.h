@@ -15,7 +15,7 @@ namespace bestand {
 std::string ConfigPath();
 
 // The configuration for `args` (--server, --ca, --token, --insecure, --timeout). A missing or
-// unreadable config file counts as empty. INVALID_ARGUMENT for a --timeout outside 1..3600.
+// unreadable config file counts as empty. A usage error (usage.h) for a --timeout outside 1..3600.
 absl::StatusOr<ClientConfig> ResolveConfig(const Args& args);
 
 }  // namespace bestand

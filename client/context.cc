@@ -64,6 +64,11 @@ absl::StatusOr<Flags> Context::CommandFlags() const {
   return out;
 }
 
+absl::StatusOr<std::string> Context::Required(const std::string& flag) const {
+  if (!args_.Has(flag)) return Usage(absl::StrCat("--", flag, " is required"));
+  return args_.Get(flag);
+}
+
 absl::StatusOr<int64_t> Context::Limit() const {
   int64_t limit = 0;
   if (args_.Has("limit") && (!absl::SimpleAtoi(args_.Get("limit"), &limit) || limit <= 0)) {

@@ -60,6 +60,8 @@ class Context {
   // The command's own flags as given (the global ones left out); a usage error naming the valid
   // ones for a flag the command does not declare.
   absl::StatusOr<Flags> CommandFlags() const;
+  // The value of --`flag`, or a usage error "--`flag` is required" when it is absent.
+  absl::StatusOr<std::string> Required(const std::string& flag) const;
   // --limit N: 0 when absent; a usage error unless a positive number.
   absl::StatusOr<int64_t> Limit() const;
   // --`flag` N or Nd, a number of days: 0 when absent; a usage error unless positive.

@@ -141,8 +141,7 @@ absl::Status ProductRuleAdd(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(std::string pattern, c.Arg(3, "the package name pattern"));
   v1::CreateProductRuleRequest req;
   req.mutable_product_rule()->set_pattern(pattern);
-  BESTAND_ASSIGN_OR_RETURN(*req.mutable_product_rule()->mutable_product(),
-                           c.args().Required("product"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_product_rule()->mutable_product(), c.Required("product"));
   BESTAND_ASSIGN_OR_RETURN(v1::ProductRule rule, c.client().CreateProductRule(req));
   c.One(rule);
   return absl::OkStatus();

@@ -67,9 +67,9 @@ absl::Status Onboard(Context& c) {
   const Args& args = c.args();
   v1::OnboardRequest req;
   req.set_email(email);
-  BESTAND_ASSIGN_OR_RETURN(*req.mutable_display_name(), args.Required("name"));
-  BESTAND_ASSIGN_OR_RETURN(*req.mutable_template_(), args.Required("template"));
-  BESTAND_ASSIGN_OR_RETURN(*req.mutable_start_date(), args.Required("start"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_display_name(), c.Required("name"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_template_(), c.Required("template"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_start_date(), c.Required("start"));
   req.set_department(args.Get("department"));
   req.set_manager(args.Get("manager"));
   req.set_job_title(args.Get("title"));
@@ -83,7 +83,7 @@ absl::Status Offboard(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(std::string person, c.Arg(1, "the person who leaves"));
   v1::OffboardRequest req;
   req.set_person(person);
-  BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), c.args().Required("last-day"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), c.Required("last-day"));
   req.set_reason(c.args().Get("reason"));
   BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Offboard(req));
   if (view.already_left() && c.format() == Format::kTable) {
@@ -133,7 +133,7 @@ absl::Status TaskList(Context& c) {
 
 absl::Status TaskExport(Context& c) {
   v1::ListTasksRequest req;
-  BESTAND_ASSIGN_OR_RETURN(*req.mutable_vendor(), c.args().Required("vendor"));
+  BESTAND_ASSIGN_OR_RETURN(*req.mutable_vendor(), c.Required("vendor"));
   req.set_open_only(true);
   BESTAND_ASSIGN_OR_RETURN(Tasks tasks, AllTasks(c, req));
   if (!c.markdown()) {
@@ -158,7 +158,7 @@ absl::Status TaskAdd(Context& c) {
   const Args& args = c.args();
   v1::CreateTaskRequest req;
   v1::Task& t = *req.mutable_task();
-  BESTAND_ASSIGN_OR_RETURN(*t.mutable_title(), args.Required("title"));
+  BESTAND_ASSIGN_OR_RETURN(*t.mutable_title(), c.Required("title"));
   t.set_application(args.Get("app"));
   t.set_vendor(args.Get("vendor"));
   t.set_person(args.Get("person"));
