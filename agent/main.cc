@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +17,7 @@
 #include "agent/collect/collectors.h"
 #include "agent/reporter.h"
 #include "common/args.h"
+#include "common/status_macros.h"
 #include "common/time.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -76,6 +81,39 @@ int Inventory(const Args& args, const std::string& root) {
   return 0;
 }
 
+// Each command and its own flags; every one also takes CommonFlags().
+const CommandTable& Commands() {
+  static const auto* commands = new CommandTable{
+      {"inventory", {"output"}},
+      {"enroll", {"server", "ca", "token", "token-file"}},
+      {"run", {"once"}},
+      {"renew", {}},
+  };
+  return *commands;
+}
+// --root points the collectors at another tree and the other two shorten the waits (tests use
+// them); --state-dir is documented for every command.
+const std::set<std::string>& CommonFlags() {
+  static const auto* flags =
+      new std::set<std::string>{"state-dir", "root", "retry-seconds", "renew-days", "help"};
+  return *flags;
+}
+
+// A usage error: CheckCommandLine's, or a bad number.
+absl::Status CheckUsage(const Args& args) {
+  BESTAND_RETURN_IF_ERROR(CheckCommandLine(args, Commands(), CommonFlags()));
+  double seconds = 0;
+  if (args.Has("retry-seconds") &&
+      (!absl::SimpleAtod(args.Get("retry-seconds"), &seconds) || !(seconds > 0))) {
+    return absl::InvalidArgumentError("--retry-seconds: expected a positive number of seconds");
+  }
+  int days = 0;
+  if (args.Has("renew-days") && (!absl::SimpleAtoi(args.Get("renew-days"), &days) || days < 1)) {
+    return absl::InvalidArgumentError("--renew-days: expected a positive number of days");
+  }
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"once", "help"});
   if (!args.ok()) {
@@ -86,13 +124,16 @@ int Main(int argc, char** argv) {
     (args->Has("help") ? std::cout : std::cerr) << kUsage;
     return args->Has("help") ? 0 : 2;
   }
+  if (absl::Status usage = CheckUsage(*args); !usage.ok()) {
+    std::cerr << "bestand-agent: " << usage.message() << " (see 'bestand-agent --help')\n";
+    return 2;
+  }
   const std::string cmd = args->positional()[0];
-  // --root points the collectors at another tree (tests use fixture trees).
   const std::string root = args->Get("root", "/");
   Reporter reporter(args->Get("state-dir", "/var/lib/bestand-agent"),
                     [root] { return CollectAll(root); });
   if (args->Has("retry-seconds")) {
-    absl::SimpleAtod(args->Get("retry-seconds"), &reporter.min_backoff_seconds);
+    (void)absl::SimpleAtod(args->Get("retry-seconds"), &reporter.min_backoff_seconds);
   }
   if (int days = 0; args->Has("renew-days") && absl::SimpleAtoi(args->Get("renew-days"), &days)) {
     reporter.renew_before_seconds = int64_t{days} * 24 * 3600;
@@ -153,8 +194,7 @@ int Main(int argc, char** argv) {
         [](const std::string& line) { std::cerr << "bestand-agent: " << line << std::endl; });
     return 0;
   }
-  std::cerr << "bestand-agent: unknown command '" << cmd << "'\n" << kUsage;
-  return 2;
+  return 2;  // CheckUsage knows no other command
 }
 
 }  // namespace

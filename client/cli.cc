@@ -22,17 +22,23 @@ namespace {
 absl::Status NoSuchCommand(const std::vector<std::string>& words,
                            const std::vector<const CommandSpec*>& of_noun) {
   if (of_noun.empty()) {
-    return UsageError(absl::StrCat("unknown command '", words[0], "'"), nullptr);
+    std::vector<std::string> nouns;
+    for (const CommandSpec& c : Commands()) nouns.push_back(c.path[0]);
+    return UsageError(absl::StrCat("unknown command '", words[0], "'", DidYouMean(words[0], nouns)),
+                      nullptr);
   }
   std::vector<std::string> verbs;
   for (const CommandSpec* c : of_noun) {
     verbs.push_back(absl::StrJoin(c->path.begin() + 1, c->path.end(), " "));
   }
-  return UsageError(words.size() == 1 ? absl::StrCat("'", words[0],
-                                                     "' needs one of: ", absl::StrJoin(verbs, ", "))
-                                      : absl::StrCat("unknown verb '", words[1], "' for ", words[0],
-                                                     "; valid: ", absl::StrJoin(verbs, ", ")),
-                    nullptr);
+  if (words.size() == 1) {
+    return UsageError(absl::StrCat("'", words[0], "' needs one of: ", absl::StrJoin(verbs, ", ")),
+                      nullptr);
+  }
+  return UsageError(
+      absl::StrCat("unknown verb '", words[1], "' for ", words[0], DidYouMean(words[1], verbs),
+                   "; valid: ", absl::StrJoin(verbs, ", ")),
+      nullptr);
 }
 
 // -o as given, checked against what `command` prints.

@@ -4,6 +4,9 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -41,6 +44,16 @@ constexpr char kUsage[] = R"(usage:
       --ca-cert-file ca.crt --user bestand --password TOKEN
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
+
+// Each command and the flags it takes (every one also takes --help).
+const CommandTable& Commands() {
+  static const auto* commands = new CommandTable{
+      {"init", {"data-dir", "hostname"}},
+      {"renew-cert", {"data-dir", "hostname"}},
+      {"serve", {"data-dir", "listen", "report-interval", "insecure", "inventory-listen"}},
+  };
+  return *commands;
+}
 
 absl::Status Init(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(std::string dir, args.Required("data-dir"));
@@ -171,17 +184,18 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return args->Has("help") ? 0 : 2;
   }
+  if (absl::Status usage = CheckCommandLine(*args, Commands(), {"help"}); !usage.ok()) {
+    std::cerr << "bestand-server: " << usage.message() << " (see 'bestand-server --help')\n";
+    return 2;
+  }
   const std::string& cmd = args->positional()[0];
   absl::Status s;
   if (cmd == "init") {
     s = Init(*args);
   } else if (cmd == "renew-cert") {
     s = RenewCert(*args);
-  } else if (cmd == "serve") {
-    s = Serve(*args);
   } else {
-    std::cerr << "bestand-server: unknown command '" << cmd << "'\n" << kUsage;
-    return 2;
+    s = Serve(*args);
   }
   if (!s.ok()) {
     std::cerr << "bestand-server: " << s.message() << "\n";

@@ -102,13 +102,19 @@ TEST_F(CliTest, UnknownCommandIsAUsageErrorPointingToHelp) {
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(fake_.configs().empty()) << "connected for a command that does not exist";
   EXPECT_TRUE(fake_.calls().empty());
+
+  r = Run({"persn", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand: unknown command 'persn' (did you mean person?) (see 'bestand help')\n");
 }
 
 TEST_F(CliTest, UnknownOrMissingVerbListsTheNounsVerbs) {
   CliResult r = Run({"person", "lst"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
-            "bestand: unknown verb 'lst' for person; valid: add, list, show, update, remove, "
+            "bestand: unknown verb 'lst' for person (did you mean list?); valid: add, list, show, "
+            "update, remove, "
             "fields (see 'bestand help')\n");
   r = Run({"people"});
   EXPECT_EQ(r.exit_code, 2);

@@ -429,5 +429,48 @@ TEST_F(AgentE2eTest, SigkillDuringAReportStormLosesNoAcknowledgedReport) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
 }
 
+// A typo in a flag or command of either daemon stops it with the nearest valid name, instead of
+// being ignored (a mistyped --listen would otherwise serve on the default address).
+TEST(DaemonUsageTest, UnknownFlagsAndCommandsAreUsageErrorsWithASuggestion) {
+  TempDir dir;
+  ProcessResult r = RunProcess(
+      {BESTAND_SERVER_BIN, "serve", "--data-dir", dir.File("data"), "--lisen", "127.0.0.1:0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-server: unknown option --lisen for 'serve' (did you mean --listen?) (see "
+            "'bestand-server --help')\n");
+  r = RunProcess({BESTAND_SERVER_BIN, "init", "--data-dir", dir.File("data"), "--listen", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-server: unknown option --listen for 'init' (see 'bestand-server --help')\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.File("data"))) << "a usage error changes nothing";
+  r = RunProcess({BESTAND_SERVER_BIN, "srve"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-server: unknown command 'srve' (did you mean serve?) (see 'bestand-server "
+            "--help')\n");
+
+  r = RunProcess({BESTAND_AGENT_BIN, "run", "--onse", "--state-dir", dir.File("state")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-agent: unknown option --onse for 'run' (did you mean --once?) (see "
+            "'bestand-agent --help')\n");
+  r = RunProcess({BESTAND_AGENT_BIN, "inventory", "--server", "h:1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-agent: unknown option --server for 'inventory' (see 'bestand-agent "
+            "--help')\n");
+  r = RunProcess({BESTAND_AGENT_BIN, "run", "--once", "--retry-seconds", "soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-agent: --retry-seconds: expected a positive number of seconds (see "
+            "'bestand-agent --help')\n");
+  r = RunProcess({BESTAND_AGENT_BIN, "enrol"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bestand-agent: unknown command 'enrol' (did you mean enroll?) (see 'bestand-agent "
+            "--help')\n");
+}
+
 }  // namespace
 }  // namespace bestand
