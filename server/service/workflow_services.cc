@@ -1,0 +1,97 @@
+// The workflow service: onboarding, offboarding, cases, tasks and findings.
+#include <memory>
+
+#include "absl/status/status.h"
+#include "bestand/v1/workflow.grpc.pb.h"
+#include "common/resources.h"
+#include "common/status_macros.h"
+#include "grpcpp/grpcpp.h"
+#include "server/core/auth.h"
+#include "server/core/inventory.h"
+#include "server/core/workflow.h"
+#include "server/service/service_impl.h"
+#include "server/service/unary.h"
+
+namespace bestand {
+namespace {
+
+TaskScope ScopeOf(const Principal& who) {
+  return {.vendor_id = who.role == v1::VENDOR ? who.vendor_id : 0,
+          .may_accept = who.role == v1::ADMIN || who.role == v1::COORDINATOR};
+}
+
+class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
+ public:
+  explicit WorkflowServiceImpl(const ServiceDeps& d) : d_(d) {}
+
+  grpc::ServerUnaryReactor* Onboard(grpc::CallbackServerContext* ctx, const v1::OnboardRequest* req,
+                                    v1::CaseView* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Onboard(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* Offboard(grpc::CallbackServerContext* ctx,
+                                     const v1::OffboardRequest* req, v1::CaseView* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Offboard(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* ctx, const v1::GetCaseRequest* req,
+                                    v1::CaseView* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->GetCase(req->name()));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* ctx,
+                                      const v1::ListCasesRequest* req,
+                                      v1::ListCasesResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead,
+                 [&](const Principal&) { return d_.inventory->List(Kind::kCase, *req, out); });
+  }
+  grpc::ServerUnaryReactor* ListTasks(grpc::CallbackServerContext* ctx,
+                                      const v1::ListTasksRequest* req,
+                                      v1::ListTasksResponse* out) override {
+    return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) {
+      return d_.workflow->ListTasks(ScopeOf(who), *req, out);
+    });
+  }
+  grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateTaskRequest* req, v1::Task* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->CreateTask(who.Actor(), req->task()));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* UpdateTaskStatus(grpc::CallbackServerContext* ctx,
+                                             const v1::UpdateTaskStatusRequest* req,
+                                             v1::Task* out) override {
+    return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) -> absl::Status {
+      if (who.role == v1::VIEWER) return Authorize(who, Permission::kWrite);
+      BESTAND_ASSIGN_OR_RETURN(*out,
+                               d_.workflow->UpdateTaskStatus(who.Actor(), ScopeOf(who), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* ListFindings(grpc::CallbackServerContext* ctx,
+                                         const v1::ListFindingsRequest*,
+                                         v1::ListFindingsResponse* out) override {
+    return Unary(d_, ctx, Permission::kRead, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->ListFindings());
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  ServiceDeps d_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> MakeWorkflowService(const ServiceDeps& deps) {
+  return std::make_unique<WorkflowServiceImpl>(deps);
+}
+
+}  // namespace bestand
