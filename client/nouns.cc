@@ -118,15 +118,14 @@ std::string FieldKind(const ResourceSpec& spec, const FieldDescriptor* f) {
     return absl::StrJoin(values, "|");
   }
   if (f->message_type()) return "time (RFC 3339, or a date YYYY-MM-DD)";
-  if (IsDateField(f->name())) return "date YYYY-MM-DD";
+  if (IsDateField(f)) return "date YYYY-MM-DD";
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_BOOL:
       return "true|false";
     case FieldDescriptor::CPPTYPE_INT32:
     case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(
-          absl::EndsWith(f->name(), "_minor") ? "amount in minor units (cents)" : "number", ", 0..",
-          IntFieldMax(f->name()));
+      return absl::StrCat(IsMoneyField(f) ? "amount in minor units (cents)" : "number", ", 0..",
+                          IntFieldMax(f));
     default:
       return "text";
   }
@@ -140,7 +139,7 @@ std::vector<FlagSpec> FieldFlagSpecs(const Noun& noun) {
     if (IsOutputOnly(spec, f->name())) continue;
     const std::string value = spec.FindReference(f->name())                      ? "NAME"
                               : f->enum_type()                                   ? "VALUE"
-                              : IsDateField(f->name())                           ? "DATE"
+                              : IsDateField(f)                                   ? "DATE"
                               : f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "TEXT"
                                                                                  : "VALUE";
     out.push_back({FieldToFlag(f->name()), value, FieldKind(spec, f)});

@@ -1,6 +1,11 @@
 // The inventory's resource kinds and what the layers above and below need to know about each:
-// collection name, natural keys, references, required and searchable fields. Fields themselves
-// come from the protobuf descriptors, so adding a field to a message needs no code here.
+// collection name, natural keys, references, required and searchable fields. Fields and their
+// rules come from the protobuf descriptors and their (bestand.v1.field) options
+// (proto/bestand/v1/field_options.proto), so adding a field to a message needs no code here.
+//
+// The model is built and checked on first use: a resource field of a type Bestand cannot store
+// (repeated, a message other than Timestamp, an integer without a kind, ...) stops the process
+// with a message naming it, before anything reads or writes a resource.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +13,9 @@
 #include <span>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "bestand/v1/field_options.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -28,6 +35,7 @@ enum class Kind {
   kTask,
   kProductRule,
 };
+inline constexpr size_t kKindCount = static_cast<size_t>(Kind::kProductRule) + 1;
 
 // A field that holds the resource name of another resource.
 struct Reference {
@@ -35,6 +43,8 @@ struct Reference {
   Kind target;
 };
 
+// A kind's collection, noun and keys are written in resources.cc; the fields after them are
+// derived from the field options, in field order.
 struct ResourceSpec {
   Kind kind;
   // AIP collection id, e.g. "people"; resource names are "{collection}/{id}".
@@ -42,23 +52,26 @@ struct ResourceSpec {
   // Singular noun for messages, e.g. "person".
   absl::string_view noun;
   const google::protobuf::Descriptor* descriptor;
-  // Fields that hold references to other resources.
-  std::vector<Reference> references = {};
-  // Single fields that identify a resource and may stand in for its id ("people/a@b.de").
-  std::vector<absl::string_view> alias_keys = {};
   // Natural keys used to match rows on import and to report duplicates, each a list of fields.
   // A key with an empty field identifies nothing, unless keys_include_empty.
   std::vector<std::vector<absl::string_view>> unique_keys = {};
   // Keys compare every listed field, empty ones included: a template item is its template and
   // what it gives, whichever of application, role, license and device type that is.
   bool keys_include_empty = false;
-  // Fields that must be set on create.
+
+  // Fields that hold references to other resources (option `reference`).
+  std::vector<Reference> references = {};
+  // Single fields that identify a resource and may stand in for its id ("people/a@b.de")
+  // (option `alias`).
+  std::vector<absl::string_view> alias_keys = {};
+  // Fields that must be set on create (option `required`).
   std::vector<absl::string_view> required = {};
-  // Fields matched by a List request's `query`.
+  // Fields matched by a List request's `query` (option `searchable`).
   std::vector<absl::string_view> search_fields = {};
-  // Fields the server derives; never written by callers and not part of the audited state.
+  // Fields the server derives; never written by callers and not part of the audited state
+  // (behavior COMPUTED).
   std::vector<absl::string_view> computed = {};
-  // Stored fields that only the server sets (e.g. from agent reports).
+  // Stored fields that only the server sets, e.g. from agent reports (behavior OUTPUT_ONLY).
   std::vector<absl::string_view> output_only = {};
 
   const Reference* FindReference(absl::string_view field) const;
@@ -85,12 +98,29 @@ inline constexpr int64_t kMaxLicenses = 10000;
 static_assert(kMaxLicenses * kMaxSeats * kMaxPricePerSeatMinor * 12 < (int64_t{1} << 62));
 // Other money fields (a device's purchase price): 10,000,000,000.00 EUR.
 inline constexpr int64_t kMaxMoneyMinor = 1000000000000LL;
+// Numbers of days (a notice period): ten years.
+inline constexpr int64_t kMaxDays = 3650;
 
-// The largest value an integer field of a resource takes (the smallest is 0).
-int64_t IntFieldMax(absl::string_view field);
+// The (bestand.v1.field) options of `field`; all defaults when it has none.
+const v1::FieldRules& Rules(const google::protobuf::FieldDescriptor* field);
+// Rules(field).kind.
+v1::FieldRules::Kind FieldKind(const google::protobuf::FieldDescriptor* field);
+
+// The largest value an integer field of a resource takes (the smallest is 0), by its kind.
+int64_t IntFieldMax(const google::protobuf::FieldDescriptor* field);
 
 // True for the text fields that hold an ISO 8601 date ("YYYY-MM-DD").
-bool IsDateField(absl::string_view field);
+bool IsDateField(const google::protobuf::FieldDescriptor* field);
+// True for the integer fields that hold an amount in minor units (kinds MONEY, PRICE_PER_SEAT).
+bool IsMoneyField(const google::protobuf::FieldDescriptor* field);
+
+// OK when every field of `resource` is one the model supports, else INVALID_ARGUMENT naming the
+// first that is not: a resource has `name`, `create_time` and `update_time`; fields are single
+// (not repeated), text, bool, enum, 32/64-bit integers with an integer kind, or
+// google.protobuf.Timestamp; text kinds are on text fields; a reference names a collection of
+// `collections`. Exposed for the test that feeds it malformed messages.
+absl::Status CheckResourceFields(const google::protobuf::Descriptor* resource,
+                                 std::span<const absl::string_view> collections);
 
 // True for name, create_time, update_time and the spec's computed fields: callers cannot set them.
 bool IsOutputOnly(const ResourceSpec& spec, absl::string_view field);

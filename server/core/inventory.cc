@@ -44,13 +44,6 @@ void SetString(Message* m, absl::string_view field, std::string value) {
   m->GetReflection()->SetString(m, f, std::move(value));
 }
 
-bool IsNotesField(absl::string_view field) {
-  return field == "notes" || field == "responsibilities" || field == "acceptance" ||
-         field == "evidence";
-}
-
-bool IsEmailField(absl::string_view field) { return field == "email" || field == "contact_email"; }
-
 // "people/42" -> 42 when `name` is a canonical resource name of `spec`.
 std::optional<int64_t> CanonicalId(const ResourceSpec& spec, absl::string_view name) {
   int64_t id = 0;
@@ -110,7 +103,8 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
         std::string v = r->GetString(*m, f);
         if (!IsValidUtf8(v))
           return FieldError(absl::StatusCode::kInvalidArgument, name, "is not UTF-8");
-        const bool notes = IsNotesField(name);
+        const v1::FieldRules::Kind kind = FieldKind(f);
+        const bool notes = kind == v1::FieldRules::NOTES;
         if (!notes) v = std::string(absl::StripAsciiWhitespace(v));
         const size_t limit = notes ? kMaxNotesLength : kMaxTextLength;
         if (Utf8Length(v) > limit) {
@@ -133,24 +127,25 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
           absl::StatusOr<int64_t> id = Resolve(tx, Spec(ref->target), v);
           if (!id.ok()) return FieldError(id.status().code(), name, id.status().message());
           v = ResourceName(Spec(ref->target), *id);
-        } else if (IsDateField(name)) {
+        } else if (kind == v1::FieldRules::DATE) {
           if (absl::StatusOr<absl::CivilDay> day = ParseIsoDate(v); !day.ok()) {
             return FieldError(absl::StatusCode::kInvalidArgument, name, day.status().message());
           }
-        } else if (name == "currency") {
+        } else if (kind == v1::FieldRules::CURRENCY) {
           v = absl::AsciiStrToUpper(v);
           if (v.size() != 3 || !absl::ascii_isalpha(v[0]) || !absl::ascii_isalpha(v[1]) ||
               !absl::ascii_isalpha(v[2])) {
             return FieldError(absl::StatusCode::kInvalidArgument, name,
                               absl::StrCat("'", v, "' is not an ISO 4217 code such as EUR"));
           }
-        } else if (IsEmailField(name)) {
-          if (name == "email") v = AsciiLower(v);
+        } else if (kind == v1::FieldRules::EMAIL) {
+          // A key compares exactly, and addresses are matched regardless of case.
+          if (Rules(f).alias()) v = AsciiLower(v);
           if (!ValidEmail(v)) {
             return FieldError(absl::StatusCode::kInvalidArgument, name,
                               absl::StrCat("'", v, "' is not an email address"));
           }
-        } else if (name == "serial_number" && IsJunkSerial(v)) {
+        } else if (kind == v1::FieldRules::SERIAL_NUMBER && IsJunkSerial(v)) {
           return FieldError(
               absl::StatusCode::kInvalidArgument, name,
               absl::StrCat("'", v, "' is a firmware placeholder, not a serial number"));
@@ -168,14 +163,14 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
       case FieldDescriptor::CPPTYPE_INT64: {
         int64_t v = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ? r->GetInt32(*m, f)
                                                                     : r->GetInt64(*m, f);
-        const int64_t max = IntFieldMax(name);
+        const int64_t max = IntFieldMax(f);
         if (v < 0 || v > max) {
           return FieldError(absl::StatusCode::kInvalidArgument, name,
                             absl::StrCat(v, " is out of range 0..", max));
         }
         break;
       }
-      case FieldDescriptor::CPPTYPE_MESSAGE:
+      case FieldDescriptor::CPPTYPE_MESSAGE:  // a Timestamp: the model allows no other message
         if (r->HasField(*m, f)) {
           const auto& ts = static_cast<const google::protobuf::Timestamp&>(r->GetMessage(*m, f));
           if (ts.seconds() < 0 || ts.seconds() > 253402300799 || ts.nanos() < 0 ||
