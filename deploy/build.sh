@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Configures and builds Bestand. Usage: deploy/build.sh release|asan
+# Configures and builds Bestand. Usage: deploy/build.sh release|asan|tsan
 #   release  optimised binaries in build/ (used by the demo)
 #   asan     debug build with AddressSanitizer and UndefinedBehaviorSanitizer and the tests in
 #            build-asan/ (used by deploy/test.sh)
+#   tsan     debug build with ThreadSanitizer and the tests in build-tsan/ (used by
+#            deploy/test.sh after the asan run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-release}
@@ -19,8 +21,13 @@ case "$kind" in
       -DBESTAND_BENCH=OFF >/dev/null
     cmake --build build-asan -j"$jobs"
     ;;
+  tsan)
+    cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DBESTAND_TSAN=ON -DBESTAND_WERROR=ON \
+      -DBESTAND_BENCH=OFF >/dev/null
+    cmake --build build-tsan -j"$jobs"
+    ;;
   *)
-    echo "usage: $0 release|asan" >&2
+    echo "usage: $0 release|asan|tsan" >&2
     exit 2
     ;;
 esac

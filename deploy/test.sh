@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with ASan/UBSan and runs every test through ctest.
+# Installs what is missing, builds with ASan/UBSan and runs every test through ctest, then builds
+# with ThreadSanitizer and runs them again (BESTAND_TSAN=0 skips that; tests/tsan.supp says what
+# TSan cannot see). Arguments go to both ctest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
@@ -11,5 +13,9 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-cd build-asan
-ctest --output-on-failure -j2 "$@"
+(cd build-asan && ctest --output-on-failure -j2 "$@")
+if [ "${BESTAND_TSAN:-1}" != 0 ]; then
+  deploy/build.sh tsan
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1}
+  (cd build-tsan && ctest --output-on-failure -j2 "$@")
+fi

@@ -217,6 +217,44 @@ TEST_F(FleetTest, PackagesAreStoredOnceAcrossDevicesAndRestarts) {
   EXPECT_THAT(Changes(a->device_id), ::testing::ElementsAre("INSTALLED zsh >5.8-9"));
 }
 
+// Agents reporting at once from their own threads, as gRPC's threads call in: every report is
+// stored once, shared packages once, and each device ends with its own last report. Under the
+// tsan build this is what checks the group commit, the package index and the agent registry.
+TEST_F(FleetTest, ConcurrentReportsFromManyThreadsAreEachStoredOnce) {
+  constexpr int kAgents = 8;
+  constexpr int kRounds = 5;
+  std::vector<AgentIdentity> agents;
+  for (int i = 0; i < kAgents; ++i) {
+    auto a = Enroll(absl::StrCat("fedcba9876543210fedcba987654321", i));
+    ASSERT_TRUE(a.ok()) << a.status();
+    agents.push_back(*a);
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kAgents, 0);
+  for (int i = 0; i < kAgents; ++i) {
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < kRounds; ++round) {
+        v1::ReportRequest r;
+        r.mutable_report()->set_hostname(absl::StrCat("pc-", i));
+        Add(r.mutable_report(), "shared", absl::StrCat("1.", round));
+        Add(r.mutable_report(), absl::StrCat("own-", i), "1.0");
+        if (!fleet_->Report(agents[i], r).ok()) ++failures[i];
+        (void)fleet_->Heartbeat(agents[i], v1::HeartbeatRequest());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures, std::vector<int>(kAgents, 0));
+  for (int i = 0; i < kAgents; ++i) {
+    // The first report is the device's starting point; each later round upgraded the shared
+    // package, in the order that agent sent them.
+    EXPECT_THAT(Changes(agents[i].device_id),
+                ::testing::ElementsAre("UPGRADED shared 1.0>1.1", "UPGRADED shared 1.1>1.2",
+                                       "UPGRADED shared 1.2>1.3", "UPGRADED shared 1.3>1.4"))
+        << "device " << agents[i].device_id;
+  }
+}
+
 TEST_F(FleetTest, ReportsQueuedTogetherCommitTogetherAndABadOneFailsAlone) {
   std::vector<AgentIdentity> agents;
   for (int i = 0; i < 4; ++i) {
