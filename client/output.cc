@@ -274,21 +274,21 @@ void Printer::List(const std::vector<std::unique_ptr<Message>>& items,
 
 std::vector<std::string> Printer::References(const std::vector<std::unique_ptr<Message>>& items,
                                              const std::vector<absl::string_view>& columns) const {
-  std::vector<std::string> out;
-  if (format != Format::kTable || items.empty()) return out;
+  std::vector<std::string> refs;
+  if (format != Format::kTable || items.empty()) return refs;
   for (const FieldDescriptor* f : TableFields(items[0]->GetDescriptor(), columns, wide)) {
-    for (const auto& item : items) AddReferences(*item, f, &out);
+    for (const auto& item : items) AddReferences(*item, f, &refs);
   }
-  return out;
+  return refs;
 }
 
 std::vector<std::string> Printer::References(const Message& item) const {
-  std::vector<std::string> out;
-  if (format != Format::kTable) return out;
+  std::vector<std::string> refs;
+  if (format != Format::kTable) return refs;
   for (const FieldDescriptor* f : TableFields(item.GetDescriptor(), {}, true)) {
-    AddReferences(item, f, &out);
+    AddReferences(item, f, &refs);
   }
-  return out;
+  return refs;
 }
 
 void Printer::One(const Message& item) const {

@@ -69,10 +69,10 @@ struct FakeClient::State {
         absl::SimpleAtoi(name, &id)) {
       return it->second.count(id) ? id : 0;
     }
-    for (const auto& [id, resource] : it->second) {
+    for (const auto& [resource_id, resource] : it->second) {
       for (absl::string_view key : spec.alias_keys) {
         std::string v = StringField(*resource, key);
-        if (!v.empty() && absl::EqualsIgnoreCase(v, name)) return id;
+        if (!v.empty() && absl::EqualsIgnoreCase(v, name)) return resource_id;
       }
     }
     return 0;

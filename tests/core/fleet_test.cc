@@ -22,7 +22,7 @@
 #include "server/core/inventory.h"
 #include "server/core/workflow.h"
 #include "server/pki/ca.h"
-#include "server/storage/sqlite/sqlite_store.h"
+#include "tests/core/core_fixture.h"
 #include "tests/test_util.h"
 
 namespace bestand {
@@ -63,12 +63,10 @@ class WriteWatchingStore : public Store {
   std::shared_future<void> asked_future_ = asked_.get_future().share();
 };
 
-class FleetTest : public ::testing::Test {
+class FleetTest : public testing::CoreTest {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
     auto ca = CreateCa("Test CA");
     ASSERT_TRUE(ca.ok());
     fleet_ = std::make_unique<Fleet>(store_.get(), *ca);
@@ -117,8 +115,6 @@ class FleetTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<Fleet> fleet_;
   std::string token_;
 };
@@ -362,22 +358,21 @@ TEST_F(FleetTest, AHandCorrectionStandsUntilTheMachineChanges) {
   r.mutable_report()->set_hostname("pc-17");
   r.mutable_report()->mutable_os()->set_pretty_name("Debian GNU/Linux 12 (bookworm)");
   ASSERT_TRUE(fleet_->Report(*a, r).ok());
-  Inventory inv(store_.get());
   v1::Device d, out;
-  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "devices/1", &d).ok());
   EXPECT_EQ(d.hostname(), "pc-17");
   d.set_hostname("pc-17.buero.example");
   google::protobuf::FieldMask mask;
   mask.add_paths("hostname");
-  ASSERT_TRUE(inv.Update("coordinator", Kind::kDevice, d, mask, &out).ok());
+  ASSERT_TRUE(inventory_->Update("coordinator", Kind::kDevice, d, mask, &out).ok());
 
   ASSERT_TRUE(fleet_->Report(*a, r).ok());  // nothing new on the machine
-  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "devices/1", &d).ok());
   EXPECT_EQ(d.hostname(), "pc-17.buero.example");
 
   r.mutable_report()->set_hostname("pc-18");  // renamed on the machine
   ASSERT_TRUE(fleet_->Report(*a, r).ok());
-  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "devices/1", &d).ok());
   EXPECT_EQ(d.hostname(), "pc-18");
   auto tx = store_->BeginRead();
   EXPECT_TRUE((*VerifyAudit(**tx)).ok());
@@ -397,9 +392,8 @@ TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
   r.mutable_report()->set_machine_id("ffffffffffffffffffffffffffffffff");
   r.mutable_report()->mutable_hardware()->set_hardware_uuid("4c4c4544-0058-4b10-8032-b7c04f514833");
   ASSERT_TRUE(fleet_->Report(*a, r).ok());
-  Inventory inv(store_.get());
   v1::Device d;
-  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/1", &d).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "devices/1", &d).ok());
   EXPECT_EQ(d.machine_id(), "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(d.hardware_uuid(), "");
   EXPECT_EQ(d.serial_number(), "") << "a firmware placeholder became a serial number";
@@ -415,8 +409,7 @@ TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
     Add(r.mutable_report(), "pkg" + std::to_string(i), "1")->set_publisher(std::string(999, 'x'));
   }
   EXPECT_THAT(fleet_->Report(*a, r).status().message(), ::testing::HasSubstr("at most 8388608"));
-  Inventory check(store_.get());
-  ASSERT_TRUE(check.Get(Kind::kDevice, "devices/1", &d).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "devices/1", &d).ok());
   v1::GetDeviceInventoryRequest inv_req;
   inv_req.set_device("devices/1");
   inv_req.set_include_software(true);
@@ -426,11 +419,10 @@ TEST_F(FleetTest, AnEnrolledDeviceIsNotTakenOverAndReportsCannotPlantIdentity) {
 
 TEST_F(FleetTest, JoiningAnExistingDeviceTakesATokenBoundToIt) {
   // The coordinator recorded the laptop by hand; its agent has not enrolled yet.
-  Inventory inv(store_.get());
   v1::Device laptop, out;
   laptop.set_asset_tag("NB-0042");
   laptop.set_serial_number("PF4K2M1A");
-  ASSERT_TRUE(inv.Create("test", Kind::kDevice, laptop, &out).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kDevice, laptop, &out).ok());
   // An enrollment with the rollout token, claiming that serial number: a device of its own,
   // and the coordinator is told they may be one machine.
   auto csr = CreateKeyAndCsr("pc");
@@ -443,8 +435,7 @@ TEST_F(FleetTest, JoiningAnExistingDeviceTakesATokenBoundToIt) {
   auto unbound = fleet_->Enroll(token_, req);
   ASSERT_TRUE(unbound.ok()) << unbound.status();
   EXPECT_EQ(unbound->device(), "devices/2");
-  Workflow workflow(store_.get());
-  auto findings = workflow.ListFindings();
+  auto findings = workflow_->ListFindings();
   ASSERT_TRUE(findings.ok());
   ASSERT_EQ(findings->findings_size(), 1) << findings->DebugString();
   EXPECT_EQ(findings->findings(0).kind(), "possible duplicate device");
@@ -453,7 +444,7 @@ TEST_F(FleetTest, JoiningAnExistingDeviceTakesATokenBoundToIt) {
                                    "an enrollment token to NB-0042"));
   // What an agent reports never blocks recording the real device.
   v1::Device d2;
-  ASSERT_TRUE(inv.Get(Kind::kDevice, "devices/2", &d2).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "devices/2", &d2).ok());
   EXPECT_EQ(d2.reported_serial_number(), "PF4K2M1A");
   EXPECT_EQ(d2.serial_number(), "");
   req.set_serial_number("XK99");
@@ -463,7 +454,7 @@ TEST_F(FleetTest, JoiningAnExistingDeviceTakesATokenBoundToIt) {
   v1::Device desk;
   desk.set_asset_tag("PC-7");
   desk.set_serial_number("XK99");  // what the agent of devices/3 reported
-  EXPECT_TRUE(inv.Create("test", Kind::kDevice, desk, &out).ok());
+  EXPECT_TRUE(inventory_->Create("test", Kind::kDevice, desk, &out).ok());
 
   // The coordinator decides: this machine is NB-0042.
   v1::CreateEnrollmentTokenRequest bind;
@@ -481,7 +472,7 @@ TEST_F(FleetTest, JoiningAnExistingDeviceTakesATokenBoundToIt) {
   auto joined = fleet_->Enroll(bound->secret(), req);
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->device(), "devices/1");
-  ASSERT_TRUE(inv.Get(Kind::kDevice, "NB-0042", &laptop).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "NB-0042", &laptop).ok());
   EXPECT_EQ(laptop.machine_id(), "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(fleet_->Enroll(bound->secret(), req).status().code(),
             absl::StatusCode::kUnauthenticated)
@@ -525,27 +516,26 @@ TEST_F(FleetTest, VerifyFindsAgentDataEditedOrRemovedBehindBestandsBack) {
   };
   ASSERT_THAT(problems(), ::testing::IsEmpty());
 
-  const std::string db = dir_.File("t.db");
-  testing::ExecSql(db, "UPDATE agents SET last_seen_time = last_seen_time - 86400000000");
+  testing::ExecSql(db(), "UPDATE agents SET last_seen_time = last_seen_time - 86400000000");
   EXPECT_THAT(problems(), ::testing::ElementsAre(::testing::HasSubstr(
                               "agents/1: the last-seen time was edited outside Bestand")));
-  testing::ExecSql(db, "UPDATE agents SET last_seen_time = last_seen_time + 86400000000");
+  testing::ExecSql(db(), "UPDATE agents SET last_seen_time = last_seen_time + 86400000000");
   ASSERT_THAT(problems(), ::testing::IsEmpty());
 
   // History: deleting an event (the upgrade of vim) breaks the device's chain.
-  testing::ExecSql(db,
+  testing::ExecSql(db(),
                    "DELETE FROM software_events WHERE id = (SELECT MIN(id) FROM "
                    "software_events)");
   EXPECT_THAT(problems(), ::testing::Contains(::testing::HasSubstr(
                               "software history of devices/1: events were removed or edited")));
   // The software set of the agent's device: removing it is named through the agent's seal.
-  testing::ExecSql(db, "DELETE FROM software_events WHERE device_id = 1");
-  testing::ExecSql(db, "DELETE FROM device_software WHERE device_id = 1");
+  testing::ExecSql(db(), "DELETE FROM software_events WHERE device_id = 1");
+  testing::ExecSql(db(), "DELETE FROM device_software WHERE device_id = 1");
   EXPECT_THAT(problems(),
               ::testing::ElementsAre(::testing::HasSubstr(
                   "agents/1: its last report or the device's software was changed or removed")));
   // The imported device's software is anchored in the audit trail.
-  testing::ExecSql(db, "DELETE FROM device_software WHERE device_id = 2");
+  testing::ExecSql(db(), "DELETE FROM device_software WHERE device_id = 2");
   EXPECT_THAT(problems(), ::testing::Contains(
                               ::testing::HasSubstr("software/2: removed without an audit event")));
 }
@@ -562,53 +552,54 @@ TEST_F(FleetTest, RevokedTokensAndAgentsAreRefused) {
   EXPECT_TRUE(absl::StrContains(b.status().message(), "revoked"));
 }
 
-TEST(TokenTest, RevokedNamesCanBeReusedAndIdsWin) {
-  testing::TempDir dir;
-  auto store = OpenSqliteStore({.path = dir.File("t.db")});
-  ASSERT_TRUE(store.ok());
-  auto tokens = TokenManager::Create(store->get());
-  ASSERT_TRUE(tokens.ok());
-  ASSERT_TRUE((*tokens)->CreateToken("t", "admin", v1::ADMIN).ok());
-  ASSERT_TRUE((*tokens)->CreateToken("t", "ci", v1::COORDINATOR).ok());
-  EXPECT_EQ((*tokens)->CreateToken("t", "ci", v1::VIEWER).status().code(),
+class TokenTest : public testing::CoreTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
+    auto tokens = TokenManager::Create(store_.get());
+    ASSERT_TRUE(tokens.ok());
+    tokens_ = std::move(*tokens);
+  }
+
+  std::unique_ptr<TokenManager> tokens_;
+};
+
+TEST_F(TokenTest, RevokedNamesCanBeReusedAndIdsWin) {
+  ASSERT_TRUE(tokens_->CreateToken("t", "admin", v1::ADMIN).ok());
+  ASSERT_TRUE(tokens_->CreateToken("t", "ci", v1::COORDINATOR).ok());
+  EXPECT_EQ(tokens_->CreateToken("t", "ci", v1::VIEWER).status().code(),
             absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ((*tokens)->CreateToken("t", "tokens/1", v1::VIEWER).status().code(),
+  EXPECT_EQ(tokens_->CreateToken("t", "tokens/1", v1::VIEWER).status().code(),
             absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE((*tokens)->RevokeToken("t", "ci").ok());
-  auto again = (*tokens)->CreateToken("t", "ci", v1::VIEWER);
+  ASSERT_TRUE(tokens_->RevokeToken("t", "ci").ok());
+  auto again = tokens_->CreateToken("t", "ci", v1::VIEWER);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->token().name(), "tokens/3");
   // Revoking by id names exactly that token.
-  auto revoked = (*tokens)->RevokeToken("t", "tokens/3");
+  auto revoked = tokens_->RevokeToken("t", "tokens/3");
   ASSERT_TRUE(revoked.ok());
   EXPECT_EQ(revoked->display_name(), "ci");
-  auto tx = (*store)->BeginRead();
+  auto tx = store_->BeginRead();
   EXPECT_TRUE((*VerifyAudit(**tx)).ok());
 }
 
-TEST(TokenTest, VerifyComparesTheWholeStoredHashOfEveryToken) {
-  testing::TempDir dir;
-  auto store = OpenSqliteStore({.path = dir.File("t.db")});
-  ASSERT_TRUE(store.ok());
-  auto tokens = TokenManager::Create(store->get());
-  ASSERT_TRUE(tokens.ok());
-  ASSERT_TRUE((*tokens)->CreateToken("t", "admin", v1::ADMIN).ok());
+TEST_F(TokenTest, VerifyComparesTheWholeStoredHashOfEveryToken) {
+  ASSERT_TRUE(tokens_->CreateToken("t", "admin", v1::ADMIN).ok());
   auto ca = CreateCa("Test CA");
   ASSERT_TRUE(ca.ok());
-  Fleet fleet(store->get(), *ca);
+  Fleet fleet(store_.get(), *ca);
   ASSERT_TRUE(fleet.CreateEnrollmentToken("t", {}).ok());
   auto verify = [&] {
-    auto tx = (*store)->BeginRead();
+    auto tx = store_->BeginRead();
     return *VerifyAudit(**tx);
   };
   ASSERT_TRUE(verify().ok());
   // Someone swaps in the hash of a secret of their own, keeping the first 12 hex digits (the
   // fingerprint token list shows): found, for API and enrollment tokens alike.
-  const std::string db = dir.File("t.db");
-  testing::ExecSql(db,
+  testing::ExecSql(db(),
                    "UPDATE tokens SET secret_sha256 = substr(secret_sha256, 1, 12) || "
                    "'0000000000000000000000000000000000000000000000000000'");
-  testing::ExecSql(db,
+  testing::ExecSql(db(),
                    "UPDATE enrollment_tokens SET secret_sha256 = 'ab' || "
                    "substr(secret_sha256, 3)");
   const v1::VerifyAuditResponse v = verify();
@@ -619,17 +610,12 @@ TEST(TokenTest, VerifyComparesTheWholeStoredHashOfEveryToken) {
                   "enrollmentTokens/1: differs from its last audited state (fields: secret)"));
 }
 
-TEST(TokenTest, TokensAuditedInTheFormerFormatVerifyAfterTheUpgrade) {
-  testing::TempDir dir;
-  auto store = OpenSqliteStore({.path = dir.File("t.db")});
-  ASSERT_TRUE(store.ok());
-  auto tokens = TokenManager::Create(store->get());
-  ASSERT_TRUE(tokens.ok());
-  auto admin = (*tokens)->CreateToken("t", "admin", v1::ADMIN);
+TEST_F(TokenTest, TokensAuditedInTheFormerFormatVerifyAfterTheUpgrade) {
+  auto admin = tokens_->CreateToken("t", "admin", v1::ADMIN);
   ASSERT_TRUE(admin.ok());
   {
     // The state an earlier version recorded: the token without the digest of its hash.
-    auto tx = *(*store)->BeginWrite();
+    auto tx = *store_->BeginWrite();
     v1::Token legacy = admin->token();
     std::string json;
     google::protobuf::util::JsonPrintOptions o;
@@ -639,35 +625,33 @@ TEST(TokenTest, TokensAuditedInTheFormerFormatVerifyAfterTheUpgrade) {
     ASSERT_TRUE(tx->Commit().ok());
   }
   auto verify = [&] {
-    auto tx = (*store)->BeginRead();
+    auto tx = store_->BeginRead();
     return *VerifyAudit(**tx);
   };
   EXPECT_FALSE(verify().ok());
-  ASSERT_TRUE(UpgradeAuditFormats(store->get()).ok());
+  ASSERT_TRUE(UpgradeAuditFormats(store_.get()).ok());
   EXPECT_TRUE(verify().ok()) << verify().DebugString();
-  ASSERT_TRUE(UpgradeAuditFormats(store->get()).ok());
-  auto tx = (*store)->BeginRead();
+  ASSERT_TRUE(UpgradeAuditFormats(store_.get()).ok());
+  auto tx = store_->BeginRead();
   AuditQuery q;
   q.resource = "tokens/1";
   EXPECT_EQ((*tx)->ListAudit(q)->size(), 3u) << "the format change is recorded once";
 }
 
-TEST(TimestampTest, NanosecondsAreTruncatedSoTheAuditMatchesTheStoredRow) {
-  testing::TempDir dir;
-  auto store = OpenSqliteStore({.path = dir.File("t.db")});
-  ASSERT_TRUE(store.ok());
-  Inventory inv(store->get());
+class TimestampTest : public testing::CoreTest {};
+
+TEST_F(TimestampTest, NanosecondsAreTruncatedSoTheAuditMatchesTheStoredRow) {
   v1::Application app, app_out;
   app.set_display_name("GitLab");
-  ASSERT_TRUE(inv.Create("t", Kind::kApplication, app, &app_out).ok());
+  ASSERT_TRUE(inventory_->Create("t", Kind::kApplication, app, &app_out).ok());
   v1::Account acc, out;
   acc.set_application("GitLab");
   acc.set_username("anna");
   acc.mutable_last_activity_time()->set_seconds(1764300000);
   acc.mutable_last_activity_time()->set_nanos(123456789);
-  ASSERT_TRUE(inv.Create("t", Kind::kAccount, acc, &out).ok());
+  ASSERT_TRUE(inventory_->Create("t", Kind::kAccount, acc, &out).ok());
   EXPECT_EQ(out.last_activity_time().nanos(), 123456000);
-  auto tx = (*store)->BeginRead();
+  auto tx = store_->BeginRead();
   auto v = VerifyAudit(**tx);
   EXPECT_TRUE(v->ok()) << v->DebugString();
 }

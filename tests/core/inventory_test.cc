@@ -7,53 +7,35 @@
 #include "server/core/audit.h"
 #include "server/core/audit_verify.h"
 #include "server/imports/resource_csv.h"
-#include "server/storage/sqlite/sqlite_store.h"
+#include "tests/core/core_fixture.h"
 #include "tests/test_util.h"
 
 namespace bestand {
 namespace {
 
 using testing::ExecSql;
-using testing::TempDir;
 
 MATCHER_P2(StatusIs, code, substring, "") {
   return arg.code() == code && absl::StrContains(arg.message(), substring);
 }
 
-class InventoryTest : public ::testing::Test {
+class InventoryTest : public testing::CoreTest {
  protected:
-  void SetUp() override {
-    auto s = OpenSqliteStore({.path = db()});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inv_ = std::make_unique<Inventory>(store_.get());
-  }
-  std::string db() const { return dir_.File("t.db"); }
-
   absl::StatusOr<v1::Person> AddPerson(const std::string& email, const std::string& name,
                                        const std::string& department = "") {
     v1::Person p, out;
     p.set_email(email);
     p.set_display_name(name);
     p.set_department(department);
-    absl::Status s = inv_->Create("test", Kind::kPerson, p, &out);
+    absl::Status s = inventory_->Create("test", Kind::kPerson, p, &out);
     if (!s.ok()) return s;
     return out;
-  }
-
-  int64_t Count(Kind kind) {
-    auto tx = store_->BeginRead();
-    return *(*tx)->Count(kind, {});
   }
 
   v1::VerifyAuditResponse Verify(std::vector<std::string> anchors = {}) {
     auto tx = store_->BeginRead();
     return *VerifyAudit(**tx, anchors);
   }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inv_;
 };
 
 TEST_F(InventoryTest, CreateNormalisesAndDefaults) {
@@ -82,11 +64,11 @@ TEST_F(InventoryTest, InvalidFieldsAreNamed) {
   p.set_email("c@firma.de");
   p.set_display_name("C");
   p.set_start_date("2027-02-29");
-  EXPECT_THAT(inv_->Create("test", Kind::kPerson, p, &out),
+  EXPECT_THAT(inventory_->Create("test", Kind::kPerson, p, &out),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "start_date: 2027-02-29 is not a calendar date"));
   p.set_start_date("29.02.2028");
-  EXPECT_THAT(inv_->Create("test", Kind::kPerson, p, &out),
+  EXPECT_THAT(inventory_->Create("test", Kind::kPerson, p, &out),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "start_date: '29.02.2028' is not a date in the form YYYY-MM-DD"));
   p.set_start_date("");
@@ -94,21 +76,21 @@ TEST_F(InventoryTest, InvalidFieldsAreNamed) {
   big.set_display_name("L");
   big.set_seats(100001);
   EXPECT_THAT(
-      inv_->Create("test", Kind::kLicense, big, &big_out),
+      inventory_->Create("test", Kind::kLicense, big, &big_out),
       StatusIs(absl::StatusCode::kInvalidArgument, "seats: 100001 is out of range 0..100000"));
 
   v1::Device d, dout;
   d.set_serial_number("To be filled by O.E.M.");
-  EXPECT_THAT(inv_->Create("test", Kind::kDevice, d, &dout),
+  EXPECT_THAT(inventory_->Create("test", Kind::kDevice, d, &dout),
               StatusIs(absl::StatusCode::kInvalidArgument, "serial_number"));
   d.set_serial_number("00000000");
-  EXPECT_THAT(inv_->Create("test", Kind::kDevice, d, &dout),
+  EXPECT_THAT(inventory_->Create("test", Kind::kDevice, d, &dout),
               StatusIs(absl::StatusCode::kInvalidArgument, "placeholder"));
 
   v1::License l, lout;
   l.set_display_name("Office");
   l.set_currency("EURO");
-  EXPECT_THAT(inv_->Create("test", Kind::kLicense, l, &lout),
+  EXPECT_THAT(inventory_->Create("test", Kind::kLicense, l, &lout),
               StatusIs(absl::StatusCode::kInvalidArgument, "currency"));
   EXPECT_EQ(Count(Kind::kPerson), 1);  // only the valid one
 }
@@ -132,10 +114,10 @@ TEST_F(InventoryTest, TextThatReadsOtherThanItIsIsRefused) {
   v1::Vendor v, out;
   v.set_display_name("IT-Partner");
   v.set_notes("Zeile 1\nZeile 2\u200F");
-  EXPECT_TRUE(inv_->Create("test", Kind::kVendor, v, &out).ok());
+  EXPECT_TRUE(inventory_->Create("test", Kind::kVendor, v, &out).ok());
   v.set_display_name("Other");
   v.set_notes("\u202Ehidden");
-  EXPECT_THAT(inv_->Create("test", Kind::kVendor, v, &out),
+  EXPECT_THAT(inventory_->Create("test", Kind::kVendor, v, &out),
               StatusIs(absl::StatusCode::kInvalidArgument, "notes: contains U+202E"));
 }
 
@@ -144,19 +126,19 @@ TEST_F(InventoryTest, ReferencesResolveNaturalKeysAndUnknownOnesAreNotFound) {
   v1::Device d, out;
   d.set_asset_tag("NB-1");
   d.set_assignee("ANNA@firma.de");
-  ASSERT_TRUE(inv_->Create("test", Kind::kDevice, d, &out).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kDevice, d, &out).ok());
   EXPECT_EQ(out.assignee(), "people/1");
   EXPECT_EQ(out.status(), v1::Device::ASSIGNED);
 
   d.set_asset_tag("NB-2");
   d.set_assignee("bernd@firma.de");
-  EXPECT_THAT(inv_->Create("test", Kind::kDevice, d, &out),
+  EXPECT_THAT(inventory_->Create("test", Kind::kDevice, d, &out),
               StatusIs(absl::StatusCode::kNotFound, "assignee: person 'bernd@firma.de' not found"));
 
   v1::Device got;
-  ASSERT_TRUE(inv_->Get(Kind::kDevice, "NB-1", &got).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "NB-1", &got).ok());
   EXPECT_EQ(got.name(), "devices/1");
-  EXPECT_THAT(inv_->Get(Kind::kDevice, "devices/77", &got),
+  EXPECT_THAT(inventory_->Get(Kind::kDevice, "devices/77", &got),
               StatusIs(absl::StatusCode::kNotFound, "device 'devices/77' not found"));
 }
 
@@ -166,9 +148,9 @@ TEST_F(InventoryTest, DuplicatesAreAlreadyExists) {
               StatusIs(absl::StatusCode::kAlreadyExists, "email 'anna@firma.de' already exists"));
   v1::Application app, out;
   app.set_display_name("DATEV");
-  ASSERT_TRUE(inv_->Create("test", Kind::kApplication, app, &out).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kApplication, app, &out).ok());
   app.set_display_name("datev");
-  EXPECT_THAT(inv_->Create("test", Kind::kApplication, app, &out),
+  EXPECT_THAT(inventory_->Create("test", Kind::kApplication, app, &out),
               StatusIs(absl::StatusCode::kAlreadyExists, "display_name"));
 }
 
@@ -181,40 +163,40 @@ TEST_F(InventoryTest, UpdateChangesOnlyMaskedFieldsAndSkipsNoOps) {
   change.set_display_name("ignored: not in the mask");
   google::protobuf::FieldMask mask;
   mask.add_paths("department");
-  ASSERT_TRUE(inv_->Update("test", Kind::kPerson, change, mask, &out).ok());
+  ASSERT_TRUE(inventory_->Update("test", Kind::kPerson, change, mask, &out).ok());
   EXPECT_EQ(out.department(), "Einkauf");
   EXPECT_EQ(out.display_name(), "Anna");
 
   auto events_before = Verify().events_checked();
-  ASSERT_TRUE(inv_->Update("test", Kind::kPerson, change, mask, &out).ok());
+  ASSERT_TRUE(inventory_->Update("test", Kind::kPerson, change, mask, &out).ok());
   EXPECT_EQ(Verify().events_checked(), events_before) << "a no-op update wrote an event";
 
   mask.add_paths("create_time");
-  EXPECT_THAT(inv_->Update("test", Kind::kPerson, change, mask, &out),
+  EXPECT_THAT(inventory_->Update("test", Kind::kPerson, change, mask, &out),
               StatusIs(absl::StatusCode::kInvalidArgument, "update_mask: 'create_time' is output"));
   mask.Clear();
   mask.add_paths("shoe_size");
-  EXPECT_THAT(inv_->Update("test", Kind::kPerson, change, mask, &out),
+  EXPECT_THAT(inventory_->Update("test", Kind::kPerson, change, mask, &out),
               StatusIs(absl::StatusCode::kInvalidArgument, "'shoe_size' is not a field"));
 }
 
 TEST_F(InventoryTest, PeopleAreNeverDeletedButReferencedRecordsAreProtected) {
   ASSERT_TRUE(AddPerson("anna@firma.de", "Anna").ok());
-  EXPECT_THAT(inv_->Delete("test", Kind::kPerson, "anna@firma.de"),
+  EXPECT_THAT(inventory_->Delete("test", Kind::kPerson, "anna@firma.de"),
               StatusIs(absl::StatusCode::kFailedPrecondition, "offboard"));
 
   v1::Vendor v, vout;
   v.set_display_name("Systemhaus Müller");
-  ASSERT_TRUE(inv_->Create("test", Kind::kVendor, v, &vout).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kVendor, v, &vout).ok());
   v1::Application app, aout;
   app.set_display_name("Warenwirtschaft");
   app.set_vendor("Systemhaus Müller");
-  ASSERT_TRUE(inv_->Create("test", Kind::kApplication, app, &aout).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kApplication, app, &aout).ok());
   EXPECT_EQ(aout.vendor(), "vendors/1");
-  EXPECT_THAT(inv_->Delete("test", Kind::kVendor, "Systemhaus Müller"),
+  EXPECT_THAT(inventory_->Delete("test", Kind::kVendor, "Systemhaus Müller"),
               StatusIs(absl::StatusCode::kFailedPrecondition, "still referenced"));
-  ASSERT_TRUE(inv_->Delete("test", Kind::kApplication, "Warenwirtschaft").ok());
-  ASSERT_TRUE(inv_->Delete("test", Kind::kVendor, "vendors/1").ok());
+  ASSERT_TRUE(inventory_->Delete("test", Kind::kApplication, "Warenwirtschaft").ok());
+  ASSERT_TRUE(inventory_->Delete("test", Kind::kVendor, "vendors/1").ok());
   EXPECT_TRUE(Verify().ok());
 }
 
@@ -224,25 +206,25 @@ TEST_F(InventoryTest, SeatsAreNotOverAssigned) {
   v1::License l, lout;
   l.set_display_name("Adobe Acrobat Pro");
   l.set_seats(1);
-  ASSERT_TRUE(inv_->Create("test", Kind::kLicense, l, &lout).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kLicense, l, &lout).ok());
   v1::LicenseAssignment a, aout;
   a.set_license("Adobe Acrobat Pro");
   a.set_person("a@firma.de");
-  ASSERT_TRUE(inv_->Create("test", Kind::kLicenseAssignment, a, &aout).ok());
-  EXPECT_THAT(inv_->Create("test", Kind::kLicenseAssignment, a, &aout),
+  ASSERT_TRUE(inventory_->Create("test", Kind::kLicenseAssignment, a, &aout).ok());
+  EXPECT_THAT(inventory_->Create("test", Kind::kLicenseAssignment, a, &aout),
               StatusIs(absl::StatusCode::kFailedPrecondition, "has 1 seat and it is assigned"));
   a.set_person("b@firma.de");
-  EXPECT_THAT(inv_->Create("test", Kind::kLicenseAssignment, a, &aout),
+  EXPECT_THAT(inventory_->Create("test", Kind::kLicenseAssignment, a, &aout),
               StatusIs(absl::StatusCode::kFailedPrecondition, "it is assigned"));
   v1::Device d, dout;
   d.set_asset_tag("NB-1");
-  ASSERT_TRUE(inv_->Create("test", Kind::kDevice, d, &dout).ok());
+  ASSERT_TRUE(inventory_->Create("test", Kind::kDevice, d, &dout).ok());
   a.set_device("NB-1");
-  EXPECT_THAT(inv_->Create("test", Kind::kLicenseAssignment, a, &aout),
+  EXPECT_THAT(inventory_->Create("test", Kind::kLicenseAssignment, a, &aout),
               StatusIs(absl::StatusCode::kInvalidArgument, "exactly one of person and device"));
 
   v1::License got;
-  ASSERT_TRUE(inv_->Get(Kind::kLicense, "Adobe Acrobat Pro", &got).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kLicense, "Adobe Acrobat Pro", &got).ok());
   EXPECT_EQ(got.assigned_seats(), 1);
 }
 
@@ -255,7 +237,7 @@ TEST_F(InventoryTest, ListPagesWithTokensAndBoundsPageSize) {
   int pages = 0;
   do {
     v1::ListPeopleResponse resp;
-    ASSERT_TRUE(inv_->List(Kind::kPerson, req, &resp).ok());
+    ASSERT_TRUE(inventory_->List(Kind::kPerson, req, &resp).ok());
     for (const auto& p : resp.people()) names.insert(p.name());
     req.set_page_token(resp.next_page_token());
     ++pages;
@@ -267,16 +249,16 @@ TEST_F(InventoryTest, ListPagesWithTokensAndBoundsPageSize) {
   filtered.set_department("IT");
   filtered.set_page_size(1000);
   v1::ListPeopleResponse resp;
-  ASSERT_TRUE(inv_->List(Kind::kPerson, filtered, &resp).ok());
+  ASSERT_TRUE(inventory_->List(Kind::kPerson, filtered, &resp).ok());
   EXPECT_EQ(resp.people_size(), 50);
   EXPECT_TRUE(resp.next_page_token().empty());
 
   filtered.set_page_size(1001);
-  EXPECT_THAT(inv_->List(Kind::kPerson, filtered, &resp),
+  EXPECT_THAT(inventory_->List(Kind::kPerson, filtered, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, "page_size"));
   filtered.set_page_size(10);
   filtered.set_page_token("garbage");
-  EXPECT_THAT(inv_->List(Kind::kPerson, filtered, &resp),
+  EXPECT_THAT(inventory_->List(Kind::kPerson, filtered, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, "page_token"));
 }
 
@@ -287,19 +269,19 @@ TEST_F(InventoryTest, CsvImportIsAllOrNothingAndNamesLineAndColumn) {
       "E-Mail;Display Name;Department;Notes\r\n"
       "juergen.weiss@firma.de;Jürgen Weiß;Vertrieb;\"Schlüssel; Büro 2\r\nund Parkplatz\"\r\n"
       "anna@firma.de;Anna Schmidt;Einkauf;\r\n";
-  auto r = ImportResourceCsv(*inv_, "test", "people", good, /*dry_run=*/true, nullptr);
+  auto r = ImportResourceCsv(*inventory_, "test", "people", good, /*dry_run=*/true, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->created, 2);
   EXPECT_EQ(Count(Kind::kPerson), 0) << "a dry run changed something";
 
-  r = ImportResourceCsv(*inv_, "test", "people", good, false, nullptr);
+  r = ImportResourceCsv(*inventory_, "test", "people", good, false, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->created, 2);
   v1::Person p;
-  ASSERT_TRUE(inv_->Get(Kind::kPerson, "juergen.weiss@firma.de", &p).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kPerson, "juergen.weiss@firma.de", &p).ok());
   EXPECT_EQ(p.notes(), "Schlüssel; Büro 2\r\nund Parkplatz");
 
-  r = ImportResourceCsv(*inv_, "test", "people", good, false, nullptr);
+  r = ImportResourceCsv(*inventory_, "test", "people", good, false, nullptr);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->unchanged, 2) << "re-importing the same file changed something";
 
@@ -308,26 +290,26 @@ TEST_F(InventoryTest, CsvImportIsAllOrNothingAndNamesLineAndColumn) {
       "neu1@firma.de,Neu Eins,IT\n"
       "anna@firma.de,Anna Schmidt,Vertrieb\n"
       "kaputt,Kaputt,IT\n";
-  r = ImportResourceCsv(*inv_, "test", "people", bad, false, nullptr);
+  r = ImportResourceCsv(*inventory_, "test", "people", bad, false, nullptr);
   EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument,
                                    "line 4, column 'email': 'kaputt' is not an email"));
   EXPECT_EQ(Count(Kind::kPerson), 2) << "a failed import left rows behind";
-  ASSERT_TRUE(inv_->Get(Kind::kPerson, "anna@firma.de", &p).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kPerson, "anna@firma.de", &p).ok());
   EXPECT_EQ(p.department(), "Einkauf") << "a failed import changed a row";
 
-  EXPECT_THAT(
-      ImportResourceCsv(*inv_, "test", "people", "email,shoe_size\na@b.de,42\n", false, nullptr)
-          .status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, "column 'shoe_size': not a field"));
-  EXPECT_THAT(
-      ImportResourceCsv(*inv_, "test", "people", "display_name\nX\n", false, nullptr).status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, "required column 'email'"));
-  EXPECT_THAT(
-      ImportResourceCsv(*inv_, "test", "people", "email,display_name\n\"a@b.de,X\n", false, nullptr)
-          .status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, "line 2: a quoted field is not closed"));
-  EXPECT_THAT(ImportResourceCsv(*inv_, "test", "people", "email,display_name\na@b.de,M\xFCller\n",
+  EXPECT_THAT(ImportResourceCsv(*inventory_, "test", "people", "email,shoe_size\na@b.de,42\n",
                                 false, nullptr)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "column 'shoe_size': not a field"));
+  EXPECT_THAT(ImportResourceCsv(*inventory_, "test", "people", "display_name\nX\n", false, nullptr)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "required column 'email'"));
+  EXPECT_THAT(ImportResourceCsv(*inventory_, "test", "people", "email,display_name\n\"a@b.de,X\n",
+                                false, nullptr)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "line 2: a quoted field is not closed"));
+  EXPECT_THAT(ImportResourceCsv(*inventory_, "test", "people",
+                                "email,display_name\na@b.de,M\xFCller\n", false, nullptr)
                   .status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "line 2: the file is not UTF-8"));
 }
@@ -337,20 +319,21 @@ TEST_F(InventoryTest, CsvImportReportsProgressAndResolvesReferences) {
   for (int i = 0; i < 1200; ++i)
     csv += "p" + std::to_string(i) + "@firma.de,Person " + std::to_string(i) + "\n";
   std::vector<int64_t> progress;
-  auto r = ImportResourceCsv(*inv_, "test", "people", csv, false, [&](int64_t done, int64_t total) {
-    EXPECT_EQ(total, 1200);
-    progress.push_back(done);
-  });
+  auto r = ImportResourceCsv(*inventory_, "test", "people", csv, false,
+                             [&](int64_t done, int64_t total) {
+                               EXPECT_EQ(total, 1200);
+                               progress.push_back(done);
+                             });
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(progress, (std::vector<int64_t>{500, 1000}));
 
-  r = ImportResourceCsv(*inv_, "test", "devices",
+  r = ImportResourceCsv(*inventory_, "test", "devices",
                         "asset_tag,type,model,assignee,purchase_price_minor\n"
                         "NB-1,laptop,ThinkPad T14,p7@firma.de,129900\n",
                         false, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   v1::Device d;
-  ASSERT_TRUE(inv_->Get(Kind::kDevice, "NB-1", &d).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kDevice, "NB-1", &d).ok());
   EXPECT_EQ(d.assignee(), "people/8");
   EXPECT_EQ(d.type(), v1::Device::LAPTOP);
   EXPECT_EQ(d.purchase_price_minor(), 129900);

@@ -5,12 +5,10 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
-#include "server/storage/sqlite/sqlite_store.h"
-#include "tests/test_util.h"
+#include "tests/core/core_fixture.h"
 
 namespace bestand {
 namespace {
@@ -23,14 +21,10 @@ std::string Text(const google::protobuf::RepeatedPtrField<v1::Money>& money) {
   return FormatTotals(money);
 }
 
-class ReportMoneyTest : public ::testing::Test {
+class ReportMoneyTest : public testing::CoreTest {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inventory_ = std::make_unique<Inventory>(store_.get());
-    reports_ = std::make_unique<Reports>(store_.get());
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
     reports_->SetTodayForTesting(absl::CivilDay(2026, 11, 28));
 
     Create(Kind::kVendor, "display_name: 'Microsoft'");
@@ -80,13 +74,6 @@ class ReportMoneyTest : public ::testing::Test {
            "billing_period: YEARLY");
   }
 
-  void Create(Kind kind, const std::string& text) {
-    std::unique_ptr<google::protobuf::Message> m = NewResource(Spec(kind));
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, m.get())) << text;
-    std::unique_ptr<google::protobuf::Message> out(m->New());
-    absl::Status s = inventory_->Create("test", kind, *m, out.get());
-    ASSERT_TRUE(s.ok()) << text << ": " << s;
-  }
   void Person(const std::string& name, const std::string& department, const std::string& cc) {
     Create(Kind::kPerson,
            absl::StrCat("email: '", name, "@firma.de' display_name: '", name, "' department: '",
@@ -115,11 +102,6 @@ class ReportMoneyTest : public ::testing::Test {
     }
     return lines;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inventory_;
-  std::unique_ptr<Reports> reports_;
 };
 
 TEST_F(ReportMoneyTest, OverlapsAndSavingsAreKeptPerCurrencyAndCountEachSeatOnce) {

@@ -12,35 +12,17 @@
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
 #include "server/imports/resource_csv.h"
-#include "server/storage/sqlite/sqlite_store.h"
-#include "tests/test_util.h"
+#include "tests/core/core_fixture.h"
 
 namespace bestand {
 namespace {
 
-class ReportPropertyTest : public ::testing::TestWithParam<int> {
+class ReportPropertyTest : public testing::CoreTest, public ::testing::WithParamInterface<int> {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inventory_ = std::make_unique<Inventory>(store_.get());
-    reports_ = std::make_unique<Reports>(store_.get());
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
     reports_->SetTodayForTesting(absl::CivilDay(2026, 11, 28));
   }
-
-  template <typename M>
-  M Create(Kind kind, M m) {
-    M out;
-    absl::Status s = inventory_->Create("test", kind, m, &out);
-    EXPECT_TRUE(s.ok()) << m.ShortDebugString() << ": " << s;
-    return out;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inventory_;
-  std::unique_ptr<Reports> reports_;
 };
 
 // The annual cost of a license by the README's rule, computed here independently.
@@ -236,22 +218,19 @@ INSTANTIATE_TEST_SUITE_P(RandomCompanies, ReportPropertyTest, ::testing::Range(1
 // The documented bounds: 10,000 licenses of 100,000 seats at 1,000,000.00 a seat and month
 // cost 10^4 x 10^5 x 10^8 x 12 = 1.2 x 10^18 minor units a year, exactly, and no more can be
 // entered.
-TEST(ReportLimitsTest, TheDocumentedBoundsCannotOverflow) {
-  testing::TempDir dir;
-  auto store = OpenSqliteStore({.path = dir.File("t.db")});
-  ASSERT_TRUE(store.ok());
-  Inventory inventory(store->get());
-  Reports reports(store->get());
+class ReportLimitsTest : public testing::CoreTest {};
+
+TEST_F(ReportLimitsTest, TheDocumentedBoundsCannotOverflow) {
   std::string csv = "display_name,seats,price_per_seat_minor,billing_period\n";
   for (int i = 0; i < kMaxLicenses; ++i) {
     absl::StrAppend(&csv, "L", i, ",", kMaxSeats, ",", kMaxPricePerSeatMinor, ",monthly\n");
   }
   absl::StatusOr<ImportResult> imported =
-      ImportResourceCsv(inventory, "test", "licenses", csv, false, nullptr);
+      ImportResourceCsv(*inventory_, "test", "licenses", csv, false, nullptr);
   ASSERT_TRUE(imported.ok()) << imported.status();
   EXPECT_EQ(imported->created, 10000);
 
-  absl::StatusOr<v1::LicenseReport> licenses = reports.Licenses({});
+  absl::StatusOr<v1::LicenseReport> licenses = reports_->Licenses({});
   ASSERT_TRUE(licenses.ok()) << licenses.status();
   EXPECT_EQ(licenses->annual_cost(0).minor(), 1200000000000000000);
   EXPECT_EQ(licenses->monthly_cost(0).minor(), 100000000000000000);
@@ -259,31 +238,31 @@ TEST(ReportLimitsTest, TheDocumentedBoundsCannotOverflow) {
   for (const char* by : {"department", "vendor", "person"}) {
     v1::CostReportRequest req;
     req.set_by(by);
-    absl::StatusOr<v1::CostReport> costs = reports.Costs(req);
+    absl::StatusOr<v1::CostReport> costs = reports_->Costs(req);
     ASSERT_TRUE(costs.ok()) << costs.status();
     EXPECT_EQ(costs->annual_total(0).minor(), 1200000000000000000) << by;
   }
-  absl::StatusOr<v1::SummaryReport> summary = reports.Summary({});
+  absl::StatusOr<v1::SummaryReport> summary = reports_->Summary({});
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->total_savings(0).minor(), 1200000000000000000);
 
   v1::License one_more;
   one_more.set_display_name("one more");
   v1::License out;
-  EXPECT_EQ(inventory.Create("test", Kind::kLicense, one_more, &out).code(),
+  EXPECT_EQ(inventory_->Create("test", Kind::kLicense, one_more, &out).code(),
             absl::StatusCode::kResourceExhausted);
   // Beyond a bound on a field: refused, naming the range.
   v1::License big;
-  ASSERT_TRUE(inventory.Get(Kind::kLicense, "L0", &big).ok());
+  ASSERT_TRUE(inventory_->Get(Kind::kLicense, "L0", &big).ok());
   google::protobuf::FieldMask mask;
   mask.add_paths("price_per_seat_minor");
   big.set_price_per_seat_minor(kMaxPricePerSeatMinor + 1);
-  absl::Status s = inventory.Update("test", Kind::kLicense, big, mask, &out);
+  absl::Status s = inventory_->Update("test", Kind::kLicense, big, mask, &out);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("out of range 0..100000000"));
   mask.set_paths(0, "seats");
   big.set_seats(kMaxSeats + 1);
-  s = inventory.Update("test", Kind::kLicense, big, mask, &out);
+  s = inventory_->Update("test", Kind::kLicense, big, mask, &out);
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("out of range 0..100000"));
 }
 

@@ -4,11 +4,9 @@
 
 #include "common/time.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/core/inventory.h"
-#include "server/storage/sqlite/sqlite_store.h"
-#include "tests/test_util.h"
+#include "tests/core/core_fixture.h"
 
 namespace bestand {
 namespace {
@@ -46,14 +44,10 @@ TEST(MoneyRulesTest, AnnualCostMonthlyRoundingAndDeadlines) {
   EXPECT_FALSE(MatchesPattern("*zoom", "zoom-client"));
 }
 
-class ReportsTest : public ::testing::Test {
+class ReportsTest : public testing::CoreTest {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inventory_ = std::make_unique<Inventory>(store_.get());
-    reports_ = std::make_unique<Reports>(store_.get());
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
     reports_->SetTodayForTesting(absl::CivilDay(2026, 11, 28));
 
     Create(Kind::kVendor, "display_name: 'Microsoft'");
@@ -108,13 +102,6 @@ class ReportsTest : public ::testing::Test {
     Account("Webex", "anna", "anna@firma.de", "");
   }
 
-  void Create(Kind kind, const std::string& text) {
-    std::unique_ptr<google::protobuf::Message> m = NewResource(Spec(kind));
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, m.get())) << text;
-    std::unique_ptr<google::protobuf::Message> out(m->New());
-    absl::Status s = inventory_->Create("test", kind, *m, out.get());
-    ASSERT_TRUE(s.ok()) << text << ": " << s;
-  }
   void Seat(const std::string& license, const std::string& person) {
     Create(Kind::kLicenseAssignment,
            absl::StrCat("license: '", license, "' person: '", person, "'"));
@@ -138,11 +125,6 @@ class ReportsTest : public ::testing::Test {
     ADD_FAILURE() << name << " not in the report";
     return nullptr;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inventory_;
-  std::unique_ptr<Reports> reports_;
 };
 
 TEST_F(ReportsTest, LicensesCountActiveIdleLeaversAndWaste) {

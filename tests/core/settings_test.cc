@@ -8,22 +8,17 @@
 #include "server/core/audit_verify.h"
 #include "server/core/inventory.h"
 #include "server/core/workflow.h"
-#include "server/storage/sqlite/sqlite_store.h"
-#include "tests/test_util.h"
+#include "tests/core/core_fixture.h"
 
 namespace bestand {
 namespace {
 
 using ::testing::HasSubstr;
 
-class SettingsTest : public ::testing::Test {
+class SettingsTest : public testing::CoreTest {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inventory_ = std::make_unique<Inventory>(store_.get());
-    workflow_ = std::make_unique<Workflow>(store_.get());
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
     v1::Application mail;
     mail.set_display_name("Mail");
     v1::Application out;
@@ -54,10 +49,6 @@ class SettingsTest : public ::testing::Test {
     return CompanySettings(store_.get()).Update("test", r);
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inventory_;
-  std::unique_ptr<Workflow> workflow_;
   int hires_ = 0;
 };
 

@@ -3,47 +3,29 @@
 #include "absl/strings/str_cat.h"
 #include "bestand/v1/inventory.pb.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/core/audit.h"
 #include "server/core/audit_verify.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
 #include "server/imports/resource_csv.h"
-#include "server/storage/sqlite/sqlite_store.h"
-#include "tests/test_util.h"
+#include "tests/core/core_fixture.h"
 
 namespace bestand {
 namespace {
 
 using ::testing::HasSubstr;
 
-class WorkflowTest : public ::testing::Test {
+class WorkflowTest : public testing::CoreTest {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inventory_ = std::make_unique<Inventory>(store_.get());
-    workflow_ = std::make_unique<Workflow>(store_.get());
-    inventory_->SetChangeHook([this](WriteTx& tx, absl::string_view actor, Kind kind, int64_t id) {
-      return workflow_->OnInventoryChange(tx, actor, kind, id);
-    });
+    ASSERT_NO_FATAL_FAILURE(CoreTest::SetUp());
     Create(Kind::kVendor, "display_name: 'MSP'");
     Create(Kind::kVendor, "display_name: 'Other'");
     Create(Kind::kApplication, "display_name: 'Mail' vendor: 'MSP'");
     Create(Kind::kLicense, "display_name: 'Office' seats: 1 vendor: 'MSP'");
     Create(Kind::kTemplateItem, "template: 'office' application: 'Mail' role: 'user'");
     Create(Kind::kTemplateItem, "template: 'office' license: 'Office'");
-  }
-
-  // Creates a resource from protobuf text format through the inventory (hook included).
-  void Create(Kind kind, const std::string& text) {
-    std::unique_ptr<google::protobuf::Message> m = NewResource(Spec(kind));
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, m.get())) << text;
-    std::unique_ptr<google::protobuf::Message> out(m->New());
-    absl::Status s = inventory_->Create("test", kind, *m, out.get());
-    ASSERT_TRUE(s.ok()) << text << ": " << s;
   }
 
   absl::StatusOr<v1::CaseView> Onboard(const std::string& email) {
@@ -70,11 +52,6 @@ class WorkflowTest : public ::testing::Test {
     EXPECT_TRUE(inventory_->Get(Kind::kPerson, email, &p).ok());
     return p;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inventory_;
-  std::unique_ptr<Workflow> workflow_;
 };
 
 TEST_F(WorkflowTest, NoFreeSeatRefusesTheWholeOnboardingAndNamesWhatIsReclaimable) {
@@ -180,8 +157,7 @@ TEST_F(WorkflowTest, ALeaversSeatStaysHeldUntilTheProvidersTaskIsDone) {
   std::vector<std::string> open;
   for (const v1::Task& t : listed.tasks()) open.push_back(t.name());
   EXPECT_THAT(open, ::testing::Contains(reclaim));
-  Reports reports(store_.get());
-  auto usage = reports.Licenses({});
+  auto usage = reports_->Licenses({});
   ASSERT_TRUE(usage.ok());
   ASSERT_EQ(usage->licenses_size(), 1);
   EXPECT_EQ(usage->licenses(0).leavers(), 1);

@@ -11,7 +11,7 @@
 #include "server/core/audit_verify.h"
 #include "server/core/inventory.h"
 #include "server/imports/glpi_inventory.h"
-#include "server/storage/sqlite/sqlite_store.h"
+#include "tests/core/core_fixture.h"
 #include "tests/test_util.h"
 
 namespace bestand {
@@ -20,36 +20,14 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class DirectoryImportTest : public ::testing::Test {
+class DirectoryImportTest : public testing::CoreTest {
  protected:
-  void SetUp() override {
-    auto s = OpenSqliteStore({.path = dir_.File("t.db")});
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    inventory_ = std::make_unique<Inventory>(store_.get());
-  }
-
   absl::StatusOr<ImportResult> Import(const std::string& format, const std::string& file,
                                       bool dry_run = false, bool mark_deleted = false) {
     std::string content = testing::ReadFile(std::string(BESTAND_EXPORTS) + "/" + file);
     EXPECT_FALSE(content.empty()) << file;
     return ImportDirectoryExport(*inventory_, "test", format, content, dry_run, mark_deleted);
   }
-  template <typename M>
-  M Get(Kind kind, const std::string& name) {
-    M m;
-    absl::Status s = inventory_->Get(kind, name, &m);
-    EXPECT_TRUE(s.ok()) << name << ": " << s;
-    return m;
-  }
-  int64_t Count(Kind kind) {
-    auto tx = store_->BeginRead();
-    return *(*tx)->Count(kind, {});
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Inventory> inventory_;
 };
 
 TEST_F(DirectoryImportTest, M365UsersBecomePeopleAccountsAndSeatsAndReimportChangesNothing) {
