@@ -1,11 +1,15 @@
 #include "server/storage/sqlite/resource_mapping.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/storage/sqlite/computed_fields.h"
 
 namespace bestand::sqlite {
 namespace {
@@ -25,23 +29,6 @@ std::string SnakeCase(absl::string_view camel) {
     }
   }
   return out;
-}
-
-// Computed fields: derived from other tables at read time.
-std::string ComputedExpr(Kind kind, absl::string_view field) {
-  if (kind == Kind::kAccessGrant && field == "person") {
-    return "(SELECT a.person_id FROM accounts a WHERE a.id = t.account_id)";
-  }
-  if (kind == Kind::kAccessGrant && field == "application") {
-    return "(SELECT a.application_id FROM accounts a WHERE a.id = t.account_id)";
-  }
-  if (kind == Kind::kDevice && field == "last_report_time") {
-    return "(SELECT a.last_seen_time FROM agents a WHERE a.device_id = t.id)";
-  }
-  if (kind == Kind::kLicense && field == "assigned_seats") {
-    return "(SELECT COUNT(*) FROM license_assignments a WHERE a.license_id = t.id)";
-  }
-  return "";
 }
 
 Mapping BuildMapping(const ResourceSpec& spec) {
@@ -70,7 +57,13 @@ Mapping BuildMapping(const ResourceSpec& spec) {
       c.column = f->name();
     }
     if (spec.IsComputed(f->name())) {
-      c.expr = ComputedExpr(spec.kind, f->name());
+      c.expr = std::string(ComputedFieldSql(spec.kind, f->name()));
+      if (c.expr.empty()) {
+        // A field marked computed that nothing computes: no request may meet it.
+        std::fprintf(stderr, "bestand: %s is computed, but storage has no SQL for it\n",
+                     f->full_name().c_str());
+        std::abort();
+      }
       c.column.clear();
     } else if (c.type != ColType::kName) {
       c.expr = "t." + c.column;
