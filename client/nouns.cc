@@ -106,7 +106,7 @@ std::string FieldToFlag(absl::string_view field) {
   return absl::StrReplaceAll(field, {{"_", "-"}});
 }
 
-std::string FieldKind(const ResourceSpec& spec, const FieldDescriptor* f) {
+std::string FieldHelp(const ResourceSpec& spec, const FieldDescriptor* f) {
   if (const Reference* r = spec.FindReference(f->name())) {
     return absl::StrCat("reference to ", Spec(r->target).noun, " (name or id)");
   }
@@ -118,7 +118,18 @@ std::string FieldKind(const ResourceSpec& spec, const FieldDescriptor* f) {
     return absl::StrJoin(values, "|");
   }
   if (f->message_type()) return "time (RFC 3339, or a date YYYY-MM-DD)";
-  if (IsDateField(f)) return "date YYYY-MM-DD";
+  switch (FieldKind(f)) {
+    case v1::FieldRules::DATE:
+      return "date YYYY-MM-DD";
+    case v1::FieldRules::NOTES:
+      return "free text, line breaks allowed";
+    case v1::FieldRules::EMAIL:
+      return "email address";
+    case v1::FieldRules::CURRENCY:
+      return "currency code such as EUR";
+    default:
+      break;
+  }
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_BOOL:
       return "true|false";
@@ -142,7 +153,7 @@ std::vector<FlagSpec> FieldFlagSpecs(const Noun& noun) {
                               : IsDateField(f)                                   ? "DATE"
                               : f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "TEXT"
                                                                                  : "VALUE";
-    out.push_back({FieldToFlag(f->name()), value, FieldKind(spec, f)});
+    out.push_back({FieldToFlag(f->name()), value, FieldHelp(spec, f)});
   }
   return out;
 }
@@ -154,7 +165,7 @@ std::vector<FlagSpec> FilterFlagSpecs(const Noun& noun) {
     const FieldDescriptor* f = d->field(i);
     if (f->name() == "page_size" || f->name() == "page_token") continue;
     std::string takes = f->name() == "query" ? "text: part of the name or key, any case"
-                        : f->enum_type()     ? FieldKind(Spec(noun.kind), f)
+                        : f->enum_type()     ? FieldHelp(Spec(noun.kind), f)
                                              : "only these (name or id)";
     out.push_back({FieldToFlag(f->name()), "VALUE", takes});
   }

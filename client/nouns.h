@@ -35,7 +35,7 @@ std::string FieldToFlag(absl::string_view field);
 
 // What a field takes, for help: "reference to person (name or id)", "laptop|desktop|...",
 // "date YYYY-MM-DD", "number, 0..N".
-std::string FieldKind(const ResourceSpec& spec, const google::protobuf::FieldDescriptor* f);
+std::string FieldHelp(const ResourceSpec& spec, const google::protobuf::FieldDescriptor* f);
 // Flags for the fields of `noun` that callers may set (add, update), with what each takes.
 std::vector<FlagSpec> FieldFlagSpecs(const Noun& noun);
 // Flags for the filters of `noun`'s List request, and --limit.

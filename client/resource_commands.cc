@@ -141,9 +141,13 @@ absl::Status NounFields(Context& c) {
   std::vector<std::vector<std::string>> rows;
   for (int i = 0; i < spec.descriptor->field_count(); ++i) {
     const FieldDescriptor* f = spec.descriptor->field(i);
-    rows.push_back({f->name(), FieldKind(spec, f), IsOutputOnly(spec, f->name()) ? "yes" : ""});
+    const bool required =
+        std::find(spec.required.begin(), spec.required.end(), f->name()) != spec.required.end();
+    rows.push_back({f->name(), FieldHelp(spec, f), required ? "yes" : "",
+                    IsOutputOnly(spec, f->name()) ? "yes" : ""});
   }
-  PrintRows(c.out(), c.format(), {"field", "takes", "output only"}, rows, c.printer().wide);
+  PrintRows(c.out(), c.format(), {"field", "takes", "required", "output only"}, rows,
+            c.printer().wide);
   return absl::OkStatus();
 }
 

@@ -566,4 +566,17 @@ TEST_F(CliTest, RpcWithoutACannedAnswerIsUnimplemented) {
 }
 
 }  // namespace
+// `NOUN fields` is read from the resource model, that is from the field options.
+TEST_F(CliTest, FieldsShowWhatEachFieldTakesFromTheFieldOptions) {
+  CliResult r = Run({"person", "fields", "-o", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "field,takes,required,output only\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nemail,email address,yes,\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nstart_date,date YYYY-MM-DD,,\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nmanager,reference to person (name or id),,\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nnotes,\"free text, line breaks allowed\",,\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nname,text,,yes\n")) << r.out;
+  EXPECT_TRUE(fake_.calls().empty());
+}
+
 }  // namespace bestand
