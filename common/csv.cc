@@ -1,10 +1,13 @@
 #include "common/csv.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/text.h"
 
 namespace bestand {
 namespace {
+
+constexpr absl::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 absl::Status LineError(int line, absl::string_view msg) {
   return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", msg));
@@ -64,7 +67,8 @@ void RestoreEscaped(std::string* field) {
 }  // namespace
 
 absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const CsvLimits& limits) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  // Every leading byte order mark: a file saved twice by tools that each add one has two.
+  while (absl::StartsWith(text, kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
   if (!IsValidUtf8(text)) {
     // Name the first bad line so the user can find it (often a Latin-1 export).
     int line = 1;
@@ -164,7 +168,10 @@ std::string CsvEscape(absl::string_view field, char separator) {
   std::string cell;
   if (NeedsApostrophe(field)) cell = "'";
   cell.append(field.data(), field.size());
-  if (cell.find_first_of(std::string{separator, '"', '\n', '\r'}) == std::string::npos) {
+  // A cell that starts with a byte order mark is quoted, or a reader would skip the mark as the
+  // file's own when the cell opens the file.
+  if (cell.find_first_of(std::string{separator, '"', '\n', '\r'}) == std::string::npos &&
+      !absl::StartsWith(cell, kByteOrderMark)) {
     return cell;
   }
   std::string out = "\"";

@@ -1,5 +1,5 @@
 // A strict RFC 4180 CSV reader: quoted fields may hold separators, quotes ("") and line breaks;
-// CRLF and LF line ends; a leading UTF-8 byte order mark is skipped; the separator is ',' or ';'
+// CRLF and LF line ends; leading UTF-8 byte order marks are skipped; the separator is ',' or ';'
 // (German Excel), chosen from the header line.
 #pragma once
 

@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
+  # the fuzz targets need clang's libFuzzer (deploy/fuzz.sh)
+  clang
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlite3-dev sqlite3 libssl-dev openssl libabsl-dev libgtest-dev
   # static archives the release agent links (deploy/build.sh; they come with libgrpc-dev too)

@@ -24,6 +24,21 @@ TEST(CsvTest, DetectsSemicolonsAndSkipsBomAndCrLf) {
   EXPECT_EQ(t->rows[0].fields, (std::vector<std::string>{"Müller, Hans", "12,50"}));
 }
 
+// Found by fuzz/csv_fuzz.cc: a file saved by two tools that each add a byte order mark kept the
+// second one in its first column's name, and a cell starting with one lost it when written first.
+TEST(CsvTest, EveryLeadingByteOrderMarkIsSkippedAndOneInACellSurvives) {
+  auto t = ParseCsv(
+      "\xEF\xBB\xBF\xEF\xBB\xBF"
+      "email,name\na@b.de,A\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->header.fields, (std::vector<std::string>{"email", "name"}));
+  const std::string cell = "\xEF\xBB\xBFtext";
+  EXPECT_EQ(CsvEscape(cell), "\"" + cell + "\"");
+  auto back = ParseCsv(CsvEscape(cell) + "\nx\n");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->header.fields, (std::vector<std::string>{cell}));
+}
+
 TEST(CsvTest, ErrorsNameTheLine) {
   EXPECT_TRUE(absl::StrContains(ParseCsv("a,b\n1,2\n3\n").status().message(),
                                 "line 3: has 1 field but the header has 2"));
