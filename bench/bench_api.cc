@@ -163,9 +163,8 @@ int Main(int argc, char** argv) {
     else
       return std::fprintf(stderr, "usage: bench_api [--seconds S] [--rounds N] [--clients N]\n"), 2;
   }
-  char tmpl[] = "/tmp/bestand-bench-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  auto store = OpenSqliteStore({.path = dir + "/bench.db"});
+  bench::BenchDir dir;
+  auto store = OpenSqliteStore({.path = dir.path() + "/bench.db"});
   auto ca = CreateCa("Bench CA");
   auto cert = IssueServerCert(*ca, {"localhost", "127.0.0.1"});
   if (!store.ok() || !ca.ok() || !cert.ok()) return std::fprintf(stderr, "setup failed\n"), 1;
@@ -220,8 +219,6 @@ int Main(int argc, char** argv) {
   std::printf(
       "ListPeople 1,000 people, one client: median %.2f ms, p95 %.2f ms   target <= 20 ms: %s\n",
       p50, p95, p50 <= 20 ? "met" : "MISSED");
-  server->reset();
-  std::system(("rm -rf " + dir).c_str());
   return 0;
 }
 

@@ -58,11 +58,10 @@ int Main(int argc, char** argv) {
       return std::fprintf(stderr, "usage: bench_import [--rounds N] [--glpi-file FILE]\n"), 2;
     }
   }
-  char tmpl[] = "/tmp/bestand-bench-XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
+  bench::BenchDir dir;
   int store_no = 0;
   auto fresh = [&]() {
-    return std::move(*OpenSqliteStore({.path = absl::StrCat(dir, "/", store_no++, ".db")}));
+    return std::move(*OpenSqliteStore({.path = absl::StrCat(dir.path(), "/", store_no++, ".db")}));
   };
 
   const std::string m365 = M365Export(5000);
@@ -95,7 +94,6 @@ int Main(int argc, char** argv) {
   std::printf("%-44s %10.1f %10.1f %9.1f   target <= 200 ms: %s\n",
               "glpi computer_3.json (3,033 packages)", json_parse, json_import,
               json_import / json_parse, json_import <= 200 ? "met" : "MISSED");
-  std::system(("rm -rf " + dir).c_str());
   return 0;
 }
 

@@ -37,22 +37,13 @@ int64_t Create(WriteTx& tx, Kind kind, const std::string& text) {
 }
 
 int Main(int argc, char** argv) {
-  int rounds = 5, devices = 5000, packages_per_device = 1500;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    int v = 0;
-    if (!absl::SimpleAtoi(argv[i + 1], &v) || v <= 0) return 2;
-    if (flag == "--rounds") {
-      rounds = v;
-    } else if (flag == "--devices") {
-      devices = v;
-    } else {
-      return std::fprintf(stderr, "usage: bench_reports [--rounds N] [--devices N]\n"), 2;
-    }
+  std::map<std::string, int> counts = {{"rounds", 5}, {"devices", 5000}};
+  if (!bench::ParseCounts(argc, argv, &counts, "bench_reports [--rounds N] [--devices N]")) {
+    return 2;
   }
-  char tmpl[] = "/tmp/bestand-bench-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  auto opened = OpenSqliteStore({.path = dir + "/bench.db"});
+  const int rounds = counts["rounds"], devices = counts["devices"], packages_per_device = 1500;
+  bench::BenchDir dir;
+  auto opened = OpenSqliteStore({.path = dir.path() + "/bench.db"});
   if (!opened.ok()) return 1;
   std::unique_ptr<Store> store = std::move(*opened);
   std::mt19937 rng(42);
@@ -191,8 +182,6 @@ int Main(int argc, char** argv) {
     std::printf("%-34s %9.1f %9.2f   target <= 300 ms: %s\n", r.name, ms, ms / scan_ms,
                 ms <= 300 ? "met" : "MISSED");
   }
-  store.reset();
-  std::system(("rm -rf " + dir).c_str());
   return 0;
 }
 

@@ -56,22 +56,13 @@ int64_t Create(WriteTx& tx, Kind kind, const std::string& text) {
 }
 
 int Main(int argc, char** argv) {
-  int rounds = 7, tasks = 100000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    int v = 0;
-    if (!absl::SimpleAtoi(argv[i + 1], &v) || v <= 0) return 2;
-    if (flag == "--rounds") {
-      rounds = v;
-    } else if (flag == "--tasks") {
-      tasks = v;
-    } else {
-      return std::fprintf(stderr, "usage: bench_workflow [--rounds N] [--tasks N]\n"), 2;
-    }
+  std::map<std::string, int> counts = {{"rounds", 7}, {"tasks", 100000}};
+  if (!bench::ParseCounts(argc, argv, &counts, "bench_workflow [--rounds N] [--tasks N]")) {
+    return 2;
   }
-  char tmpl[] = "/tmp/bestand-bench-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  auto store = OpenSqliteStore({.path = dir + "/bench.db"});
+  const int rounds = counts["rounds"], tasks = counts["tasks"];
+  bench::BenchDir dir;
+  auto store = OpenSqliteStore({.path = dir.path() + "/bench.db"});
   auto ca = CreateCa("Bench CA");
   auto cert = IssueServerCert(*ca, {"localhost", "127.0.0.1"});
   if (!store.ok() || !ca.ok() || !cert.ok()) return std::fprintf(stderr, "setup failed\n"), 1;
@@ -197,8 +188,6 @@ int Main(int argc, char** argv) {
   row(absl::StrCat("ListTasks: one vendor's open tasks (", n_vendor, ")"), vendor_ms);
   row(absl::StrCat("ListTasks: overdue, first page (", n_overdue, ")"), overdue_ms);
   row(absl::StrCat("ListTasks: all, first page (", n_first, ")"), first_ms);
-  server->reset();
-  std::system(("rm -rf " + dir).c_str());
   return 0;
 }
 
