@@ -13,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/bench_server.h"
 #include "bench/bench_util.h"
 #include "bestand/v1/workflow.grpc.pb.h"
 #include "common/time.h"
@@ -64,8 +65,7 @@ int Main(int argc, char** argv) {
   bench::BenchDir dir;
   auto store = OpenSqliteStore({.path = dir.path() + "/bench.db"});
   auto ca = CreateCa("Bench CA");
-  auto cert = IssueServerCert(*ca, {"localhost", "127.0.0.1"});
-  if (!store.ok() || !ca.ok() || !cert.ok()) return std::fprintf(stderr, "setup failed\n"), 1;
+  if (!store.ok() || !ca.ok()) return std::fprintf(stderr, "setup failed\n"), 1;
   Store* db = store->get();
 
   // The company: vendors, 100 applications with two licenses each, `rounds` people with 200
@@ -114,10 +114,7 @@ int Main(int argc, char** argv) {
     if (!(*tx)->Commit().ok()) return std::fprintf(stderr, "seeding failed\n"), 1;
   }
 
-  grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({cert->key_pem, cert->cert_pem});
-  auto server =
-      BestandServer::Start(std::move(*store), "127.0.0.1:0", grpc::SslServerCredentials(ssl), *ca);
+  auto server = bench::StartTlsServer(std::move(*store), *ca);
   if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
   auto admin = (*server)->tokens()->CreateToken("bench", "bench", v1::ADMIN);
   grpc::SslCredentialsOptions cssl;
