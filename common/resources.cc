@@ -201,8 +201,12 @@ std::string Unsupported(const FieldDescriptor* f, std::span<const absl::string_v
       f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
     return "a text kind on a field that is not a string";
   }
+  const bool text = f->cpp_type() == FieldDescriptor::CPPTYPE_STRING;
+  if ((rules.required() || rules.alias() || rules.searchable()) && !text) {
+    return "required, alias and searchable are for string fields";
+  }
   if (!rules.reference().empty()) {
-    if (f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return "a reference must be a string";
+    if (!text) return "a reference must be a string";
     if (std::find(collections.begin(), collections.end(), rules.reference()) == collections.end()) {
       return absl::StrCat("reference to '", rules.reference(), "', which is no collection");
     }

@@ -90,6 +90,65 @@ bool ValidEmail(absl::string_view s) {
          s.substr(at + 1).find('.') != absl::string_view::npos;
 }
 
+// Checks and canonicalises the text field `f` of `m`: UTF-8, trimmed (notes kept as given),
+// length, characters, then by kind: references as "{collection}/{id}", dates, currency codes,
+// email addresses (an alias key lower-cased), serial numbers.
+absl::Status NormalizeText(ReadTx& tx, const ResourceSpec& spec, const FieldDescriptor* f,
+                           Message* m) {
+  const auto* r = m->GetReflection();
+  const std::string& name = f->name();
+  std::string v = r->GetString(*m, f);
+  if (!IsValidUtf8(v)) return FieldError(absl::StatusCode::kInvalidArgument, name, "is not UTF-8");
+  const v1::FieldRules::Kind kind = FieldKind(f);
+  const bool notes = kind == v1::FieldRules::NOTES;
+  if (!notes) v = std::string(absl::StripAsciiWhitespace(v));
+  const size_t limit = notes ? kMaxNotesLength : kMaxTextLength;
+  if (Utf8Length(v) > limit) {
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, name,
+        absl::StrCat("is ", Utf8Length(v), " characters long; at most ", limit, " are allowed"));
+  }
+  if (std::string bad = ForbiddenCharacter(v, /*line_breaks=*/notes); !bad.empty()) {
+    return FieldError(absl::StatusCode::kInvalidArgument, name,
+                      absl::StrCat("contains ", bad,
+                                   notes ? ""
+                                         : " (line breaks are "
+                                           "allowed only in notes)"));
+  }
+  if (v.empty()) {
+    r->SetString(m, f, v);
+    return absl::OkStatus();
+  }
+  if (const Reference* ref = spec.FindReference(name)) {
+    absl::StatusOr<int64_t> id = Resolve(tx, Spec(ref->target), v);
+    if (!id.ok()) return FieldError(id.status().code(), name, id.status().message());
+    v = ResourceName(Spec(ref->target), *id);
+  } else if (kind == v1::FieldRules::DATE) {
+    if (absl::StatusOr<absl::CivilDay> day = ParseIsoDate(v); !day.ok()) {
+      return FieldError(absl::StatusCode::kInvalidArgument, name, day.status().message());
+    }
+  } else if (kind == v1::FieldRules::CURRENCY) {
+    v = absl::AsciiStrToUpper(v);
+    if (v.size() != 3 || !absl::ascii_isalpha(v[0]) || !absl::ascii_isalpha(v[1]) ||
+        !absl::ascii_isalpha(v[2])) {
+      return FieldError(absl::StatusCode::kInvalidArgument, name,
+                        absl::StrCat("'", v, "' is not an ISO 4217 code such as EUR"));
+    }
+  } else if (kind == v1::FieldRules::EMAIL) {
+    // A key compares exactly, and addresses are matched regardless of case.
+    if (Rules(f).alias()) v = AsciiLower(v);
+    if (!ValidEmail(v)) {
+      return FieldError(absl::StatusCode::kInvalidArgument, name,
+                        absl::StrCat("'", v, "' is not an email address"));
+    }
+  } else if (kind == v1::FieldRules::SERIAL_NUMBER && IsJunkSerial(v)) {
+    return FieldError(absl::StatusCode::kInvalidArgument, name,
+                      absl::StrCat("'", v, "' is a firmware placeholder, not a serial number"));
+  }
+  r->SetString(m, f, v);
+  return absl::OkStatus();
+}
+
 // Checks and canonicalises every caller-settable field of `m` (trimmed text, lower-case email,
 // references as "{collection}/{id}").
 absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
@@ -99,60 +158,9 @@ absl::Status Normalize(ReadTx& tx, const ResourceSpec& spec, Message* m) {
     const std::string& name = f->name();
     if (IsOutputOnly(spec, name)) continue;
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING: {
-        std::string v = r->GetString(*m, f);
-        if (!IsValidUtf8(v))
-          return FieldError(absl::StatusCode::kInvalidArgument, name, "is not UTF-8");
-        const v1::FieldRules::Kind kind = FieldKind(f);
-        const bool notes = kind == v1::FieldRules::NOTES;
-        if (!notes) v = std::string(absl::StripAsciiWhitespace(v));
-        const size_t limit = notes ? kMaxNotesLength : kMaxTextLength;
-        if (Utf8Length(v) > limit) {
-          return FieldError(absl::StatusCode::kInvalidArgument, name,
-                            absl::StrCat("is ", Utf8Length(v), " characters long; at most ", limit,
-                                         " are allowed"));
-        }
-        if (std::string bad = ForbiddenCharacter(v, /*line_breaks=*/notes); !bad.empty()) {
-          return FieldError(absl::StatusCode::kInvalidArgument, name,
-                            absl::StrCat("contains ", bad,
-                                         notes ? ""
-                                               : " (line breaks are "
-                                                 "allowed only in notes)"));
-        }
-        if (v.empty()) {
-          r->SetString(m, f, v);
-          break;
-        }
-        if (const Reference* ref = spec.FindReference(name)) {
-          absl::StatusOr<int64_t> id = Resolve(tx, Spec(ref->target), v);
-          if (!id.ok()) return FieldError(id.status().code(), name, id.status().message());
-          v = ResourceName(Spec(ref->target), *id);
-        } else if (kind == v1::FieldRules::DATE) {
-          if (absl::StatusOr<absl::CivilDay> day = ParseIsoDate(v); !day.ok()) {
-            return FieldError(absl::StatusCode::kInvalidArgument, name, day.status().message());
-          }
-        } else if (kind == v1::FieldRules::CURRENCY) {
-          v = absl::AsciiStrToUpper(v);
-          if (v.size() != 3 || !absl::ascii_isalpha(v[0]) || !absl::ascii_isalpha(v[1]) ||
-              !absl::ascii_isalpha(v[2])) {
-            return FieldError(absl::StatusCode::kInvalidArgument, name,
-                              absl::StrCat("'", v, "' is not an ISO 4217 code such as EUR"));
-          }
-        } else if (kind == v1::FieldRules::EMAIL) {
-          // A key compares exactly, and addresses are matched regardless of case.
-          if (Rules(f).alias()) v = AsciiLower(v);
-          if (!ValidEmail(v)) {
-            return FieldError(absl::StatusCode::kInvalidArgument, name,
-                              absl::StrCat("'", v, "' is not an email address"));
-          }
-        } else if (kind == v1::FieldRules::SERIAL_NUMBER && IsJunkSerial(v)) {
-          return FieldError(
-              absl::StatusCode::kInvalidArgument, name,
-              absl::StrCat("'", v, "' is a firmware placeholder, not a serial number"));
-        }
-        r->SetString(m, f, v);
+      case FieldDescriptor::CPPTYPE_STRING:
+        BESTAND_RETURN_IF_ERROR(NormalizeText(tx, spec, f, m));
         break;
-      }
       case FieldDescriptor::CPPTYPE_ENUM:
         if (f->enum_type()->FindValueByNumber(r->GetEnumValue(*m, f)) == nullptr) {
           return FieldError(absl::StatusCode::kInvalidArgument, name,

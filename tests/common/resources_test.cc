@@ -99,6 +99,10 @@ TEST_F(CheckFieldsTest, RefusesWhatTheModelCannotStoreNamingTheField) {
                              options { [bestand.v1.field] { kind: MONEY } } })")
                 .message(),
             "test.Thing.cost: an integer kind on a field that is not one");
+  EXPECT_EQ(Check(R"(field { name: "done" number: 4 type: TYPE_BOOL label: LABEL_OPTIONAL
+                             options { [bestand.v1.field] { required: true } } })")
+                .message(),
+            "test.Thing.done: required, alias and searchable are for string fields");
   EXPECT_EQ(Check(R"(field { name: "room" number: 4 type: TYPE_STRING label: LABEL_OPTIONAL
                              options { [bestand.v1.field] { reference: "rooms" } } })")
                 .message(),
