@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/text.h"
 
 namespace bestand {
@@ -14,13 +15,25 @@ absl::Status LineError(int line, absl::string_view msg) {
 }
 
 // The separator is whichever of ',' and ';' occurs more often outside quotes in the first line.
+// The separator the header line uses: the first line that is not blank (a blank line, empty or
+// one empty quoted field, is skipped like everywhere else).
 char DetectSeparator(absl::string_view text) {
+  while (true) {
+    if (absl::ConsumePrefix(&text, "\n") || absl::ConsumePrefix(&text, "\r")) continue;
+    absl::string_view rest = text;
+    if (absl::ConsumePrefix(&rest, "\"\"") &&
+        (rest.empty() || rest[0] == '\n' || rest[0] == '\r')) {
+      text = rest;
+      continue;
+    }
+    break;
+  }
   int commas = 0, semicolons = 0;
   bool quoted = false;
   for (char c : text) {
     if (c == '"') quoted = !quoted;
     if (quoted) continue;
-    if (c == '\n') break;
+    if (c == '\n' || c == '\r') break;  // a line ends at either, as in the parser
     commas += c == ',';
     semicolons += c == ';';
   }
@@ -170,7 +183,8 @@ std::string CsvEscape(absl::string_view field, char separator) {
   cell.append(field.data(), field.size());
   // A cell that starts with a byte order mark is quoted, or a reader would skip the mark as the
   // file's own when the cell opens the file.
-  if (cell.find_first_of(std::string{separator, '"', '\n', '\r'}) == std::string::npos &&
+  // Both separators are quoted, whichever this file uses, so that a reader detects the same one.
+  if (cell.find_first_of(std::string{separator, ',', ';', '"', '\n', '\r'}) == std::string::npos &&
       !absl::StartsWith(cell, kByteOrderMark)) {
     return cell;
   }

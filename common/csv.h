@@ -38,7 +38,8 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view content, const CsvLimits& li
 // advice against CSV injection): a field starting with '=', '+', '-', '@', a tab or a carriage
 // return, unless it is a plain number such as "-5", gets a leading apostrophe (as does one that
 // starts with an apostrophe before such a character, so that ParseCsv restores every field
-// exactly); quoted when it holds the separator, a quote or a line break.
+// exactly); quoted when it holds a comma or semicolon, a quote, a line break or starts with a byte
+// order mark.
 std::string CsvEscape(absl::string_view field, char separator = ',');
 
 }  // namespace bestand

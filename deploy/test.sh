@@ -2,7 +2,7 @@
 # Installs what is missing, builds with ASan/UBSan and runs every test through ctest, then builds
 # with ThreadSanitizer and runs them again (BESTAND_TSAN=0 skips that; tests/tsan.supp says what
 # TSan cannot see). Arguments go to both ctest runs. Last, the fuzz targets of the hand-written
-# parsers run for BESTAND_FUZZ_SECONDS each (default 30; 0 skips them).
+# parsers run BESTAND_FUZZ_RUNS inputs each (deploy/fuzz.sh; 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
@@ -20,6 +20,6 @@ if [ "${BESTAND_TSAN:-1}" != 0 ]; then
   export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1}
   (cd build-tsan && ctest --output-on-failure -j2 "$@")
 fi
-if [ "${BESTAND_FUZZ_SECONDS:-30}" != 0 ]; then
+if [ "${BESTAND_FUZZ_RUNS:-30000}" != 0 ]; then
   deploy/fuzz.sh
 fi

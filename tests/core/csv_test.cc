@@ -39,6 +39,21 @@ TEST(CsvTest, EveryLeadingByteOrderMarkIsSkippedAndOneInACellSurvives) {
   EXPECT_EQ(back->header.fields, (std::vector<std::string>{cell}));
 }
 
+// Found by fuzz/csv_fuzz.cc: the separator was taken from the first line even when that was a
+// blank one before the header.
+TEST(CsvTest, TheSeparatorComesFromTheHeaderAfterBlankLines) {
+  auto t = ParseCsv("\n\"\"\r\nName;Betrag\n\"Müller, Hans\";12,50\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->separator, ';');
+  EXPECT_EQ(t->header.fields, (std::vector<std::string>{"Name", "Betrag"}));
+  EXPECT_EQ(t->rows[0].fields, (std::vector<std::string>{"Müller, Hans", "12,50"}));
+  // A header line ended by a lone carriage return: the next line's semicolons do not count.
+  t = ParseCsv("a,b;c\r1;2;3,4\r");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->separator, ',');
+  EXPECT_EQ(t->header.fields, (std::vector<std::string>{"a", "b;c"}));
+}
+
 TEST(CsvTest, ErrorsNameTheLine) {
   EXPECT_TRUE(absl::StrContains(ParseCsv("a,b\n1,2\n3\n").status().message(),
                                 "line 3: has 1 field but the header has 2"));
