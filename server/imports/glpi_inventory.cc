@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/json_nesting.h"
 #include "common/status_macros.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -20,6 +21,10 @@
 
 namespace bestand {
 namespace {
+
+// The GLPI inventory format nests five levels at most (root, content, section, item, list in
+// an item); a little room for what newer agents add.
+constexpr int kMaxGlpiNesting = 12;
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
@@ -48,21 +53,53 @@ std::string Source(std::string from) {
   return from.empty() ? "unknown" : from;
 }
 
-// Install dates: "2016-10-26" (GLPI) or "26/10/2016" (OCS); "N/A" and the epoch say nothing.
-std::optional<int64_t> InstallSeconds(const std::string& text) {
-  std::optional<absl::CivilDay> day;
-  if (absl::StatusOr<absl::CivilDay> iso = ParseIsoDate(text); iso.ok()) {
-    day = *iso;
-  } else {
-    std::vector<std::string> p = absl::StrSplit(text, '/');
-    int d = 0, m = 0, y = 0;
-    if (p.size() == 3 && absl::SimpleAtoi(p[0], &d) && absl::SimpleAtoi(p[1], &m) &&
-        absl::SimpleAtoi(p[2], &y) && d >= 1 && d <= 31 && m >= 1 && m <= 12) {
-      day = absl::CivilDay(y, m, d);
-    }
+// Install dates as the agents write them: "2016-10-26" (GLPI), "26/10/2016" and
+// "2025/04/20 00:00:00" (OCS; see below for its month), with a time of day ("2019-12-19 10:11:12",
+// "2019-12-19T10:11:12Z", macOS's "2006-08-20 12:06"), read as UTC. "N/A" and the epoch say
+// nothing.
+// `month_offset` corrects a writer that counts months from 0.
+std::optional<int64_t> InstallSeconds(const std::string& text, int month_offset = 0) {
+  absl::string_view date = absl::StripAsciiWhitespace(text);
+  absl::string_view clock;
+  if (size_t split = date.find_first_of(" T"); split != absl::string_view::npos) {
+    clock = absl::StripSuffix(absl::StripAsciiWhitespace(date.substr(split + 1)), "Z");
+    date = date.substr(0, split);
   }
-  if (!day || day->year() <= 1970) return std::nullopt;
-  return absl::ToUnixSeconds(absl::FromCivil(*day, absl::UTCTimeZone()));
+  std::vector<std::string> p = absl::StrSplit(date, absl::ByAnyChar("-/"));
+  int a = 0, m = 0, c = 0;
+  if (p.size() != 3 || !absl::SimpleAtoi(p[0], &a) || !absl::SimpleAtoi(p[1], &m) ||
+      !absl::SimpleAtoi(p[2], &c)) {
+    return std::nullopt;
+  }
+  const bool year_first = p[0].size() == 4;
+  const int y = year_first ? a : c, d = year_first ? c : a;
+  m += month_offset;
+  if (m < 1 || m > 12 || d < 1 || d > 31 || y <= 1970 || y > 9999) return std::nullopt;
+  const absl::CivilDay day(y, m, d);
+  if (day.day() != d) return std::nullopt;  // 31 February is no date
+  int hour = 0, minute = 0, second = 0;
+  std::vector<std::string> t = absl::StrSplit(clock, ':', absl::SkipEmpty());
+  if (t.size() >= 2 && absl::SimpleAtoi(t[0], &hour) && absl::SimpleAtoi(t[1], &minute) &&
+      (t.size() == 2 || absl::SimpleAtoi(t[2], &second)) && hour >= 0 && hour < 24 && minute >= 0 &&
+      minute < 60 && second >= 0 && second < 61) {
+    return absl::ToUnixSeconds(
+        absl::FromCivil(absl::CivilSecond(y, m, d, hour, minute, second), absl::UTCTimeZone()));
+  }
+  return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone()));
+}
+
+// The operating system's name with its version where the name lacks it ("Mac OS X" and
+// "10.6.8"); GLPI writes "operatingsystem", OCS only HARDWARE/OSNAME and OSVERSION.
+std::string OsName(const Struct* os, const Struct* hardware) {
+  std::string name = Text(os, "full_name");
+  if (name.empty()) name = Text(os, "name");
+  if (name.empty()) name = Text(hardware, "osname");
+  std::string version = Text(os, "version");
+  if (version.empty()) version = Text(hardware, "osversion");
+  if (!version.empty() && !absl::StrContains(name, version)) {
+    name = name.empty() ? version : absl::StrCat(name, " ", version);
+  }
+  return name;
 }
 
 // Both formats: the root object holds "content" (and "deviceid").
@@ -76,8 +113,13 @@ absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
   const Struct* bios = Object(*content, "bios");
   const Struct* os = Object(*content, "operatingsystem");
   v1::InventoryReport r;
+  r.set_agent_device_id(Text(&root, "deviceid"));
+  if (auto partial = root.fields().find("partial"); partial != root.fields().end()) {
+    r.set_partial(partial->second.bool_value() || partial->second.number_value() != 0 ||
+                  partial->second.string_value() == "true");
+  }
   r.set_hostname(Text(hardware, "name"));
-  if (r.hostname().empty()) r.set_hostname(Text(&root, "deviceid"));
+  if (r.hostname().empty()) r.set_hostname(r.agent_device_id());
   r.set_fqdn(Text(os, "fqdn"));
   r.mutable_hardware()->set_hardware_uuid(Text(hardware, "uuid"));
   r.mutable_hardware()->set_chassis_type(Text(hardware, "chassis_type"));
@@ -87,11 +129,20 @@ absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
   r.mutable_hardware()->set_bios_vendor(Text(bios, "bmanufacturer"));
   r.mutable_hardware()->set_bios_version(Text(bios, "bversion"));
   r.mutable_hardware()->set_bios_date(Text(bios, "bdate"));
-  r.mutable_os()->set_pretty_name(Text(os, "full_name"));
-  if (r.os().pretty_name().empty()) r.mutable_os()->set_pretty_name(Text(os, "name"));
+  r.mutable_os()->set_pretty_name(OsName(os, hardware));
   r.mutable_os()->set_version_id(Text(os, "version"));
+  if (r.os().version_id().empty()) r.mutable_os()->set_version_id(Text(hardware, "osversion"));
   r.mutable_os()->set_kernel_release(Text(os, "kernel_version"));
   r.mutable_os()->set_architecture(Text(os, "arch"));
+  if (r.os().architecture().empty()) r.mutable_os()->set_architecture(Text(hardware, "arch"));
+  if (r.os().architecture().empty()) {  // OCS on Unix: "x86_64/00-00-00 07:08:59" (uptime)
+    const std::string description = Text(hardware, "description");
+    const std::string arch = description.substr(0, description.find('/'));
+    if (arch.size() < description.size() && arch.size() <= 16 &&
+        arch.find(' ') == std::string::npos) {
+      r.mutable_os()->set_architecture(arch);
+    }
+  }
   // A list of packages, or a single one where the XML had one element.
   std::vector<const Struct*> packages;
   if (auto software = content->fields().find("softwares"); software != content->fields().end()) {
@@ -109,11 +160,16 @@ absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
       p->set_name(Text(&s, "name"));
       p->set_version(Text(&s, "version"));
       p->set_architecture(Text(&s, "arch"));
+      if (p->architecture().empty()) p->set_architecture(Text(&s, "architecture"));
       p->set_source(Source(Text(&s, "from")));
       p->set_publisher(Text(&s, "publisher"));
       std::string installed = Text(&s, "install_date");
       if (installed.empty()) installed = Text(&s, "installdate");
-      if (std::optional<int64_t> seconds = InstallSeconds(installed)) {
+      // OCS 2.10 writes a Debian package's date from localtime() without adding 1 to the
+      // month ("2025/04/20 00:00:00" for 20 May): recognised by its exact form.
+      const bool ocs_deb = p->source() == "dpkg" && installed.size() == 19 &&
+                           installed[4] == '/' && installed[7] == '/' && installed[10] == ' ';
+      if (std::optional<int64_t> seconds = InstallSeconds(installed, ocs_deb ? 1 : 0)) {
         p->mutable_install_time()->set_seconds(*seconds);
       }
       if (p->name().empty()) r.mutable_software()->RemoveLast();  // nameless entries say nothing
@@ -284,7 +340,8 @@ class XmlReader {
 
 }  // namespace
 
-absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
+absl::StatusOr<GlpiMessage> ParseGlpiMessage(absl::string_view json) {
+  BESTAND_RETURN_IF_ERROR(CheckJsonNesting(json, kMaxGlpiNesting));
   Struct root;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -293,7 +350,28 @@ absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
     return absl::InvalidArgumentError(
         absl::StrCat("not JSON: ", std::string(parsed.message().data(), parsed.message().size())));
   }
-  return FromGlpi(root);
+  GlpiMessage m;
+  m.action = absl::AsciiStrToLower(Text(&root, "action"));
+  if (m.action.empty() && Object(root, "content") != nullptr) m.action = "inventory";
+  if (auto tasks = root.fields().find("installed-tasks"); tasks != root.fields().end()) {
+    for (const Value& v : tasks->second.list_value().values()) {
+      if (v.has_string_value())
+        m.installed_tasks.push_back(absl::AsciiStrToLower(v.string_value()));
+    }
+  }
+  if (m.action == "inventory") {
+    BESTAND_ASSIGN_OR_RETURN(m.report, FromGlpi(root));
+  }
+  return m;
+}
+
+absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
+  BESTAND_ASSIGN_OR_RETURN(GlpiMessage m, ParseGlpiMessage(json));
+  if (m.action != "inventory") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a GLPI '", m.action, "' message, not an inventory"));
+  }
+  return std::move(m.report);
 }
 
 absl::StatusOr<std::string> ParseFusionQuery(absl::string_view xml) {

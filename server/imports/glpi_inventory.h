@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -13,6 +14,15 @@ namespace bestand {
 
 // INVALID_ARGUMENT naming what is wrong for text that is not a GLPI inventory.
 absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json);
+
+// A message of the GLPI Agent protocol: "contact" (with the tasks the agent has) or
+// "inventory" (with the report); other actions are returned for the caller to refuse.
+struct GlpiMessage {
+  std::string action;  // lower case
+  std::vector<std::string> installed_tasks;
+  v1::InventoryReport report;
+};
+absl::StatusOr<GlpiMessage> ParseGlpiMessage(absl::string_view json);
 
 // The XML that FusionInventory and OCS agents write with --local (REQUEST/CONTENT/...: the
 // GLPI format's elements in upper case). INVALID_ARGUMENT names the line of malformed XML.

@@ -57,7 +57,8 @@ absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
       r.hardware().manufacturer() == last.hardware().manufacturer() &&
       r.hardware().model() == last.hardware().model() &&
       r.hardware().serial_number() == last.hardware().serial_number() &&
-      r.hardware().chassis_type() == last.hardware().chassis_type()) {
+      r.hardware().chassis_type() == last.hardware().chassis_type() &&
+      r.agent_device_id() == last.agent_device_id()) {
     return absl::OkStatus();  // nothing new since the last report
   }
   v1::Device before;
@@ -70,6 +71,8 @@ absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
     after.set_manufacturer(Clamp(r.hardware().manufacturer()));
   }
   if (!r.hardware().model().empty()) after.set_model(Clamp(r.hardware().model()));
+  // A re-installed agent names itself anew; the device found by its hardware takes the new id.
+  if (!r.agent_device_id().empty()) after.set_agent_device_id(Clamp(r.agent_device_id()));
 
   // Kept apart from the serial number a person records: an agent's claim never blocks that.
   if (std::string serial = CleanSerial(r.hardware().serial_number()); !serial.empty()) {

@@ -198,12 +198,14 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
   packages_.Find(hashes, absl::MakeSpan(ids));
   BESTAND_RETURN_IF_ERROR(CheckNewPackages(report, ids));
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
-  // The device this machine is: hardware UUID, machine-id, then a clean serial number (an
-  // administrator's file, unlike an agent's claim, may be matched by its serial).
+  // The device this machine is: hardware UUID, machine-id, the agent's own device id, then a
+  // clean serial number (an administrator's file, unlike an agent's claim, may be matched by
+  // its serial).
   const std::string serial = CleanSerial(report.hardware().serial_number());
   const std::pair<const char*, std::string> keys[] = {
       {"hardware_uuid", CleanUuid(report.hardware().hardware_uuid())},
       {"machine_id", CleanMachineId(report.machine_id())},
+      {"agent_device_id", Clamp(report.agent_device_id())},
       {"serial_number", serial},
       {"reported_serial_number", serial}};
   std::optional<int64_t> device;
@@ -221,6 +223,7 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
     d.set_currency("EUR");
     d.set_hardware_uuid(keys[0].second);
     d.set_machine_id(keys[1].second);
+    d.set_agent_device_id(keys[2].second);
     d.set_reported_serial_number(serial);
     *d.mutable_create_time() = FromMicros(now);
     *d.mutable_update_time() = FromMicros(now);
@@ -231,26 +234,29 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
   }
   BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, *device, report, v1::InventoryReport()));
   absl::flat_hash_map<uint64_t, int64_t> stored;
-  BESTAND_RETURN_IF_ERROR(ResolvePackages(*tx, report, hashes, {}, ids, &stored));
-  BESTAND_ASSIGN_OR_RETURN(auto before, tx->ListSoftwareEvents(*device, 0, 1));
-  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> old_software,
-                           tx->GetDeviceSoftware(*device));
-  BESTAND_ASSIGN_OR_RETURN(std::string seal,
-                           StoreSoftware(*tx, sealer_, *device, report, ids, now));
-  // The seal is anchored: by the device's agent record where it has one, else in the audit
-  // trail (imports are rare enough for an event each).
-  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(*device));
-  if (agent) {
-    BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent, seal));
-  } else if (!old_software || old_software->seal != seal) {
-    BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "software.import", SoftwareName(*device),
-                                        old_software ? SoftwareAuditJson(old_software->seal) : "",
-                                        SoftwareAuditJson(seal)));
-  }
-  BESTAND_ASSIGN_OR_RETURN(auto after, tx->ListSoftwareEvents(*device, 0, kMaxReportPackages));
-  for (const SoftwareEventRecord& e : after) {
-    if (!before.empty() && e.id <= before[0].id) break;
-    ++out.changes;
+  // A partial inventory without software says nothing about it: what is stored stays.
+  if (!report.partial() || report.software_size() > 0) {
+    BESTAND_RETURN_IF_ERROR(ResolvePackages(*tx, report, hashes, {}, ids, &stored));
+    BESTAND_ASSIGN_OR_RETURN(auto before, tx->ListSoftwareEvents(*device, 0, 1));
+    BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> old_software,
+                             tx->GetDeviceSoftware(*device));
+    BESTAND_ASSIGN_OR_RETURN(std::string seal,
+                             StoreSoftware(*tx, sealer_, *device, report, ids, now));
+    // The seal is anchored: by the device's agent record where it has one, else in the audit
+    // trail (imports are rare enough for an event each).
+    BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(*device));
+    if (agent) {
+      BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent, seal));
+    } else if (!old_software || old_software->seal != seal) {
+      BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "software.import", SoftwareName(*device),
+                                          old_software ? SoftwareAuditJson(old_software->seal) : "",
+                                          SoftwareAuditJson(seal)));
+    }
+    BESTAND_ASSIGN_OR_RETURN(auto after, tx->ListSoftwareEvents(*device, 0, kMaxReportPackages));
+    for (const SoftwareEventRecord& e : after) {
+      if (!before.empty() && e.id <= before[0].id) break;
+      ++out.changes;
+    }
   }
   out.device = DeviceName(*device);
   out.packages = report.software_size();

@@ -395,7 +395,14 @@ ALTER TABLE agents ADD COLUMN seal TEXT NOT NULL DEFAULT '';
 ALTER TABLE agents ADD COLUMN seen_seal TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+// GLPI, FusionInventory and OCS agents name themselves: their device id finds machines that
+// have no usable hardware UUID or serial number.
+constexpr absl::string_view kV10 = R"sql(
+ALTER TABLE devices ADD COLUMN agent_device_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX devices_agent_device_id ON devices(agent_device_id) WHERE agent_device_id <> '';
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
 
 }  // namespace
 
