@@ -274,7 +274,7 @@ const std::vector<CommandSpec>& Commands() {
         {{"token", "create"},
          "",
          "an API token; the secret is shown once",
-         {{"role", "ROLE", "admin|coordinator|viewer|vendor (required)"},
+         {{"role", "ROLE", "admin|coordinator|viewer|vendor|inventory (required)"},
           {"name", "NAME", "(required)"},
           {"vendor", "VENDOR", "the provider a vendor token acts for"}},
          &TokenCreate},

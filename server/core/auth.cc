@@ -35,15 +35,22 @@ absl::Status Authorize(const Principal& who, Permission needed) {
       ok = who.role == v1::ADMIN;
       break;
     case Permission::kTasks:
-      ok = who.role != v1::ROLE_UNSPECIFIED;
+      ok = who.role == v1::ADMIN || who.role == v1::COORDINATOR || who.role == v1::VIEWER ||
+           who.role == v1::VENDOR;
+      break;
+    case Permission::kSubmitInventory:
+      ok = who.role == v1::INVENTORY;
       break;
   }
   if (ok) return absl::OkStatus();
   return absl::PermissionDeniedError(
       absl::StrCat("token '", who.token_name, "' has role ", RoleName(who.role), ", which may not ",
-                   needed == Permission::kAdmin  ? "manage tokens"
-                   : needed == Permission::kRead ? "read the inventory (only its vendor's tasks)"
-                                                 : "change the inventory"));
+                   needed == Permission::kAdmin   ? "manage tokens"
+                   : needed == Permission::kRead  ? "read the inventory"
+                   : needed == Permission::kTasks ? "see tasks"
+                   : needed == Permission::kSubmitInventory
+                       ? "submit inventories (that takes a token of role inventory)"
+                       : "change the inventory"));
 }
 
 absl::StatusOr<v1::Role> ParseRole(absl::string_view text) {
@@ -52,8 +59,9 @@ absl::StatusOr<v1::Role> ParseRole(absl::string_view text) {
   if (t == "coordinator") return v1::COORDINATOR;
   if (t == "viewer") return v1::VIEWER;
   if (t == "vendor") return v1::VENDOR;
-  return absl::InvalidArgumentError(
-      absl::StrCat("role: '", text, "' is not one of admin, coordinator, viewer, vendor"));
+  if (t == "inventory") return v1::INVENTORY;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "role: '", text, "' is not one of admin, coordinator, viewer, vendor, inventory"));
 }
 
 std::string RoleName(v1::Role role) {
@@ -66,6 +74,8 @@ std::string RoleName(v1::Role role) {
       return "viewer";
     case v1::VENDOR:
       return "vendor";
+    case v1::INVENTORY:
+      return "inventory";
     default:
       return "none";
   }
@@ -129,8 +139,10 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
     return absl::InvalidArgumentError(absl::StrCat("display_name: a token needs a name of 1 to ",
                                                    kMaxTokenName, " characters without '/'"));
   }
-  if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER && role != v1::VENDOR) {
-    return absl::InvalidArgumentError("role: must be admin, coordinator, viewer or vendor");
+  if (role != v1::ADMIN && role != v1::COORDINATOR && role != v1::VIEWER && role != v1::VENDOR &&
+      role != v1::INVENTORY) {
+    return absl::InvalidArgumentError(
+        "role: must be admin, coordinator, viewer, vendor or inventory");
   }
   if ((role == v1::VENDOR) != !vendor.empty()) {
     return absl::InvalidArgumentError(role == v1::VENDOR

@@ -29,16 +29,17 @@ struct Principal {
 
 // What a call needs.
 enum class Permission {
-  kRead,   // admin, coordinator, viewer
-  kWrite,  // admin, coordinator
-  kAdmin,  // admin only
-  kTasks,  // admin, coordinator, viewer, vendor (which sees only its own vendor's tasks)
+  kRead,             // admin, coordinator, viewer
+  kWrite,            // admin, coordinator
+  kAdmin,            // admin only
+  kTasks,            // admin, coordinator, viewer, vendor (which sees only its own vendor's tasks)
+  kSubmitInventory,  // inventory only: the agents' endpoint
 };
 
 // OK, or PERMISSION_DENIED naming the role and what it lacks.
 absl::Status Authorize(const Principal& who, Permission needed);
 
-// Parses "admin", "coordinator", "viewer", "vendor" (any case).
+// Parses "admin", "coordinator", "viewer", "vendor", "inventory" (any case).
 absl::StatusOr<v1::Role> ParseRole(absl::string_view text);
 std::string RoleName(v1::Role role);
 
