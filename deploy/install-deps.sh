@@ -14,8 +14,17 @@ packages=(
   nodejs npm
   # a test renders the HTML report headless and checks it
   chromium
-  # tests have the real FusionInventory agent, and curl as a GLPI agent, report to the endpoint
-  fusioninventory-agent curl
+  # the HTTPS stack of the agents' endpoint
+  libcpp-httplib-dev
+  # tests have the real agents report to the endpoint: FusionInventory and OCS from Debian, the
+  # GLPI Agent from ../shared/peers/glpi-agent with its Perl modules (peers/README.md), curl
+  fusioninventory-agent ocsinventory-agent curl
+  libcpanel-json-xs-perl libxml-libxml-perl libdata-uuid-perl libdatetime-perl libwww-perl
+  liblwp-protocol-https-perl libio-socket-ssl-perl libnet-ip-perl libtext-template-perl
+  libuniversal-require-perl libyaml-tiny-perl libfile-which-perl libproc-daemon-perl
+  libhttp-daemon-perl libcompress-raw-zlib-perl libio-compress-perl
+  # the OCS agent logs an [error] for its SNMP module without it
+  libnet-snmp-perl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,40 +1,35 @@
 #include "server/http/inventory_http.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <httplib.h>
 #include <zlib.h>
 
-#include <cstring>
+#include <algorithm>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
-#include "common/status_macros.h"
 #include "server/imports/glpi_inventory.h"
 
 namespace bestand {
 namespace {
 
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
 constexpr size_t kMaxInflatedBytes = 64 * 1024 * 1024;
-constexpr int kReadTimeoutSeconds = 30;
-// A connection ends after this long whatever it sends: a client trickling bytes cannot hold the
-// endpoint.
-constexpr absl::Duration kMaxConnection = absl::Minutes(2);
+// Per peer address: a burst of this many requests, refilled at kRefillPerSecond (an office
+// behind one NAT address starts a few hundred PCs in the morning, three requests each).
+constexpr double kBurst = 300;
+constexpr double kRefillPerSecond = 5;
+// Tasks of the GLPI Agent that Bestand does not serve; the agent is told so at contact.
+const char* const kUnservedTasks[] = {"collect",      "deploy",          "esx",      "netdiscovery",
+                                      "netinventory", "remoteinventory", "wakeonlan"};
+
+enum class Compression { kNone, kZlib, kGzip };
 
 // zlib or gzip data inflated, bounded.
 absl::StatusOr<std::string> Inflate(const std::string& in) {
@@ -50,264 +45,233 @@ absl::StatusOr<std::string> Inflate(const std::string& in) {
     z.avail_out = sizeof buf;
     rc = inflate(&z, Z_NO_FLUSH);
     out.append(buf, sizeof buf - z.avail_out);
-    if (out.size() > kMaxInflatedBytes) rc = Z_MEM_ERROR;
+    if (out.size() > kMaxInflatedBytes) break;
   }
   inflateEnd(&z);
+  if (out.size() > kMaxInflatedBytes) {
+    return absl::InvalidArgumentError("the decompressed body exceeds 64 MiB");
+  }
   if (rc != Z_STREAM_END) return absl::InvalidArgumentError("the compressed body is corrupt");
   return out;
 }
 
-std::string Deflate(const std::string& in) {
-  uLongf size = compressBound(in.size());
-  std::string out(size, '\0');
-  compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(in.data()),
-            in.size(), Z_DEFAULT_COMPRESSION);
-  out.resize(size);
+std::string Deflate(const std::string& in, Compression how) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, how == Compression::kGzip ? 15 + 16 : 15, 8,
+               Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, in.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
   return out;
 }
 
-struct Request {
-  std::string method, path;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
+Compression CompressionOf(const httplib::Request& req) {
+  const std::string type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+  const auto* b = reinterpret_cast<const unsigned char*>(req.body.data());
+  if (absl::StrContains(type, "gzip") || (req.body.size() > 1 && b[0] == 0x1f && b[1] == 0x8b)) {
+    return Compression::kGzip;
+  }
+  if (absl::StrContains(type, "compress") || (!req.body.empty() && b[0] == 0x78)) {
+    return Compression::kZlib;
+  }
+  return Compression::kNone;
+}
 
-// One TLS connection: reads requests and writes responses.
-class Connection {
+// A token bucket per peer address.
+class RateLimit {
  public:
-  explicit Connection(SSL* ssl) : ssl_(ssl), deadline_(absl::Now() + kMaxConnection) {}
-
-  // False at the end of the connection (or on an error that ends it).
-  bool Read(Request* r, std::string* error) {
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (buf_.size() > kMaxHeaderBytes) return *error = "headers too large", false;
-      if (!Fill()) return false;
-    }
-    std::vector<std::string> lines = absl::StrSplit(buf_.substr(0, end), "\r\n");
-    buf_.erase(0, end + 4);
-    std::vector<std::string> first = absl::StrSplit(lines[0], ' ');
-    if (first.size() != 3) return *error = "bad request line", false;
-    r->method = first[0];
-    r->path = first[1];
-    r->headers.clear();
-    for (size_t i = 1; i < lines.size(); ++i) {
-      size_t colon = lines[i].find(':');
-      if (colon == std::string::npos) continue;
-      r->headers[absl::AsciiStrToLower(lines[i].substr(0, colon))] =
-          std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
-    }
-    size_t length = 0;
-    if (auto it = r->headers.find("content-length"); it != r->headers.end()) {
-      if (!absl::SimpleAtoi(it->second, &length)) return *error = "bad Content-Length", false;
-    } else if (r->headers.count("transfer-encoding")) {
-      return *error = "chunked bodies are not accepted; send Content-Length", false;
-    }
-    if (length > kMaxBodyBytes) return *error = "body larger than 16 MiB", false;
-    while (buf_.size() < length) {
-      if (!Fill()) return *error = "body cut short", false;
-    }
-    r->body = buf_.substr(0, length);
-    buf_.erase(0, length);
+  bool Allow(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const absl::Time now = absl::Now();
+    if (buckets_.size() > 100000) buckets_.clear();  // bounded memory; forgetting is safe
+    auto [it, fresh] = buckets_.try_emplace(address, Bucket{kBurst, now});
+    Bucket& b = it->second;
+    b.tokens = std::min(kBurst, b.tokens + absl::ToDoubleSeconds(now - b.last) * kRefillPerSecond);
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
     return true;
   }
 
-  void Write(int code, const std::string& reason, const std::string& type, const std::string& body,
-             const std::string& extra_headers = "") {
-    std::string out =
-        absl::StrCat("HTTP/1.1 ", code, " ", reason, "\r\nContent-Type: ", type,
-                     "\r\nContent-Length: ", body.size(), "\r\n", extra_headers, "\r\n", body);
-    size_t done = 0;
-    while (done < out.size()) {
-      int n = SSL_write(ssl_, out.data() + done, static_cast<int>(out.size() - done));
-      if (n <= 0) return;
-      done += static_cast<size_t>(n);
+ private:
+  struct Bucket {
+    double tokens;
+    absl::Time last;
+  };
+  std::mutex mu_;
+  std::map<std::string, Bucket> buckets_;
+};
+
+std::string JsonString(absl::string_view s) { return absl::StrCat("\"", absl::CEscape(s), "\""); }
+
+// The CONTACT answer of a GLPI server: inventory served, every other task the agent has
+// disabled (the legacy list where the agent did not say).
+std::string ContactAnswer(const std::vector<std::string>& installed) {
+  std::set<std::string> disabled(std::begin(kUnservedTasks), std::end(kUnservedTasks));
+  disabled.insert(installed.begin(), installed.end());
+  disabled.erase("inventory");
+  std::vector<std::string> quoted;
+  for (const std::string& task : disabled) quoted.push_back(JsonString(task));
+  return absl::StrCat(
+      "{\"status\":\"ok\",\"expiration\":24,\"tasks\":{\"inventory\":{\"server\":\"glpi\","
+      "\"version\":\"10.0\"}},\"disabled\":[",
+      absl::StrJoin(quoted, ","), "]}");
+}
+
+class Endpoint {
+ public:
+  Endpoint(Fleet* fleet, TokenManager* tokens) : fleet_(fleet), tokens_(tokens) {}
+
+  void Serve(const httplib::Request& req, httplib::Response& res) {
+    absl::StatusOr<Principal> who = Authenticate(req);
+    if (!who.ok()) {
+      res.status = absl::IsPermissionDenied(who.status()) ? 403 : 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"bestand\"");
+      return res.set_content(absl::StrCat(who.status().message(),
+                                          "; give the agent a Bestand token of role inventory "
+                                          "as --password ('bestand token create --role "
+                                          "inventory')\n"),
+                             "text/plain");
+    }
+    if (!limit_.Allow(req.remote_addr)) {
+      res.status = 429;
+      res.set_header("Retry-After", "60");
+      return res.set_content("too many requests from this address; try again in a minute\n",
+                             "text/plain");
+    }
+    if (req.method == "GET") {
+      // The legacy task protocol (Collect, Deploy, ESX): nothing is scheduled here.
+      if (req.get_param_value("action") == "getConfig") {
+        return res.set_content("{\"schedule\":[],\"configValidityPeriod\":86400}",
+                               "application/json");
+      }
+      res.status = 405;
+      return res.set_content("POST an inventory\n", "text/plain");
+    }
+    const Compression compression = CompressionOf(req);
+    absl::StatusOr<std::string> body =
+        compression == Compression::kNone ? req.body : Inflate(req.body);
+    absl::Status result = body.status();
+    if (body.ok()) {
+      result = absl::StartsWith(absl::StripLeadingAsciiWhitespace(*body), "{")
+                   ? Glpi(*body, who->Actor(), compression, res)
+                   : Xml(*body, who->Actor(), !req.get_header_value("GLPI-Agent-ID").empty(),
+                         compression, res);
+    }
+    if (result.ok()) return;
+    res.status = absl::IsInvalidArgument(result) ? 400 : 500;
+    if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(body.ok() ? *body : ""), "{")) {
+      Reply(absl::StrCat("{\"status\":\"error\",\"message\":", JsonString(result.message()), "}"),
+            "application/json", compression, res);
+    } else {
+      res.set_content(absl::StrCat(result.message(), "\n"), "text/plain");
     }
   }
 
  private:
-  bool Fill() {
-    if (absl::Now() > deadline_) return false;
-    char chunk[16384];
-    int n = SSL_read(ssl_, chunk, sizeof chunk);
-    if (n <= 0) return false;
-    buf_.append(chunk, static_cast<size_t>(n));
-    return true;
+  absl::StatusOr<Principal> Authenticate(const httplib::Request& req) {
+    std::string header = req.get_header_value("Authorization");
+    absl::string_view value = header;
+    std::string decoded;
+    if (!absl::ConsumePrefix(&value, "Basic ") || !absl::Base64Unescape(value, &decoded)) {
+      return absl::UnauthenticatedError("no credentials");
+    }
+    const size_t colon = decoded.find(':');
+    absl::StatusOr<Principal> who =
+        tokens_->Authenticate(colon == std::string::npos ? decoded : decoded.substr(colon + 1));
+    if (!who.ok()) return who;
+    if (absl::Status allowed = Authorize(*who, Permission::kSubmitInventory); !allowed.ok()) {
+      return allowed;
+    }
+    return who;
   }
 
-  SSL* ssl_;
-  absl::Time deadline_;
-  std::string buf_;
+  // Replies compressed as the request was.
+  static void Reply(const std::string& text, const std::string& plain_type, Compression compression,
+                    httplib::Response& res) {
+    switch (compression) {
+      case Compression::kNone:
+        return res.set_content(text, plain_type);
+      case Compression::kZlib:
+        return res.set_content(Deflate(text, compression), "application/x-compress-zlib");
+      case Compression::kGzip:
+        return res.set_content(Deflate(text, compression), "application/x-compress-gzip");
+    }
+  }
+
+  absl::Status Glpi(const std::string& body, const std::string& actor, Compression compression,
+                    httplib::Response& res) {
+    absl::StatusOr<GlpiMessage> message = ParseGlpiMessage(body);
+    if (!message.ok()) return message.status();
+    if (message->action == "contact") {
+      Reply(ContactAnswer(message->installed_tasks), "application/json", compression, res);
+      return absl::OkStatus();
+    }
+    if (message->action != "inventory") {
+      return absl::InvalidArgumentError(absl::StrCat("the action '", message->action,
+                                                     "' is not served here (contact, inventory)"));
+    }
+    absl::Status imported = fleet_->ImportInventory(actor, message->report, false).status();
+    if (!imported.ok()) return imported;
+    Reply("{\"status\":\"ok\",\"expiration\":24}", "application/json", compression, res);
+    return absl::OkStatus();
+  }
+
+  absl::Status Xml(const std::string& body, const std::string& actor, bool glpi_agent,
+                   Compression compression, httplib::Response& res) {
+    absl::StatusOr<std::string> query = ParseFusionQuery(body);
+    if (!query.ok()) return query.status();
+    if (*query == "PROLOG") {
+      // A GLPI Agent names itself in a header: its answer moves it to the JSON protocol.
+      Reply(glpi_agent ? ContactAnswer({})
+                       : "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REPLY><PROLOG_FREQ>24"
+                         "</PROLOG_FREQ><RESPONSE>SEND</RESPONSE></REPLY>\n",
+            glpi_agent ? "application/json" : "application/xml", compression, res);
+      return absl::OkStatus();
+    }
+    if (*query != "INVENTORY") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("QUERY ", *query, " is not supported (PROLOG, INVENTORY)"));
+    }
+    absl::StatusOr<v1::InventoryReport> report = ParseFusionInventory(body);
+    if (!report.ok()) return report.status();
+    absl::Status imported = fleet_->ImportInventory(actor, *report, false).status();
+    if (!imported.ok()) return imported;
+    Reply(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REPLY><RESPONSE>no_update</RESPONSE>"
+        "</REPLY>\n",
+        "application/xml", compression, res);
+    return absl::OkStatus();
+  }
+
+  Fleet* fleet_;
+  TokenManager* tokens_;
+  RateLimit limit_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<InventoryHttpServer>> InventoryHttpServer::Start(
     const std::string& listen, const std::string& cert_pem, const std::string& key_pem,
-    Fleet* fleet, TokenManager* tokens) {
+    Fleet* fleet, TokenManager* tokens, const HttpsOptions& options) {
+  auto endpoint = std::make_shared<Endpoint>(fleet, tokens);
+  auto serve = [endpoint](const httplib::Request& req, httplib::Response& res) {
+    endpoint->Serve(req, res);
+  };
   std::unique_ptr<InventoryHttpServer> s(new InventoryHttpServer());
-  s->fleet_ = fleet;
-  s->tokens_ = tokens;
-  s->ctx_ = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_set_min_proto_version(s->ctx_, TLS1_2_VERSION);
-  BIO* cert_bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
-  X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
-  BIO_free(cert_bio);
-  BIO* key_bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-  BIO_free(key_bio);
-  const bool loaded = cert && key && SSL_CTX_use_certificate(s->ctx_, cert) == 1 &&
-                      SSL_CTX_use_PrivateKey(s->ctx_, key) == 1;
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  if (!loaded) return absl::InternalError("the inventory endpoint cannot load the TLS key pair");
-
-  size_t colon = listen.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--inventory-listen: '", listen, "' is not host:port"));
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string host = listen.substr(0, colon);
-  if (host == "localhost") host = "127.0.0.1";
-  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--inventory-listen: '", host, "' is not an IPv4 address"));
-  }
-  s->listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(s->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(s->listen_fd_, 64) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", strerror(errno)));
-  }
-  socklen_t len = sizeof addr;
-  getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  s->port_ = ntohs(addr.sin_port);
-  s->thread_ = std::thread([raw = s.get()] { raw->Serve(); });
+  absl::StatusOr<std::unique_ptr<HttpsServer>> https = HttpsServer::Start(
+      "--inventory-listen", listen, cert_pem, key_pem, options, [&](httplib::Server& server) {
+        server.Get(".*", serve);
+        server.Post(".*", serve);
+      });
+  if (!https.ok()) return https.status();
+  s->https_ = std::move(*https);
   return s;
-}
-
-InventoryHttpServer::~InventoryHttpServer() {
-  stopping_ = true;
-  if (thread_.joinable()) thread_.join();
-  if (listen_fd_ >= 0) close(listen_fd_);
-  SSL_CTX_free(ctx_);
-}
-
-void InventoryHttpServer::Serve() {
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (poll(&p, 1, 200) <= 0) continue;
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    timeval tv{kReadTimeoutSeconds, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    Handle(fd);
-    close(fd);
-  }
-}
-
-void InventoryHttpServer::Handle(int fd) {
-  SSL* ssl = SSL_new(ctx_);
-  SSL_set_fd(ssl, fd);
-  if (SSL_accept(ssl) != 1) {
-    SSL_free(ssl);
-    return;
-  }
-  Connection conn(ssl);
-  Request req;
-  std::string error;
-  while (!stopping_ && conn.Read(&req, &error)) {
-    // Authentication: HTTP Basic, the password a token of an admin or coordinator.
-    absl::StatusOr<Principal> who = absl::UnauthenticatedError("no credentials");
-    if (auto it = req.headers.find("authorization");
-        it != req.headers.end() && absl::StartsWithIgnoreCase(it->second, "Basic ")) {
-      std::string decoded;
-      if (absl::Base64Unescape(it->second.substr(6), &decoded)) {
-        std::string password = decoded.substr(decoded.find(':') + 1);
-        who = tokens_->Authenticate(password);
-        if (who.ok()) {
-          absl::Status allowed = Authorize(*who, Permission::kWrite);
-          if (!allowed.ok()) who = allowed;
-        }
-      }
-    }
-    if (!who.ok()) {
-      conn.Write(
-          401, "Unauthorized", "text/plain",
-          absl::StrCat(who.status().message(), "; give the agent a Bestand token as --password\n"),
-          "WWW-Authenticate: Basic realm=\"bestand\"\r\n");
-      continue;
-    }
-    if (req.method != "POST") {
-      conn.Write(405, "Method Not Allowed", "text/plain", "POST an inventory\n");
-      continue;
-    }
-    const std::string type = absl::AsciiStrToLower(req.headers["content-type"]);
-    const bool compressed = absl::StrContains(type, "compress") ||
-                            (!req.body.empty() && static_cast<unsigned char>(req.body[0]) == 0x78);
-    absl::StatusOr<std::string> body = compressed ? Inflate(req.body) : req.body;
-    auto reply = [&](const std::string& content_type, const std::string& text) {
-      if (compressed) {
-        conn.Write(200, "OK", "application/x-compress-zlib", Deflate(text));
-      } else {
-        conn.Write(200, "OK", content_type, text);
-      }
-    };
-    const std::string actor = who->Actor();
-    absl::Status result;
-    if (!body.ok()) {
-      result = body.status();
-    } else if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(*body), "{")) {
-      // GLPI agent: {"action": "contact"} first, then {"action": "inventory", "content": ...}.
-      if (absl::StrContains(*body, "\"contact\"") && !absl::StrContains(*body, "\"content\"")) {
-        reply("application/json",
-              "{\"status\":\"ok\",\"expiration\":24,\"tasks\":{\"inventory\":{\"server\":"
-              "\"glpi\",\"version\":\"1.0\"}}}");
-        continue;
-      }
-      absl::StatusOr<v1::InventoryReport> report = ParseGlpiInventory(*body);
-      result =
-          report.ok() ? fleet_->ImportInventory(actor, *report, false).status() : report.status();
-      if (result.ok()) {
-        reply("application/json", "{\"status\":\"ok\",\"expiration\":24}");
-        continue;
-      }
-    } else {
-      absl::StatusOr<std::string> query = ParseFusionQuery(*body);
-      if (query.ok() && *query == "PROLOG") {
-        reply("application/xml",
-              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REPLY><PROLOG_FREQ>24</PROLOG_FREQ>"
-              "<RESPONSE>SEND</RESPONSE></REPLY>\n");
-        continue;
-      }
-      absl::StatusOr<v1::InventoryReport> report =
-          !query.ok() ? absl::StatusOr<v1::InventoryReport>(query.status())
-          : *query == "INVENTORY"
-              ? ParseFusionInventory(*body)
-              : absl::StatusOr<v1::InventoryReport>(absl::InvalidArgumentError(
-                    absl::StrCat("QUERY ", *query, " is not supported (PROLOG, INVENTORY)")));
-      result =
-          report.ok() ? fleet_->ImportInventory(actor, *report, false).status() : report.status();
-      if (result.ok()) {
-        reply("application/xml",
-              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REPLY><RESPONSE>no_update</RESPONSE>"
-              "</REPLY>\n");
-        continue;
-      }
-    }
-    conn.Write(absl::IsInvalidArgument(result) ? 400 : 500,
-               absl::IsInvalidArgument(result) ? "Bad Request" : "Internal Server Error",
-               "text/plain", absl::StrCat(result.message(), "\n"));
-  }
-  if (!error.empty()) conn.Write(400, "Bad Request", "text/plain", error + "\n");
-  SSL_shutdown(ssl);
-  SSL_free(ssl);
 }
 
 }  // namespace bestand

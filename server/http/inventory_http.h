@@ -1,50 +1,39 @@
-// Inventories from FusionInventory/OCS agents (XML, zlib-compressed: PROLOG then INVENTORY) and
-// GLPI agents (JSON: contact then inventory) over HTTPS, mapped onto the same import as
-// 'bestand import fusion|glpi'. Guarded like the API: TLS with the server's certificate, HTTP
-// Basic authentication whose password is a Bestand token of an admin or coordinator (the agents'
-// --user/--password), bounded requests (16 MiB on the wire, 64 MiB inflated, headers 16 KiB,
-// 30 s per read, 2 minutes per connection).
+// The endpoint for agents other than Bestand's own, on the HTTPS stack (https_server.h):
+//  - GLPI Agent: its first request is an XML PROLOG with a GLPI-Agent-ID header, answered with
+//    a JSON CONTACT answer as a GLPI server gives, which moves the agent to the JSON protocol:
+//    CONTACT (the tasks Bestand does not serve are disabled), then the inventory, full or
+//    partial. The legacy task configuration (GET ?action=getConfig) is answered with an empty
+//    schedule.
+//  - FusionInventory and OCS agents: zlib-compressed XML, PROLOG then INVENTORY.
+// Inventories go through the same import as 'bestand import glpi|fusion'.
 //
-// Connections are served one at a time on one thread: agents report now and then, and a slow
-// one holds the others back at most two minutes.
+// Authentication is HTTP Basic whose password is a Bestand token of role `inventory` (the
+// agents' --user/--password): it may submit inventories here and nothing else, and no other
+// role works here. Each peer address may submit a bounded number of requests per minute.
+// Bodies: 16 MiB on the wire, 64 MiB inflated.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
-
-typedef struct ssl_ctx_st SSL_CTX;
+#include "server/http/https_server.h"
 
 namespace bestand {
 
 class InventoryHttpServer {
  public:
-  // `listen` is "host:port" (port 0 picks one); `cert_pem`/`key_pem` the server's TLS pair.
-  static absl::StatusOr<std::unique_ptr<InventoryHttpServer>> Start(const std::string& listen,
-                                                                    const std::string& cert_pem,
-                                                                    const std::string& key_pem,
-                                                                    Fleet* fleet,
-                                                                    TokenManager* tokens);
-  ~InventoryHttpServer();
-  int port() const { return port_; }
+  // `listen` is "host:port" or "[v6]:port" (port 0 picks one); `cert_pem`/`key_pem` the
+  // server's TLS pair. `fleet` and `tokens` must outlive the server.
+  static absl::StatusOr<std::unique_ptr<InventoryHttpServer>> Start(
+      const std::string& listen, const std::string& cert_pem, const std::string& key_pem,
+      Fleet* fleet, TokenManager* tokens, const HttpsOptions& options = {});
+  int port() const { return https_->port(); }
 
  private:
-  InventoryHttpServer() = default;
-  void Serve();
-  void Handle(int fd);
-
-  Fleet* fleet_ = nullptr;
-  TokenManager* tokens_ = nullptr;
-  SSL_CTX* ctx_ = nullptr;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  std::unique_ptr<HttpsServer> https_;
 };
 
 }  // namespace bestand

@@ -241,50 +241,5 @@ TEST_F(WorkflowE2eTest, GlpiInventoriesImportAndAnUpdateBecomesHistory) {
   EXPECT_EQ(server_.Admin({"audit", "verify"}).exit_code, 0);
 }
 
-// The real FusionInventory agent from Debian reports this machine to the HTTPS endpoint.
-TEST(InventoryEndpointE2eTest, FusionInventoryAgentReportsThisMachine) {
-  TempDir dir;
-  testing::ServerProcess server;
-  server.Init(dir.File("data"));
-  server.Start(0, /*inventory_endpoint=*/true);
-  const std::string url = absl::StrCat("https://127.0.0.1:", server.inventory_port(), "/");
-  // Without a token the agent is refused and nothing is stored.
-  ProcessResult refused =
-      RunProcess({"/usr/bin/fusioninventory-agent", "--server", url, "--ca-cert-file", server.ca(),
-                  "--tasks", "inventory", "--force", "--no-httpd", "--logger", "stderr"});
-  EXPECT_EQ(server.Admin({"device", "list", "-o", "csv"}).out.find("devices/"), std::string::npos);
-  ProcessResult agent =
-      RunProcess({"/usr/bin/fusioninventory-agent", "--server", url, "--ca-cert-file", server.ca(),
-                  "--user", "bestand", "--password", server.admin_token(), "--tasks", "inventory",
-                  "--force", "--no-httpd", "--logger", "stderr"});
-  ASSERT_EQ(agent.exit_code, 0) << "fusioninventory-agent (installed by deploy/install-deps.sh): "
-                                << agent.err;
-  ProcessResult devices = server.Admin({"device", "list", "-o", "csv"});
-  ASSERT_TRUE(absl::StrContains(devices.out, "devices/1,")) << devices.out << agent.err;
-  ProcessResult software = server.Admin({"device", "show", "devices/1", "--software", "-o", "csv"});
-  ProcessResult dpkg = RunProcess({"/usr/bin/dpkg-query", "-W"});
-  const auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
-  EXPECT_GE(lines(software.out) - 1, lines(dpkg.out)) << "fewer packages than dpkg-query lists";
-  ProcessResult audit = server.Admin({"audit", "list", "--actor", "token:admin", "-o", "csv"});
-  EXPECT_TRUE(absl::StrContains(audit.out, "create")) << audit.out;
-  EXPECT_EQ(server.Admin({"audit", "verify"}).exit_code, 0);
-
-  // The GLPI JSON protocol: contact, then the inventory (here computer_1.json as posted).
-  const std::string auth = "bestand:" + server.admin_token();
-  ProcessResult contact =
-      RunProcess({"/usr/bin/curl", "-sS", "--cacert", server.ca(), "-u", auth, "-H",
-                  "Content-Type: application/json", "--data", "{\"action\":\"contact\"}", url});
-  EXPECT_TRUE(absl::StrContains(contact.out, "\"status\":\"ok\"")) << contact.out << contact.err;
-  ProcessResult glpi = RunProcess({"/usr/bin/curl", "-sS", "--cacert", server.ca(), "-u", auth,
-                                   "-H", "Content-Type: application/json", "--data-binary",
-                                   "@" + std::string(BESTAND_GLPI) + "/computer_1.json", url});
-  EXPECT_TRUE(absl::StrContains(glpi.out, "\"status\":\"ok\"")) << glpi.out << glpi.err;
-  devices = server.Admin({"device", "list", "-o", "csv"});
-  EXPECT_TRUE(absl::StrContains(devices.out, "glpixps")) << devices.out;
-  ProcessResult bad = RunProcess({"/usr/bin/curl", "-sS", "--cacert", server.ca(), "-u", auth, "-w",
-                                  "%{http_code}", "--data", "{\"action\":\"inventory\"}", url});
-  EXPECT_TRUE(absl::StrContains(bad.out, "400")) << bad.out;
-}
-
 }  // namespace
 }  // namespace bestand
