@@ -16,6 +16,8 @@ packages=(
   chromium
   # the HTTPS stack of the agents' endpoint
   libcpp-httplib-dev
+  # XML from other agents (common/xml.h)
+  libexpat1-dev
   # tests have the real agents report to the endpoint: FusionInventory and OCS from Debian, the
   # GLPI Agent from ../shared/peers/glpi-agent with its Perl modules (peers/README.md), curl
   fusioninventory-agent ocsinventory-agent curl

@@ -1,7 +1,5 @@
 #include "server/imports/glpi_inventory.h"
 
-#include <algorithm>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +14,7 @@
 #include "common/status_macros.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "common/xml.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -167,8 +166,8 @@ absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
       if (installed.empty()) installed = Text(&s, "installdate");
       // OCS 2.10 writes a Debian package's date from localtime() without adding 1 to the
       // month ("2025/04/20 00:00:00" for 20 May): recognised by its exact form.
-      const bool ocs_deb = p->source() == "dpkg" && installed.size() == 19 &&
-                           installed[4] == '/' && installed[7] == '/' && installed[10] == ' ';
+      const bool ocs_deb = p->source() == "dpkg" && installed.size() == 19 && installed[4] == '/' &&
+                           installed[7] == '/' && installed[10] == ' ';
       if (std::optional<int64_t> seconds = InstallSeconds(installed, ocs_deb ? 1 : 0)) {
         p->mutable_install_time()->set_seconds(*seconds);
       }
@@ -178,165 +177,41 @@ absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
   return r;
 }
 
-// A small reader for the agents' XML: elements, text, the five entities and numeric character
-// references, comments, CDATA and the declaration; attributes are skipped. Elements holding
-// elements become objects (lower-case names, repeated names become lists), the others text.
-class XmlReader {
- public:
-  explicit XmlReader(absl::string_view xml) : s_(xml) {}
+// The agents' XML as the JSON format's structure: elements holding elements become objects
+// (lower-case names, repeated names become lists), the others their trimmed text; attributes
+// say nothing here.
+Value ToValue(const XmlElement& e) {
+  Value out;
+  if (e.children.empty()) {
+    out.set_string_value(std::string(absl::StripAsciiWhitespace(e.text)));
+    return out;
+  }
+  Struct& fields = *out.mutable_struct_value();
+  for (const XmlElement& child : e.children) {
+    auto [it, fresh] = fields.mutable_fields()->try_emplace(absl::AsciiStrToLower(child.name));
+    if (fresh) {
+      it->second = ToValue(child);
+      continue;
+    }
+    if (!it->second.has_list_value()) {
+      Value first = std::move(it->second);
+      *it->second.mutable_list_value()->add_values() = std::move(first);
+    }
+    *it->second.mutable_list_value()->add_values() = ToValue(child);
+  }
+  return out;
+}
 
-  absl::StatusOr<Struct> Document() {
-    SkipMisc();
-    if (!Peek("<")) return Error("no root element");
-    std::string root_name;
-    Value root;
-    BESTAND_RETURN_IF_ERROR(Element(0, &root_name, &root));
-    SkipMisc();
-    if (pos_ != s_.size()) return Error("text after the root element");
-    if (root_name != "request") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the root element is <", absl::AsciiStrToUpper(root_name),
-                       ">, not <REQUEST>: not a FusionInventory or OCS inventory"));
-    }
-    return root.has_struct_value() ? root.struct_value() : Struct();
+absl::StatusOr<Struct> FusionRequest(absl::string_view xml) {
+  BESTAND_ASSIGN_OR_RETURN(XmlElement root, ParseXml(xml));
+  if (absl::AsciiStrToLower(root.name) != "request") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the root element is <", absl::AsciiStrToUpper(root.name),
+                     ">, not <REQUEST>: not a FusionInventory or OCS inventory"));
   }
-
- private:
-  absl::Status Error(absl::string_view what) const {
-    int line = 1 + static_cast<int>(std::count(s_.begin(), s_.begin() + pos_, '\n'));
-    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", what));
-  }
-  bool Peek(absl::string_view t) const { return absl::StartsWith(s_.substr(pos_), t); }
-  bool Skip(absl::string_view open, absl::string_view close) {
-    if (!Peek(open)) return false;
-    size_t end = s_.find(close, pos_ + open.size());
-    pos_ = end == absl::string_view::npos ? s_.size() : end + close.size();
-    return true;
-  }
-  void SkipSpace() {
-    while (pos_ < s_.size() && absl::ascii_isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
-  }
-  void SkipMisc() {
-    while (true) {
-      SkipSpace();
-      if (!Skip("<?", "?>") && !Skip("<!--", "-->") && !Skip("<!DOCTYPE", ">")) return;
-    }
-  }
-
-  absl::Status Element(int depth, std::string* name, Value* out) {
-    if (depth > 32) return Error("elements nested more than 32 deep");
-    ++pos_;  // '<'
-    size_t start = pos_;
-    while (pos_ < s_.size() &&
-           (absl::ascii_isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' ||
-            s_[pos_] == '-' || s_[pos_] == ':' || s_[pos_] == '.')) {
-      ++pos_;
-    }
-    if (pos_ == start) return Error("an element without a name");
-    *name = absl::AsciiStrToLower(s_.substr(start, pos_ - start));
-    size_t gt = s_.find('>', pos_);  // attributes are skipped
-    if (gt == absl::string_view::npos) return Error(absl::StrCat("<", *name, " is not closed"));
-    const bool empty = s_[gt - 1] == '/';
-    pos_ = gt + 1;
-    if (empty) {
-      out->set_string_value("");
-      return absl::OkStatus();
-    }
-    std::string text;
-    Struct children;
-    bool has_children = false;
-    while (true) {
-      if (pos_ >= s_.size()) return Error(absl::StrCat("<", *name, "> is not closed"));
-      if (Peek("</")) {
-        size_t close = s_.find('>', pos_);
-        if (close == absl::string_view::npos) return Error("a closing tag is not closed");
-        if (absl::AsciiStrToLower(s_.substr(pos_ + 2, close - pos_ - 2)) != *name) {
-          return Error(
-              absl::StrCat("</", s_.substr(pos_ + 2, close - pos_ - 2), "> closes <", *name, ">"));
-        }
-        pos_ = close + 1;
-        break;
-      }
-      if (Skip("<!--", "-->")) continue;
-      if (Peek("<![CDATA[")) {
-        size_t end = s_.find("]]>", pos_);
-        if (end == absl::string_view::npos) return Error("CDATA is not closed");
-        absl::StrAppend(&text, s_.substr(pos_ + 9, end - pos_ - 9));
-        pos_ = end + 3;
-        continue;
-      }
-      if (Peek("<")) {
-        std::string child_name;
-        Value child;
-        BESTAND_RETURN_IF_ERROR(Element(depth + 1, &child_name, &child));
-        has_children = true;
-        auto [it, fresh] = children.mutable_fields()->try_emplace(child_name);
-        if (fresh) {
-          it->second = std::move(child);
-        } else {
-          if (!it->second.has_list_value()) {
-            Value first = std::move(it->second);
-            *it->second.mutable_list_value()->add_values() = std::move(first);
-          }
-          *it->second.mutable_list_value()->add_values() = std::move(child);
-        }
-        continue;
-      }
-      if (Peek("&")) {
-        size_t semi = s_.find(';', pos_);
-        if (semi == absl::string_view::npos || semi - pos_ > 10) return Error("a bare '&'");
-        absl::string_view entity = s_.substr(pos_ + 1, semi - pos_ - 1);
-        static const std::map<absl::string_view, char> kNamed = {
-            {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
-        if (auto it = kNamed.find(entity); it != kNamed.end()) {
-          text += it->second;
-        } else if (absl::StartsWith(entity, "#")) {
-          uint32_t cp = 0;
-          bool ok = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
-                        ? absl::SimpleHexAtoi(entity.substr(2), &cp)
-                        : absl::SimpleAtoi(entity.substr(1), &cp);
-          if (!ok || cp == 0 || cp > 0x10FFFF) return Error("a bad character reference");
-          AppendUtf8(cp, &text);
-        } else {
-          return Error(absl::StrCat("the unknown entity &", entity, ";"));
-        }
-        pos_ = semi + 1;
-        continue;
-      }
-      size_t next = s_.find_first_of("<&", pos_);
-      if (next == absl::string_view::npos) next = s_.size();
-      absl::StrAppend(&text, s_.substr(pos_, next - pos_));
-      pos_ = next;
-    }
-    if (has_children) {
-      *out->mutable_struct_value() = std::move(children);
-    } else {
-      out->set_string_value(std::string(absl::StripAsciiWhitespace(text)));
-    }
-    return absl::OkStatus();
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      *out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      *out += static_cast<char>(0xC0 | (cp >> 6));
-      *out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      *out += static_cast<char>(0xE0 | (cp >> 12));
-      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      *out += static_cast<char>(0xF0 | (cp >> 18));
-      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  absl::string_view s_;
-  size_t pos_ = 0;
-};
+  Value v = ToValue(root);
+  return v.has_struct_value() ? std::move(*v.mutable_struct_value()) : Struct();
+}
 
 }  // namespace
 
@@ -376,13 +251,13 @@ absl::StatusOr<v1::InventoryReport> ParseGlpiInventory(absl::string_view json) {
 
 absl::StatusOr<std::string> ParseFusionQuery(absl::string_view xml) {
   if (!IsValidUtf8(xml)) return absl::InvalidArgumentError("the request is not UTF-8");
-  BESTAND_ASSIGN_OR_RETURN(Struct root, XmlReader(xml).Document());
+  BESTAND_ASSIGN_OR_RETURN(Struct root, FusionRequest(xml));
   return absl::AsciiStrToUpper(Text(&root, "query"));
 }
 
 absl::StatusOr<v1::InventoryReport> ParseFusionInventory(absl::string_view xml) {
   if (!IsValidUtf8(xml)) return absl::InvalidArgumentError("the file is not UTF-8");
-  BESTAND_ASSIGN_OR_RETURN(Struct root, XmlReader(xml).Document());
+  BESTAND_ASSIGN_OR_RETURN(Struct root, FusionRequest(xml));
   return FromGlpi(root);
 }
 

@@ -25,7 +25,8 @@ struct GlpiMessage {
 absl::StatusOr<GlpiMessage> ParseGlpiMessage(absl::string_view json);
 
 // The XML that FusionInventory and OCS agents write with --local (REQUEST/CONTENT/...: the
-// GLPI format's elements in upper case). INVALID_ARGUMENT names the line of malformed XML.
+// GLPI format's elements in upper case), read with expat (common/xml.h: no DTD, bounded).
+// INVALID_ARGUMENT names the line of malformed XML.
 absl::StatusOr<v1::InventoryReport> ParseFusionInventory(absl::string_view xml);
 // The QUERY of a FusionInventory/OCS request ("PROLOG", "INVENTORY", ...), upper-case.
 absl::StatusOr<std::string> ParseFusionQuery(absl::string_view xml);

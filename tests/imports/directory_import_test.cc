@@ -181,7 +181,21 @@ TEST(FusionInventoryTest, EveryInteropFileParsesAndMalformedXmlNamesItsLine) {
   EXPECT_THAT(bad.status().message(), HasSubstr("line 4"));
   EXPECT_THAT(ParseFusionInventory("<INVENTORY/>").status().message(), HasSubstr("<REQUEST>"));
   EXPECT_THAT(ParseFusionInventory("<REQUEST><A>x &nbsp; y</A></REQUEST>").status().message(),
-              HasSubstr("&nbsp;"));
+              HasSubstr("undefined entity"));
+  // No document type, so no entity can expand ("billion laughs") or fetch anything.
+  EXPECT_THAT(ParseFusionInventory("<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY a "
+                                   "\"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>\n<REQUEST>&b;"
+                                   "</REQUEST>")
+                  .status()
+                  .message(),
+              HasSubstr("DOCTYPE"));
+  EXPECT_THAT(ParseFusionInventory("<REQUEST>" + std::string(40 * 3, '<') + "</REQUEST>")
+                  .status()
+                  .message(),
+              HasSubstr("line 1"));
+  std::string deep = "<REQUEST>";
+  for (int i = 0; i < 40; ++i) deep += "<A>";
+  EXPECT_THAT(ParseFusionInventory(deep).status().message(), HasSubstr("deeper than 32"));
 }
 
 }  // namespace
