@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/collect/linux/memory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -496,6 +497,14 @@ TEST(CpuMemoryTest, MalformedFilesAreErrors) {
   EXPECT_FALSE(st.ok());
   EXPECT_FALSE(r.has_cpu());
   EXPECT_EQ(r.memory_bytes(), 0);
+}
+
+TEST(CpuMemoryTest, MemTotalBeyondInt64BytesIsAnErrorNotAnOverflow) {
+  EXPECT_EQ(*collect::ParseMemTotal("MemTotal:       16318412 kB\n"), int64_t{16318412} * 1024);
+  absl::StatusOr<int64_t> huge = collect::ParseMemTotal("MemTotal: 9007199254740993 kB\n");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_TRUE(absl::StrContains(huge.status().message(), "MemTotal")) << huge.status();
+  EXPECT_FALSE(collect::ParseMemTotal("MemTotal: 99999999999999999999 kB\n").ok());
 }
 
 // ---------------------------------------------------------------------------------------------

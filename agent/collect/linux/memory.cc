@@ -1,5 +1,6 @@
 #include "agent/collect/linux/memory.h"
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -18,8 +19,9 @@ absl::StatusOr<int64_t> ParseMemTotal(absl::string_view text) {
     std::vector<absl::string_view> parts =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     int64_t value = 0;
+    // A value in kB must fit in int64 bytes (no machine has 8 EiB: such a value is corrupt).
     if (parts.empty() || !absl::SimpleAtoi(parts[0], &value) || value < 0 ||
-        (parts.size() > 1 && parts[1] != "kB")) {
+        (parts.size() > 1 && (parts[1] != "kB" || value > INT64_MAX / 1024))) {
       result = absl::InvalidArgumentError(absl::StrCat("/proc/meminfo: cannot read MemTotal '",
                                                        absl::StripAsciiWhitespace(line), "'"));
       return;
