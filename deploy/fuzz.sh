@@ -11,7 +11,7 @@ runs=${BESTAND_FUZZ_RUNS:-30000}
 seconds=${BESTAND_FUZZ_SECONDS:-0}
 seed=${BESTAND_FUZZ_SEED:-1}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv_fuzz dpkg_status_fuzz rpm_header_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(csv_fuzz dpkg_status_fuzz rpm_header_fuzz inventory_fuzz)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBESTAND_FUZZ=ON \
   -DBUILD_TESTING=OFF -DBESTAND_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"${BESTAND_JOBS:-$(nproc)}" --target "${targets[@]}"
@@ -26,6 +26,7 @@ for target in "${targets[@]}"; do
   case $target in
     csv_fuzz) cp -n tests/data/exports/*.csv "$corpus"/ ;;
     dpkg_status_fuzz) find tests/agent/fixtures -path '*/dpkg/status' -exec cp -n {} "$corpus"/ \; ;;
+    inventory_fuzz) cp -n tests/data/glpi/*.json tests/data/glpi/xml/*.xml "$corpus"/ ;;
   esac
   rm -f build-fuzz/crashes/"$target"-*
   echo "fuzzing $target: $runs runs, seed $seed"
