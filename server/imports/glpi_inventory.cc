@@ -1,5 +1,9 @@
 #include "server/imports/glpi_inventory.h"
 
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,6 +105,86 @@ std::string OsName(const Struct* os, const Struct* hardware) {
   return name;
 }
 
+// The entries of a section: a list, or a single one where the XML had one element.
+std::vector<const Struct*> Items(const Struct& content, const char* section) {
+  std::vector<const Struct*> out;
+  auto it = content.fields().find(section);
+  if (it == content.fields().end()) return out;
+  if (it->second.has_struct_value()) out.push_back(&it->second.struct_value());
+  for (const Value& v : it->second.list_value().values()) {
+    if (v.has_struct_value()) out.push_back(&v.struct_value());
+  }
+  return out;
+}
+
+// A number, as JSON writes it or as XML text ("274877.906944"); 0 when absent or malformed.
+double Number(const Struct* s, const char* key) {
+  if (s == nullptr) return 0;
+  auto it = s->fields().find(key);
+  if (it == s->fields().end()) return 0;
+  double d = 0;
+  if (it->second.has_number_value()) d = it->second.number_value();
+  if (it->second.has_string_value() && !absl::SimpleAtod(it->second.string_value(), &d)) d = 0;
+  return std::isfinite(d) && d > 0 ? d : 0;
+}
+
+// An amount in `unit` bytes, bounded far below int64's limit (a petabyte of memory is corrupt).
+int64_t Bytes(double amount, double unit) {
+  const double bytes = amount * unit;
+  return bytes > 0 && bytes < 1e18 ? static_cast<int64_t>(bytes) : 0;
+}
+
+// The first of `keys` that `s` has as text.
+std::string FirstText(const Struct* s, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (std::string t = Text(s, key); !t.empty()) return t;
+  }
+  return "";
+}
+
+// CPU, memory, disks and network interfaces, in the units Bestand's agent reports (GLPI and OCS
+// give memory in MiB, disk sizes in MB).
+void ReadHardwareFacts(const Struct& content, v1::InventoryReport* r) {
+  for (const Struct* cpu : Items(content, "cpus")) {
+    v1::Cpu* c = r->mutable_cpu();
+    if (c->model().empty()) c->set_model(FirstText(cpu, {"name", "type"}));
+    c->set_sockets(c->sockets() + 1);
+    c->set_cores(c->cores() + static_cast<int32_t>(std::min(
+                                  4096.0, std::max(Number(cpu, "core"), Number(cpu, "cores")))));
+    c->set_threads(c->threads() +
+                   static_cast<int32_t>(
+                       std::min(4096.0, std::max({Number(cpu, "thread"), Number(cpu, "threads"),
+                                                  Number(cpu, "logical_cpus")}))));
+  }
+  r->set_memory_bytes(Bytes(Number(Object(content, "hardware"), "memory"), 1024.0 * 1024));
+  for (const Struct* storage : Items(content, "storages")) {
+    v1::Disk* d = r->add_disks();
+    d->set_name(Text(storage, "name"));
+    d->set_model(Text(storage, "model"));
+    d->set_serial_number(FirstText(storage, {"serial", "serialnumber"}));
+    d->set_size_bytes(Bytes(Number(storage, "disksize"), 1e6));
+  }
+  std::map<std::string, v1::NetworkInterface*> by_name;  // GLPI repeats a NIC per address
+  for (const Struct* network : Items(content, "networks")) {
+    const std::string name = FirstText(network, {"description", "name"});
+    v1::NetworkInterface*& nic = by_name[name];
+    if (nic == nullptr) {
+      nic = r->add_interfaces();
+      nic->set_name(name);
+      nic->set_mac(absl::AsciiStrToLower(FirstText(network, {"macaddr", "mac"})));
+      nic->set_up(absl::EqualsIgnoreCase(Text(network, "status"), "up"));
+      const std::string virtualdev = Text(network, "virtualdev");
+      auto it = network->fields().find("virtualdev");
+      const bool is_virtual = (it != network->fields().end() && it->second.bool_value()) ||
+                              virtualdev == "1" || absl::EqualsIgnoreCase(virtualdev, "true");
+      nic->set_physical(!is_virtual);
+    }
+    for (const char* key : {"ipaddress", "ipaddress6"}) {
+      if (std::string address = Text(network, key); !address.empty()) nic->add_addresses(address);
+    }
+  }
+}
+
 // Both formats: the root object holds "content" (and "deviceid").
 absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
   const Struct* content = Object(root, "content");
@@ -142,17 +226,9 @@ absl::StatusOr<v1::InventoryReport> FromGlpi(const Struct& root) {
       r.mutable_os()->set_architecture(arch);
     }
   }
-  // A list of packages, or a single one where the XML had one element.
-  std::vector<const Struct*> packages;
-  if (auto software = content->fields().find("softwares"); software != content->fields().end()) {
-    if (software->second.has_struct_value()) packages.push_back(&software->second.struct_value());
-    if (software->second.has_list_value()) {
-      for (const Value& v : software->second.list_value().values()) {
-        if (v.has_struct_value()) packages.push_back(&v.struct_value());
-      }
-    }
-  }
+  ReadHardwareFacts(*content, &r);
   {
+    const std::vector<const Struct*> packages = Items(*content, "softwares");
     for (const Struct* package : packages) {
       const Struct& s = *package;
       v1::SoftwarePackage* p = r.add_software();

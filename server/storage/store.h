@@ -82,6 +82,15 @@ struct AgentRecord {
   std::string seal, seen_seal;
 };
 
+// What a GLPI, FusionInventory or OCS agent last sent for a device (reports and imports of
+// inventories; Bestand's own agents keep theirs in AgentRecord).
+struct ImportedFactsRecord {
+  int64_t device_id = 0;
+  int64_t report_micros = 0;
+  // Serialized InventoryReport without its software list.
+  std::string facts;
+};
+
 struct EnrollmentTokenRecord {
   int64_t id = 0;
   std::string display_name;
@@ -151,6 +160,10 @@ class ReadTx {
   // Agents and software.
   virtual absl::StatusOr<std::optional<AgentRecord>> GetAgent(int64_t device_id) = 0;
   virtual absl::Status ListAgents(const std::function<absl::Status(const AgentRecord&)>& fn) = 0;
+  virtual absl::StatusOr<std::optional<ImportedFactsRecord>> GetImportedFacts(
+      int64_t device_id) = 0;
+  virtual absl::Status ListImportedFacts(
+      const std::function<absl::Status(const ImportedFactsRecord&)>& fn) = 0;
   virtual absl::StatusOr<std::vector<EnrollmentTokenRecord>> ListEnrollmentTokens() = 0;
   virtual absl::StatusOr<std::optional<DeviceSoftwareRecord>> GetDeviceSoftware(
       int64_t device_id) = 0;
@@ -191,6 +204,7 @@ class WriteTx : public ReadTx {
   virtual absl::Status TouchToken(int64_t id, int64_t last_used_micros) = 0;
 
   virtual absl::Status PutAgent(const AgentRecord& agent) = 0;
+  virtual absl::Status PutImportedFacts(const ImportedFactsRecord& facts) = 0;
   // Updates only last_seen_time and its seal (heartbeats); never moves it backwards.
   virtual absl::Status TouchAgent(int64_t device_id, int64_t last_seen_micros,
                                   absl::string_view seen_seal) = 0;

@@ -89,6 +89,17 @@ class PeerAgentsTest : public ::testing::Test {
     EXPECT_FALSE(absl::StrContains(history, ",removed,")) << history.substr(0, 400);
   }
 
+  // The hardware facts every agent sends arrive, shown as for Bestand's own agents.
+  void ExpectHardware(const std::string& device) {
+    ProcessResult r = server_.Admin({"device", "show", device, "--software"});
+    EXPECT_FALSE(absl::StrContains(r.out, " 0 cores")) << r.out.substr(0, 600);
+    EXPECT_FALSE(absl::StrContains(r.out, "memory        0 MiB")) << r.out.substr(0, 600);
+    EXPECT_FALSE(absl::StrContains(r.out, "last report   \n")) << r.out.substr(0, 600);
+    ProcessResult json = server_.Admin({"device", "show", device, "--software", "-o", "json"});
+    EXPECT_TRUE(absl::StrContains(json.out, "\"disks\"")) << json.out.substr(0, 2000);
+    EXPECT_TRUE(absl::StrContains(json.out, "\"interfaces\"")) << json.out.substr(0, 2000);
+  }
+
   ProcessResult Curl(std::vector<std::string> args) {
     std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "--cacert",
                                      server_.ca(),    "-w",  "\n%{http_code}"};
@@ -132,6 +143,7 @@ TEST_F(PeerAgentsTest, GlpiAgentReportsFullThenPartialInventories) {
   EXPECT_GE(packages, dpkg) << "fewer packages than dpkg-query -W lists";
   ProcessResult show = server_.Admin({"device", "show", device});
   EXPECT_TRUE(absl::StrContains(show.out, "agent_device_id")) << show.out;
+  ExpectHardware(device);
 
   // Nothing changed: the agent leaves the software out ("partial"), which must keep it.
   ProcessResult second = RunGlpiAgent(url_, server_.ca(), token_, vardir);
@@ -140,6 +152,7 @@ TEST_F(PeerAgentsTest, GlpiAgentReportsFullThenPartialInventories) {
   EXPECT_EQ(Devices().size(), 1u);
   EXPECT_EQ(Packages(device), packages);
   EXPECT_FALSE(absl::StrContains(History(device), ",removed,")) << History(device).substr(0, 400);
+  ExpectHardware(device);
 
   // A package appears: the agent sends its software again.
   ProcessResult third =
@@ -175,6 +188,7 @@ TEST_F(PeerAgentsTest, FusionInventoryAgentReportsThisMachine) {
   ASSERT_EQ(devices.size(), 1u) << r.err;
   const std::string device = devices[0].substr(0, devices[0].find(','));
   EXPECT_GE(Packages(device), Lines(RunProcess({"/usr/bin/dpkg-query", "-W"}).out));
+  ExpectHardware(device);
   // A second run after a package change is the same device, with the change as history.
   const size_t packages = Packages(device);
   r = RunProcess(with_token, {PathWith(PackageChange())});
@@ -215,6 +229,7 @@ TEST_F(PeerAgentsTest, OcsInventoryAgentReportsThisMachine) {
   EXPECT_GE(packages, Lines(RunProcess({"/usr/bin/dpkg-query", "-W"}).out));
   ProcessResult show = server_.Admin({"device", "show", device});
   EXPECT_TRUE(absl::StrContains(show.out, "Debian GNU/Linux 12")) << show.out;
+  ExpectHardware(device);
   // Its install dates come from dpkg's own files, corrected for its month (see the reader).
   ProcessResult adduser = server_.Admin({"device", "show", device, "--software", "-o", "csv"});
   const std::string listed =

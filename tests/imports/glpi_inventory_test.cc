@@ -80,6 +80,41 @@ TEST(GlpiInventoryTest, OcsDialect) {
   EXPECT_EQ(r->software(0).install_time().seconds(), Utc(2025, 5, 20));
 }
 
+TEST(GlpiInventoryTest, HardwareFactsInTheAgentsUnits) {
+  absl::StatusOr<v1::InventoryReport> r = ParseGlpiInventory(R"json({"content":{
+      "hardware":{"name":"pc","memory":7800},
+      "cpus":[{"name":"Intel(R) Core(TM) i5-6200U CPU @ 2.30GHz","core":2,"thread":4}],
+      "storages":[{"name":"nvme0n1","model":"PM951","serial":"S29N","disksize":256060}],
+      "networks":[{"description":"eth0","macaddr":"AA:BB:CC:00:11:22","ipaddress":"10.0.0.5",
+                   "status":"Up","virtualdev":false},
+                  {"description":"eth0","ipaddress6":"fe80::1"},
+                  {"description":"lo","ipaddress":"127.0.0.1","virtualdev":true}]}})json");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->cpu().model(), "Intel(R) Core(TM) i5-6200U CPU @ 2.30GHz");
+  EXPECT_EQ(r->cpu().sockets(), 1);
+  EXPECT_EQ(r->cpu().cores(), 2);
+  EXPECT_EQ(r->cpu().threads(), 4);
+  EXPECT_EQ(r->memory_bytes(), int64_t{7800} * 1024 * 1024);
+  ASSERT_EQ(r->disks_size(), 1);
+  EXPECT_EQ(r->disks(0).size_bytes(), int64_t{256060} * 1000 * 1000);
+  EXPECT_EQ(r->disks(0).serial_number(), "S29N");
+  ASSERT_EQ(r->interfaces_size(), 2);  // eth0 once, with both addresses
+  EXPECT_EQ(r->interfaces(0).mac(), "aa:bb:cc:00:11:22");
+  EXPECT_EQ(r->interfaces(0).addresses_size(), 2);
+  EXPECT_TRUE(r->interfaces(0).up());
+  EXPECT_TRUE(r->interfaces(0).physical());
+  EXPECT_FALSE(r->interfaces(1).physical());
+  // OCS: sizes as decimal text, CPU type, corrupt amounts ignored rather than overflowing.
+  r = ParseFusionInventory(
+      "<REQUEST><CONTENT><HARDWARE><MEMORY>1e30</MEMORY></HARDWARE><CPUS><TYPE>Xeon</TYPE>"
+      "<CORES>2</CORES><THREADS>2</THREADS></CPUS><STORAGES><NAME>vda</NAME>"
+      "<DISKSIZE>274877.906944</DISKSIZE></STORAGES></CONTENT></REQUEST>");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->cpu().model(), "Xeon");
+  EXPECT_EQ(r->memory_bytes(), 0);
+  EXPECT_EQ(r->disks(0).size_bytes(), int64_t{274877906944});
+}
+
 TEST(GlpiInventoryTest, MacOsNameGetsItsVersion) {
   absl::StatusOr<v1::InventoryReport> r = ParseGlpiInventory(
       R"({"content":{"operatingsystem":{"name":"Mac OS X","version":"10.6.8"}}})");

@@ -1,11 +1,14 @@
 #include "server/core/fleet/device_facts.h"
 
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/resources.h"
 #include "common/status_macros.h"
 #include "common/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "server/core/audit.h"
 #include "server/core/audited_state.h"
 #include "server/core/fleet/report_checks.h"
@@ -82,6 +85,27 @@ absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
     after.set_type(TypeFromChassis(r.hardware().chassis_type()));
   }
   return SaveDevice(tx, actor, id, before, std::move(after));
+}
+
+absl::Status StoreImportedFacts(WriteTx& tx, int64_t id, const v1::InventoryReport& r,
+                                int64_t now_micros) {
+  v1::InventoryReport facts = FactsOf(r);
+  if (r.partial()) {
+    BESTAND_ASSIGN_OR_RETURN(std::optional<ImportedFactsRecord> old, tx.GetImportedFacts(id));
+    v1::InventoryReport merged;
+    if (old && !merged.ParseFromString(old->facts)) merged.Clear();
+    const google::protobuf::Reflection* reflection = facts.GetReflection();
+    const google::protobuf::Descriptor* descriptor = facts.GetDescriptor();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+      if (field->is_repeated() && reflection->FieldSize(facts, field) > 0) {
+        reflection->ClearField(&merged, field);  // a list is replaced, never appended to
+      }
+    }
+    merged.MergeFrom(facts);
+    facts = std::move(merged);
+  }
+  return tx.PutImportedFacts({id, now_micros, facts.SerializeAsString()});
 }
 
 }  // namespace bestand

@@ -23,4 +23,10 @@ absl::Status SaveDevice(WriteTx& tx, const std::string& actor, int64_t id, const
 absl::Status ApplyReportFacts(WriteTx& tx, const std::string& actor, int64_t id,
                               const v1::InventoryReport& r, const v1::InventoryReport& last);
 
+// Keeps what another agent's inventory `r` tells beside software (hardware, CPU, memory, disks,
+// interfaces, users) as device `id`'s imported facts, reported at `now_micros`. A partial
+// report replaces only what it holds: its lists that are not empty and its fields that are set.
+absl::Status StoreImportedFacts(WriteTx& tx, int64_t id, const v1::InventoryReport& r,
+                                int64_t now_micros);
+
 }  // namespace bestand

@@ -233,6 +233,7 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
         RecordAudit(*tx, actor, "create", d.name(), "", AuditJson(Spec(Kind::kDevice), d)));
   }
   BESTAND_RETURN_IF_ERROR(ApplyReportFacts(*tx, actor, *device, report, v1::InventoryReport()));
+  BESTAND_RETURN_IF_ERROR(StoreImportedFacts(*tx, *device, report, now));
   absl::flat_hash_map<uint64_t, int64_t> stored;
   // A partial inventory without software says nothing about it: what is stored stays.
   if (!report.partial() || report.software_size() > 0) {

@@ -41,6 +41,13 @@ absl::StatusOr<v1::DeviceInventory> Fleet::GetDeviceInventory(
     int64_t seen = std::max(agent->last_seen_micros, registry_.LastSeen(id));
     if (seen) *out.mutable_last_seen_time() = FromMicros(seen);
     out.set_agent_active(agent->revoke_micros == 0);
+  } else {  // another agent's inventory, reported or imported
+    BESTAND_ASSIGN_OR_RETURN(std::optional<ImportedFactsRecord> facts, tx->GetImportedFacts(id));
+    if (facts) {
+      out.mutable_report()->ParseFromString(facts->facts);
+      *out.mutable_last_report_time() = FromMicros(facts->report_micros);
+      *out.mutable_last_seen_time() = FromMicros(facts->report_micros);
+    }
   }
   if (!r.include_software()) return out;
   BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> sw, tx->GetDeviceSoftware(id));
@@ -176,6 +183,18 @@ absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
     AgentRecord current = a;
     current.last_seen_micros = std::max(a.last_seen_micros, registry_.LastSeen(a.device_id));
     if (a.revoke_micros == 0 && current.last_seen_micros < cutoff) stale.push_back(current);
+    return absl::OkStatus();
+  }));
+  // Devices that other agents report: their last inventory, unless Bestand's agent has one.
+  BESTAND_RETURN_IF_ERROR(tx->ListImportedFacts([&](const ImportedFactsRecord& f) {
+    if (f.report_micros >= cutoff) return absl::OkStatus();
+    BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(f.device_id));
+    if (!agent) {
+      AgentRecord imported;  // only what the listing below reads
+      imported.device_id = f.device_id;
+      imported.last_seen_micros = f.report_micros;
+      stale.push_back(std::move(imported));
+    }
     return absl::OkStatus();
   }));
   for (const AgentRecord& a : stale) {

@@ -15,9 +15,10 @@ constexpr Computed kComputed[] = {
      "(SELECT a.person_id FROM accounts a WHERE a.id = t.account_id)"},
     {Kind::kAccessGrant, "application",
      "(SELECT a.application_id FROM accounts a WHERE a.id = t.account_id)"},
-    // When the device's agent last reported.
+    // When the device's agent last reported (Bestand's own, else another agent's inventory).
     {Kind::kDevice, "last_report_time",
-     "(SELECT a.last_seen_time FROM agents a WHERE a.device_id = t.id)"},
+     "COALESCE((SELECT a.last_seen_time FROM agents a WHERE a.device_id = t.id), "
+     "(SELECT f.report_time FROM imported_facts f WHERE f.device_id = t.id))"},
     // Seats in use: the license's assignments.
     {Kind::kLicense, "assigned_seats",
      "(SELECT COUNT(*) FROM license_assignments a WHERE a.license_id = t.id)"},

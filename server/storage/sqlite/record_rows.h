@@ -18,6 +18,8 @@ inline constexpr char kAuditColumns[] =
 inline constexpr char kAgentColumns[] =
     "SELECT device_id, cert_serial, enroll_time, revoke_time, last_seen_time, last_report_time, "
     "report_hash, facts, previous_cert_serial, seal, seen_seal FROM agents";
+inline constexpr char kImportedFactsColumns[] =
+    "SELECT device_id, report_time, facts FROM imported_facts";
 inline constexpr char kPackageColumns[] =
     "SELECT p.id, o.source, p.name, o.architecture, p.version, o.publisher "
     "FROM software_packages p JOIN software_origins o ON o.id = p.origin_id";

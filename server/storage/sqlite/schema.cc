@@ -396,10 +396,17 @@ ALTER TABLE agents ADD COLUMN seen_seal TEXT NOT NULL DEFAULT '';
 )sql";
 
 // GLPI, FusionInventory and OCS agents name themselves: their device id finds machines that
-// have no usable hardware UUID or serial number.
+// have no usable hardware UUID or serial number. What they send beside software is kept.
 constexpr absl::string_view kV10 = R"sql(
 ALTER TABLE devices ADD COLUMN agent_device_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX devices_agent_device_id ON devices(agent_device_id) WHERE agent_device_id <> '';
+
+-- Hardware and the rest of what those agents send, as Bestand's own agents' facts are kept.
+CREATE TABLE imported_facts (
+  device_id INTEGER PRIMARY KEY REFERENCES devices(id),
+  report_time INTEGER NOT NULL,
+  facts BLOB NOT NULL
+);
 )sql";
 
 constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};

@@ -201,6 +201,26 @@ class SqliteTx : public WriteTx {
     }
   }
 
+  absl::StatusOr<std::optional<ImportedFactsRecord>> GetImportedFacts(int64_t device_id) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare(absl::StrCat(kImportedFactsColumns, " WHERE device_id = ?")));
+    st.Bind(1, device_id);
+    BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading imported facts"));
+    if (!row) return std::nullopt;
+    return ImportedFactsRecord{st.Int(0), st.Int(1), st.Text(2)};
+  }
+
+  absl::Status ListImportedFacts(
+      const std::function<absl::Status(const ImportedFactsRecord&)>& fn) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare(absl::StrCat(kImportedFactsColumns, " ORDER BY device_id")));
+    while (true) {
+      BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing imported facts"));
+      if (!row) return absl::OkStatus();
+      BESTAND_RETURN_IF_ERROR(fn(ImportedFactsRecord{st.Int(0), st.Int(1), st.Text(2)}));
+    }
+  }
+
   absl::StatusOr<std::vector<EnrollmentTokenRecord>> ListEnrollmentTokens() override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("SELECT id, display_name, secret_sha256, max_uses, uses, "
@@ -328,6 +348,16 @@ class SqliteTx : public WriteTx {
       if (!row) return out;
       ReadSoftwareEvent(st, &out.emplace_back());
     }
+  }
+
+  absl::Status PutImportedFacts(const ImportedFactsRecord& f) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st, conn_->Prepare("INSERT OR REPLACE INTO imported_facts (device_id, report_time, "
+                                "facts) VALUES (?, ?, ?)"));
+    st.Bind(1, f.device_id);
+    st.Bind(2, f.report_micros);
+    st.BindBlob(3, f.facts);
+    return st.Run("storing imported facts");
   }
 
   absl::Status PutAgent(const AgentRecord& a) override {
