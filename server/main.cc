@@ -153,7 +153,7 @@ absl::Status Serve(const Args& args) {
   std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"
             << server->port() << (args.Has("insecure") ? " (plaintext)" : " (TLS)") << std::endl;
   if (inventory_http) {
-    std::cout << "inventory endpoint for FusionInventory/GLPI agents on https://"
+    std::cout << "inventory endpoint for GLPI, FusionInventory and OCS agents on https://"
               << args.Get("inventory-listen").substr(0, args.Get("inventory-listen").rfind(':'))
               << ":" << inventory_http->port() << "/" << std::endl;
   }

@@ -4,8 +4,10 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -25,6 +27,11 @@ constexpr size_t kMaxInflatedBytes = 64 * 1024 * 1024;
 // behind one NAT address starts a few hundred PCs in the morning, three requests each).
 constexpr double kBurst = 300;
 constexpr double kRefillPerSecond = 5;
+// Inventories inflated, parsed and stored at once: each may take about 20 times its
+// decompressed size (64 MiB at most) while it is parsed, so this bounds the endpoint's memory.
+// Others wait up to kParseWait for their turn, then get 503.
+constexpr int kParsesAtOnce = 2;
+constexpr auto kParseWait = std::chrono::seconds(30);
 // Tasks of the GLPI Agent that Bestand does not serve; the agent is told so at contact.
 const char* const kUnservedTasks[] = {"collect",      "deploy",          "esx",      "netdiscovery",
                                       "netinventory", "remoteinventory", "wakeonlan"};
@@ -153,6 +160,16 @@ class Endpoint {
       res.status = 405;
       return res.set_content("POST an inventory\n", "text/plain");
     }
+    if (!parses_.try_acquire_for(kParseWait)) {
+      res.status = 503;
+      res.set_header("Retry-After", "60");
+      return res.set_content("the server is busy with other inventories; try again later\n",
+                             "text/plain");
+    }
+    struct Release {
+      std::counting_semaphore<kParsesAtOnce>& s;
+      ~Release() { s.release(); }
+    } release{parses_};
     const Compression compression = CompressionOf(req);
     absl::StatusOr<std::string> body =
         compression == Compression::kNone ? req.body : Inflate(req.body);
@@ -252,6 +269,7 @@ class Endpoint {
   Fleet* fleet_;
   TokenManager* tokens_;
   RateLimit limit_;
+  std::counting_semaphore<kParsesAtOnce> parses_{kParsesAtOnce};
 };
 
 }  // namespace

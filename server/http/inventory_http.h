@@ -10,7 +10,7 @@
 // Authentication is HTTP Basic whose password is a Bestand token of role `inventory` (the
 // agents' --user/--password): it may submit inventories here and nothing else, and no other
 // role works here. Each peer address may submit a bounded number of requests per minute.
-// Bodies: 16 MiB on the wire, 64 MiB inflated.
+// Bodies: 16 MiB on the wire, 64 MiB inflated; at most two inventories are parsed at once.
 #pragma once
 
 #include <memory>

@@ -10,99 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/xml.h"
 
 namespace bestand::agent::collect {
 namespace {
-
-// Just enough XML for AppStream metainfo: find start tags outside comments, read attributes
-// and text, decode the predefined entities.
-
-// Metainfo is UTF-8; encoding character references as UTF-8 keeps names like "Ærø" intact.
-void AppendUtf8(uint32_t code, std::string* out) {
-  if (code < 0x80) {
-    out->push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
-}
-
-// Appends what entity `ent` (the text between '&' and ';') stands for to `*out`; false, and
-// nothing appended, for one it does not know.
-bool AppendEntity(absl::string_view ent, std::string* out) {
-  static constexpr std::pair<absl::string_view, char> kEntities[] = {
-      {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
-  for (const auto& [name, c] : kEntities) {
-    if (ent == name) {
-      out->push_back(c);
-      return true;
-    }
-  }
-  uint32_t code = 0;
-  if (!absl::ConsumePrefix(&ent, "#")) return false;
-  bool ok = absl::ConsumePrefix(&ent, "x") ? absl::SimpleHexAtoi(ent, &code)
-                                           : absl::SimpleAtoi(ent, &code);
-  if (!ok || code == 0 || code >= 0x110000) return false;
-  AppendUtf8(code, out);
-  return true;
-}
-
-struct XmlTag {
-  absl::string_view name;
-  absl::string_view attributes;
-  size_t content = 0;  // offset just past the tag's '>'
-};
-
-// The next start tag at or after `*pos`, skipping comments, processing instructions, CDATA and
-// end tags. False at the end of the document.
-bool NextStartTag(absl::string_view xml, size_t* pos, XmlTag* tag) {
-  while (true) {
-    size_t lt = xml.find('<', *pos);
-    if (lt == absl::string_view::npos) return false;
-    absl::string_view rest = xml.substr(lt);
-    size_t skip_to = absl::string_view::npos;
-    if (absl::StartsWith(rest, "<!--")) {
-      skip_to = xml.find("-->", lt);
-      if (skip_to != absl::string_view::npos) skip_to += 3;
-    } else if (absl::StartsWith(rest, "<![CDATA[")) {
-      skip_to = xml.find("]]>", lt);
-      if (skip_to != absl::string_view::npos) skip_to += 3;
-    } else if (absl::StartsWith(rest, "<?") || absl::StartsWith(rest, "<!") ||
-               absl::StartsWith(rest, "</")) {
-      skip_to = xml.find('>', lt);
-      if (skip_to != absl::string_view::npos) skip_to += 1;
-    } else {
-      size_t gt = xml.find('>', lt);
-      if (gt == absl::string_view::npos) return false;
-      absl::string_view inner = xml.substr(lt + 1, gt - lt - 1);
-      if (absl::EndsWith(inner, "/")) inner.remove_suffix(1);
-      size_t name_end = inner.find_first_of(" \t\r\n");
-      tag->name = inner.substr(0, name_end);
-      tag->attributes = name_end == absl::string_view::npos ? "" : inner.substr(name_end);
-      tag->content = gt + 1;
-      *pos = gt + 1;
-      return true;
-    }
-    if (skip_to == absl::string_view::npos) return false;
-    *pos = skip_to;
-  }
-}
-
-// The text right after start tag `tag`, up to the next tag, whitespace stripped and unescaped.
-std::string XmlText(absl::string_view xml, const XmlTag& tag) {
-  size_t end = xml.find('<', tag.content);
-  if (end == absl::string_view::npos) return "";
-  return XmlUnescape(absl::StripAsciiWhitespace(xml.substr(tag.content, end - tag.content)));
-}
 
 // Sets version and publisher of `*p` from the first metainfo file deployment `deploy` of app
 // `id` has; `*text` is scratch space. Older apps install appdata under the pre-2016 name and
@@ -123,65 +34,36 @@ void ReadMetainfo(const std::string& deploy, const std::string& id, std::string*
 
 }  // namespace
 
-std::string XmlUnescape(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') {
-      out.push_back(s[i]);
-      continue;
-    }
-    size_t semi = s.find(';', i);
-    if (semi == absl::string_view::npos || semi - i > 10) {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (AppendEntity(s.substr(i + 1, semi - i - 1), &out)) {
-      i = semi;
-    } else {
-      out.push_back(s[i]);
+namespace {
+
+// Document order: the first <release>, the first untranslated <developer_name> or
+// <developer><name>.
+void Visit(const XmlElement& e, bool* have_release, Metainfo* m) {
+  const bool translated = !e.Attribute("xml:lang").empty();
+  if (e.name == "release" && !*have_release) {
+    m->version = e.Attribute("version");
+    *have_release = true;
+  } else if (e.name == "developer_name" && !translated && m->developer.empty()) {
+    m->developer = std::string(absl::StripAsciiWhitespace(e.text));
+  } else if (e.name == "developer" && m->developer.empty()) {
+    for (const XmlElement& child : e.children) {
+      if (child.name == "name" && child.Attribute("xml:lang").empty()) {
+        m->developer = std::string(absl::StripAsciiWhitespace(child.text));
+        break;
+      }
     }
   }
-  return out;
+  for (const XmlElement& child : e.children) Visit(child, have_release, m);
 }
 
-std::string XmlAttribute(absl::string_view attributes, absl::string_view name) {
-  size_t pos = 0;
-  while (pos < attributes.size()) {
-    size_t eq = attributes.find('=', pos);
-    if (eq == absl::string_view::npos) return "";
-    absl::string_view key = absl::StripAsciiWhitespace(attributes.substr(pos, eq - pos));
-    size_t q = attributes.find_first_not_of(" \t\r\n", eq + 1);
-    if (q == absl::string_view::npos || (attributes[q] != '"' && attributes[q] != '\'')) return "";
-    size_t close = attributes.find(attributes[q], q + 1);
-    if (close == absl::string_view::npos) return "";
-    if (key == name) return XmlUnescape(attributes.substr(q + 1, close - q - 1));
-    pos = close + 1;
-  }
-  return "";
-}
+}  // namespace
 
-// Translations carry xml:lang and are skipped.
 Metainfo ParseMetainfo(absl::string_view xml) {
   Metainfo m;
-  bool have_release = false, in_developer = false;
-  size_t pos = 0;
-  XmlTag tag;
-  while (NextStartTag(xml, &pos, &tag)) {
-    const bool translated = absl::StrContains(tag.attributes, "xml:lang");
-    if (tag.name == "release" && !have_release) {
-      m.version = XmlAttribute(tag.attributes, "version");
-      have_release = true;
-    } else if (tag.name == "developer_name" && !translated && m.developer.empty()) {
-      m.developer = XmlText(xml, tag);
-    } else if (tag.name == "developer") {
-      in_developer = true;
-    } else if (tag.name == "name" && in_developer && !translated && m.developer.empty()) {
-      m.developer = XmlText(xml, tag);
-    } else if (tag.name != "name") {
-      in_developer = false;
-    }
-  }
+  absl::StatusOr<XmlElement> root = ParseXml(xml);
+  if (!root.ok()) return m;  // a broken file says nothing
+  bool have_release = false;
+  Visit(*root, &have_release, &m);
   return m;
 }
 

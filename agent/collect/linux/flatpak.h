@@ -9,15 +9,6 @@
 
 namespace bestand::agent::collect {
 
-// `s` with XML's predefined entities (&amp; &lt; &gt; &quot; &apos;) and character references
-// (&#N; &#xN; below U+110000, written as UTF-8) decoded; anything else, including an '&' without
-// a ';' within 10 characters, stays as it is.
-std::string XmlUnescape(absl::string_view s);
-
-// The value of attribute `name` (quoted with " or ') in a start tag's attribute text, unescaped;
-// "" when it has none or the attribute text is malformed before it.
-std::string XmlAttribute(absl::string_view attributes, absl::string_view name);
-
 // What AppStream metainfo says about an app; fields it lacks are empty.
 struct Metainfo {
   std::string version, developer;
@@ -25,8 +16,8 @@ struct Metainfo {
 
 // From AppStream metainfo `xml`: the version of the first <release> (AppStream lists them
 // newest first) and the untranslated developer, <developer_name> (older files) or
-// <developer><name> (AppStream 1.0), whichever comes first. Start tags inside comments, CDATA
-// and processing instructions are skipped; nothing is an error.
+// <developer><name> (AppStream 1.0), whichever comes first; read with expat (common/xml.h). A
+// file that is no well-formed XML, or has a DOCTYPE, says nothing; nothing is an error.
 Metainfo ParseMetainfo(absl::string_view xml);
 
 // The first "name=" key of the [Application] group in flatpak metadata keyfile `text`, or "".
