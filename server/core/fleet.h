@@ -134,6 +134,14 @@ class Fleet {
                                std::vector<int64_t>& ids,
                                absl::flat_hash_map<uint64_t, int64_t>* stored);
 
+  // Stores an imported inventory's software for `device` (see ResolvePackages for the ids)
+  // with its seal; the number of installs, removals and upgrades recorded.
+  absl::StatusOr<int> ImportSoftware(WriteTx& tx, const std::string& actor, int64_t device,
+                                     const v1::InventoryReport& report,
+                                     const std::vector<uint64_t>& hashes, std::vector<int64_t>& ids,
+                                     int64_t now_micros,
+                                     absl::flat_hash_map<uint64_t, int64_t>* stored);
+
   // Reports stored per transaction at most: bounds how long one commit keeps others waiting.
   static constexpr size_t kMaxBatch = 64;
 

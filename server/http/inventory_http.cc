@@ -17,16 +17,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "server/imports/glpi_inventory.h"
 
 namespace bestand {
 namespace {
 
 constexpr size_t kMaxInflatedBytes = 64 * 1024 * 1024;
-// Per peer address: a burst of this many requests, refilled at kRefillPerSecond (an office
-// behind one NAT address starts a few hundred PCs in the morning, three requests each).
-constexpr double kBurst = 300;
-constexpr double kRefillPerSecond = 5;
 // Inventories inflated, parsed and stored at once: each may take about 20 times its
 // decompressed size (64 MiB at most) while it is parsed, so this bounds the endpoint's memory.
 // Others wait up to kParseWait for their turn, then get 503.
@@ -92,13 +90,17 @@ Compression CompressionOf(const httplib::Request& req) {
 // A token bucket per peer address.
 class RateLimit {
  public:
+  RateLimit(double burst, double refill_per_second)
+      : burst_(burst), refill_per_second_(refill_per_second) {}
+
   bool Allow(const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
     const absl::Time now = absl::Now();
     if (buckets_.size() > 100000) buckets_.clear();  // bounded memory; forgetting is safe
-    auto [it, fresh] = buckets_.try_emplace(address, Bucket{kBurst, now});
+    auto [it, fresh] = buckets_.try_emplace(address, Bucket{burst_, now});
     Bucket& b = it->second;
-    b.tokens = std::min(kBurst, b.tokens + absl::ToDoubleSeconds(now - b.last) * kRefillPerSecond);
+    b.tokens =
+        std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.last) * refill_per_second_);
     b.last = now;
     if (b.tokens < 1) return false;
     b.tokens -= 1;
@@ -110,11 +112,19 @@ class RateLimit {
     double tokens;
     absl::Time last;
   };
+  const double burst_, refill_per_second_;
   std::mutex mu_;
   std::map<std::string, Bucket> buckets_;
 };
 
-std::string JsonString(absl::string_view s) { return absl::StrCat("\"", absl::CEscape(s), "\""); }
+// `s` as a JSON string, quoted and escaped (text that is no UTF-8 becomes "").
+std::string JsonString(absl::string_view s) {
+  google::protobuf::Value v;
+  v.set_string_value(std::string(s));
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(v, &out).ok()) return "\"\"";
+  return out;
+}
 
 // The CONTACT answer of a GLPI server: inventory served, every other task the agent has
 // disabled (the legacy list where the agent did not say).
@@ -132,7 +142,8 @@ std::string ContactAnswer(const std::vector<std::string>& installed) {
 
 class Endpoint {
  public:
-  Endpoint(Fleet* fleet, TokenManager* tokens) : fleet_(fleet), tokens_(tokens) {}
+  Endpoint(Fleet* fleet, TokenManager* tokens, const InventoryEndpointOptions& options)
+      : fleet_(fleet), tokens_(tokens), limit_(options.burst, options.refill_per_second) {}
 
   void Serve(const httplib::Request& req, httplib::Response& res) {
     absl::StatusOr<Principal> who = Authenticate(req);
@@ -276,14 +287,14 @@ class Endpoint {
 
 absl::StatusOr<std::unique_ptr<InventoryHttpServer>> InventoryHttpServer::Start(
     const std::string& listen, const std::string& cert_pem, const std::string& key_pem,
-    Fleet* fleet, TokenManager* tokens, const HttpsOptions& options) {
-  auto endpoint = std::make_shared<Endpoint>(fleet, tokens);
+    Fleet* fleet, TokenManager* tokens, const InventoryEndpointOptions& options) {
+  auto endpoint = std::make_shared<Endpoint>(fleet, tokens, options);
   auto serve = [endpoint](const httplib::Request& req, httplib::Response& res) {
     endpoint->Serve(req, res);
   };
   std::unique_ptr<InventoryHttpServer> s(new InventoryHttpServer());
   absl::StatusOr<std::unique_ptr<HttpsServer>> https = HttpsServer::Start(
-      "--inventory-listen", listen, cert_pem, key_pem, options, [&](httplib::Server& server) {
+      "--inventory-listen", listen, cert_pem, key_pem, options.https, [&](httplib::Server& server) {
         server.Get(".*", serve);
         server.Post(".*", serve);
       });

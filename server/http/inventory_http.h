@@ -23,13 +23,21 @@
 
 namespace bestand {
 
+struct InventoryEndpointOptions {
+  HttpsOptions https;
+  // Per peer address: a burst of this many requests, refilled at `refill_per_second` (an office
+  // behind one NAT address starts a few hundred PCs in the morning, three requests each).
+  double burst = 300;
+  double refill_per_second = 5;
+};
+
 class InventoryHttpServer {
  public:
   // `listen` is "host:port" or "[v6]:port" (port 0 picks one); `cert_pem`/`key_pem` the
   // server's TLS pair. `fleet` and `tokens` must outlive the server.
   static absl::StatusOr<std::unique_ptr<InventoryHttpServer>> Start(
       const std::string& listen, const std::string& cert_pem, const std::string& key_pem,
-      Fleet* fleet, TokenManager* tokens, const HttpsOptions& options = {});
+      Fleet* fleet, TokenManager* tokens, const InventoryEndpointOptions& options = {});
   int port() const { return https_->port(); }
 
  private:

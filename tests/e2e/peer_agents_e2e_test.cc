@@ -270,6 +270,10 @@ TEST_F(PeerAgentsTest, EndpointTakesOnlyInventoryTokensWhichDoNothingElse) {
   EXPECT_TRUE(absl::StrContains(glpi.out, "\"status\":\"ok\"")) << glpi.out;
   ProcessResult bad = Curl({"-u", "bestand:" + token_, "--data", "{\"action\":\"inventory\"}"});
   EXPECT_TRUE(absl::EndsWith(bad.out, "\n400")) << bad.out;
+  // Errors are JSON the agent can read, quotes and all.
+  ProcessResult odd = Curl({"-u", "bestand:" + token_, "--data", R"({"action":"it's \"odd\""})"});
+  EXPECT_TRUE(absl::StrContains(odd.out, R"("message":"the action 'it's \"odd\"' is not served)"))
+      << odd.out;
   ProcessResult deep =
       Curl({"-u", "bestand:" + token_, "--data", "{\"a\":" + std::string(5000, '[')});
   EXPECT_TRUE(absl::StrContains(deep.out, "nests deeper")) << deep.out;

@@ -188,6 +188,36 @@ absl::Status Fleet::ResolvePackages(WriteTx& tx, const v1::InventoryReport& repo
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> Fleet::ImportSoftware(WriteTx& tx, const std::string& actor, int64_t device,
+                                          const v1::InventoryReport& report,
+                                          const std::vector<uint64_t>& hashes,
+                                          std::vector<int64_t>& ids, int64_t now_micros,
+                                          absl::flat_hash_map<uint64_t, int64_t>* stored) {
+  BESTAND_RETURN_IF_ERROR(ResolvePackages(tx, report, hashes, {}, ids, stored));
+  BESTAND_ASSIGN_OR_RETURN(auto before, tx.ListSoftwareEvents(device, 0, 1));
+  BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> old_software,
+                           tx.GetDeviceSoftware(device));
+  BESTAND_ASSIGN_OR_RETURN(std::string seal,
+                           StoreSoftware(tx, sealer_, device, report, ids, now_micros));
+  // The seal is anchored: by the device's agent record where it has one, else in the audit
+  // trail (imports are rare enough for an event each).
+  BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx.GetAgent(device));
+  if (agent) {
+    BESTAND_RETURN_IF_ERROR(PutSealedAgent(tx, sealer_, *agent, seal));
+  } else if (!old_software || old_software->seal != seal) {
+    BESTAND_RETURN_IF_ERROR(RecordAudit(tx, actor, "software.import", SoftwareName(device),
+                                        old_software ? SoftwareAuditJson(old_software->seal) : "",
+                                        SoftwareAuditJson(seal)));
+  }
+  BESTAND_ASSIGN_OR_RETURN(auto after, tx.ListSoftwareEvents(device, 0, kMaxReportPackages));
+  int changes = 0;
+  for (const SoftwareEventRecord& e : after) {
+    if (!before.empty() && e.id <= before[0].id) break;
+    ++changes;
+  }
+  return changes;
+}
+
 absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
                                                        const v1::InventoryReport& report,
                                                        bool dry_run) {
@@ -237,27 +267,8 @@ absl::StatusOr<InventoryImport> Fleet::ImportInventory(const std::string& actor,
   absl::flat_hash_map<uint64_t, int64_t> stored;
   // A partial inventory without software says nothing about it: what is stored stays.
   if (!report.partial() || report.software_size() > 0) {
-    BESTAND_RETURN_IF_ERROR(ResolvePackages(*tx, report, hashes, {}, ids, &stored));
-    BESTAND_ASSIGN_OR_RETURN(auto before, tx->ListSoftwareEvents(*device, 0, 1));
-    BESTAND_ASSIGN_OR_RETURN(std::optional<DeviceSoftwareRecord> old_software,
-                             tx->GetDeviceSoftware(*device));
-    BESTAND_ASSIGN_OR_RETURN(std::string seal,
-                             StoreSoftware(*tx, sealer_, *device, report, ids, now));
-    // The seal is anchored: by the device's agent record where it has one, else in the audit
-    // trail (imports are rare enough for an event each).
-    BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(*device));
-    if (agent) {
-      BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent, seal));
-    } else if (!old_software || old_software->seal != seal) {
-      BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "software.import", SoftwareName(*device),
-                                          old_software ? SoftwareAuditJson(old_software->seal) : "",
-                                          SoftwareAuditJson(seal)));
-    }
-    BESTAND_ASSIGN_OR_RETURN(auto after, tx->ListSoftwareEvents(*device, 0, kMaxReportPackages));
-    for (const SoftwareEventRecord& e : after) {
-      if (!before.empty() && e.id <= before[0].id) break;
-      ++out.changes;
-    }
+    BESTAND_ASSIGN_OR_RETURN(
+        out.changes, ImportSoftware(*tx, actor, *device, report, hashes, ids, now, &stored));
   }
   out.device = DeviceName(*device);
   out.packages = report.software_size();
