@@ -27,9 +27,10 @@ namespace {
 constexpr size_t kMaxInflatedBytes = 64 * 1024 * 1024;
 // Inventories inflated, parsed and stored at once: each may take about 20 times its
 // decompressed size (64 MiB at most) while it is parsed, so this bounds the endpoint's memory.
-// Others wait up to kParseWait for their turn, then get 503.
+// Others wait up to kParseWait for their turn, then get 503 (a stopping server waits for
+// waiting requests too, so this stays short: one parse takes tens of milliseconds).
 constexpr int kParsesAtOnce = 2;
-constexpr auto kParseWait = std::chrono::seconds(30);
+constexpr auto kParseWait = std::chrono::seconds(4);
 // Tasks of the GLPI Agent that Bestand does not serve; the agent is told so at contact.
 const char* const kUnservedTasks[] = {"collect",      "deploy",          "esx",      "netdiscovery",
                                       "netinventory", "remoteinventory", "wakeonlan"};
