@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
 #include "bestand/v1/settings.pb.h"
@@ -18,6 +19,7 @@
 #include "client/nouns.h"
 #include "common/proto_text.h"
 #include "common/status_macros.h"
+#include "common/time.h"
 
 namespace bestand {
 namespace {
@@ -84,6 +86,10 @@ absl::Status TokenCreate(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(std::string name, c.Required("name"));
   v1::CreateTokenRequest req;
   req.mutable_token()->set_display_name(name);
+  if (c.args().Has("expires")) {
+    BESTAND_ASSIGN_OR_RETURN(absl::Duration ttl, c.Expires());
+    *req.mutable_token()->mutable_expire_time() = FromMicros(absl::ToUnixMicros(absl::Now() + ttl));
+  }
   req.mutable_token()->set_vendor(c.args().Get("vendor"));
   BESTAND_RETURN_IF_ERROR(SetFieldFromText(req.mutable_token(),
                                            v1::Token::descriptor()->FindFieldByName("role"), role));
@@ -102,7 +108,7 @@ absl::Status TokenList(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(v1::ListTokensResponse resp,
                            c.client().ListTokens(v1::ListTokensRequest()));
   c.List(resp.tokens(), {"name", "display_name", "role", "fingerprint", "create_time",
-                         "last_used_time", "revoke_time"});
+                         "last_used_time", "expire_time", "revoke_time"});
   return absl::OkStatus();
 }
 

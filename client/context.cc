@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "client/commands.h"
 #include "client/usage.h"
 #include "common/status_macros.h"
@@ -67,6 +70,21 @@ absl::StatusOr<Flags> Context::CommandFlags() const {
 absl::StatusOr<std::string> Context::Required(const std::string& flag) const {
   if (!args_.Has(flag)) return Usage(absl::StrCat("--", flag, " is required"));
   return args_.Get(flag);
+}
+
+absl::StatusOr<absl::Duration> Context::Expires() const {
+  // absl durations know h, m and s; days are what people give for a rollout.
+  const std::string text = args().Get("expires");
+  absl::Duration d;
+  int64_t days = 0;
+  if (absl::EndsWith(text, "d") && absl::SimpleAtoi(text.substr(0, text.size() - 1), &days) &&
+      days <= 36500) {
+    d = absl::Hours(24 * days);
+  } else if (!absl::ParseDuration(text, &d)) {
+    return Usage("--expires: expected a duration such as 30m, 24h or 7d");
+  }
+  if (d <= absl::ZeroDuration()) return Usage("--expires: must be in the future");
+  return d;
 }
 
 absl::StatusOr<int64_t> Context::Limit() const {

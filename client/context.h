@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "client/client.h"
 #include "client/command_spec.h"
 #include "client/labels.h"
@@ -64,6 +65,9 @@ class Context {
   absl::StatusOr<std::string> Required(const std::string& flag) const;
   // --limit N: 0 when absent; a usage error unless a positive number.
   absl::StatusOr<int64_t> Limit() const;
+  // --expires: "30m", "24h" (absl durations) or "7d"; a usage error for anything else or for a
+  // duration that is not positive.
+  absl::StatusOr<absl::Duration> Expires() const;
   // --`flag` N or Nd, a number of days: 0 when absent; a usage error unless positive.
   absl::StatusOr<int> DaysFlag(const std::string& flag) const;
 

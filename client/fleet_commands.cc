@@ -15,25 +15,7 @@
 #include "common/time.h"
 
 namespace bestand {
-namespace {
-
-// --expires: "30m", "24h" (absl durations) or "7d"; a usage error for anything else or for a
-// duration that is not positive.
-absl::StatusOr<absl::Duration> Expiry(const Context& c) {
-  // absl durations know h, m and s; days are what people give for a rollout.
-  const std::string text = c.args().Get("expires");
-  absl::Duration d;
-  int64_t days = 0;
-  if (absl::EndsWith(text, "d") && absl::SimpleAtoi(text.substr(0, text.size() - 1), &days)) {
-    d = absl::Hours(24 * days);
-  } else if (!absl::ParseDuration(text, &d)) {
-    return c.Usage("--expires: expected a duration such as 30m, 24h or 7d");
-  }
-  if (d <= absl::ZeroDuration()) return c.Usage("--expires: must be in the future");
-  return d;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status AgentTokenCreate(Context& c) {
   v1::CreateEnrollmentTokenRequest req;
@@ -45,7 +27,7 @@ absl::Status AgentTokenCreate(Context& c) {
   req.mutable_token()->set_max_uses(uses);
   req.mutable_token()->set_display_name(c.args().Get("name"));
   if (c.args().Has("expires")) {
-    BESTAND_ASSIGN_OR_RETURN(absl::Duration ttl, Expiry(c));
+    BESTAND_ASSIGN_OR_RETURN(absl::Duration ttl, c.Expires());
     req.set_ttl_seconds(absl::ToInt64Seconds(ttl));
   }
   BESTAND_ASSIGN_OR_RETURN(v1::CreateEnrollmentTokenResponse resp,

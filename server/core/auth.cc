@@ -94,7 +94,8 @@ absl::Status TokenManager::Reload() {
   active_.clear();
   for (const TokenRecord& t : tokens) {
     if (t.revoke_micros != 0) continue;
-    active_[t.secret_sha256] = {{t.id, t.display_name, t.role, t.vendor_id}, t.last_used_micros};
+    active_[t.secret_sha256] = {
+        {t.id, t.display_name, t.role, t.vendor_id}, t.last_used_micros, t.expire_micros};
   }
   return absl::OkStatus();
 }
@@ -114,6 +115,10 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
     if (it == active_.end()) {
       return absl::UnauthenticatedError("the token is unknown or revoked");
     }
+    if (it->second.expire_micros != 0 && now >= it->second.expire_micros) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "the token expired at ", FormatTimestamp(FromMicros(it->second.expire_micros))));
+    }
     who = it->second.principal;
     if (now - it->second.last_used_micros > kTouchIntervalMicros) {
       it->second.last_used_micros = now;
@@ -132,7 +137,8 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
 absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_view actor,
                                                                   absl::string_view display_name,
                                                                   v1::Role role,
-                                                                  absl::string_view vendor) {
+                                                                  absl::string_view vendor,
+                                                                  int64_t expire_micros) {
   std::string name(absl::StripAsciiWhitespace(display_name));
   if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name) ||
       name.find('/') != std::string::npos) {
@@ -149,6 +155,9 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
                                           ? "vendor: a vendor token needs the vendor it acts for"
                                           : "vendor: only vendor tokens are bound to a vendor");
   }
+  if (expire_micros != 0 && expire_micros <= NowMicros()) {
+    return absl::InvalidArgumentError("expire_time: must be in the future");
+  }
   BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
   std::string secret = absl::StrCat(kSecretPrefix, random);
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
@@ -162,6 +171,7 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   }
   rec.secret_sha256 = Sha256Hex(secret);
   rec.create_micros = NowMicros();
+  rec.expire_micros = expire_micros;
   absl::StatusOr<int64_t> id = tx->InsertToken(rec);
   if (absl::IsAlreadyExists(id.status())) {
     return absl::AlreadyExistsError(absl::StrCat("a token named '", name, "' already exists"));
@@ -175,7 +185,8 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   {
     std::lock_guard<std::mutex> lock(mu_);
-    active_[rec.secret_sha256] = {{rec.id, rec.display_name, rec.role, rec.vendor_id}, 0};
+    active_[rec.secret_sha256] = {
+        {rec.id, rec.display_name, rec.role, rec.vendor_id}, 0, rec.expire_micros};
   }
   resp.set_secret(std::move(secret));
   return resp;

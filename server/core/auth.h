@@ -54,10 +54,12 @@ class TokenManager {
 
   // Creates a token and returns it with its secret. `actor` is recorded in the audit trail.
   // `vendor` (a vendor's resource name or natural key) is required for VENDOR tokens and must
-  // be empty otherwise; NOT_FOUND naming it when there is no such vendor.
+  // be empty otherwise; NOT_FOUND naming it when there is no such vendor. `expire_micros`, when
+  // not 0, must be in the future; from then on the token is refused.
   absl::StatusOr<v1::CreateTokenResponse> CreateToken(absl::string_view actor,
                                                       absl::string_view display_name, v1::Role role,
-                                                      absl::string_view vendor = "");
+                                                      absl::string_view vendor = "",
+                                                      int64_t expire_micros = 0);
   absl::StatusOr<std::vector<v1::Token>> ListTokens();
   // `name` is "tokens/{id}" or the display name. FAILED_PRECONDITION for the last active admin.
   absl::StatusOr<v1::Token> RevokeToken(absl::string_view actor, absl::string_view name);
@@ -70,6 +72,7 @@ class TokenManager {
   struct Cached {
     Principal principal;
     int64_t last_used_micros = 0;
+    int64_t expire_micros = 0;  // 0: never
   };
 
   Store* store_;

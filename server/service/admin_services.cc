@@ -8,6 +8,7 @@
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/settings.grpc.pb.h"
 #include "common/status_macros.h"
+#include "common/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/core/audit_log.h"
 #include "server/core/auth.h"
@@ -76,9 +77,11 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
                                         const v1::CreateTokenRequest* req,
                                         v1::CreateTokenResponse* out) override {
     return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
-      BESTAND_ASSIGN_OR_RETURN(*out,
-                               d_.tokens->CreateToken(who.Actor(), req->token().display_name(),
-                                                      req->token().role(), req->token().vendor()));
+      BESTAND_ASSIGN_OR_RETURN(
+          *out,
+          d_.tokens->CreateToken(
+              who.Actor(), req->token().display_name(), req->token().role(), req->token().vendor(),
+              req->token().has_expire_time() ? ToMicros(req->token().expire_time()) : 0));
       return absl::OkStatus();
     });
   }

@@ -54,7 +54,8 @@ struct TokenRecord {
   int64_t create_micros = 0;
   int64_t revoke_micros = 0;
   int64_t last_used_micros = 0;
-  int64_t vendor_id = 0;  // VENDOR tokens only
+  int64_t vendor_id = 0;      // VENDOR tokens only
+  int64_t expire_micros = 0;  // 0: never
 };
 
 struct AuditQuery {

@@ -293,6 +293,24 @@ TEST_F(PeerAgentsTest, EndpointTakesOnlyInventoryTokensWhichDoNothingElse) {
   EXPECT_NE(server_.Cli({"whoami"}, token_).exit_code, 0);
   std::vector<std::string> devices = Devices();
   EXPECT_EQ(devices.size(), 1u);
+
+  // A rollout credential that expires: accepted until then, refused after, listed with its time.
+  ProcessResult expiring = server_.Admin(
+      {"token", "create", "--role", "inventory", "--name", "short", "--expires", "2s"});
+  ASSERT_EQ(expiring.exit_code, 0) << expiring.err;
+  const std::string short_token(absl::StripAsciiWhitespace(expiring.out));
+  ProcessResult before = Curl({"-u", "bestand:" + short_token, "--data", contact});
+  EXPECT_TRUE(absl::EndsWith(before.out, "\n200")) << before.out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ProcessResult after = Curl({"-u", "bestand:" + short_token, "--data", contact});
+  EXPECT_TRUE(absl::EndsWith(after.out, "\n401")) << after.out;
+  EXPECT_TRUE(absl::StrContains(after.out, "the token expired at")) << after.out;
+  ProcessResult listed = server_.Admin({"token", "list", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(listed.out, "expire_time")) << listed.out;
+  EXPECT_EQ(
+      server_.Admin({"token", "create", "--role", "inventory", "--name", "x", "--expires", "-5m"})
+          .exit_code,
+      2);
 }
 
 // A TCP connection that sends nothing, one that trickles a TLS handshake and one that trickles

@@ -401,6 +401,9 @@ constexpr absl::string_view kV10 = R"sql(
 ALTER TABLE devices ADD COLUMN agent_device_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX devices_agent_device_id ON devices(agent_device_id) WHERE agent_device_id <> '';
 
+-- Rollout credentials expire.
+ALTER TABLE tokens ADD COLUMN expire_time INTEGER;
+
 -- Hardware and the rest of what those agents send, as Bestand's own agents' facts are kept.
 CREATE TABLE imported_facts (
   device_id INTEGER PRIMARY KEY REFERENCES devices(id),

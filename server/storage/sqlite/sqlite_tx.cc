@@ -152,7 +152,8 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("SELECT id, display_name, role, secret_sha256, create_time, "
-                                "revoke_time, last_used_time, vendor_id FROM tokens ORDER BY id"));
+                                "revoke_time, last_used_time, vendor_id, expire_time FROM tokens "
+                                "ORDER BY id"));
     std::vector<TokenRecord> out;
     while (true) {
       BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("listing tokens"));
@@ -166,6 +167,7 @@ class SqliteTx : public WriteTx {
       t.revoke_micros = st.Int(5);
       t.last_used_micros = st.Int(6);
       t.vendor_id = st.Int(7);
+      t.expire_micros = st.Int(8);
     }
     return out;
   }
@@ -543,7 +545,7 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<int64_t> InsertToken(const TokenRecord& t) override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT INTO tokens (display_name, role, secret_sha256, "
-                                "create_time, vendor_id) VALUES (?, ?, ?, ?, ?)"));
+                                "create_time, vendor_id, expire_time) VALUES (?, ?, ?, ?, ?, ?)"));
     st.Bind(1, absl::string_view(t.display_name));
     st.Bind(2, int64_t{t.role});
     st.Bind(3, absl::string_view(t.secret_sha256));
@@ -552,6 +554,11 @@ class SqliteTx : public WriteTx {
       st.Bind(5, t.vendor_id);
     } else {
       st.BindNull(5);
+    }
+    if (t.expire_micros) {
+      st.Bind(6, t.expire_micros);
+    } else {
+      st.BindNull(6);
     }
     BESTAND_RETURN_IF_ERROR(st.Run("creating the token"));
     return sqlite3_last_insert_rowid(conn_->db());
