@@ -118,7 +118,8 @@ bool IsMoneyField(const google::protobuf::FieldDescriptor* field);
 // first that is not: a resource has `name`, `create_time` and `update_time`; fields are single
 // (not repeated), text, bool, enum, 32/64-bit integers with an integer kind, or
 // google.protobuf.Timestamp; text kinds, references, required, alias and searchable are on
-// text fields; a reference names a collection of `collections`. Exposed for the test that feeds it malformed messages.
+// text fields; a reference names a collection of `collections`. Exposed for the test that feeds it
+// malformed messages.
 absl::Status CheckResourceFields(const google::protobuf::Descriptor* resource,
                                  std::span<const absl::string_view> collections);
 

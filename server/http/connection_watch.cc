@@ -11,7 +11,6 @@ namespace bestand {
 namespace {
 
 // The connection the calling worker thread serves (set at its handshake, cleared at its end).
-thread_local ConnectionWatch* tls_watch = nullptr;
 thread_local void* tls_entry = nullptr;
 
 std::string PeerAddress(int fd) {
@@ -85,7 +84,7 @@ void ConnectionWatch::Begin(SSL* ssl) {
   entry->fd = fd;
   entry->address = PeerAddress(fd);
   entry->deadline = absl::Now() + limits_.lifetime;
-  entry->budget = limits_.header_bytes;
+  entry->header_bytes = entry->budget = limits_.header_bytes;
   std::lock_guard<std::mutex> lock(mu_);
   int same = 0;
   for (const auto& [unused, e] : open_) same += e->address == entry->address ? 1 : 0;
@@ -93,7 +92,6 @@ void ConnectionWatch::Begin(SSL* ssl) {
     shutdown(fd, SHUT_RDWR);  // the handshake fails; nothing to forget later
     return;
   }
-  tls_watch = this;
   tls_entry = entry.get();
   SSL_set_ex_data(ssl, WatchCallbacks::Index(), this);
   open_[ssl] = std::move(entry);
@@ -103,7 +101,7 @@ void ConnectionWatch::End(const SSL* ssl) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = open_.find(ssl);
   if (it == open_.end()) return;
-  if (tls_entry == it->second.get()) tls_watch = nullptr, tls_entry = nullptr;
+  if (tls_entry == it->second.get()) tls_entry = nullptr;
   open_.erase(it);
 }
 
@@ -118,7 +116,7 @@ void ConnectionWatch::RequestDone() {
   if (tls_entry == nullptr) return;
   auto* entry = static_cast<Entry*>(tls_entry);
   entry->received = 0;
-  entry->budget = tls_watch->limits_.header_bytes;
+  entry->budget = entry->header_bytes;
 }
 
 void ConnectionWatch::EndAll() {

@@ -55,6 +55,7 @@ class ConnectionWatch {
     bool ended = false;
     size_t received = 0;  // record bytes since the request began (worker thread only)
     size_t budget = 0;
+    size_t header_bytes = 0;  // the budget a request starts with
   };
 
   friend struct WatchCallbacks;  // OpenSSL's callbacks, in the .cc

@@ -185,16 +185,16 @@ class Endpoint {
     const Compression compression = CompressionOf(req);
     absl::StatusOr<std::string> body =
         compression == Compression::kNone ? req.body : Inflate(req.body);
+    const bool json = body.ok() && absl::StartsWith(absl::StripLeadingAsciiWhitespace(*body), "{");
     absl::Status result = body.status();
     if (body.ok()) {
-      result = absl::StartsWith(absl::StripLeadingAsciiWhitespace(*body), "{")
-                   ? Glpi(*body, who->Actor(), compression, res)
-                   : Xml(*body, who->Actor(), !req.get_header_value("GLPI-Agent-ID").empty(),
-                         compression, res);
+      result = json ? Glpi(*body, who->Actor(), compression, res)
+                    : Xml(*body, who->Actor(), !req.get_header_value("GLPI-Agent-ID").empty(),
+                          compression, res);
     }
     if (result.ok()) return;
     res.status = absl::IsInvalidArgument(result) ? 400 : 500;
-    if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(body.ok() ? *body : ""), "{")) {
+    if (json) {
       Reply(absl::StrCat("{\"status\":\"error\",\"message\":", JsonString(result.message()), "}"),
             "application/json", compression, res);
     } else {

@@ -29,8 +29,8 @@ TEST(XmlTest, RefusesWhatAmplifiesOrIsMalformed) {
     absl::StatusOr<XmlElement> r = ParseXml(xml, limits);
     return r.ok() ? std::string("ok") : std::string(r.status().message());
   };
-  EXPECT_TRUE(absl::StrContains(message("<!DOCTYPE a SYSTEM \"file:///etc/passwd\"><a/>"),
-                                "DOCTYPE"));
+  EXPECT_TRUE(
+      absl::StrContains(message("<!DOCTYPE a SYSTEM \"file:///etc/passwd\"><a/>"), "DOCTYPE"));
   EXPECT_TRUE(absl::StrContains(message("<a><b></a>"), "line 1: mismatched tag"))
       << message("<a><b></a>");
   EXPECT_TRUE(absl::StrContains(message(""), "no element found")) << message("");

@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -179,7 +180,9 @@ absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   v1::ListStaleDevicesResponse out;
   std::vector<AgentRecord> stale;
+  absl::flat_hash_set<int64_t> with_agent;
   BESTAND_RETURN_IF_ERROR(tx->ListAgents([&](const AgentRecord& a) {
+    with_agent.insert(a.device_id);
     AgentRecord current = a;
     current.last_seen_micros = std::max(a.last_seen_micros, registry_.LastSeen(a.device_id));
     if (a.revoke_micros == 0 && current.last_seen_micros < cutoff) stale.push_back(current);
@@ -187,14 +190,11 @@ absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
   }));
   // Devices that other agents report: their last inventory, unless Bestand's agent has one.
   BESTAND_RETURN_IF_ERROR(tx->ListImportedFacts([&](const ImportedFactsRecord& f) {
-    if (f.report_micros >= cutoff) return absl::OkStatus();
-    BESTAND_ASSIGN_OR_RETURN(std::optional<AgentRecord> agent, tx->GetAgent(f.device_id));
-    if (!agent) {
-      AgentRecord imported;  // only what the listing below reads
-      imported.device_id = f.device_id;
-      imported.last_seen_micros = f.report_micros;
-      stale.push_back(std::move(imported));
-    }
+    if (f.report_micros >= cutoff || with_agent.contains(f.device_id)) return absl::OkStatus();
+    AgentRecord imported;  // only what the listing below reads
+    imported.device_id = f.device_id;
+    imported.last_seen_micros = f.report_micros;
+    stale.push_back(std::move(imported));
     return absl::OkStatus();
   }));
   for (const AgentRecord& a : stale) {
