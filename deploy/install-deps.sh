@@ -18,6 +18,9 @@ packages=(
   libcpp-httplib-dev
   # XML from other agents (common/xml.h)
   libexpat1-dev
+  # the message catalog and locale formatting (common/i18n: ICU, genrb and icupkg) and the web
+  # interface's templates (Mustache)
+  libicu-dev icu-devtools libkainjow-mustache-dev
   # tests have the real agents report to the endpoint: FusionInventory and OCS from Debian, the
   # GLPI Agent from ../shared/peers/glpi-agent with its Perl modules (peers/README.md), curl
   fusioninventory-agent ocsinventory-agent curl

@@ -21,6 +21,7 @@
 #include "server/core/settings.h"
 #include "server/core/workflow.h"
 #include "server/storage/store.h"
+#include "server/web/pages.h"
 
 namespace bestand {
 
@@ -93,6 +94,8 @@ class BestandServer {
   TokenManager* tokens() { return tokens_.get(); }
   Fleet* fleet() { return fleet_.get(); }
   Store* store() { return store_.get(); }
+  // What the web interface reads from.
+  WebCore web_core() { return {tokens_.get(), inventory_.get(), reports_.get(), audit_.get()}; }
   void Shutdown();
   void Wait() { server_->Wait(); }
 

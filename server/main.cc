@@ -22,6 +22,7 @@
 #include "server/app.h"
 #include "server/http/inventory_http.h"
 #include "server/storage/sqlite/sqlite_store.h"
+#include "server/web/web_server.h"
 
 namespace bestand {
 namespace {
@@ -35,13 +36,15 @@ constexpr char kUsage[] = R"(usage:
       the current certificate's names and every --hostname; clients need no new file. Restart
       the server afterwards.
   bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
-                       [--inventory-listen ADDR]
+                       [--inventory-listen ADDR] [--web-listen ADDR]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
       Agents are told to report every --report-interval seconds (default 3600).
       --inventory-listen (off by default) also accepts FusionInventory/OCS and GLPI agents'
       inventories over HTTPS there (e.g. 0.0.0.0:8444); they log in with HTTP Basic, the
-      password a coordinator token: fusioninventory-agent --server https://HOST:8444/
+      password a token of role inventory: fusioninventory-agent --server https://HOST:8444/
       --ca-cert-file ca.crt --user bestand --password TOKEN
+      --web-listen (off by default) serves the web interface over HTTPS there (e.g.
+      0.0.0.0:8445), with the server's certificate; people sign in with their token.
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
@@ -50,7 +53,8 @@ const CommandTable& Commands() {
   static const auto* commands = new CommandTable{
       {"init", {"data-dir", "hostname"}},
       {"renew-cert", {"data-dir", "hostname"}},
-      {"serve", {"data-dir", "listen", "report-interval", "insecure", "inventory-listen"}},
+      {"serve",
+       {"data-dir", "listen", "report-interval", "insecure", "inventory-listen", "web-listen"}},
   };
   return *commands;
 }
@@ -149,6 +153,15 @@ absl::Status Serve(const Args& args) {
                              InventoryHttpServer::Start(args.Get("inventory-listen"), cert, key,
                                                         server->fleet(), server->tokens()));
   }
+  std::unique_ptr<WebServer> web;
+  if (args.Has("web-listen")) {
+    if (args.Has("insecure"))
+      return absl::InvalidArgumentError("--web-listen needs TLS; drop --insecure");
+    BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(layout.ServerCert()));
+    BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFileToString(layout.ServerKey()));
+    BESTAND_ASSIGN_OR_RETURN(
+        web, WebServer::Start(args.Get("web-listen"), cert, key, server->web_core()));
+  }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"
             << server->port() << (args.Has("insecure") ? " (plaintext)" : " (TLS)") << std::endl;
@@ -156,6 +169,11 @@ absl::Status Serve(const Args& args) {
     std::cout << "inventory endpoint for GLPI, FusionInventory and OCS agents on https://"
               << args.Get("inventory-listen").substr(0, args.Get("inventory-listen").rfind(':'))
               << ":" << inventory_http->port() << "/" << std::endl;
+  }
+  if (web) {
+    std::cout << "web interface on https://"
+              << args.Get("web-listen").substr(0, args.Get("web-listen").rfind(':')) << ":"
+              << web->port() << "/" << std::endl;
   }
   std::thread waiter([&] {
     int sig = 0;
@@ -165,6 +183,7 @@ absl::Status Serve(const Args& args) {
   });
   server->Wait();
   waiter.join();
+  web.reset();
   inventory_http.reset();
   return absl::OkStatus();
 }

@@ -100,6 +100,17 @@ absl::Status TokenManager::Reload() {
   return absl::OkStatus();
 }
 
+absl::Status TokenManager::CheckActive(int64_t token_id) {
+  const int64_t now = NowMicros();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [hash, cached] : active_) {
+    if (cached.principal.token_id != token_id) continue;
+    if (cached.expire_micros != 0 && now >= cached.expire_micros) break;
+    return absl::OkStatus();
+  }
+  return absl::UnauthenticatedError("the token is revoked or expired");
+}
+
 absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
   if (secret.empty()) {
     return absl::UnauthenticatedError(

@@ -51,6 +51,9 @@ class TokenManager {
 
   // UNAUTHENTICATED unless `secret` is an active token.
   absl::StatusOr<Principal> Authenticate(absl::string_view secret);
+  // UNAUTHENTICATED unless the token `token_id` is still active and unexpired: for sessions
+  // that began with a token (server/web), checked on every request.
+  absl::Status CheckActive(int64_t token_id);
 
   // Creates a token and returns it with its secret. `actor` is recorded in the audit trail.
   // `vendor` (a vendor's resource name or natural key) is required for VENDOR tokens and must

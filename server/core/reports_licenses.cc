@@ -119,9 +119,10 @@ void Recommend(const v1::License& l, absl::CivilDay today, v1::LicenseUsage& u) 
   } else if (needed == 0) {
     std::optional<Term> term = CurrentTerm(l, today);
     u.set_recommended_seats(0);
-    u.set_recommendation(
-        term ? "cancel by " + FormatIsoDate(CancellationDeadline(term->end, l.notice_period_days()))
-             : "cancel");
+    if (term) {
+      u.set_cancel_by(FormatIsoDate(CancellationDeadline(term->end, l.notice_period_days())));
+    }
+    u.set_recommendation(term ? "cancel by " + u.cancel_by() : "cancel");
   } else {
     int target = std::max(needed, l.min_seats());
     if (l.pack_size() > 1) target = (target + l.pack_size() - 1) / l.pack_size() * l.pack_size();

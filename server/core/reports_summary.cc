@@ -55,6 +55,12 @@ void LicenseSavings(const Company& c, v1::SummaryReport& out,
         u.reclaimable().empty() ? "" : " (" + absl::StrJoin(u.reclaimable(), ", ") + ")"));
     s.set_currency(u.currency());
     s.set_annual_minor(SeatYearMinor(l) * saved);
+    s.set_kind(v1::Saving::LICENSE);
+    s.set_license(u.license());
+    s.set_display_name(u.display_name());
+    s.set_recommended_seats(u.recommended_seats());
+    s.set_cancel_by(u.cancel_by());
+    *s.mutable_reclaimable() = u.reclaimable();
   }
 }
 
@@ -87,6 +93,11 @@ absl::Status ConsolidationSavings(const Company& c, const v1::Overlap& o,
                             overlapping.count(cur) ? ", beyond the license recommendations" : ""));
     s.set_currency(cur);
     s.set_annual_minor(minor);
+    s.set_kind(v1::Saving::CONSOLIDATION);
+    s.set_category(o.category());
+    s.set_keep(o.keep());
+    for (const std::string& other : others) s.add_drop(other);
+    s.set_beyond_licenses(overlapping.count(cur) > 0);
   }
   return absl::OkStatus();
 }

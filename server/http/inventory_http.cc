@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/http/rate_limit.h"
 #include "server/imports/glpi_inventory.h"
 
 namespace bestand {
@@ -87,36 +88,6 @@ Compression CompressionOf(const httplib::Request& req) {
   }
   return Compression::kNone;
 }
-
-// A token bucket per peer address.
-class RateLimit {
- public:
-  RateLimit(double burst, double refill_per_second)
-      : burst_(burst), refill_per_second_(refill_per_second) {}
-
-  bool Allow(const std::string& address) {
-    std::lock_guard<std::mutex> lock(mu_);
-    const absl::Time now = absl::Now();
-    if (buckets_.size() > 100000) buckets_.clear();  // bounded memory; forgetting is safe
-    auto [it, fresh] = buckets_.try_emplace(address, Bucket{burst_, now});
-    Bucket& b = it->second;
-    b.tokens =
-        std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.last) * refill_per_second_);
-    b.last = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
- private:
-  struct Bucket {
-    double tokens;
-    absl::Time last;
-  };
-  const double burst_, refill_per_second_;
-  std::mutex mu_;
-  std::map<std::string, Bucket> buckets_;
-};
 
 // `s` as a JSON string, quoted and escaped (text that is no UTF-8 becomes "").
 std::string JsonString(absl::string_view s) {

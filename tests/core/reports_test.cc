@@ -291,6 +291,18 @@ TEST_F(ReportsTest, OverlapsNameTheToolToKeepAndWhoUsesSeveral) {
   EXPECT_THAT(savings,
               ElementsAre("119880 EUR", "33576 EUR", "24000 EUR", "12000 EUR", "10000 EUR"));
   EXPECT_THAT(summary->top_savings(2).what(), ::testing::HasSubstr("consolidate onto Zoom"));
+  // The same in fields, for readers in other languages.
+  const v1::Saving& consolidation = summary->top_savings(2);
+  EXPECT_EQ(consolidation.kind(), v1::Saving::CONSOLIDATION);
+  EXPECT_EQ(consolidation.keep(), "Zoom");
+  EXPECT_THAT(consolidation.drop(), UnorderedElementsAre("Teams", "Webex"));
+  EXPECT_TRUE(consolidation.beyond_licenses());
+  const v1::Saving& zoom = summary->top_savings(1);
+  EXPECT_EQ(zoom.kind(), v1::Saving::LICENSE);
+  EXPECT_EQ(zoom.recommended_seats(), 2);
+  EXPECT_EQ(zoom.cancel_by(), "");
+  EXPECT_EQ(summary->top_savings(0).recommended_seats(), 0);
+  EXPECT_EQ(summary->top_savings(0).cancel_by(), "2027-02-27");  // Backup, see above
   // Each seat once: 1198.80 + 335.76 + 240.00 + 120.00 + 100.00.
   ASSERT_EQ(summary->total_savings_size(), 1);
   EXPECT_EQ(summary->total_savings(0).minor(), 199456);

@@ -30,40 +30,43 @@ class ServerProcess {
   }
 
   // Starts the server; `port` 0 picks a free one, another value reuses an earlier port.
-  // With `inventory_endpoint`, also the HTTPS endpoint for other agents (inventory_port()).
-  void Start(int port = 0, bool inventory_endpoint = false) {
+  // With `inventory_endpoint`, also the HTTPS endpoint for other agents (inventory_port());
+  // with `web`, the web interface (web_port()).
+  void Start(int port = 0, bool inventory_endpoint = false, bool web = false) {
     int out[2];
     ASSERT_EQ(pipe(out), 0);
-    std::string listen = "127.0.0.1:" + std::to_string(port);
+    std::vector<std::string> args = {BESTAND_SERVER_BIN, "serve",
+                                     "--data-dir",       data_dir_,
+                                     "--listen",         "127.0.0.1:" + std::to_string(port)};
+    if (inventory_endpoint) args.insert(args.end(), {"--inventory-listen", "127.0.0.1:0"});
+    if (web) args.insert(args.end(), {"--web-listen", "127.0.0.1:0"});
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], 1);
       close(out[0]);
-      if (inventory_endpoint) {
-        execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir", data_dir_.c_str(),
-              "--listen", listen.c_str(), "--inventory-listen", "127.0.0.1:0", nullptr);
-      } else {
-        execl(BESTAND_SERVER_BIN, BESTAND_SERVER_BIN, "serve", "--data-dir", data_dir_.c_str(),
-              "--listen", listen.c_str(), nullptr);
-      }
+      execv(BESTAND_SERVER_BIN, argv.data());
       _exit(127);
     }
     close(out[1]);
-    // The server prints "... listening on 127.0.0.1:PORT (TLS)" once it accepts calls.
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
     out_fd_ = out[0];  // kept open until the server has stopped
+    // The server prints "... listening on 127.0.0.1:PORT (TLS)" once it accepts calls, then a
+    // line "... https://127.0.0.1:PORT/" for each HTTPS listener, in this order.
+    std::string line = ReadLine();
     ASSERT_TRUE(absl::StrContains(line, "(TLS)")) << line;
     size_t colon = line.rfind(':');
     port_ = std::stoi(line.substr(colon + 1, line.find(' ', colon) - colon - 1));
-    if (inventory_endpoint) {  // "inventory endpoint ... on https://127.0.0.1:PORT/"
-      line.clear();
-      while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    for (int* listener :
+         {inventory_endpoint ? &inventory_port_ : nullptr, web ? &web_port_ : nullptr}) {
+      if (listener == nullptr) continue;
+      line = ReadLine();
       ASSERT_TRUE(absl::StrContains(line, "https://")) << line;
-      inventory_port_ = std::stoi(line.substr(line.rfind(':') + 1));
+      *listener = std::stoi(line.substr(line.rfind(':') + 1));
     }
   }
+  int web_port() const { return web_port_; }
   int inventory_port() const { return inventory_port_; }
 
   // SIGTERM, and expects a clean exit.
@@ -115,6 +118,14 @@ class ServerProcess {
   int out_fd_ = -1;
   int port_ = 0;
   int inventory_port_ = 0;
+  int web_port_ = 0;
+
+  std::string ReadLine() {
+    std::string line;
+    char c;
+    while (read(out_fd_, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+  }
 };
 
 }  // namespace bestand::testing

@@ -1,0 +1,399 @@
+#include "server/web/pages.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "bestand/v1/audit.pb.h"
+#include "bestand/v1/inventory.pb.h"
+#include "bestand/v1/report.pb.h"
+#include "common/status_macros.h"
+#include "common/time.h"
+
+namespace bestand {
+namespace {
+
+// An ISO date ("2026-12-31") in the reader's form; the dash for none.
+std::string DateText(const Messages& m, absl::string_view iso) {
+  absl::CivilDay day;
+  if (iso.empty() || !absl::ParseCivilTime(iso, &day)) {
+    return iso.empty() ? m.Text("none") : std::string(iso);
+  }
+  return m.Date(day);
+}
+
+std::string TimeText(const Messages& m, const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return m.Text("none");
+  return m.DateTime(absl::FromUnixSeconds(t.seconds()));
+}
+
+// One entry per currency; "0,00 €" when there is none.
+PageData MoneyList(const Messages& m, const google::protobuf::RepeatedPtrField<v1::Money>& money) {
+  PageData list = PageList();
+  for (const v1::Money& x : money) {
+    PageData item;
+    item.set("currency", x.currency());
+    item.set("amount", m.Money(x.minor(), x.currency()));
+    list.push_back(item);
+  }
+  if (money.empty()) {
+    PageData item;
+    item.set("currency", "EUR");
+    item.set("amount", m.Money(0, "EUR"));
+    list.push_back(item);
+  }
+  return list;
+}
+
+// An enum value's text: `prefix` and the value's name in lower case ("person_status_" +
+// "leaving").
+template <typename Descriptor>
+std::string EnumText(const Messages& m, absl::string_view prefix, const Descriptor* d, int value) {
+  const auto* v = d->FindValueByNumber(value);
+  if (v == nullptr || value == 0) return m.Text("none");
+  return m.Text(absl::StrCat(prefix, absl::AsciiStrToLower(v->name())));
+}
+
+std::string SavingText(const Messages& m, const v1::Saving& s) {
+  switch (s.kind()) {
+    case v1::Saving::LICENSE:
+      if (s.recommended_seats() > 0) {
+        return m.Format("saving_reduce",
+                        {{"license", s.display_name()}, {"seats", int64_t{s.recommended_seats()}}});
+      }
+      if (!s.cancel_by().empty()) {
+        return m.Format("saving_cancel_by",
+                        {{"license", s.display_name()}, {"date", DateText(m, s.cancel_by())}});
+      }
+      return m.Format("saving_cancel", {{"license", s.display_name()}});
+    case v1::Saving::CONSOLIDATION:
+      return m.Format(s.beyond_licenses() ? "saving_consolidate_beyond" : "saving_consolidate",
+                      {{"category", s.category()},
+                       {"keep", s.keep()},
+                       {"drop", m.List({s.drop().begin(), s.drop().end()})}});
+    default:
+      return s.what();
+  }
+}
+
+// What a license's recommendation says (server/core/reports_licenses.cc decides it); true in
+// `act` when it asks for a change.
+std::string RecommendationText(const Messages& m, const v1::LicenseUsage& u, bool* act) {
+  *act = true;
+  if (u.over_assigned() > 0) {
+    return m.Format("rec_over_assigned", {{"over", int64_t{u.over_assigned()}}});
+  }
+  if (!u.unlimited() && u.seats() > 0 && u.recommended_seats() == 0) {
+    return u.cancel_by().empty()
+               ? m.Text("rec_cancel")
+               : m.Format("rec_cancel_by", {{"date", DateText(m, u.cancel_by())}});
+  }
+  if (!u.unlimited() && u.recommended_seats() < u.seats()) {
+    return m.Format("rec_reduce", {{"seats", int64_t{u.recommended_seats()}}});
+  }
+  *act = false;
+  return m.Text("rec_keep");
+}
+
+// Bar charts of the spend by category, one per currency: amounts of two currencies are never
+// drawn on one scale.
+PageData CategoryCharts(const Messages& m,
+                        const google::protobuf::RepeatedPtrField<v1::CostLine>& lines) {
+  std::map<std::string, std::vector<const v1::CostLine*>> by_currency;
+  for (const v1::CostLine& l : lines) by_currency[l.currency()].push_back(&l);
+  PageData charts = PageList();
+  constexpr int kBarWidth = 300, kRow = 20;
+  for (auto& [currency, rows] : by_currency) {
+    std::stable_sort(rows.begin(), rows.end(), [](const v1::CostLine* a, const v1::CostLine* b) {
+      return a->annual_minor() > b->annual_minor();
+    });
+    int64_t max = 1;
+    for (const v1::CostLine* l : rows) max = std::max(max, l->annual_minor());
+    PageData bars = PageList();
+    int y = 4;
+    for (const v1::CostLine* l : rows) {
+      const int width = std::max<int>(
+          1, static_cast<int>(kBarWidth *
+                              static_cast<double>(std::max<int64_t>(0, l->annual_minor())) /
+                              static_cast<double>(max)));
+      PageData bar;
+      // The cost report names the group of what has no category "(none)".
+      const bool none = l->group().empty() || l->group() == "(none)";
+      bar.set("name", none ? m.Text("no_category") : l->group().substr(0, 40));
+      bar.set("amount", m.Money(l->annual_minor(), currency));
+      bar.set("y", absl::StrCat(y));
+      bar.set("text_y", absl::StrCat(y + 11));
+      bar.set("width", absl::StrCat(width));
+      bar.set("value_x", absl::StrCat(192 + width + 6));
+      bars.push_back(bar);
+      y += kRow;
+    }
+    PageData chart;
+    chart.set("label", m.Format("chart_label", {{"currency", currency}}));
+    chart.set("height", absl::StrCat(y + 4));
+    chart.set("bars", bars);
+    charts.push_back(chart);
+  }
+  return charts;
+}
+
+// Display names of referenced resources, each read once per page.
+class Names {
+ public:
+  Names(Inventory* inventory, Kind kind) : inventory_(inventory), kind_(kind) {}
+  template <typename Message>
+  std::string Of(const std::string& name) {
+    if (name.empty()) return "";
+    auto it = cache_.find(name);
+    if (it != cache_.end()) return it->second;
+    Message r;
+    std::string shown = inventory_->Get(kind_, name, &r).ok() ? r.display_name() : name;
+    return cache_[name] = shown;
+  }
+
+ private:
+  Inventory* inventory_;
+  Kind kind_;
+  std::map<std::string, std::string> cache_;
+};
+
+std::string YesNo(const Messages& m, bool b) { return m.Text(b ? "yes" : "no"); }
+
+}  // namespace
+
+absl::StatusOr<PageData> DashboardPage(const WebCore& core, const Messages& m) {
+  v1::SummaryReportRequest request;
+  request.set_within_days(kDashboardDeadlineDays);
+  BESTAND_ASSIGN_OR_RETURN(v1::SummaryReport r, core.reports->Summary(request));
+  PageData page;
+  page.set("report_time", m.Format("report_time", {{"time", TimeText(m, r.create_time())}}));
+  page.set("annual_spend", MoneyList(m, r.annual_spend()));
+  page.set("monthly_spend", MoneyList(m, r.monthly_spend()));
+  page.set("annual_waste", MoneyList(m, r.annual_waste()));
+  page.set("total_savings", MoneyList(m, r.total_savings()));
+
+  PageData risks = PageList();
+  for (const v1::LicenseUsage& u : r.licenses().licenses()) {
+    if (u.over_assigned() <= 0) continue;
+    risks.push_back(
+        PageData(m.Format("risk_over_assigned", {{"license", u.display_name()},
+                                                 {"assigned", int64_t{u.assigned()}},
+                                                 {"seats", int64_t{u.seats()}},
+                                                 {"over", int64_t{u.over_assigned()}}})));
+  }
+  page.set("has_risks", !risks.is_empty_list());
+  page.set("risks", risks);
+
+  PageData savings = PageList();
+  for (const v1::Saving& s : r.top_savings()) {
+    PageData item;
+    item.set("what", SavingText(m, s));
+    item.set("amount", m.Money(s.annual_minor(), s.currency()));
+    savings.push_back(item);
+  }
+  page.set("has_savings", r.top_savings_size() > 0);
+  page.set("savings", savings);
+
+  PageData deadlines = PageList();
+  for (const v1::Renewal& d : r.upcoming_deadlines()) {
+    PageData item;
+    item.set("license", d.display_name());
+    item.set("deadline", DateText(m, d.cancellation_deadline()));
+    item.set("deadline_iso", d.cancellation_deadline());
+    item.set("term_end", DateText(m, d.term_end()));
+    item.set("missed", d.missed());
+    item.set("soon", !d.missed() && d.days_left() <= 14);
+    item.set("days_left", m.Format("days_left", {{"days", int64_t{d.days_left()}}}));
+    item.set("renewal", m.Text(d.auto_renew() ? "renews_itself" : "ends_itself"));
+    item.set("next_term", m.Money(d.next_term_cost_minor(), d.currency()));
+    deadlines.push_back(item);
+  }
+  page.set("has_deadlines", r.upcoming_deadlines_size() > 0);
+  page.set("deadlines", deadlines);
+  page.set("no_deadlines", m.Format("no_deadlines", {{"days", int64_t{kDashboardDeadlineDays}}}));
+  PageData charts = CategoryCharts(m, r.spend_by_category());
+  if (!charts.is_empty_list()) page.set("charts", charts);
+  return page;
+}
+
+absl::StatusOr<PageData> LicensesPage(const WebCore& core, const Messages& m) {
+  BESTAND_ASSIGN_OR_RETURN(v1::LicenseReport r, core.reports->Licenses({}));
+  PageData page;
+  page.set("idle_note", m.Format("licenses_idle_note", {{"days", int64_t{r.inactive_days()}}}));
+  PageData rows = PageList();
+  for (const v1::LicenseUsage& u : r.licenses()) {
+    PageData row;
+    bool act = false;
+    row.set("name", u.display_name());
+    row.set("seats", u.unlimited() ? m.Text("seats_unlimited") : m.Number(u.seats()));
+    row.set("assigned", m.Number(u.assigned()));
+    row.set("active", m.Number(u.active()));
+    row.set("idle", m.Number(u.idle()));
+    row.set("leavers", m.Number(u.leavers()));
+    row.set("unassigned", m.Number(u.unassigned()));
+    row.set("annual_cost", m.Money(u.annual_cost_minor(), u.currency()));
+    row.set("annual_waste", m.Money(u.annual_waste_minor(), u.currency()));
+    row.set("recommendation", RecommendationText(m, u, &act));
+    row.set("act", act);
+    rows.push_back(row);
+  }
+  page.set("has_licenses", r.licenses_size() > 0);
+  page.set("licenses", rows);
+  // One total line per currency: cost and waste of one currency side by side.
+  std::map<std::string, std::pair<int64_t, int64_t>> totals;
+  for (const v1::Money& x : r.annual_cost()) totals[x.currency()].first = x.minor();
+  for (const v1::Money& x : r.annual_waste()) totals[x.currency()].second = x.minor();
+  PageData total_rows = PageList();
+  for (const auto& [currency, cost_waste] : totals) {
+    PageData row;
+    row.set("currency", currency);
+    row.set("annual_cost", m.Money(cost_waste.first, currency));
+    row.set("annual_waste", m.Money(cost_waste.second, currency));
+    total_rows.push_back(row);
+  }
+  page.set("totals", total_rows);
+  return page;
+}
+
+absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl::string_view query,
+                                    absl::string_view page_token) {
+  v1::ListPeopleRequest request;
+  request.set_query(std::string(query));
+  request.set_page_token(std::string(page_token));
+  request.set_page_size(100);
+  v1::ListPeopleResponse response;
+  BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kPerson, request, &response));
+  PageData page;
+  page.set("query", std::string(query));
+  PageData rows = PageList();
+  for (const v1::Person& p : response.people()) {
+    PageData row;
+    row.set("href", absl::StrCat("/", p.name()));
+    row.set("name", p.display_name());
+    row.set("email", p.email());
+    row.set("department", p.department());
+    row.set("status", EnumText(m, "person_status_", v1::Person::Status_descriptor(), p.status()));
+    rows.push_back(row);
+  }
+  page.set("has_people", response.people_size() > 0);
+  page.set("people", rows);
+  if (!response.next_page_token().empty()) {
+    page.set(
+        "next_href",
+        absl::StrCat("/people?q=", httplib::detail::encode_query_param(std::string(query)),
+                     "&page=", httplib::detail::encode_query_param(response.next_page_token())));
+  }
+  return page;
+}
+
+absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m,
+                                    absl::string_view person) {
+  v1::Person p;
+  BESTAND_RETURN_IF_ERROR(core.inventory->Get(Kind::kPerson, person, &p));
+  PageData page;
+  page.set("name", p.display_name());
+  page.set("email", p.email());
+  page.set("status", EnumText(m, "person_status_", v1::Person::Status_descriptor(), p.status()));
+  page.set("department", p.department());
+  page.set("job_title", p.job_title());
+  page.set("cost_center", p.cost_center());
+  if (!p.start_date().empty()) page.set("start_date", DateText(m, p.start_date()));
+  if (!p.end_date().empty()) page.set("end_date", DateText(m, p.end_date()));
+
+  Names applications(core.inventory, Kind::kApplication);
+  Names licenses(core.inventory, Kind::kLicense);
+
+  v1::ListAccountsRequest accounts_request;
+  accounts_request.set_person(p.name());
+  accounts_request.set_page_size(1000);
+  v1::ListAccountsResponse accounts;
+  BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kAccount, accounts_request, &accounts));
+  PageData account_rows = PageList();
+  for (const v1::Account& a : accounts.accounts()) {
+    PageData row;
+    row.set("application", applications.Of<v1::Application>(a.application()));
+    row.set("username", a.username());
+    row.set("status", EnumText(m, "account_status_", v1::Account::Status_descriptor(), a.status()));
+    row.set("privileged", YesNo(m, a.privileged()));
+    row.set("mfa", YesNo(m, a.mfa_enabled()));
+    row.set("last_activity", TimeText(m, a.last_activity_time()));
+    account_rows.push_back(row);
+  }
+  page.set("has_accounts", accounts.accounts_size() > 0);
+  page.set("accounts", account_rows);
+
+  v1::ListAccessGrantsRequest grants_request;
+  grants_request.set_person(p.name());
+  grants_request.set_page_size(1000);
+  v1::ListAccessGrantsResponse grants;
+  BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kAccessGrant, grants_request, &grants));
+  PageData grant_rows = PageList();
+  for (const v1::AccessGrant& g : grants.access_grants()) {
+    PageData row;
+    row.set("application", applications.Of<v1::Application>(g.application()));
+    row.set("role", g.role());
+    row.set("since", DateText(m, g.grant_date()));
+    row.set("until", DateText(m, g.revoke_date().empty() ? g.expire_date() : g.revoke_date()));
+    grant_rows.push_back(row);
+  }
+  page.set("has_grants", grants.access_grants_size() > 0);
+  page.set("grants", grant_rows);
+
+  v1::ListLicenseAssignmentsRequest seats_request;
+  seats_request.set_person(p.name());
+  seats_request.set_page_size(1000);
+  v1::ListLicenseAssignmentsResponse seats;
+  BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kLicenseAssignment, seats_request, &seats));
+  PageData seat_rows = PageList();
+  for (const v1::LicenseAssignment& s : seats.license_assignments()) {
+    PageData row;
+    row.set("license", licenses.Of<v1::License>(s.license()));
+    row.set("since", DateText(m, s.assign_date()));
+    seat_rows.push_back(row);
+  }
+  page.set("has_seats", seats.license_assignments_size() > 0);
+  page.set("seats", seat_rows);
+
+  v1::ListDevicesRequest devices_request;
+  devices_request.set_assignee(p.name());
+  devices_request.set_page_size(1000);
+  v1::ListDevicesResponse devices;
+  BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kDevice, devices_request, &devices));
+  PageData device_rows = PageList();
+  for (const v1::Device& d : devices.devices()) {
+    PageData row;
+    std::string shown = !d.hostname().empty()    ? d.hostname()
+                        : !d.asset_tag().empty() ? d.asset_tag()
+                                                 : absl::StrCat(d.manufacturer(), " ", d.model());
+    row.set("device", shown);
+    row.set("serial", d.serial_number().empty() ? m.Text("none") : d.serial_number());
+    row.set("status", EnumText(m, "device_status_", v1::Device::Status_descriptor(), d.status()));
+    row.set("last_report", TimeText(m, d.last_report_time()));
+    device_rows.push_back(row);
+  }
+  page.set("has_devices", devices.devices_size() > 0);
+  page.set("devices", device_rows);
+
+  v1::ListAuditEventsRequest audit_request;
+  audit_request.set_resource(p.name());
+  audit_request.set_page_size(50);
+  BESTAND_ASSIGN_OR_RETURN(v1::ListAuditEventsResponse events, core.audit->List(audit_request));
+  PageData event_rows = PageList();
+  for (const v1::AuditEvent& e : events.events()) {
+    PageData row;
+    row.set("time", TimeText(m, e.time()));
+    row.set("actor", e.actor());
+    row.set("action", e.action());
+    event_rows.push_back(row);
+  }
+  page.set("has_events", events.events_size() > 0);
+  page.set("events", event_rows);
+  return page;
+}
+
+}  // namespace bestand

@@ -1,0 +1,39 @@
+// The data of each page of the web interface, from the same core calls the gRPC services make
+// (reports, inventory, audit log): no rule is computed twice. Texts come from the catalog in
+// the reader's language; the web server checks the role before it calls any of these.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/i18n/catalog.h"
+#include "server/core/audit_log.h"
+#include "server/core/auth.h"
+#include "server/core/inventory.h"
+#include "server/core/reports.h"
+#include "server/web/render.h"
+
+namespace bestand {
+
+// What the pages read from; each must outlive the web server.
+struct WebCore {
+  TokenManager* tokens = nullptr;
+  Inventory* inventory = nullptr;
+  Reports* reports = nullptr;
+  AuditLog* audit = nullptr;
+};
+
+// Deadlines within this many days are on the dashboard.
+inline constexpr int kDashboardDeadlineDays = 90;
+
+absl::StatusOr<PageData> DashboardPage(const WebCore& core, const Messages& m);
+absl::StatusOr<PageData> LicensesPage(const WebCore& core, const Messages& m);
+// People whose name or email contains `query`, 100 a page from `page_token`.
+absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl::string_view query,
+                                    absl::string_view page_token);
+// `person` is "people/{id}"; NOT_FOUND when there is none.
+absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m,
+                                    absl::string_view person);
+
+}  // namespace bestand

@@ -1,0 +1,314 @@
+// The web interface of a real bestand-server (serve --web-listen) with the sample company of
+// deploy/sample, driven over HTTPS as a browser drives it: sign-in, session cookie, CSRF
+// tokens, roles, language. The pages' look and accessibility are checked in a real browser by
+// tests/web (Playwright).
+#include <httplib.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/server_process.h"
+#include "tests/test_util.h"
+
+namespace bestand {
+namespace {
+
+using testing::ProcessResult;
+using testing::TempDir;
+
+// A browser's view of the server: one connection, a cookie jar, TLS verified against the
+// server's CA.
+class Browser {
+ public:
+  Browser(int port, const std::string& ca) : client_("127.0.0.1", port) {
+    client_.set_ca_cert_path(ca.c_str());
+    client_.enable_server_certificate_verification(true);
+  }
+
+  httplib::Result Get(const std::string& path, httplib::Headers headers = {}) {
+    AddCookies(headers);
+    httplib::Result r = client_.Get(path.c_str(), headers);
+    Keep(r);
+    return r;
+  }
+  httplib::Result Post(const std::string& path, const httplib::Params& form,
+                       httplib::Headers headers = {}) {
+    AddCookies(headers);
+    httplib::Result r = client_.Post(path.c_str(), headers, form);
+    Keep(r);
+    return r;
+  }
+  // The value of a hidden input `name` in `html`.
+  static std::string Hidden(const std::string& html, const std::string& name) {
+    const std::string marker = "name=\"" + name + "\" value=\"";
+    size_t at = html.find(marker);
+    if (at == std::string::npos) return "";
+    at += marker.size();
+    return html.substr(at, html.find('"', at) - at);
+  }
+  // Signs in with `token`; returns the status of the sign-in POST.
+  int SignIn(const std::string& token) {
+    httplib::Result form = Get("/sign-in");
+    if (!form) return -1;
+    httplib::Result r = Post("/sign-in", {{"csrf", Hidden(form->body, "csrf")}, {"token", token}});
+    return r ? r->status : -1;
+  }
+  std::string Csrf() {
+    httplib::Result page = Get("/");
+    return page ? Hidden(page->body, "csrf") : "";
+  }
+  std::map<std::string, std::string>& cookies() { return cookies_; }
+  std::vector<std::string> set_cookies;  // every Set-Cookie header received, in order
+
+ private:
+  void AddCookies(httplib::Headers& headers) {
+    std::string cookie;
+    for (const auto& [name, value] : cookies_) {
+      absl::StrAppend(&cookie, cookie.empty() ? "" : "; ", name, "=", value);
+    }
+    if (!cookie.empty()) headers.emplace("Cookie", cookie);
+  }
+  void Keep(const httplib::Result& r) {
+    if (!r) return;
+    for (size_t i = 0, n = r->get_header_value_count("Set-Cookie"); i < n; ++i) {
+      const std::string header = r->get_header_value("Set-Cookie", i);
+      set_cookies.push_back(header);
+      std::vector<std::string> parts = absl::StrSplit(header, ';');
+      std::vector<std::string> kv = absl::StrSplit(parts[0], absl::MaxSplits('=', 1));
+      if (kv.size() != 2) continue;
+      if (kv[1].empty() || absl::StrContains(header, "Max-Age=0")) {
+        cookies_.erase(kv[0]);
+      } else {
+        cookies_[kv[0]] = kv[1];
+      }
+    }
+  }
+
+  httplib::SSLClient client_;
+  std::map<std::string, std::string> cookies_;
+};
+
+class WebTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Init(dir_.File("data"));
+    server_.Start(0, /*inventory_endpoint=*/false, /*web=*/true);
+    for (const char* what : {"people", "vendors", "apps", "devices", "licenses", "accounts",
+                             "access", "assignments"}) {
+      ProcessResult r =
+          server_.Admin({"import", what, absl::StrCat(BESTAND_SAMPLE, "/", what, ".csv")});
+      ASSERT_EQ(r.exit_code, 0) << what << ": " << r.err;
+    }
+  }
+  std::string Token(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"token", "create"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult r = server_.Admin(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::string(absl::StripAsciiWhitespace(r.out));
+  }
+  Browser NewBrowser() { return Browser(server_.web_port(), server_.ca()); }
+
+  TempDir dir_;
+  testing::ServerProcess server_;
+};
+
+TEST_F(WebTest, SignInGivesAHardenedSessionAndAGermanDashboard) {
+  Browser b = NewBrowser();
+  httplib::Result first = b.Get("/");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 303);
+  EXPECT_EQ(first->get_header_value("Location"), "/sign-in");
+
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  ASSERT_EQ(b.cookies().count("__Host-bestand_session"), 1u);
+  std::string session_cookie;
+  for (const std::string& c : b.set_cookies) {
+    if (absl::StartsWith(c, "__Host-bestand_session=")) session_cookie = c;
+  }
+  EXPECT_TRUE(absl::StrContains(session_cookie, "; HttpOnly")) << session_cookie;
+  EXPECT_TRUE(absl::StrContains(session_cookie, "; Secure")) << session_cookie;
+  EXPECT_TRUE(absl::StrContains(session_cookie, "; SameSite=Strict")) << session_cookie;
+  EXPECT_TRUE(absl::StrContains(session_cookie, "; Path=/")) << session_cookie;
+  // The token itself is nowhere in what the browser keeps.
+  for (const std::string& c : b.set_cookies) {
+    EXPECT_FALSE(absl::StrContains(c, server_.admin_token()));
+  }
+
+  httplib::Result page = b.Get("/");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_TRUE(absl::StrContains(page->body, "<html lang=\"de\">"));
+  EXPECT_TRUE(absl::StrContains(page->body, "Ausgaben pro Jahr"));
+  // Microsoft 365 8 x 11.70 x 12 = 1,123.20; DATEV 2 x 35.00 x 12 = 840.00; Zoom 3 x 159.90 =
+  // 479.70; Acrobat 2 x 23.80 x 12 = 571.20: 3,014.10 a year.
+  EXPECT_TRUE(absl::StrContains(page->body, "id=\"annual-spend-EUR\">3.014,10 €<")) << page->body;
+  // Zoom's term ends 2027-01-31 with 30 days' notice: cancel by 01.01.2027.
+  EXPECT_TRUE(absl::StrContains(page->body, "<time datetime=\"2027-01-01\">01.01.2027</time>"))
+      << page->body;
+  EXPECT_TRUE(absl::StrContains(page->body, "<svg class=\"chart\""));
+  EXPECT_EQ(page->get_header_value("Content-Security-Policy").rfind("default-src 'self'", 0), 0u);
+  EXPECT_TRUE(absl::StrContains(page->get_header_value("Content-Security-Policy"),
+                                "frame-ancestors 'none'"));
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
+  // Nothing is loaded from elsewhere.
+  EXPECT_FALSE(absl::StrContains(page->body, "src=\"http")) << page->body;
+  EXPECT_FALSE(absl::StrContains(page->body, "href=\"http")) << page->body;
+
+  httplib::Result licenses = b.Get("/licenses");
+  ASSERT_TRUE(licenses);
+  EXPECT_EQ(licenses->status, 200);
+  EXPECT_TRUE(absl::StrContains(licenses->body, "1.123,20 €")) << licenses->body;
+}
+
+TEST_F(WebTest, EnglishByAcceptLanguageOrByChoice) {
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  httplib::Result en = b.Get("/", {{"Accept-Language", "en-GB,en;q=0.9,de;q=0.5"}});
+  ASSERT_TRUE(en);
+  EXPECT_TRUE(absl::StrContains(en->body, "<html lang=\"en\">"));
+  EXPECT_TRUE(absl::StrContains(en->body, "id=\"annual-spend-EUR\">€3,014.10<")) << en->body;
+
+  // The language switch wins over the header and returns to the page it was on.
+  httplib::Result pick = b.Get("/language?to=de&back=%2Flicenses");
+  ASSERT_TRUE(pick);
+  EXPECT_EQ(pick->status, 303);
+  EXPECT_EQ(pick->get_header_value("Location"), "/licenses");
+  httplib::Result de = b.Get("/", {{"Accept-Language", "en"}});
+  ASSERT_TRUE(de);
+  EXPECT_TRUE(absl::StrContains(de->body, "3.014,10 €"));
+  // It never sends anyone elsewhere.
+  httplib::Result away = b.Get("/language?to=en&back=%2F%2Fevil.example%2F");
+  ASSERT_TRUE(away);
+  EXPECT_EQ(away->get_header_value("Location"), "/");
+}
+
+TEST_F(WebTest, SignInRefusesWrongTokensInventoryTokensAndForgedForms) {
+  const std::string inventory = Token({"--role", "inventory", "--name", "rollout"});
+  Browser b = NewBrowser();
+  EXPECT_EQ(b.SignIn("bst_not-a-token"), 401);
+  EXPECT_EQ(b.SignIn(inventory), 403);
+  EXPECT_EQ(b.cookies().count("__Host-bestand_session"), 0u);
+
+  // Without the sign-in form's cookie, or with another site's Origin: refused.
+  Browser fresh = NewBrowser();
+  httplib::Result no_form =
+      fresh.Post("/sign-in", {{"csrf", "x"}, {"token", server_.admin_token()}});
+  ASSERT_TRUE(no_form);
+  EXPECT_EQ(no_form->status, 403);
+  httplib::Result form = fresh.Get("/sign-in");
+  ASSERT_TRUE(form);
+  httplib::Result cross = fresh.Post(
+      "/sign-in", {{"csrf", Browser::Hidden(form->body, "csrf")}, {"token", server_.admin_token()}},
+      {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(cross);
+  EXPECT_EQ(cross->status, 403);
+  EXPECT_EQ(fresh.cookies().count("__Host-bestand_session"), 0u);
+}
+
+TEST_F(WebTest, SignInAttemptsAreRateLimitedPerAddress) {
+  Browser b = NewBrowser();
+  int last = 0;
+  for (int i = 0; i < 12 && last != 429; ++i) last = b.SignIn("bst_guess" + std::to_string(i));
+  EXPECT_EQ(last, 429);
+  // Even the right token waits now.
+  EXPECT_EQ(b.SignIn(server_.admin_token()), 429);
+}
+
+TEST_F(WebTest, RolesDecideWhatEachMaySee) {
+  const std::string viewer = Token({"--role", "viewer", "--name", "geschaeftsfuehrung"});
+  const std::string vendor =
+      Token({"--role", "vendor", "--name", "systemhaus", "--vendor", "Systemhaus Nord GmbH"});
+  Browser v = NewBrowser();
+  ASSERT_EQ(v.SignIn(viewer), 303);
+  httplib::Result people = v.Get("/people");
+  ASSERT_TRUE(people);
+  EXPECT_EQ(people->status, 200);
+
+  Browser p = NewBrowser();
+  ASSERT_EQ(p.SignIn(vendor), 303);
+  for (const char* path : {"/people", "/", "/licenses", "/people/1"}) {
+    httplib::Result r = p.Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << path;
+    EXPECT_FALSE(absl::StrContains(r->body, "weiss-haustechnik.de")) << path;
+  }
+}
+
+TEST_F(WebTest, FormsNeedTheSessionsCsrfTokenAndSignOutEndsTheSession) {
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  httplib::Result forged = b.Post("/sign-out", {{"csrf", "forged"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  httplib::Result still = b.Get("/");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+
+  const std::string csrf = b.Csrf();
+  ASSERT_FALSE(csrf.empty());
+  const std::string session = b.cookies()["__Host-bestand_session"];
+  httplib::Result out = b.Post("/sign-out", {{"csrf", csrf}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 303);
+  EXPECT_EQ(out->get_header_value("Location"), "/sign-in?m=signed_out");
+  // The old session id is worth nothing, even when a client keeps sending it.
+  b.cookies()["__Host-bestand_session"] = session;
+  httplib::Result after = b.Get("/");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 303);
+}
+
+TEST_F(WebTest, ARevokedTokenEndsItsSessions) {
+  const std::string viewer = Token({"--role", "viewer", "--name", "assistenz"});
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(viewer), 303);
+  ASSERT_EQ(b.Get("/")->status, 200);
+  ProcessResult revoke = server_.Admin({"token", "revoke", "assistenz"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  httplib::Result r = b.Get("/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 303);
+  EXPECT_EQ(r->get_header_value("Location"), "/sign-in?m=session_ended");
+}
+
+TEST_F(WebTest, TheCoordinatorFindsAPersonAndSeesEverythingTheyHold) {
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  httplib::Result found = b.Get("/people?q=M%C3%BCller");
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->status, 200);
+  const std::string marker = "<a href=\"/people/";
+  const size_t at = found->body.find(marker);
+  ASSERT_NE(at, std::string::npos) << found->body;
+  const std::string href = found->body.substr(at + 9, found->body.find('"', at + 9) - at - 9);
+  EXPECT_TRUE(absl::StrContains(found->body, ">Bernd Müller</a>"));
+  EXPECT_FALSE(absl::StrContains(found->body, "Anna Schmidt"));
+
+  httplib::Result person = b.Get(href);
+  ASSERT_TRUE(person);
+  ASSERT_EQ(person->status, 200);
+  EXPECT_TRUE(absl::StrContains(person->body, "<h1>Bernd Müller</h1>"));
+  EXPECT_TRUE(absl::StrContains(person->body, "<td>bmueller</td>")) << person->body;  // VPN
+  EXPECT_TRUE(absl::StrContains(person->body, "<td>Zoom Pro</td>"));                  // his seat
+  EXPECT_TRUE(absl::StrContains(person->body, "<td>VPN Außendienst</td>"));           // his grant
+  EXPECT_TRUE(absl::StrContains(person->body, "<td>token:admin</td>"));  // the audit trail
+
+  httplib::Result missing = b.Get("/people/999999");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  httplib::Result unknown = b.Get("/nothing-here");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_TRUE(absl::StrContains(unknown->body, "Nicht gefunden"));
+}
+
+}  // namespace
+}  // namespace bestand
