@@ -5,7 +5,7 @@
 # how to point the CLI at the server, which keeps running.
 #
 # Environment: BESTAND_DEMO_DIR (default ./demo-data), BESTAND_DEMO_LISTEN (default 127.0.0.1:0,
-# a free port).
+# a free port), BESTAND_DEMO_WEB_LISTEN (the web interface, default 127.0.0.1:0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,6 +14,7 @@ deploy/build.sh release >/dev/null
 
 data=${BESTAND_DEMO_DIR:-$root/demo-data}
 listen=${BESTAND_DEMO_LISTEN:-127.0.0.1:0}
+web_listen=${BESTAND_DEMO_WEB_LISTEN:-127.0.0.1:0}
 server_bin=$root/build/server/bestand-server
 cli=$root/build/client/bestand
 agent=$root/build/agent/bestand-agent
@@ -29,15 +30,17 @@ mkdir -p "$data"
 "$server_bin" init --data-dir "$data/server" >"$data/init.txt"
 token=$(sed -n 's/^  admin token  *\(bst_[^ ]*\).*/\1/p' "$data/init.txt")
 
-nohup "$server_bin" serve --data-dir "$data/server" --listen "$listen" >"$data/server.log" 2>&1 &
+nohup "$server_bin" serve --data-dir "$data/server" --listen "$listen" --web-listen "$web_listen" \
+  >"$data/server.log" 2>&1 &
 echo $! >"$data/server.pid"
-addr=""
+addr="" web=""
 for _ in $(seq 100); do
   addr=$(sed -n 's/.* listening on \([^ ]*\) (TLS).*/\1/p' "$data/server.log")
-  [ -n "$addr" ] && break
+  web=$(sed -n 's/^web interface on \(https:[^ ]*\)$/\1/p' "$data/server.log")
+  [ -n "$addr" ] && [ -n "$web" ] && break
   sleep 0.1
 done
-if [ -z "$addr" ]; then
+if [ -z "$addr" ] || [ -z "$web" ]; then
   echo "demo: the server did not start:" >&2
   cat "$data/server.log" >&2
   exit 1
@@ -101,5 +104,10 @@ Point the CLI at it:
 Or without the config file:
   export BESTAND_SERVER=$addr BESTAND_CA=$data/server/ca.crt BESTAND_TOKEN=<token>
 Read-only token for management (shown once): $viewer
+
+The web interface is on $web (German; English by the link at the bottom).
+Sign in there with the read-only token above, or the admin token from $data/init.txt.
+The browser will ask about the certificate: it is signed by this server's own CA,
+$data/server/ca.crt; import that file as a trusted authority to make the warning go away.
 Stop the server: kill \$(cat $data/server.pid)
 EOT

@@ -7,10 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
 deploy/build.sh asan
-# The reflection test uses a third-party gRPC client from npm.
-if [ ! -d tests/reflection/node_modules ]; then
-  (cd tests/reflection && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The reflection test uses a third-party gRPC client from npm, the web test Playwright and
+# axe-core.
+for dir in tests/reflection tests/web; do
+  if [ ! -d $dir/node_modules ]; then
+    (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

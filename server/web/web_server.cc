@@ -57,7 +57,8 @@ void SecurityHeaders(httplib::Response& res) {
                  "base-uri 'none'; object-src 'none'");
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("X-Frame-Options", "DENY");
-  res.set_header("Referrer-Policy", "no-referrer");
+  // "same-origin", not "no-referrer": with no referrer browsers send "Origin: null" on POSTs.
+  res.set_header("Referrer-Policy", "same-origin");
   res.set_header("Strict-Transport-Security", "max-age=31536000");
   if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
 }
