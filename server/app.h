@@ -95,7 +95,9 @@ class BestandServer {
   Fleet* fleet() { return fleet_.get(); }
   Store* store() { return store_.get(); }
   // What the web interface reads from.
-  WebCore web_core() { return {tokens_.get(), inventory_.get(), reports_.get(), audit_.get()}; }
+  WebCore web_core() {
+    return {tokens_.get(), inventory_.get(), reports_.get(), audit_.get(), workflow_.get()};
+  }
   void Shutdown();
   void Wait() { server_->Wait(); }
 

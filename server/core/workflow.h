@@ -14,6 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "bestand/v1/workflow.pb.h"
 #include "common/resources.h"
+#include "server/core/auth.h"
 #include "server/storage/store.h"
 
 namespace bestand {
@@ -23,6 +24,15 @@ struct TaskScope {
   int64_t vendor_id = 0;  // 0: every task
   bool may_accept = false;
 };
+
+// The tasks `who` may see and change: a vendor token its vendor's, everyone else every task;
+// admins and coordinators accept them.
+TaskScope TaskScopeOf(const Principal& who);
+// OK when `who` may change the status of tasks (anyone with Permission::kTasks but viewers,
+// who read only); PERMISSION_DENIED otherwise.
+absl::Status AuthorizeTaskChange(const Principal& who);
+// True for a task not done whose due date is before `today`.
+bool IsOverdue(const v1::Task& task, absl::CivilDay today);
 
 class Workflow {
  public:

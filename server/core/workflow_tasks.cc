@@ -184,6 +184,22 @@ absl::Status Workflow::ListTasks(const TaskScope& scope, const v1::ListTasksRequ
   return absl::OkStatus();
 }
 
+TaskScope TaskScopeOf(const Principal& who) {
+  return {.vendor_id = who.role == v1::VENDOR ? who.vendor_id : 0,
+          .may_accept = who.role == v1::ADMIN || who.role == v1::COORDINATOR};
+}
+
+absl::Status AuthorizeTaskChange(const Principal& who) {
+  BESTAND_RETURN_IF_ERROR(Authorize(who, Permission::kTasks));
+  return who.role == v1::VIEWER ? Authorize(who, Permission::kWrite) : absl::OkStatus();
+}
+
+bool IsOverdue(const v1::Task& task, absl::CivilDay today) {
+  // As ListTasks' overdue_only: not done, with a due date before today.
+  return task.status() < v1::Task::DONE && !task.due_date().empty() &&
+         task.due_date() < FormatIsoDate(today);
+}
+
 absl::StatusOr<v1::Task> Workflow::CreateTask(absl::string_view actor, const v1::Task& request) {
   v1::Task task = request;
   task.set_action(v1::Task::REQUEST);

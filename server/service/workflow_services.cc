@@ -15,11 +15,6 @@
 namespace bestand {
 namespace {
 
-TaskScope ScopeOf(const Principal& who) {
-  return {.vendor_id = who.role == v1::VENDOR ? who.vendor_id : 0,
-          .may_accept = who.role == v1::ADMIN || who.role == v1::COORDINATOR};
-}
-
 class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
  public:
   explicit WorkflowServiceImpl(const ServiceDeps& d) : d_(d) {}
@@ -55,7 +50,7 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
                                       const v1::ListTasksRequest* req,
                                       v1::ListTasksResponse* out) override {
     return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) {
-      return d_.workflow->ListTasks(ScopeOf(who), *req, out);
+      return d_.workflow->ListTasks(TaskScopeOf(who), *req, out);
     });
   }
   grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx,
@@ -69,9 +64,9 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
                                              const v1::UpdateTaskStatusRequest* req,
                                              v1::Task* out) override {
     return Unary(d_, ctx, Permission::kTasks, [&](const Principal& who) -> absl::Status {
-      if (who.role == v1::VIEWER) return Authorize(who, Permission::kWrite);
+      BESTAND_RETURN_IF_ERROR(AuthorizeTaskChange(who));
       BESTAND_ASSIGN_OR_RETURN(*out,
-                               d_.workflow->UpdateTaskStatus(who.Actor(), ScopeOf(who), *req));
+                               d_.workflow->UpdateTaskStatus(who.Actor(), TaskScopeOf(who), *req));
       return absl::OkStatus();
     });
   }

@@ -3,15 +3,18 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
+#include "common/csv.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 
@@ -164,6 +167,20 @@ class Names {
 
 std::string YesNo(const Messages& m, bool b) { return m.Text(b ? "yes" : "no"); }
 
+// Up to kTasksPerPage tasks in `scope`, the request set up by `filter`; `truncated` says
+// whether more exist.
+absl::StatusOr<std::vector<v1::Task>> ListAllTasks(
+    const WebCore& core, const TaskScope& scope,
+    const std::function<void(v1::ListTasksRequest&)>& filter, bool* truncated = nullptr) {
+  v1::ListTasksRequest request;
+  filter(request);
+  request.set_page_size(kTasksPerPage);
+  v1::ListTasksResponse response;
+  BESTAND_RETURN_IF_ERROR(core.workflow->ListTasks(scope, request, &response));
+  if (truncated != nullptr) *truncated = !response.next_page_token().empty();
+  return std::vector<v1::Task>(response.tasks().begin(), response.tasks().end());
+}
+
 }  // namespace
 
 absl::StatusOr<PageData> DashboardPage(const WebCore& core, const Messages& m) {
@@ -291,7 +308,7 @@ absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl
   return page;
 }
 
-absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m,
+absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,
                                     absl::string_view person) {
   v1::Person p;
   BESTAND_RETURN_IF_ERROR(core.inventory->Get(Kind::kPerson, person, &p));
@@ -304,6 +321,24 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m,
   page.set("cost_center", p.cost_center());
   if (!p.start_date().empty()) page.set("start_date", DateText(m, p.start_date()));
   if (!p.end_date().empty()) page.set("end_date", DateText(m, p.end_date()));
+  page.set("resource", p.name());
+  page.set("today", FormatIsoDate(TodayUtc()));
+  page.set("may_offboard",
+           Authorize(who, Permission::kWrite).ok() && p.status() != v1::Person::LEFT);
+
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
+                           ListAllTasks(core, TaskScopeOf(who),
+                                        [&](v1::ListTasksRequest& r) { r.set_person(p.name()); }));
+  PageData task_rows = PageList();
+  for (const v1::Task& t : tasks) {
+    PageData row;
+    row.set("title", t.title());
+    row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t.status()));
+    row.set("due", DateText(m, t.due_date()));
+    task_rows.push_back(row);
+  }
+  page.set("has_tasks", !tasks.empty());
+  page.set("tasks", task_rows);
 
   Names applications(core.inventory, Kind::kApplication);
   Names licenses(core.inventory, Kind::kLicense);
@@ -394,6 +429,118 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m,
   page.set("has_events", events.events_size() > 0);
   page.set("events", event_rows);
   return page;
+}
+
+}  // namespace bestand
+
+namespace bestand {
+
+absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const Principal& who,
+                                   absl::string_view show) {
+  if (show != "overdue" && show != "done" && show != "all") show = "open";
+  const TaskScope scope = TaskScopeOf(who);
+  bool truncated = false;
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, ListAllTasks(
+                                                            core, scope,
+                                                            [&](v1::ListTasksRequest& r) {
+                                                              r.set_open_only(show == "open");
+                                                              r.set_overdue_only(show == "overdue");
+                                                              if (show == "done")
+                                                                r.set_status(v1::Task::DONE);
+                                                            },
+                                                            &truncated));
+  const absl::CivilDay today = TodayUtc();
+  const bool may_change = AuthorizeTaskChange(who).ok();
+  // By provider (the coordinator's own first), overdue first, then by due date.
+  Names vendors(core.inventory, Kind::kVendor);
+  Names people(core.inventory, Kind::kPerson);
+  std::map<std::string, std::vector<const v1::Task*>> by_vendor;
+  for (const v1::Task& t : tasks) by_vendor[t.vendor()].push_back(&t);
+  PageData groups = PageList();
+  int group_id = 0;
+  for (auto& [vendor, list] : by_vendor) {
+    std::stable_sort(list.begin(), list.end(), [&](const v1::Task* a, const v1::Task* b) {
+      const bool ao = IsOverdue(*a, today), bo = IsOverdue(*b, today);
+      if (ao != bo) return ao;
+      if (a->due_date().empty() != b->due_date().empty()) return b->due_date().empty();
+      return a->due_date() < b->due_date();
+    });
+    PageData rows = PageList();
+    for (const v1::Task* t : list) {
+      PageData row;
+      row.set("id", std::string(absl::StripPrefix(t->name(), "tasks/")));
+      row.set("title", t->title());
+      row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t->status()));
+      if (!t->due_date().empty()) {
+        row.set("due", DateText(m, t->due_date()));
+        row.set("due_iso", t->due_date());
+      }
+      row.set("overdue", IsOverdue(*t, today));
+      if (!t->person().empty()) row.set("person", people.Of<v1::Person>(t->person()));
+      if (!t->acceptance().empty()) {
+        row.set("acceptance", m.Format("done_means", {{"acceptance", t->acceptance()}}));
+      }
+      if (!t->evidence().empty()) {
+        row.set("evidence", m.Format("evidence_given", {{"evidence", t->evidence()}}));
+      }
+      row.set("may_finish", may_change && t->status() < v1::Task::DONE);
+      row.set("may_accept", scope.may_accept && t->status() == v1::Task::DONE);
+      rows.push_back(row);
+    }
+    PageData group;
+    group.set("id", absl::StrCat(group_id++));
+    group.set("provider",
+              vendor.empty() ? m.Text("tasks_in_house") : vendors.Of<v1::Vendor>(vendor));
+    group.set("count", m.Format("tasks_count", {{"count", static_cast<int64_t>(list.size())}}));
+    group.set("tasks", rows);
+    groups.push_back(group);
+  }
+  PageData page;
+  if (!tasks.empty()) page.set("groups", groups);
+  if (truncated) {
+    page.set("truncated", m.Format("tasks_truncated", {{"count", int64_t{kTasksPerPage}}}));
+  }
+  PageData filters = PageList();
+  for (const char* key : {"open", "overdue", "done", "all"}) {
+    PageData f;
+    f.set("key", key);
+    f.set("label", m.Text(absl::StrCat("show_", key)));
+    f.set("current", show == key);
+    filters.push_back(f);
+  }
+  page.set("filters", filters);
+  return page;
+}
+
+absl::StatusOr<std::string> TasksCsv(const WebCore& core, const Principal& who) {
+  BESTAND_ASSIGN_OR_RETURN(
+      std::vector<v1::Task> tasks,
+      ListAllTasks(core, TaskScopeOf(who), [](v1::ListTasksRequest& r) { r.set_open_only(true); }));
+  Names vendors(core.inventory, Kind::kVendor);
+  std::map<std::string, std::string> emails;
+  std::string out = "task,title,person,vendor,due_date,status,acceptance\n";
+  for (const v1::Task& t : tasks) {
+    std::string email;
+    if (!t.person().empty()) {
+      auto it = emails.find(t.person());
+      if (it == emails.end()) {
+        v1::Person p;
+        it = emails
+                 .emplace(t.person(), core.inventory->Get(Kind::kPerson, t.person(), &p).ok()
+                                          ? p.email()
+                                          : t.person())
+                 .first;
+      }
+      email = it->second;
+    }
+    const std::string status = absl::AsciiStrToLower(v1::Task::Status_Name(t.status()));
+    for (const std::string& field : {t.name(), t.title(), email, vendors.Of<v1::Vendor>(t.vendor()),
+                                     t.due_date(), status, t.acceptance()}) {
+      absl::StrAppend(&out, CsvEscape(field), ",");
+    }
+    out.back() = '\n';
+  }
+  return out;
 }
 
 }  // namespace bestand

@@ -12,6 +12,7 @@
 #include "server/core/auth.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
+#include "server/core/workflow.h"
 #include "server/web/render.h"
 
 namespace bestand {
@@ -22,6 +23,7 @@ struct WebCore {
   Inventory* inventory = nullptr;
   Reports* reports = nullptr;
   AuditLog* audit = nullptr;
+  Workflow* workflow = nullptr;
 };
 
 // Deadlines within this many days are on the dashboard.
@@ -32,8 +34,18 @@ absl::StatusOr<PageData> LicensesPage(const WebCore& core, const Messages& m);
 // People whose name or email contains `query`, 100 a page from `page_token`.
 absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl::string_view query,
                                     absl::string_view page_token);
-// `person` is "people/{id}"; NOT_FOUND when there is none.
-absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m,
+// `person` is "people/{id}"; NOT_FOUND when there is none. Offboarding is offered to `who`
+// when their role may change the inventory.
+absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,
                                     absl::string_view person);
+
+// The tasks `who` may see (a vendor: its own), by provider, overdue first. `show` is "open"
+// (the default), "overdue", "done" or "all". At most kTasksPerPage are listed.
+inline constexpr int kTasksPerPage = 1000;
+absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const Principal& who,
+                                   absl::string_view show);
+// The open tasks `who` may see as CSV (locale-neutral: ISO dates, status names), for providers
+// to take into their own ticket systems.
+absl::StatusOr<std::string> TasksCsv(const WebCore& core, const Principal& who);
 
 }  // namespace bestand

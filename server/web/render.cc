@@ -47,6 +47,7 @@ std::string RoleText(const Messages& m, v1::Role role) {
 struct NavEntry {
   const char* href;
   const char* key;
+  Permission needed;
 };
 
 }  // namespace
@@ -55,6 +56,7 @@ absl::StatusOr<std::string> RenderPage(const Messages& messages, absl::string_vi
                                        PageData page, const PageFrame& frame) {
   const PageData& t = Texts(messages);
   page.set("t", t);
+  if (frame.session != nullptr) page.set("csrf", frame.session->csrf_token);
   absl::StatusOr<mustache*> body = Template(template_name);
   if (!body.ok()) return body.status();
   std::string content = (*body)->render(page);
@@ -77,16 +79,16 @@ absl::StatusOr<std::string> RenderPage(const Messages& messages, absl::string_vi
                messages.Format("signed_in_as",
                                {{"name", who.token_name}, {"role", RoleText(messages, who.role)}}));
     PageData nav = PageList();
-    if (Authorize(who, Permission::kRead).ok()) {
-      for (const NavEntry& e :
-           {NavEntry{"/", "nav_dashboard"}, NavEntry{"/licenses", "nav_licenses"},
-            NavEntry{"/people", "nav_people"}}) {
-        PageData item;
-        item.set("href", e.href);
-        item.set("label", messages.Text(e.key));
-        item.set("current", frame.nav == e.href);
-        nav.push_back(item);
-      }
+    for (const NavEntry& e : {NavEntry{"/", "nav_dashboard", Permission::kRead},
+                              NavEntry{"/licenses", "nav_licenses", Permission::kRead},
+                              NavEntry{"/people", "nav_people", Permission::kRead},
+                              NavEntry{"/tasks", "nav_tasks", Permission::kTasks}}) {
+      if (!Authorize(who, e.needed).ok()) continue;
+      PageData item;
+      item.set("href", e.href);
+      item.set("label", messages.Text(e.key));
+      item.set("current", frame.nav == e.href);
+      nav.push_back(item);
     }
     layout.set("nav", nav);
   }

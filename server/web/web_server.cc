@@ -107,7 +107,7 @@ class WebApp {
       Redirect(res, LocalPath(req.get_param_value("back")));
     });
     s.Get("/sign-in", [this](const httplib::Request& req, httplib::Response& res) {
-      if (CurrentSession(req)) return Redirect(res, "/");
+      if (auto session = CurrentSession(req)) return Redirect(res, Landing(session->principal));
       Messages m(Language(req));
       const std::string notice = req.get_param_value("m");
       SignInPage(req, res, m, 200,
@@ -122,42 +122,131 @@ class WebApp {
         Redirect(res, "/sign-in?m=signed_out");
       });
     });
-    Page(s, "/", "dashboard", "nav_dashboard", "/",
-         [this](const httplib::Request&, const Messages& m) { return DashboardPage(core_, m); });
-    Page(s, "/licenses", "licenses", "licenses_title", "/licenses",
-         [this](const httplib::Request&, const Messages& m) { return LicensesPage(core_, m); });
-    Page(s, "/people", "people", "people_title", "/people",
-         [this](const httplib::Request& req, const Messages& m) {
-           return PeoplePage(core_, m, req.get_param_value("q"), req.get_param_value("page"));
-         });
-    Page(s, "/people/([0-9]{1,18})", "person", "", "/people",
-         [this](const httplib::Request& req, const Messages& m) {
-           return PersonPage(core_, m, absl::StrCat("people/", std::string(req.matches[1])));
-         });
+    s.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+      // A provider has no dashboard: its landing page is its tasks.
+      if (auto session = CurrentSession(req); session && session->principal.role == v1::VENDOR) {
+        return Redirect(res, "/tasks");
+      }
+      ReadPage(req, res, "dashboard", "nav_dashboard", "/",
+               [this](const Messages& m, const WebSession&) { return DashboardPage(core_, m); });
+    });
+    s.Get("/licenses", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "licenses", "licenses_title", "/licenses",
+               [this](const Messages& m, const WebSession&) { return LicensesPage(core_, m); });
+    });
+    s.Get("/people", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "people", "people_title", "/people",
+               [&](const Messages& m, const WebSession&) {
+                 return PeoplePage(core_, m, req.get_param_value("q"), req.get_param_value("page"));
+               });
+    });
+    s.Get("/people/([0-9]{1,18})", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(
+          req, res, "person", "", "/people", [&](const Messages& m, const WebSession& session) {
+            absl::StatusOr<PageData> page = PersonPage(
+                core_, m, session.principal, absl::StrCat("people/", std::string(req.matches[1])));
+            if (page.ok() && req.get_param_value("m") == "offboarded") {
+              page->set("notice", m.Text("offboarded"));
+            }
+            return page;
+          });
+    });
+    s.Post("/people/([0-9]{1,18})/offboard", [this](const httplib::Request& req,
+                                                    httplib::Response& res) {
+      WithSession(req, res, Permission::kWrite, true,
+                  [&](const WebSession& session, const Messages& m) {
+                    const std::string person = absl::StrCat("people/", std::string(req.matches[1]));
+                    v1::OffboardRequest r;
+                    r.set_person(person);
+                    r.set_last_day(req.get_param_value("last_day"));
+                    absl::StatusOr<v1::CaseView> done =
+                        core_.workflow->Offboard(session.principal.Actor(), r);
+                    if (!done.ok()) return Refused(req, res, m, session, done.status());
+                    Redirect(res, absl::StrCat("/", person, "?m=offboarded"));
+                  });
+    });
+    s.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(
+          req, res, "tasks", "tasks_title", "/tasks",
+          [&](const Messages& m, const WebSession& session) {
+            absl::StatusOr<PageData> page =
+                TasksPage(core_, m, session.principal, req.get_param_value("show"));
+            if (page.ok() && req.get_param_value("m") == "saved") {
+              page->set("notice", m.Text("saved"));
+            }
+            return page;
+          },
+          Permission::kTasks);
+    });
+    s.Get("/tasks.csv", [this](const httplib::Request& req, httplib::Response& res) {
+      WithSession(req, res, Permission::kTasks, false,
+                  [&](const WebSession& session, const Messages& m) {
+                    absl::StatusOr<std::string> csv = TasksCsv(core_, session.principal);
+                    if (!csv.ok()) return StatusPage(req, res, m, &session, csv.status());
+                    res.set_header("Content-Disposition", "attachment; filename=\"tasks.csv\"");
+                    res.set_content(*std::move(csv), "text/csv; charset=utf-8");
+                  });
+    });
+    for (const auto& [verb, status] :
+         {std::pair{"done", v1::Task::DONE}, std::pair{"accept", v1::Task::ACCEPTED}}) {
+      const v1::Task::Status to = status;
+      s.Post(absl::StrCat("/tasks/([0-9]{1,18})/", verb),
+             [this, to](const httplib::Request& req, httplib::Response& res) {
+               WithSession(req, res, AuthorizeTaskChange, true,
+                           [&](const WebSession& session, const Messages& m) {
+                             v1::UpdateTaskStatusRequest r;
+                             r.set_name(absl::StrCat("tasks/", std::string(req.matches[1])));
+                             r.set_status(to);
+                             r.set_evidence(req.get_param_value("evidence"));
+                             absl::StatusOr<v1::Task> updated = core_.workflow->UpdateTaskStatus(
+                                 session.principal.Actor(), TaskScopeOf(session.principal), r);
+                             if (!updated.ok()) {
+                               return Refused(req, res, m, session, updated.status());
+                             }
+                             Redirect(res, "/tasks?m=saved");
+                           });
+             });
+    }
   }
 
  private:
-  using Build = std::function<absl::StatusOr<PageData>(const httplib::Request&, const Messages&)>;
+  using Handle = std::function<void(const WebSession&, const Messages&)>;
+  using Check = std::function<absl::Status(const Principal&)>;
+  using Build = std::function<absl::StatusOr<PageData>(const Messages&, const WebSession&)>;
 
-  // A read-only page for roles that may read the inventory. `title_key` empty: the page's
-  // "name" is its title.
-  void Page(httplib::Server& s, const std::string& pattern, std::string template_name,
-            std::string title_key, std::string nav, Build build) {
-    s.Get(pattern, [=, this](const httplib::Request& req, httplib::Response& res) {
-      WithSession(req, res, Permission::kRead, false,
-                  [&](const WebSession& session, const Messages& m) {
-                    absl::StatusOr<PageData> page = build(req, m);
-                    if (!page.ok()) return StatusPage(req, res, m, &session, page.status());
-                    std::string title;
-                    if (title_key.empty()) {
-                      const auto* name = page->get("name");
-                      title = name != nullptr && name->is_string() ? name->string_value() : "";
-                    } else {
-                      title = m.Text(title_key);
-                    }
-                    Render(req, res, m, &session, 200, template_name, *std::move(page), title, nav);
-                  });
+  static std::string Landing(const Principal& who) {
+    return who.role == v1::VENDOR ? "/tasks" : "/";
+  }
+
+  // A page for roles with `needed`, built by `build`. `title_key` empty: the page's "name" is
+  // its title.
+  void ReadPage(const httplib::Request& req, httplib::Response& res,
+                const std::string& template_name, const std::string& title_key,
+                const std::string& nav, const Build& build, Permission needed = Permission::kRead) {
+    WithSession(req, res, needed, false, [&](const WebSession& session, const Messages& m) {
+      absl::StatusOr<PageData> page = build(m, session);
+      if (!page.ok()) return StatusPage(req, res, m, &session, page.status());
+      std::string title;
+      if (title_key.empty()) {
+        const PageData* name = page->get("name");
+        if (name != nullptr && name->is_string()) title = name->string_value();
+      } else {
+        title = m.Text(title_key);
+      }
+      Render(req, res, m, &session, 200, template_name, *std::move(page), title, nav);
     });
+  }
+
+  // A change the core refused: what it said, with the status it means.
+  void Refused(const httplib::Request& req, httplib::Response& res, const Messages& m,
+               const WebSession& session, const absl::Status& status) {
+    if (absl::IsNotFound(status)) return StatusPage(req, res, m, &session, status);
+    int code = 400;
+    if (absl::IsPermissionDenied(status)) code = 403;
+    if (absl::IsFailedPrecondition(status) || absl::IsAlreadyExists(status)) code = 409;
+    if (absl::IsInternal(status) || absl::IsUnavailable(status)) code = 500;
+    ErrorPage(req, res, m, &session, code, m.Text("error_title"),
+              m.Format("error_rejected", {{"message", std::string(status.message())}}));
   }
 
   Lang Language(const httplib::Request& req) const {
@@ -184,11 +273,15 @@ class WebApp {
     return req.get_header_value("Origin") == absl::StrCat("https://", req.get_header_value("Host"));
   }
 
-  // Runs `handle` for a signed-in person whose role has `needed`; `post` also checks the
-  // request's origin and CSRF token. Otherwise answers: to the sign-in page, 403 or 400.
   void WithSession(const httplib::Request& req, httplib::Response& res, Permission needed,
-                   bool post,
-                   const std::function<void(const WebSession&, const Messages&)>& handle) {
+                   bool post, const Handle& handle) {
+    WithSession(
+        req, res, [needed](const Principal& who) { return Authorize(who, needed); }, post, handle);
+  }
+  // Runs `handle` for a signed-in person whom `check` lets through; `post` also checks the
+  // request's origin and CSRF token. Otherwise answers: to the sign-in page, or 403.
+  void WithSession(const httplib::Request& req, httplib::Response& res, const Check& check,
+                   bool post, const Handle& handle) {
     Messages m(Language(req));
     std::optional<WebSession> session = CurrentSession(req);
     if (!session) {
@@ -198,7 +291,7 @@ class WebApp {
       }
       return Redirect(res, Cookie(req, kSessionCookie) ? "/sign-in?m=session_ended" : "/sign-in");
     }
-    if (!Authorize(session->principal, needed).ok()) {
+    if (!check(session->principal).ok()) {
       return ErrorPage(
           req, res, m, &*session, 403, m.Text("error_forbidden_title"),
           m.Format("error_forbidden",
@@ -232,7 +325,7 @@ class WebApp {
     if (!id.ok()) return StatusPage(req, res, m, nullptr, id.status());
     res.set_header("Set-Cookie", SetCookie(kSessionCookie, *id, ""));
     res.set_header("Set-Cookie", SetCookie(kSignInCookie, "", "; Max-Age=0"));
-    Redirect(res, "/");
+    Redirect(res, Landing(*who));
   }
 
   void SignInPage(const httplib::Request& req, httplib::Response& res, const Messages& m,

@@ -4,6 +4,7 @@
 // tests/web (Playwright).
 #include <httplib.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -234,7 +235,10 @@ TEST_F(WebTest, RolesDecideWhatEachMaySee) {
 
   Browser p = NewBrowser();
   ASSERT_EQ(p.SignIn(vendor), 303);
-  for (const char* path : {"/people", "/", "/licenses", "/people/1"}) {
+  httplib::Result home = p.Get("/");
+  ASSERT_TRUE(home);
+  EXPECT_EQ(home->get_header_value("Location"), "/tasks");  // a provider's page is its tasks
+  for (const char* path : {"/people", "/licenses", "/people/1"}) {
     httplib::Result r = p.Get(path);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 403) << path;
@@ -308,6 +312,170 @@ TEST_F(WebTest, TheCoordinatorFindsAPersonAndSeesEverythingTheyHold) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   EXPECT_TRUE(absl::StrContains(unknown->body, "Nicht gefunden"));
+}
+
+// The task list as the CLI prints it, without the ids: status, due date, vendor, title.
+std::vector<std::string> TaskLines(const testing::ServerProcess& server, const std::string& who) {
+  ProcessResult r = server.Admin({"task", "list", "--person", who, "-o", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    // Without the name in front and the create and update times at the end.
+    absl::string_view rest = line.substr(line.find(',') + 1);
+    for (int i = 0; i < 2; ++i) rest = rest.substr(0, rest.rfind(','));
+    lines.push_back(std::string(rest));
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST_F(WebTest, OffboardingFromThePersonPageMakesTheTasksTheCliMakes) {
+  const std::string bernd = "bernd.mueller@weiss-haustechnik.de";
+  // The same company on a second server, offboarded with the CLI.
+  TempDir other_dir;
+  testing::ServerProcess other;
+  other.Init(other_dir.File("data"));
+  other.Start();
+  for (const char* what :
+       {"people", "vendors", "apps", "devices", "licenses", "accounts", "access", "assignments"}) {
+    ASSERT_EQ(
+        other.Admin({"import", what, absl::StrCat(BESTAND_SAMPLE, "/", what, ".csv")}).exit_code,
+        0);
+  }
+  ProcessResult cli = other.Admin({"offboard", bernd, "--last-day", "2026-12-18"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  httplib::Result found = b.Get("/people?q=bernd");
+  ASSERT_TRUE(found);
+  const size_t at = found->body.find("<a href=\"/people/");
+  ASSERT_NE(at, std::string::npos);
+  const std::string href = found->body.substr(at + 9, found->body.find('"', at + 9) - at - 9);
+  httplib::Result page = b.Get(href);
+  ASSERT_TRUE(page);
+  const std::string csrf = Browser::Hidden(page->body, "csrf");
+  ASSERT_TRUE(absl::StrContains(page->body, "action=\"" + href + "/offboard\"")) << page->body;
+
+  httplib::Result forged = b.Post(href + "/offboard", {{"last_day", "2026-12-18"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_TRUE(TaskLines(server_, bernd).empty())
+      << "a POST without the CSRF token changed something";
+
+  httplib::Result done = b.Post(href + "/offboard", {{"csrf", csrf}, {"last_day", "2026-12-18"}});
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 303);
+  EXPECT_EQ(done->get_header_value("Location"), href + "?m=offboarded");
+  const std::vector<std::string> web_tasks = TaskLines(server_, bernd);
+  EXPECT_GE(web_tasks.size(), 5u);  // 3 accounts, 1 grant, 2 seats, 2 devices of his
+  EXPECT_EQ(web_tasks, TaskLines(other, bernd));
+  // Audited as the signed-in token.
+  ProcessResult audit = server_.Admin({"audit", "list", "--actor", "token:admin", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(audit.out, "cases/")) << audit.out.substr(0, 800);
+
+  // A viewer sees the person page without the form, and a forged POST is refused.
+  Browser v = NewBrowser();
+  ASSERT_EQ(v.SignIn(Token({"--role", "viewer", "--name", "gf"})), 303);
+  httplib::Result view = v.Get("/people?q=anna");
+  ASSERT_TRUE(view);
+  const size_t anna = view->body.find("<a href=\"/people/");
+  ASSERT_NE(anna, std::string::npos);
+  const std::string anna_href =
+      view->body.substr(anna + 9, view->body.find('"', anna + 9) - anna - 9);
+  httplib::Result anna_page = v.Get(anna_href);
+  ASSERT_TRUE(anna_page);
+  EXPECT_FALSE(absl::StrContains(anna_page->body, "/offboard\"")) << anna_page->body;
+  httplib::Result refused =
+      v.Post(anna_href + "/offboard",
+             {{"csrf", Browser::Hidden(anna_page->body, "csrf")}, {"last_day", "2026-12-18"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_TRUE(TaskLines(server_, "anna.schmidt@weiss-haustechnik.de").empty());
+}
+
+TEST_F(WebTest, AProviderSeesOnlyItsTasksAndFinishesThemWithEvidence) {
+  ASSERT_EQ(
+      server_.Admin({"offboard", "bernd.mueller@weiss-haustechnik.de", "--last-day", "2026-12-18"})
+          .exit_code,
+      0);
+  ProcessResult all = server_.Admin({"task", "list", "-o", "csv"});
+  const std::string vendor =
+      Token({"--role", "vendor", "--name", "systemhaus", "--vendor", "Systemhaus Nord GmbH"});
+  ProcessResult own = server_.Cli({"task", "list", "-o", "csv"}, vendor);
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  std::vector<std::string> own_lines = absl::StrSplit(own.out, '\n', absl::SkipEmpty());
+  ASSERT_GE(own_lines.size(), 2u) << "the sample's MSP has no task: " << all.out;
+  ASSERT_LT(own_lines.size(),
+            std::vector<std::string>(absl::StrSplit(all.out, '\n', absl::SkipEmpty())).size());
+  const std::string task = own_lines[1].substr(0, own_lines[1].find(','));  // tasks/N
+
+  Browser p = NewBrowser();
+  ASSERT_EQ(p.SignIn(vendor), 303);
+  httplib::Result landing = p.Get("/");
+  ASSERT_TRUE(landing);
+  EXPECT_EQ(landing->get_header_value("Location"), "/tasks");
+  httplib::Result list = p.Get("/tasks");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200);
+  EXPECT_TRUE(absl::StrContains(list->body, "<h2 id=\"group-0\">Systemhaus Nord GmbH"))
+      << list->body;
+  EXPECT_FALSE(absl::StrContains(list->body, "Koordination (intern)"));
+  EXPECT_FALSE(absl::StrContains(list->body, "/licenses\"")) << "no inventory in the nav";
+  httplib::Result csv = p.Get("/tasks.csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  std::vector<std::string> csv_lines = absl::StrSplit(csv->body, '\n', absl::SkipEmpty());
+  EXPECT_EQ(csv_lines.size(), own_lines.size());
+  EXPECT_EQ(csv_lines[0], "task,title,person,vendor,due_date,status,acceptance");
+  for (size_t i = 1; i < csv_lines.size(); ++i) {
+    EXPECT_TRUE(absl::StrContains(csv_lines[i], ",Systemhaus Nord GmbH,")) << csv_lines[i];
+  }
+
+  const std::string id = task.substr(task.find('/') + 1);
+  const std::string csrf = Browser::Hidden(list->body, "csrf");
+  httplib::Result empty = p.Post("/tasks/" + id + "/done", {{"csrf", csrf}, {"evidence", ""}});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);  // the core wants evidence
+  EXPECT_TRUE(absl::StrContains(empty->body, "evidence")) << empty->body;
+  httplib::Result accept = p.Post("/tasks/" + id + "/accept", {{"csrf", csrf}});
+  ASSERT_TRUE(accept);
+  EXPECT_EQ(accept->status, 403);  // providers do not accept their own work
+  httplib::Result done = p.Post("/tasks/" + id + "/done",
+                                {{"csrf", csrf}, {"evidence", "Ticket 4711, 18.12., T. Lange"}});
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 303);
+  ProcessResult shown = server_.Admin({"task", "list", "--status", "done", "-o", "csv"});
+  std::vector<std::string> done_lines = absl::StrSplit(shown.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(done_lines.size(), 2u) << shown.out;
+  EXPECT_TRUE(absl::StartsWith(done_lines[1], task + ",")) << shown.out;
+  EXPECT_TRUE(absl::StrContains(done_lines[1], "Ticket 4711, 18.12., T. Lange")) << shown.out;
+  ProcessResult audit =
+      server_.Admin({"audit", "list", "--actor", "token:systemhaus", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(audit.out, task)) << audit.out;
+
+  // Another vendor's task, or one of the coordinator's: not found, as if it did not exist.
+  std::vector<std::string> all_lines = absl::StrSplit(all.out, '\n', absl::SkipEmpty());
+  for (size_t i = 1; i < all_lines.size(); ++i) {
+    const std::string other = all_lines[i].substr(0, all_lines[i].find(','));
+    if (absl::StrContains(own.out, other + ",")) continue;
+    httplib::Result foreign = p.Post("/tasks/" + other.substr(other.find('/') + 1) + "/done",
+                                     {{"csrf", csrf}, {"evidence", "x"}});
+    ASSERT_TRUE(foreign);
+    EXPECT_EQ(foreign->status, 404) << other;
+    break;
+  }
+
+  // A viewer reads the tasks but cannot finish any.
+  Browser v = NewBrowser();
+  ASSERT_EQ(v.SignIn(Token({"--role", "viewer", "--name", "gf"})), 303);
+  httplib::Result view = v.Get("/tasks");
+  ASSERT_TRUE(view);
+  EXPECT_FALSE(absl::StrContains(view->body, "/done\"")) << "a viewer is offered a form";
+  httplib::Result refused = v.Post(
+      "/tasks/" + id + "/done", {{"csrf", Browser::Hidden(view->body, "csrf")}, {"evidence", "x"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
 }
 
 }  // namespace

@@ -179,6 +179,41 @@ async function main() {
     assert.deepEqual(await axeViolations(page), []);
   });
 
+  await check("the coordinator offboards from the person page; the provider finishes a task", async () => {
+    const page = await newPage();
+    await signIn(page, tokens.admin);
+    await page.goto(`${url}/people?q=Bernd`);
+    await page.getByRole("link", { name: "Bernd Müller" }).click();
+    page.once("dialog", (d) => d.accept()); // the confirmation the script asks for
+    await page.getByLabel("Letzter Arbeitstag").fill("2026-12-18");
+    await page.getByRole("button", { name: "Austritt einleiten" }).click();
+    await page.waitForURL(/m=offboarded/);
+    assert.ok(await page.getByText("Der Austritt ist eingeleitet.").isVisible());
+    assert.ok(await page.locator("#tasks-h + div tbody tr").count() >= 5, "the case's tasks");
+    assert.deepEqual(await axeViolations(page), []);
+
+    const provider = await newPage();
+    await signIn(provider, tokens.vendor);
+    await provider.waitForURL(`${url}/tasks`);
+    const tasks = provider.locator("li.task");
+    const before = await tasks.count();
+    assert.ok(before >= 1, "the provider has tasks");
+    assert.equal(await provider.getByText("Koordination (intern)").count(), 0);
+    assert.deepEqual(await axeViolations(provider), []);
+    await screenshot(provider, "provider-1280");
+    const first = tasks.first();
+    await first.getByLabel(/Was wurde getan/).fill("Ticket 4711, T. Lange");
+    await first.getByRole("button", { name: "Als erledigt melden" }).click();
+    await provider.waitForURL(/m=saved/);
+    assert.ok(await provider.getByText("Gespeichert.").isVisible());
+    assert.equal(await provider.locator("li.task").count(), before - 1);
+    await provider.setViewportSize({ width: 375, height: 800 });
+    await noHorizontalScroll(provider);
+    await screenshot(provider, "provider-375");
+    await provider.goto(`${url}/tasks?show=done`);
+    assert.ok(await provider.getByText("Nachweis: Ticket 4711, T. Lange").isVisible());
+  });
+
   await check("signing out ends the session", async () => {
     const page = await newPage();
     await signIn(page, tokens.admin);
