@@ -104,6 +104,45 @@ absl::Status TokenCreate(Context& c) {
   return absl::OkStatus();
 }
 
+absl::Status TokenLink(Context& c) {
+  const Args& args = c.args();
+  const std::string vendor = args.Get("vendor");
+  std::string role = args.Get("role");
+  if (role.empty() && vendor.empty()) {
+    return c.Usage("token link needs --vendor VENDOR (a provider's link) or --role ROLE");
+  }
+  if (role.empty()) role = "vendor";
+  absl::Duration expires = absl::Hours(24 * 7);
+  if (args.Has("expires")) {
+    BESTAND_ASSIGN_OR_RETURN(expires, c.Expires());
+  }
+  v1::CreateTokenRequest req;
+  v1::Token& t = *req.mutable_token();
+  const absl::Time until = absl::Now() + expires;
+  *t.mutable_expire_time() = FromMicros(absl::ToUnixMicros(until));
+  t.set_display_name(
+      args.Has("name")
+          ? args.Get("name")
+          : absl::StrCat("link ", vendor.empty() ? role : vendor, " ",
+                         absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::Now(), absl::UTCTimeZone())));
+  t.set_vendor(vendor);
+  t.set_sign_in_link(true);
+  BESTAND_RETURN_IF_ERROR(
+      SetFieldFromText(&t, v1::Token::descriptor()->FindFieldByName("role"), role));
+  BESTAND_ASSIGN_OR_RETURN(v1::CreateTokenResponse resp, c.client().CreateToken(req));
+  if (c.format() == Format::kJson) {
+    resp.clear_secret();  // it is in the link
+    c.One(resp);
+    return absl::OkStatus();
+  }
+  c.out() << resp.sign_in_url() << "\n";
+  c.err() << "created " << resp.token().name() << " '" << resp.token().display_name()
+          << "': the link above signs in once, until "
+          << absl::FormatTime("%Y-%m-%d %H:%M UTC", until, absl::UTCTimeZone())
+          << "; revoke it with 'bestand token revoke " << resp.token().name() << "'\n";
+  return absl::OkStatus();
+}
+
 absl::Status TokenList(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(v1::ListTokensResponse resp,
                            c.client().ListTokens(v1::ListTokensRequest()));

@@ -16,6 +16,7 @@ absl::Status WhoAmI(Context& c);
 // token create --role ROLE --name NAME [--vendor VENDOR]: prints the secret (shown only now) on
 // stdout, what it is on stderr.
 absl::Status TokenCreate(Context& c);
+absl::Status TokenLink(Context& c);
 absl::Status TokenList(Context& c);
 absl::Status TokenRevoke(Context& c);
 

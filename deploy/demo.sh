@@ -56,6 +56,8 @@ for what in people vendors apps devices licenses accounts access assignments; do
   "$cli" import "$what" "deploy/sample/$what.csv"
 done
 viewer=$("$cli" token create --role viewer --name geschaeftsfuehrung 2>/dev/null)
+# Management signs in to the web interface once with this link (it works once, for 7 days).
+link=$("$cli" token link --role viewer --name geschaeftsfuehrung-web 2>/dev/null)
 
 echo
 echo "== This machine, reported by bestand-agent over mTLS"
@@ -106,7 +108,8 @@ Or without the config file:
 Read-only token for management (shown once): $viewer
 
 The web interface is on $web (German; English by the link at the bottom).
-Sign in there with the read-only token above, or the admin token from $data/init.txt.
+Management's sign-in link (works once): $link
+Or sign in there with the read-only token above, or the admin token from $data/init.txt.
 The browser will ask about the certificate: it is signed by this server's own CA,
 $data/server/ca.crt; import that file as a trusted authority to make the warning go away.
 Stop the server: kill \$(cat $data/server.pid)

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/args.h"
@@ -36,7 +37,7 @@ constexpr char kUsage[] = R"(usage:
       the current certificate's names and every --hostname; clients need no new file. Restart
       the server afterwards.
   bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
-                       [--inventory-listen ADDR] [--web-listen ADDR]
+                       [--inventory-listen ADDR] [--web-listen ADDR] [--web-url URL]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
       Agents are told to report every --report-interval seconds (default 3600).
       --inventory-listen (off by default) also accepts FusionInventory/OCS and GLPI agents'
@@ -45,6 +46,8 @@ constexpr char kUsage[] = R"(usage:
       --ca-cert-file ca.crt --user bestand --password TOKEN
       --web-listen (off by default) serves the web interface over HTTPS there (e.g.
       0.0.0.0:8445), with the server's certificate; people sign in with their token.
+      --web-url is its address as people reach it, for sign-in links ('bestand token link');
+      by default https://HOST:PORT of --web-listen (localhost for an unspecified address).
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
@@ -54,9 +57,17 @@ const CommandTable& Commands() {
       {"init", {"data-dir", "hostname"}},
       {"renew-cert", {"data-dir", "hostname"}},
       {"serve",
-       {"data-dir", "listen", "report-interval", "insecure", "inventory-listen", "web-listen"}},
+       {"data-dir", "listen", "report-interval", "insecure", "inventory-listen", "web-listen",
+        "web-url"}},
   };
   return *commands;
+}
+
+// "https://HOST:PORT" for a listen address "HOST:PORT" ("[v6]:port", ":port").
+std::string WebUrl(const std::string& listen, int port) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "localhost";
+  return absl::StrCat("https://", host, ":", port);
 }
 
 absl::Status Init(const Args& args) {
@@ -161,6 +172,9 @@ absl::Status Serve(const Args& args) {
     BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFileToString(layout.ServerKey()));
     BESTAND_ASSIGN_OR_RETURN(
         web, WebServer::Start(args.Get("web-listen"), cert, key, server->web_core()));
+    server->tokens()->SetSignInUrl(args.Has("web-url")
+                                       ? std::string(absl::StripSuffix(args.Get("web-url"), "/"))
+                                       : WebUrl(args.Get("web-listen"), web->port()));
   }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"

@@ -78,6 +78,7 @@ v1::Token TokenFromRecord(const TokenRecord& r) {
   t.set_fingerprint(r.secret_sha256.substr(0, 12));
   if (r.vendor_id) t.set_vendor(absl::StrCat("vendors/", r.vendor_id));
   if (r.expire_micros) *t.mutable_expire_time() = FromMicros(r.expire_micros);
+  t.set_sign_in_link(r.sign_in_link);
   return t;
 }
 

@@ -94,8 +94,10 @@ absl::Status TokenManager::Reload() {
   active_.clear();
   for (const TokenRecord& t : tokens) {
     if (t.revoke_micros != 0) continue;
-    active_[t.secret_sha256] = {
-        {t.id, t.display_name, t.role, t.vendor_id}, t.last_used_micros, t.expire_micros};
+    active_[t.secret_sha256] = {{t.id, t.display_name, t.role, t.vendor_id},
+                                t.last_used_micros,
+                                t.expire_micros,
+                                t.sign_in_link};
   }
   return absl::OkStatus();
 }
@@ -130,6 +132,10 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
       return absl::UnauthenticatedError(absl::StrCat(
           "the token expired at ", FormatTimestamp(FromMicros(it->second.expire_micros))));
     }
+    if (it->second.sign_in_link) {
+      return absl::UnauthenticatedError(
+          "this is a sign-in link's secret: it works only in the link, in a browser");
+    }
     who = it->second.principal;
     if (now - it->second.last_used_micros > kTouchIntervalMicros) {
       it->second.last_used_micros = now;
@@ -145,11 +151,9 @@ absl::StatusOr<Principal> TokenManager::Authenticate(absl::string_view secret) {
   return who;
 }
 
-absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_view actor,
-                                                                  absl::string_view display_name,
-                                                                  v1::Role role,
-                                                                  absl::string_view vendor,
-                                                                  int64_t expire_micros) {
+absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(
+    absl::string_view actor, absl::string_view display_name, v1::Role role,
+    absl::string_view vendor, int64_t expire_micros, bool sign_in_link) {
   std::string name(absl::StripAsciiWhitespace(display_name));
   if (name.empty() || Utf8Length(name) > kMaxTokenName || !IsValidUtf8(name) ||
       name.find('/') != std::string::npos) {
@@ -169,6 +173,18 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   if (expire_micros != 0 && expire_micros <= NowMicros()) {
     return absl::InvalidArgumentError("expire_time: must be in the future");
   }
+  std::string url_base;
+  if (sign_in_link) {
+    if (role == v1::INVENTORY) {
+      return absl::InvalidArgumentError("role: an inventory token cannot sign in to the web");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    url_base = sign_in_url_;
+  }
+  if (sign_in_link && url_base.empty()) {
+    return absl::FailedPreconditionError(
+        "the server serves no web interface: start it with --web-listen");
+  }
   BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
   std::string secret = absl::StrCat(kSecretPrefix, random);
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
@@ -183,6 +199,7 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   rec.secret_sha256 = Sha256Hex(secret);
   rec.create_micros = NowMicros();
   rec.expire_micros = expire_micros;
+  rec.sign_in_link = sign_in_link;
   absl::StatusOr<int64_t> id = tx->InsertToken(rec);
   if (absl::IsAlreadyExists(id.status())) {
     return absl::AlreadyExistsError(absl::StrCat("a token named '", name, "' already exists"));
@@ -197,10 +214,56 @@ absl::StatusOr<v1::CreateTokenResponse> TokenManager::CreateToken(absl::string_v
   {
     std::lock_guard<std::mutex> lock(mu_);
     active_[rec.secret_sha256] = {
-        {rec.id, rec.display_name, rec.role, rec.vendor_id}, 0, rec.expire_micros};
+        {rec.id, rec.display_name, rec.role, rec.vendor_id}, 0, rec.expire_micros, sign_in_link};
   }
+  if (sign_in_link) resp.set_sign_in_url(absl::StrCat(url_base, "/link/", secret));
   resp.set_secret(std::move(secret));
   return resp;
+}
+
+void TokenManager::SetSignInUrl(std::string base) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sign_in_url_ = std::move(base);
+}
+
+absl::StatusOr<Principal> TokenManager::RedeemSignInLink(absl::string_view secret) {
+  const std::string hash = Sha256Hex(secret);
+  const int64_t now = NowMicros();
+  Principal who;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = active_.find(hash);
+    if (it == active_.end() || !it->second.sign_in_link ||
+        (it->second.expire_micros != 0 && now >= it->second.expire_micros)) {
+      return absl::UnauthenticatedError("the sign-in link is used, expired, revoked or unknown");
+    }
+    who = it->second.principal;
+  }
+  BESTAND_ASSIGN_OR_RETURN(std::string random, RandomToken(32));
+  const std::string replacement = Sha256Hex(absl::StrCat(kSecretPrefix, random));
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> records, tx->ListTokens());
+  TokenRecord rec;
+  for (const TokenRecord& r : records) {
+    if (r.id == who.token_id) rec = r;
+  }
+  BESTAND_ASSIGN_OR_RETURN(bool replaced, tx->ReplaceTokenSecret(who.token_id, hash, replacement));
+  if (!replaced || rec.revoke_micros != 0) {
+    return absl::UnauthenticatedError("the sign-in link is used, expired, revoked or unknown");
+  }
+  const std::string before = TokenAuditJson(rec);
+  rec.secret_sha256 = replacement;
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, who.Actor(), "token.sign_in_link",
+                                      TokenFromRecord(rec).name(), before, TokenAuditJson(rec)));
+  BESTAND_RETURN_IF_ERROR(tx->Commit());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = active_.find(hash);
+  if (it != active_.end()) {
+    Cached cached = it->second;
+    active_.erase(it);
+    active_[replacement] = cached;
+  }
+  return who;
 }
 
 absl::StatusOr<std::vector<v1::Token>> TokenManager::ListTokens() {

@@ -59,10 +59,20 @@ class TokenManager {
   // `vendor` (a vendor's resource name or natural key) is required for VENDOR tokens and must
   // be empty otherwise; NOT_FOUND naming it when there is no such vendor. `expire_micros`, when
   // not 0, must be in the future; from then on the token is refused.
+  // With `sign_in_link` the token is a sign-in link for the web interface (see
+  // RedeemSignInLink): the response's sign_in_url holds it; FAILED_PRECONDITION before
+  // SetSignInUrl.
   absl::StatusOr<v1::CreateTokenResponse> CreateToken(absl::string_view actor,
                                                       absl::string_view display_name, v1::Role role,
                                                       absl::string_view vendor = "",
-                                                      int64_t expire_micros = 0);
+                                                      int64_t expire_micros = 0,
+                                                      bool sign_in_link = false);
+  // Where sign-in links point: the web interface's address, e.g. "https://inventar:8445".
+  void SetSignInUrl(std::string base) ABSL_LOCKS_EXCLUDED(mu_);
+  // The principal of the sign-in link `secret`, which is used up: its token's secret is replaced
+  // by one nobody knows (recorded in the audit trail), so the link works once, also across
+  // restarts and when two requests race. UNAUTHENTICATED when it is no active, unexpired link.
+  absl::StatusOr<Principal> RedeemSignInLink(absl::string_view secret);
   absl::StatusOr<std::vector<v1::Token>> ListTokens();
   // `name` is "tokens/{id}" or the display name. FAILED_PRECONDITION for the last active admin.
   absl::StatusOr<v1::Token> RevokeToken(absl::string_view actor, absl::string_view name);
@@ -76,12 +86,14 @@ class TokenManager {
     Principal principal;
     int64_t last_used_micros = 0;
     int64_t expire_micros = 0;  // 0: never
+    bool sign_in_link = false;
   };
 
   Store* store_;
   std::mutex mu_;
   // Active tokens by SHA-256 of the secret.
   std::unordered_map<std::string, Cached> active_ ABSL_GUARDED_BY(mu_);
+  std::string sign_in_url_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace bestand

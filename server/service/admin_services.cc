@@ -81,7 +81,8 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
           *out,
           d_.tokens->CreateToken(
               who.Actor(), req->token().display_name(), req->token().role(), req->token().vendor(),
-              req->token().has_expire_time() ? ToMicros(req->token().expire_time()) : 0));
+              req->token().has_expire_time() ? ToMicros(req->token().expire_time()) : 0,
+              req->token().sign_in_link()));
       return absl::OkStatus();
     });
   }

@@ -56,6 +56,7 @@ struct TokenRecord {
   int64_t last_used_micros = 0;
   int64_t vendor_id = 0;      // VENDOR tokens only
   int64_t expire_micros = 0;  // 0: never
+  bool sign_in_link = false;  // the secret works once, in the web interface's link
 };
 
 struct AuditQuery {
@@ -203,6 +204,10 @@ class WriteTx : public ReadTx {
   virtual absl::StatusOr<int64_t> InsertToken(const TokenRecord& token) = 0;
   virtual absl::Status RevokeToken(int64_t id, int64_t revoke_micros) = 0;
   virtual absl::Status TouchToken(int64_t id, int64_t last_used_micros) = 0;
+  // Replaces the secret's hash of token `id` when it is still `old_sha256`; false when it is not
+  // (another request replaced it first).
+  virtual absl::StatusOr<bool> ReplaceTokenSecret(int64_t id, absl::string_view old_sha256,
+                                                  absl::string_view new_sha256) = 0;
 
   virtual absl::Status PutAgent(const AgentRecord& agent) = 0;
   virtual absl::Status PutImportedFacts(const ImportedFactsRecord& facts) = 0;

@@ -115,6 +115,37 @@ class WebApp {
     });
     s.Post("/sign-in",
            [this](const httplib::Request& req, httplib::Response& res) { SignIn(req, res); });
+    // A sign-in link shows a button first: mail scanners that open links do not use them up.
+    s.Get("/link/([A-Za-z0-9_-]{1,200})", [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
+      Messages m(Language(req));
+      absl::StatusOr<std::string> form_token = RandomToken(32);
+      if (!form_token.ok()) return StatusPage(req, res, m, nullptr, form_token.status());
+      res.set_header("Set-Cookie", SetCookie(kSignInCookie, *form_token, "; Max-Age=3600"));
+      PageData page;
+      page.set("csrf", *form_token);
+      page.set("link", std::string(req.matches[1]));
+      Render(req, res, m, nullptr, 200, "sign_in_link", std::move(page), m.Text("link_title"), "");
+    });
+    s.Post("/link", [this](const httplib::Request& req, httplib::Response& res) {
+      Messages m(Language(req));
+      std::optional<std::string> form_token = Cookie(req, kSignInCookie);
+      if (!SameOrigin(req) || !form_token ||
+          !SameSecret(req.get_param_value("csrf"), *form_token)) {
+        return SignInPage(req, res, m, 403, "", m.Text("sign_in_form_expired"));
+      }
+      if (!sign_in_limit_.Allow(req.remote_addr)) {
+        return SignInPage(req, res, m, 429, "", m.Text("sign_in_rate"));
+      }
+      absl::StatusOr<Principal> who = core_.tokens->RedeemSignInLink(req.get_param_value("link"));
+      if (!who.ok()) {
+        PageData page;
+        page.set("error", m.Text("link_invalid"));
+        return Render(req, res, m, nullptr, 401, "sign_in_link", std::move(page),
+                      m.Text("link_title"), "");
+      }
+      StartSession(req, res, m, *who);
+    });
     s.Post("/sign-out", [this](const httplib::Request& req, httplib::Response& res) {
       WithSession(req, res, Permission::kTasks, true, [&](const WebSession&, const Messages&) {
         if (auto id = Cookie(req, kSessionCookie)) sessions_.End(*id);
@@ -319,13 +350,18 @@ class WebApp {
     if (who->role == v1::INVENTORY) {
       return SignInPage(req, res, m, 403, "", m.Text("sign_in_inventory"));
     }
+    StartSession(req, res, m, *who);
+  }
+
+  void StartSession(const httplib::Request& req, httplib::Response& res, const Messages& m,
+                    const Principal& who) {
     // A new id at every sign-in: an id planted before sign-in is worth nothing after it.
     if (auto old = Cookie(req, kSessionCookie)) sessions_.End(*old);
-    absl::StatusOr<std::string> id = sessions_.Create(*who);
+    absl::StatusOr<std::string> id = sessions_.Create(who);
     if (!id.ok()) return StatusPage(req, res, m, nullptr, id.status());
     res.set_header("Set-Cookie", SetCookie(kSessionCookie, *id, ""));
     res.set_header("Set-Cookie", SetCookie(kSignInCookie, "", "; Max-Age=0"));
-    Redirect(res, Landing(*who));
+    Redirect(res, Landing(who));
   }
 
   void SignInPage(const httplib::Request& req, httplib::Response& res, const Messages& m,

@@ -478,5 +478,79 @@ TEST_F(WebTest, AProviderSeesOnlyItsTasksAndFinishesThemWithEvidence) {
   EXPECT_EQ(refused->status, 403);
 }
 
+TEST_F(WebTest, ASignInLinkWorksOnceAndNowhereElse) {
+  ProcessResult link = server_.Admin({"token", "link", "--vendor", "Systemhaus Nord GmbH"});
+  ASSERT_EQ(link.exit_code, 0) << link.err;
+  const std::string url(absl::StripAsciiWhitespace(link.out));
+  const std::string prefix = absl::StrCat("https://127.0.0.1:", server_.web_port(), "/link/");
+  ASSERT_TRUE(absl::StartsWith(url, prefix)) << url;
+  const std::string secret = url.substr(prefix.size());
+  EXPECT_TRUE(absl::StrContains(link.err, "signs in once")) << link.err;
+
+  // The secret is no API token.
+  ProcessResult api = server_.Cli({"whoami"}, secret);
+  EXPECT_NE(api.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(api.err, "sign-in link")) << api.err;
+  // Nor does it work in the sign-in form.
+  Browser form = NewBrowser();
+  EXPECT_EQ(form.SignIn(secret), 401);
+
+  // Opening the link changes nothing yet (mail scanners open links); its button signs in.
+  Browser p = NewBrowser();
+  httplib::Result opened = p.Get("/link/" + secret);
+  ASSERT_TRUE(opened);
+  ASSERT_EQ(opened->status, 200);
+  EXPECT_EQ(p.cookies().count("__Host-bestand_session"), 0u);
+  httplib::Result opened_again = p.Get("/link/" + secret);
+  ASSERT_TRUE(opened_again);
+  httplib::Result signed_in =
+      p.Post("/link", {{"csrf", Browser::Hidden(opened_again->body, "csrf")}, {"link", secret}});
+  ASSERT_TRUE(signed_in);
+  EXPECT_EQ(signed_in->status, 303);
+  EXPECT_EQ(signed_in->get_header_value("Location"), "/tasks");
+  httplib::Result tasks = p.Get("/tasks");
+  ASSERT_TRUE(tasks);
+  EXPECT_EQ(tasks->status, 200);
+
+  // Replayed, in another browser: refused, and the first session goes on.
+  Browser replay = NewBrowser();
+  httplib::Result again = replay.Get("/link/" + secret);
+  ASSERT_TRUE(again);
+  httplib::Result refused =
+      replay.Post("/link", {{"csrf", Browser::Hidden(again->body, "csrf")}, {"link", secret}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_TRUE(absl::StrContains(refused->body, "schon benutzt")) << refused->body;
+  EXPECT_EQ(replay.cookies().count("__Host-bestand_session"), 0u);
+  EXPECT_EQ(p.Get("/tasks")->status, 200);
+
+  // Used up in the audit trail, which still verifies.
+  ProcessResult audit = server_.Admin({"audit", "list", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(audit.out, "token.sign_in_link")) << audit.out.substr(0, 600);
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+
+  // Revoking the link's token ends the session it started.
+  ProcessResult list = server_.Admin({"token", "list", "-o", "csv"});
+  std::string name;
+  for (absl::string_view line : absl::StrSplit(list.out, '\n')) {
+    if (absl::StrContains(line, ",link Systemhaus"))
+      name = std::string(line.substr(0, line.find(',')));
+  }
+  ASSERT_FALSE(name.empty()) << list.out;
+  ASSERT_EQ(server_.Admin({"token", "revoke", name}).exit_code, 0);
+  EXPECT_EQ(p.Get("/tasks")->status, 303);
+}
+
+TEST(WebLinkTest, WithoutTheWebInterfaceThereAreNoLinks) {
+  TempDir dir;
+  testing::ServerProcess server;
+  server.Init(dir.File("data"));
+  server.Start();
+  ProcessResult link = server.Admin({"token", "link", "--role", "viewer"});
+  EXPECT_NE(link.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(link.err, "--web-listen")) << link.err;
+}
+
 }  // namespace
 }  // namespace bestand

@@ -412,7 +412,13 @@ CREATE TABLE imported_facts (
 );
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
+// Sign-in links for the web interface are tokens whose secret works once.
+constexpr absl::string_view kV11 = R"sql(
+ALTER TABLE tokens ADD COLUMN sign_in_link INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4,  kV5, kV6,
+                                             kV7, kV8, kV9, kV10, kV11};
 
 }  // namespace
 

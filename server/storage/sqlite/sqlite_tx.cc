@@ -152,7 +152,8 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("SELECT id, display_name, role, secret_sha256, create_time, "
-                                "revoke_time, last_used_time, vendor_id, expire_time FROM tokens "
+                                "revoke_time, last_used_time, vendor_id, expire_time, sign_in_link "
+                                "FROM tokens "
                                 "ORDER BY id"));
     std::vector<TokenRecord> out;
     while (true) {
@@ -168,6 +169,7 @@ class SqliteTx : public WriteTx {
       t.last_used_micros = st.Int(6);
       t.vendor_id = st.Int(7);
       t.expire_micros = st.Int(8);
+      t.sign_in_link = st.Int(9) != 0;
     }
     return out;
   }
@@ -545,7 +547,8 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<int64_t> InsertToken(const TokenRecord& t) override {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT INTO tokens (display_name, role, secret_sha256, "
-                                "create_time, vendor_id, expire_time) VALUES (?, ?, ?, ?, ?, ?)"));
+                                "create_time, vendor_id, expire_time, sign_in_link) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)"));
     st.Bind(1, absl::string_view(t.display_name));
     st.Bind(2, int64_t{t.role});
     st.Bind(3, absl::string_view(t.secret_sha256));
@@ -560,6 +563,7 @@ class SqliteTx : public WriteTx {
     } else {
       st.BindNull(6);
     }
+    st.Bind(7, int64_t{t.sign_in_link});
     BESTAND_RETURN_IF_ERROR(st.Run("creating the token"));
     return sqlite3_last_insert_rowid(conn_->db());
   }
@@ -570,6 +574,18 @@ class SqliteTx : public WriteTx {
     st.Bind(1, micros);
     st.Bind(2, id);
     return st.Run("revoking the token");
+  }
+
+  absl::StatusOr<bool> ReplaceTokenSecret(int64_t id, absl::string_view old_sha256,
+                                          absl::string_view new_sha256) override {
+    BESTAND_ASSIGN_OR_RETURN(
+        Stmt st,
+        conn_->Prepare("UPDATE tokens SET secret_sha256 = ? WHERE id = ? AND secret_sha256 = ?"));
+    st.Bind(1, new_sha256);
+    st.Bind(2, id);
+    st.Bind(3, old_sha256);
+    BESTAND_RETURN_IF_ERROR(st.Run("replacing the token's secret"));
+    return sqlite3_changes(conn_->db()) == 1;
   }
 
   absl::Status TouchToken(int64_t id, int64_t micros) override {
