@@ -13,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/bench_company.h"
 #include "bench/bench_util.h"
 #include "common/status_macros.h"
 #include "common/time.h"
@@ -28,14 +29,6 @@ using bench::MedianMs;
 
 using Clock = std::chrono::steady_clock;
 
-int64_t Create(WriteTx& tx, Kind kind, const std::string& text) {
-  absl::StatusOr<int64_t> id =
-      tx.Insert(kind, *bench::ParseResource(kind, text));  // seeding: no validation or audit
-  if (!id.ok())
-    std::fprintf(stderr, "seeding %s: %s\n", text.c_str(), id.status().ToString().c_str());
-  return id.value_or(0);
-}
-
 int Main(int argc, char** argv) {
   std::map<std::string, int> counts = {{"rounds", 5}, {"devices", 5000}};
   if (!bench::ParseCounts(argc, argv, &counts, "bench_reports [--rounds N] [--devices N]")) {
@@ -47,80 +40,10 @@ int Main(int argc, char** argv) {
   if (!opened.ok()) return 1;
   std::unique_ptr<Store> store = std::move(*opened);
   std::mt19937 rng(42);
-  const absl::CivilDay today = TodayUtc();
   auto seed_start = Clock::now();
-  {
-    auto tx = *store->BeginWrite();
-    for (int v = 0; v < 40; ++v)
-      Create(*tx, Kind::kVendor, absl::StrCat("display_name: 'V", v, "'"));
-    for (int p = 0; p < 1000; ++p) {
-      Create(*tx, Kind::kPerson,
-             absl::StrCat("email: 'p", p, "@firma.de' display_name: 'P", p, "' department: 'D",
-                          p % 12, "' status: ", p % 25 == 0 ? "LEFT" : "ACTIVE"));
-    }
-    for (int a = 0; a < 200; ++a) {
-      Create(*tx, Kind::kApplication,
-             absl::StrCat("display_name: 'App ", a, "' category: 'C", a % 20, "' vendor: 'vendors/",
-                          1 + a % 40, "'"));
-    }
-    for (int l = 0; l < 300; ++l) {
-      Create(*tx, Kind::kLicense,
-             absl::StrCat("display_name: 'L", l, "' application: 'applications/", 1 + l % 200,
-                          "' vendor: 'vendors/", 1 + l % 40, "' seats: 25 price_per_seat_minor: ",
-                          500 + l * 7, " billing_period: ", l % 3 ? "MONTHLY" : "YEARLY",
-                          " term_end: '", FormatIsoDate(today + l % 365), "' auto_renew: true",
-                          " notice_period_days: 30 product: 'Product ", l % 20, "'"));
-    }
-    for (int p = 0; p < 1000; ++p) {
-      for (int k = 0; k < 4; ++k) {
-        int app = (p * 7 + k * 53) % 200;
-        Create(
-            *tx, Kind::kAccount,
-            absl::StrCat("application: 'applications/", app + 1, "' username: 'p", p,
-                         "' person: 'people/", p + 1, "' status: ACTIVE last_activity_time {",
-                         " seconds: ", 1760000000 + static_cast<int64_t>(rng() % 10000000), " }"));
-      }
-    }
-    for (int l = 0; l < 300; ++l) {  // 20 of 25 seats assigned
-      for (int s = 0; s < 20; ++s) {
-        Create(*tx, Kind::kLicenseAssignment,
-               absl::StrCat("license: 'licenses/", l + 1, "' person: 'people/",
-                            1 + (l * 20 + s) % 1000, "'"));
-      }
-    }
-    for (int r = 0; r < 20; ++r) {
-      Create(*tx, Kind::kProductRule,
-             absl::StrCat("pattern: 'product-", r, "-*' product: 'Product ", r, "'"));
-    }
-    // Packages: 1,200 on every device, 300 from a pool of 3,000 (some named for products).
-    std::vector<int64_t> shared, pool;
-    for (int i = 0; i < 1200; ++i) {
-      shared.push_back(
-          *tx->InsertPackage({0, "dpkg", absl::StrCat("lib", i), "amd64", "1.0", "Debian"}));
-    }
-    for (int i = 0; i < 3000; ++i) {
-      std::string name =
-          i % 10 == 0 ? absl::StrCat("product-", i % 20, "-app") : absl::StrCat("tool", i);
-      pool.push_back(
-          *tx->InsertPackage({0, "dpkg", name, "amd64", absl::StrCat("2.", i), "Debian"}));
-    }
-    for (int d = 0; d < devices; ++d) {
-      int64_t id = Create(*tx, Kind::kDevice,
-                          absl::StrCat("asset_tag: 'NB-", d, "' type: LAPTOP assignee: 'people/",
-                                       1 + d % 1000, "' status: ASSIGNED"));
-      DeviceSoftwareRecord sw;
-      std::vector<int64_t> ids = shared;
-      for (int k = 0; k < packages_per_device - 1200; ++k) ids.push_back(pool[rng() % pool.size()]);
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      for (int64_t p : ids) {
-        sw.package_ids.push_back(p);
-        sw.install_micros.push_back(1735689600000000);
-        sw.first_seen_micros.push_back(1764300000000000);
-      }
-      if (!tx->PutDeviceSoftware(id, sw).ok()) return std::fprintf(stderr, "seeding software\n"), 1;
-    }
-    if (!tx->Commit().ok()) return std::fprintf(stderr, "seeding failed\n"), 1;
+  if (absl::Status seeded = bench::SeedCompany(*store, devices, packages_per_device, rng);
+      !seeded.ok()) {
+    return std::fprintf(stderr, "seeding: %s\n", seeded.ToString().c_str()), 1;
   }
   const double seed_s = std::chrono::duration<double>(Clock::now() - seed_start).count();
 

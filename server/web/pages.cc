@@ -167,17 +167,17 @@ class Names {
 
 std::string YesNo(const Messages& m, bool b) { return m.Text(b ? "yes" : "no"); }
 
-// Up to kTasksPerPage tasks in `scope`, the request set up by `filter`; `truncated` says
-// whether more exist.
-absl::StatusOr<std::vector<v1::Task>> ListAllTasks(
-    const WebCore& core, const TaskScope& scope,
-    const std::function<void(v1::ListTasksRequest&)>& filter, bool* truncated = nullptr) {
+// One page of up to `limit` tasks in `scope`, the request set up by `filter`; the next page's
+// token in `next` (empty on the last).
+absl::StatusOr<std::vector<v1::Task>> ListTasks(
+    const WebCore& core, const TaskScope& scope, int limit,
+    const std::function<void(v1::ListTasksRequest&)>& filter, std::string* next = nullptr) {
   v1::ListTasksRequest request;
   filter(request);
-  request.set_page_size(kTasksPerPage);
+  request.set_page_size(limit);
   v1::ListTasksResponse response;
   BESTAND_RETURN_IF_ERROR(core.workflow->ListTasks(scope, request, &response));
-  if (truncated != nullptr) *truncated = !response.next_page_token().empty();
+  if (next != nullptr) *next = response.next_page_token();
   return std::vector<v1::Task>(response.tasks().begin(), response.tasks().end());
 }
 
@@ -327,8 +327,8 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
            Authorize(who, Permission::kWrite).ok() && p.status() != v1::Person::LEFT);
 
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
-                           ListAllTasks(core, TaskScopeOf(who),
-                                        [&](v1::ListTasksRequest& r) { r.set_person(p.name()); }));
+                           ListTasks(core, TaskScopeOf(who), kTasksPerList,
+                                     [&](v1::ListTasksRequest& r) { r.set_person(p.name()); }));
   PageData task_rows = PageList();
   for (const v1::Task& t : tasks) {
     PageData row;
@@ -436,19 +436,20 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
 namespace bestand {
 
 absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const Principal& who,
-                                   absl::string_view show) {
+                                   absl::string_view show, absl::string_view page_token) {
   if (show != "overdue" && show != "done" && show != "all") show = "open";
   const TaskScope scope = TaskScopeOf(who);
-  bool truncated = false;
-  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, ListAllTasks(
-                                                            core, scope,
-                                                            [&](v1::ListTasksRequest& r) {
-                                                              r.set_open_only(show == "open");
-                                                              r.set_overdue_only(show == "overdue");
-                                                              if (show == "done")
-                                                                r.set_status(v1::Task::DONE);
-                                                            },
-                                                            &truncated));
+  std::string next;
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
+                           ListTasks(
+                               core, scope, kTasksPerPage,
+                               [&](v1::ListTasksRequest& r) {
+                                 r.set_open_only(show == "open");
+                                 r.set_overdue_only(show == "overdue");
+                                 if (show == "done") r.set_status(v1::Task::DONE);
+                                 r.set_page_token(std::string(page_token));
+                               },
+                               &next));
   const absl::CivilDay today = TodayUtc();
   const bool may_change = AuthorizeTaskChange(who).ok();
   // By provider (the coordinator's own first), overdue first, then by due date.
@@ -497,8 +498,9 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
   }
   PageData page;
   if (!tasks.empty()) page.set("groups", groups);
-  if (truncated) {
-    page.set("truncated", m.Format("tasks_truncated", {{"count", int64_t{kTasksPerPage}}}));
+  if (!next.empty()) {
+    page.set("next_href", absl::StrCat("/tasks?show=", show,
+                                       "&page=", httplib::detail::encode_query_param(next)));
   }
   PageData filters = PageList();
   for (const char* key : {"open", "overdue", "done", "all"}) {
@@ -513,9 +515,9 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
 }
 
 absl::StatusOr<std::string> TasksCsv(const WebCore& core, const Principal& who) {
-  BESTAND_ASSIGN_OR_RETURN(
-      std::vector<v1::Task> tasks,
-      ListAllTasks(core, TaskScopeOf(who), [](v1::ListTasksRequest& r) { r.set_open_only(true); }));
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
+                           ListTasks(core, TaskScopeOf(who), kTasksPerList,
+                                     [](v1::ListTasksRequest& r) { r.set_open_only(true); }));
   Names vendors(core.inventory, Kind::kVendor);
   std::map<std::string, std::string> emails;
   std::string out = "task,title,person,vendor,due_date,status,acceptance\n";

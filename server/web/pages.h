@@ -39,13 +39,14 @@ absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl
 absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,
                                     absl::string_view person);
 
-// The tasks `who` may see (a vendor: its own), by provider, overdue first. `show` is "open"
-// (the default), "overdue", "done" or "all". At most kTasksPerPage are listed.
-inline constexpr int kTasksPerPage = 1000;
+// The tasks `who` may see (a vendor: its own), kTasksPerPage a page from `page_token`, by
+// provider, overdue first. `show` is "open" (the default), "overdue", "done" or "all".
+inline constexpr int kTasksPerPage = 100;
 absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const Principal& who,
-                                   absl::string_view show);
+                                   absl::string_view show, absl::string_view page_token);
 // The open tasks `who` may see as CSV (locale-neutral: ISO dates, status names), for providers
-// to take into their own ticket systems.
+// to take into their own ticket systems; at most kTasksPerList (as on the person page).
+inline constexpr int kTasksPerList = 1000;
 absl::StatusOr<std::string> TasksCsv(const WebCore& core, const Principal& who);
 
 }  // namespace bestand

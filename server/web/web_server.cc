@@ -119,9 +119,8 @@ class WebApp {
     s.Get("/link/([A-Za-z0-9_-]{1,200})", [this](const httplib::Request& req,
                                                  httplib::Response& res) {
       Messages m(Language(req));
-      absl::StatusOr<std::string> form_token = RandomToken(32);
+      absl::StatusOr<std::string> form_token = NewSignInForm(res);
       if (!form_token.ok()) return StatusPage(req, res, m, nullptr, form_token.status());
-      res.set_header("Set-Cookie", SetCookie(kSignInCookie, *form_token, "; Max-Age=3600"));
       PageData page;
       page.set("csrf", *form_token);
       page.set("link", std::string(req.matches[1]));
@@ -129,14 +128,7 @@ class WebApp {
     });
     s.Post("/link", [this](const httplib::Request& req, httplib::Response& res) {
       Messages m(Language(req));
-      std::optional<std::string> form_token = Cookie(req, kSignInCookie);
-      if (!SameOrigin(req) || !form_token ||
-          !SameSecret(req.get_param_value("csrf"), *form_token)) {
-        return SignInPage(req, res, m, 403, "", m.Text("sign_in_form_expired"));
-      }
-      if (!sign_in_limit_.Allow(req.remote_addr)) {
-        return SignInPage(req, res, m, 429, "", m.Text("sign_in_rate"));
-      }
+      if (!SignInFormAccepted(req, res, m)) return;
       absl::StatusOr<Principal> who = core_.tokens->RedeemSignInLink(req.get_param_value("link"));
       if (!who.ok()) {
         PageData page;
@@ -201,7 +193,8 @@ class WebApp {
           req, res, "tasks", "tasks_title", "/tasks",
           [&](const Messages& m, const WebSession& session) {
             absl::StatusOr<PageData> page =
-                TasksPage(core_, m, session.principal, req.get_param_value("show"));
+                TasksPage(core_, m, session.principal, req.get_param_value("show"),
+                          req.get_param_value("page"));
             if (page.ok() && req.get_param_value("m") == "saved") {
               page->set("notice", m.Text("saved"));
             }
@@ -338,19 +331,38 @@ class WebApp {
 
   void SignIn(const httplib::Request& req, httplib::Response& res) {
     Messages m(Language(req));
-    std::optional<std::string> form_token = Cookie(req, kSignInCookie);
-    if (!SameOrigin(req) || !form_token || !SameSecret(req.get_param_value("csrf"), *form_token)) {
-      return SignInPage(req, res, m, 403, "", m.Text("sign_in_form_expired"));
-    }
-    if (!sign_in_limit_.Allow(req.remote_addr)) {
-      return SignInPage(req, res, m, 429, "", m.Text("sign_in_rate"));
-    }
+    if (!SignInFormAccepted(req, res, m)) return;
     absl::StatusOr<Principal> who = core_.tokens->Authenticate(req.get_param_value("token"));
     if (!who.ok()) return SignInPage(req, res, m, 401, "", m.Text("sign_in_unknown"));
     if (who->role == v1::INVENTORY) {
       return SignInPage(req, res, m, 403, "", m.Text("sign_in_inventory"));
     }
     StartSession(req, res, m, *who);
+  }
+
+  // The sign-in forms (token and link) carry a token of their own in a cookie and a field:
+  // a login CSRF would sign a victim in as the attacker. A new one for each form shown.
+  static absl::StatusOr<std::string> NewSignInForm(httplib::Response& res) {
+    absl::StatusOr<std::string> form_token = RandomToken(32);
+    if (form_token.ok()) {
+      res.set_header("Set-Cookie", SetCookie(kSignInCookie, *form_token, "; Max-Age=3600"));
+    }
+    return form_token;
+  }
+
+  // True when a sign-in POST came from our form and its address may try again; otherwise
+  // answers with the sign-in page and the reason.
+  bool SignInFormAccepted(const httplib::Request& req, httplib::Response& res, const Messages& m) {
+    std::optional<std::string> form_token = Cookie(req, kSignInCookie);
+    if (!SameOrigin(req) || !form_token || !SameSecret(req.get_param_value("csrf"), *form_token)) {
+      SignInPage(req, res, m, 403, "", m.Text("sign_in_form_expired"));
+      return false;
+    }
+    if (!sign_in_limit_.Allow(req.remote_addr)) {
+      SignInPage(req, res, m, 429, "", m.Text("sign_in_rate"));
+      return false;
+    }
+    return true;
   }
 
   void StartSession(const httplib::Request& req, httplib::Response& res, const Messages& m,
@@ -366,9 +378,8 @@ class WebApp {
 
   void SignInPage(const httplib::Request& req, httplib::Response& res, const Messages& m,
                   int status, const std::string& notice, const std::string& error) {
-    absl::StatusOr<std::string> form_token = RandomToken(32);
+    absl::StatusOr<std::string> form_token = NewSignInForm(res);
     if (!form_token.ok()) return StatusPage(req, res, m, nullptr, form_token.status());
-    res.set_header("Set-Cookie", SetCookie(kSignInCookie, *form_token, "; Max-Age=3600"));
     PageData page;
     page.set("csrf", *form_token);
     if (!notice.empty()) page.set("notice", notice);
