@@ -17,6 +17,7 @@
 #include "common/csv.h"
 #include "common/status_macros.h"
 #include "common/time.h"
+#include "server/web/task_titles.h"
 
 namespace bestand {
 namespace {
@@ -144,26 +145,6 @@ PageData CategoryCharts(const Messages& m,
   }
   return charts;
 }
-
-// Display names of referenced resources, each read once per page.
-class Names {
- public:
-  Names(Inventory* inventory, Kind kind) : inventory_(inventory), kind_(kind) {}
-  template <typename Message>
-  std::string Of(const std::string& name) {
-    if (name.empty()) return "";
-    auto it = cache_.find(name);
-    if (it != cache_.end()) return it->second;
-    Message r;
-    std::string shown = inventory_->Get(kind_, name, &r).ok() ? r.display_name() : name;
-    return cache_[name] = shown;
-  }
-
- private:
-  Inventory* inventory_;
-  Kind kind_;
-  std::map<std::string, std::string> cache_;
-};
 
 std::string YesNo(const Messages& m, bool b) { return m.Text(b ? "yes" : "no"); }
 
@@ -326,22 +307,21 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   page.set("may_offboard",
            Authorize(who, Permission::kWrite).ok() && p.status() != v1::Person::LEFT);
 
+  Labels labels(core.inventory);
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
                            ListTasks(core, TaskScopeOf(who), kTasksPerList,
                                      [&](v1::ListTasksRequest& r) { r.set_person(p.name()); }));
+  TaskTitles titles(labels, m);
   PageData task_rows = PageList();
   for (const v1::Task& t : tasks) {
     PageData row;
-    row.set("title", t.title());
+    row.set("title", titles.Of(t));
     row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t.status()));
     row.set("due", DateText(m, t.due_date()));
     task_rows.push_back(row);
   }
   page.set("has_tasks", !tasks.empty());
   page.set("tasks", task_rows);
-
-  Names applications(core.inventory, Kind::kApplication);
-  Names licenses(core.inventory, Kind::kLicense);
 
   v1::ListAccountsRequest accounts_request;
   accounts_request.set_person(p.name());
@@ -351,7 +331,7 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   PageData account_rows = PageList();
   for (const v1::Account& a : accounts.accounts()) {
     PageData row;
-    row.set("application", applications.Of<v1::Application>(a.application()));
+    row.set("application", labels.OrName(Kind::kApplication, a.application()));
     row.set("username", a.username());
     row.set("status", EnumText(m, "account_status_", v1::Account::Status_descriptor(), a.status()));
     row.set("privileged", YesNo(m, a.privileged()));
@@ -370,7 +350,7 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   PageData grant_rows = PageList();
   for (const v1::AccessGrant& g : grants.access_grants()) {
     PageData row;
-    row.set("application", applications.Of<v1::Application>(g.application()));
+    row.set("application", labels.OrName(Kind::kApplication, g.application()));
     row.set("role", g.role());
     row.set("since", DateText(m, g.grant_date()));
     row.set("until", DateText(m, g.revoke_date().empty() ? g.expire_date() : g.revoke_date()));
@@ -387,7 +367,7 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   PageData seat_rows = PageList();
   for (const v1::LicenseAssignment& s : seats.license_assignments()) {
     PageData row;
-    row.set("license", licenses.Of<v1::License>(s.license()));
+    row.set("license", labels.OrName(Kind::kLicense, s.license()));
     row.set("since", DateText(m, s.assign_date()));
     seat_rows.push_back(row);
   }
@@ -453,8 +433,8 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
   const absl::CivilDay today = TodayUtc();
   const bool may_change = AuthorizeTaskChange(who).ok();
   // By provider (the coordinator's own first), overdue first, then by due date.
-  Names vendors(core.inventory, Kind::kVendor);
-  Names people(core.inventory, Kind::kPerson);
+  Labels labels(core.inventory);
+  TaskTitles titles(labels, m);
   std::map<std::string, std::vector<const v1::Task*>> by_vendor;
   for (const v1::Task& t : tasks) by_vendor[t.vendor()].push_back(&t);
   PageData groups = PageList();
@@ -470,14 +450,14 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
     for (const v1::Task* t : list) {
       PageData row;
       row.set("id", std::string(absl::StripPrefix(t->name(), "tasks/")));
-      row.set("title", t->title());
+      row.set("title", titles.Of(*t));
       row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t->status()));
       if (!t->due_date().empty()) {
         row.set("due", DateText(m, t->due_date()));
         row.set("due_iso", t->due_date());
       }
       row.set("overdue", IsOverdue(*t, today));
-      if (!t->person().empty()) row.set("person", people.Of<v1::Person>(t->person()));
+      if (!t->person().empty()) row.set("person", labels.OrName(Kind::kPerson, t->person()));
       if (!t->acceptance().empty()) {
         row.set("acceptance", m.Format("done_means", {{"acceptance", t->acceptance()}}));
       }
@@ -491,7 +471,7 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
     PageData group;
     group.set("id", absl::StrCat(group_id++));
     group.set("provider",
-              vendor.empty() ? m.Text("tasks_in_house") : vendors.Of<v1::Vendor>(vendor));
+              vendor.empty() ? m.Text("tasks_in_house") : labels.OrName(Kind::kVendor, vendor));
     group.set("count", m.Format("tasks_count", {{"count", static_cast<int64_t>(list.size())}}));
     group.set("tasks", rows);
     groups.push_back(group);
@@ -518,7 +498,7 @@ absl::StatusOr<std::string> TasksCsv(const WebCore& core, const Principal& who) 
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
                            ListTasks(core, TaskScopeOf(who), kTasksPerList,
                                      [](v1::ListTasksRequest& r) { r.set_open_only(true); }));
-  Names vendors(core.inventory, Kind::kVendor);
+  Labels labels(core.inventory);
   std::map<std::string, std::string> emails;
   std::string out = "task,title,person,vendor,due_date,status,acceptance\n";
   for (const v1::Task& t : tasks) {
@@ -536,8 +516,9 @@ absl::StatusOr<std::string> TasksCsv(const WebCore& core, const Principal& who) 
       email = it->second;
     }
     const std::string status = absl::AsciiStrToLower(v1::Task::Status_Name(t.status()));
-    for (const std::string& field : {t.name(), t.title(), email, vendors.Of<v1::Vendor>(t.vendor()),
-                                     t.due_date(), status, t.acceptance()}) {
+    for (const std::string& field :
+         {t.name(), t.title(), email, labels.OrName(Kind::kVendor, t.vendor()), t.due_date(),
+          status, t.acceptance()}) {
       absl::StrAppend(&out, CsvEscape(field), ",");
     }
     out.back() = '\n';

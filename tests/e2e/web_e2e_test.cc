@@ -421,6 +421,14 @@ TEST_F(WebTest, AProviderSeesOnlyItsTasksAndFinishesThemWithEvidence) {
   EXPECT_TRUE(absl::StrContains(list->body, "<h2 id=\"group-0\">Systemhaus Nord GmbH"))
       << list->body;
   EXPECT_FALSE(absl::StrContains(list->body, "Koordination (intern)"));
+  // Titles in the reader's language, from what the task refers to.
+  EXPECT_TRUE(absl::StrContains(list->body, "Konto „bmueller“ von Bernd Müller in VPN sperren"))
+      << list->body;
+  httplib::Result english = p.Get("/tasks", {{"Accept-Language", "en"}});
+  ASSERT_TRUE(english);
+  EXPECT_TRUE(
+      absl::StrContains(english->body, "Disable the account ‘bmueller’ of Bernd Müller in VPN"))
+      << english->body;
   EXPECT_FALSE(absl::StrContains(list->body, "/licenses\"")) << "no inventory in the nav";
   httplib::Result csv = p.Get("/tasks.csv");
   ASSERT_TRUE(csv);
