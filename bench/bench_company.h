@@ -51,7 +51,7 @@ inline absl::Status SeedCompanyInTx(WriteTx& tx, int devices, int packages_per_d
   for (int p = 0; p < 1000; ++p) {
     for (int k = 0; k < 4; ++k) {
       int app = (p * 7 + k * 53) % 200;
-      Create(*tx, Kind::kAccount,
+      Create(tx, Kind::kAccount,
              absl::StrCat("application: 'applications/", app + 1, "' username: 'p", p,
                           "' person: 'people/", p + 1, "' status: ACTIVE last_activity_time {",
                           " seconds: ", 1760000000 + static_cast<int64_t>(rng() % 10000000), " }"));

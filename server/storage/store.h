@@ -241,6 +241,9 @@ class Store {
   // UNAVAILABLE at once instead of waiting when another write transaction is open; for writes
   // that may be skipped (bookkeeping on read paths).
   virtual absl::StatusOr<std::unique_ptr<WriteTx>> TryBeginWrite() = 0;
+  // Changes whenever a write transaction ends (committed or not): what was computed from the
+  // store while it stays the same is still what the store holds.
+  virtual uint64_t WriteGeneration() const = 0;
 };
 
 }  // namespace bestand

@@ -164,10 +164,13 @@ absl::StatusOr<std::vector<v1::Task>> ListTasks(
 
 }  // namespace
 
-absl::StatusOr<PageData> DashboardPage(const WebCore& core, const Messages& m) {
+v1::SummaryReportRequest DashboardRequest() {
   v1::SummaryReportRequest request;
   request.set_within_days(kDashboardDeadlineDays);
-  BESTAND_ASSIGN_OR_RETURN(v1::SummaryReport r, core.reports->Summary(request));
+  return request;
+}
+
+PageData DashboardPage(const v1::SummaryReport& r, const Messages& m) {
   PageData page;
   page.set("report_time", m.Format("report_time", {{"time", TimeText(m, r.create_time())}}));
   page.set("annual_spend", MoneyList(m, r.annual_spend()));
@@ -219,8 +222,7 @@ absl::StatusOr<PageData> DashboardPage(const WebCore& core, const Messages& m) {
   return page;
 }
 
-absl::StatusOr<PageData> LicensesPage(const WebCore& core, const Messages& m) {
-  BESTAND_ASSIGN_OR_RETURN(v1::LicenseReport r, core.reports->Licenses({}));
+PageData LicensesPage(const v1::LicenseReport& r, const Messages& m) {
   PageData page;
   page.set("idle_note", m.Format("licenses_idle_note", {{"days", int64_t{r.inactive_days()}}}));
   PageData rows = PageList();

@@ -24,13 +24,16 @@ struct WebCore {
   Reports* reports = nullptr;
   AuditLog* audit = nullptr;
   Workflow* workflow = nullptr;
+  Store* store = nullptr;  // for ReportCache
 };
 
 // Deadlines within this many days are on the dashboard.
 inline constexpr int kDashboardDeadlineDays = 90;
 
-absl::StatusOr<PageData> DashboardPage(const WebCore& core, const Messages& m);
-absl::StatusOr<PageData> LicensesPage(const WebCore& core, const Messages& m);
+// The request of the dashboard's summary report.
+v1::SummaryReportRequest DashboardRequest();
+PageData DashboardPage(const v1::SummaryReport& r, const Messages& m);
+PageData LicensesPage(const v1::LicenseReport& r, const Messages& m);
 // People whose name or email contains `query`, 100 a page from `page_token`.
 absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl::string_view query,
                                     absl::string_view page_token);

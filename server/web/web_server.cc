@@ -11,7 +11,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/crypto.h"
+#include "common/status_macros.h"
 #include "server/http/rate_limit.h"
+#include "server/web/report_cache.h"
 
 namespace bestand {
 namespace {
@@ -74,6 +76,7 @@ class WebApp {
  public:
   WebApp(const WebCore& core, const WebOptions& options)
       : core_(core),
+        reports_(core.reports, core.store),
         sessions_(options.sessions, options.clock),
         sign_in_limit_(options.sign_in_burst, options.sign_in_refill_per_second) {}
 
@@ -151,11 +154,18 @@ class WebApp {
         return Redirect(res, "/tasks");
       }
       ReadPage(req, res, "dashboard", "nav_dashboard", "/",
-               [this](const Messages& m, const WebSession&) { return DashboardPage(core_, m); });
+               [this](const Messages& m, const WebSession&) -> absl::StatusOr<PageData> {
+                 BESTAND_ASSIGN_OR_RETURN(v1::SummaryReport r,
+                                          reports_.Summary(DashboardRequest()));
+                 return DashboardPage(r, m);
+               });
     });
     s.Get("/licenses", [this](const httplib::Request& req, httplib::Response& res) {
       ReadPage(req, res, "licenses", "licenses_title", "/licenses",
-               [this](const Messages& m, const WebSession&) { return LicensesPage(core_, m); });
+               [this](const Messages& m, const WebSession&) -> absl::StatusOr<PageData> {
+                 BESTAND_ASSIGN_OR_RETURN(v1::LicenseReport r, reports_.Licenses({}));
+                 return LicensesPage(r, m);
+               });
     });
     s.Get("/people", [this](const httplib::Request& req, httplib::Response& res) {
       ReadPage(req, res, "people", "people_title", "/people",
@@ -426,6 +436,7 @@ class WebApp {
   }
 
   const WebCore core_;
+  ReportCache reports_;
   SessionStore sessions_;
   RateLimit sign_in_limit_;
 };

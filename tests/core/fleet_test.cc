@@ -53,6 +53,7 @@ class WriteWatchingStore : public Store {
     std::call_once(once_, [this] { asked_.set_value(); });
     return inner_->BeginWrite();
   }
+  uint64_t WriteGeneration() const override { return inner_->WriteGeneration(); }
   // Returns once BeginWrite has been called.
   void WaitForWriter() { asked_future_.wait(); }
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <utility>
@@ -120,20 +121,25 @@ class SqliteStore : public Store {
     return Begin(std::unique_lock(writer_mu_));
   }
 
+  uint64_t WriteGeneration() const override { return generation_.load(std::memory_order_acquire); }
+
  private:
   absl::StatusOr<std::unique_ptr<WriteTx>> Begin(std::unique_lock<std::mutex> lock) {
     {
       BESTAND_ASSIGN_OR_RETURN(Stmt begin, writer_->Prepare("BEGIN IMMEDIATE"));
       BESTAND_RETURN_IF_ERROR(begin.Run("starting a write transaction"));
     }
-    return NewTx(
-        writer_.get(),
-        [l = std::make_shared<std::unique_lock<std::mutex>>(std::move(lock))] { l->unlock(); });
+    return NewTx(writer_.get(),
+                 [this, l = std::make_shared<std::unique_lock<std::mutex>>(std::move(lock))] {
+                   generation_.fetch_add(1, std::memory_order_release);
+                   l->unlock();
+                 });
   }
 
   SqliteOptions options_;
   std::mutex writer_mu_;
   std::unique_ptr<Connection> writer_;
+  std::atomic<uint64_t> generation_{0};
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
