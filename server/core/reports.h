@@ -40,6 +40,10 @@ class Reports {
   absl::StatusOr<v1::ComplianceReport> Compliance();
   absl::StatusOr<v1::SummaryReport> Summary(const v1::SummaryReportRequest& r);
 
+  // Changes whenever the inventory may have (Store::WriteGeneration): a report computed while
+  // it stays the same is still the report.
+  uint64_t DataGeneration() const { return store_->WriteGeneration(); }
+
  private:
   absl::CivilDay Today() const;
 

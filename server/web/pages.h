@@ -24,7 +24,6 @@ struct WebCore {
   Reports* reports = nullptr;
   AuditLog* audit = nullptr;
   Workflow* workflow = nullptr;
-  Store* store = nullptr;  // for ReportCache
 };
 
 // Deadlines within this many days are on the dashboard.

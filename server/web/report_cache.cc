@@ -9,7 +9,7 @@ absl::StatusOr<Report> ReportCache::Get(std::optional<Entry<Report>>& entry, con
                                         Compute compute) {
   const std::string key = request.SerializeAsString();
   // Read before computing: a write while the report is computed makes it stale at once.
-  const uint64_t generation = store_->WriteGeneration();
+  const uint64_t generation = reports_->DataGeneration();
   const absl::Time now = absl::Now();
   {
     std::lock_guard<std::mutex> lock(mu_);

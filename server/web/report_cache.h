@@ -1,5 +1,5 @@
-// The reports the dashboard and the license page show, kept while the store has not changed
-// (Store::WriteGeneration) and for at most `max_age` (their deadlines count days): the summary
+// The reports the dashboard and the license page show, kept while the inventory has not changed
+// (Reports::DataGeneration) and for at most `max_age` (their deadlines count days): the summary
 // over a whole company takes about 100 ms to compute, reading it from here nothing. The report
 // says when it was computed (create_time), and the dashboard shows it. Thread-safe.
 #pragma once
@@ -13,15 +13,14 @@
 #include "absl/time/time.h"
 #include "bestand/v1/report.pb.h"
 #include "server/core/reports.h"
-#include "server/storage/store.h"
 
 namespace bestand {
 
 class ReportCache {
  public:
-  // `reports` and `store` must outlive the cache.
-  ReportCache(Reports* reports, Store* store, absl::Duration max_age = absl::Minutes(1))
-      : reports_(reports), store_(store), max_age_(max_age) {}
+  // `reports` must outlive the cache.
+  explicit ReportCache(Reports* reports, absl::Duration max_age = absl::Minutes(1))
+      : reports_(reports), max_age_(max_age) {}
 
   absl::StatusOr<v1::SummaryReport> Summary(const v1::SummaryReportRequest& request);
   absl::StatusOr<v1::LicenseReport> Licenses(const v1::LicenseReportRequest& request);
@@ -39,7 +38,6 @@ class ReportCache {
                              Compute compute);
 
   Reports* reports_;
-  Store* store_;
   const absl::Duration max_age_;
   std::mutex mu_;
   std::optional<Entry<v1::SummaryReport>> summary_ ABSL_GUARDED_BY(mu_);

@@ -76,7 +76,7 @@ class WebApp {
  public:
   WebApp(const WebCore& core, const WebOptions& options)
       : core_(core),
-        reports_(core.reports, core.store),
+        reports_(core.reports),
         sessions_(options.sessions, options.clock),
         sign_in_limit_(options.sign_in_burst, options.sign_in_refill_per_second) {}
 

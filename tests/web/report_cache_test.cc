@@ -9,7 +9,7 @@ namespace {
 class ReportCacheTest : public testing::CoreTest {};
 
 TEST_F(ReportCacheTest, AReportIsKeptUntilTheStoreChanges) {
-  ReportCache cache(reports_.get(), store_.get());
+  ReportCache cache(reports_.get());
   Create(Kind::kLicense,
          "display_name: 'Zoom' seats: 2 price_per_seat_minor: 1000 "
          "billing_period: YEARLY");
@@ -32,7 +32,7 @@ TEST_F(ReportCacheTest, AReportIsKeptUntilTheStoreChanges) {
 }
 
 TEST_F(ReportCacheTest, AReportOlderThanItsAgeIsComputedAgain) {
-  ReportCache cache(reports_.get(), store_.get(), absl::ZeroDuration());
+  ReportCache cache(reports_.get(), absl::ZeroDuration());
   auto first = cache.Summary({});
   auto second = cache.Summary({});
   ASSERT_TRUE(first.ok() && second.ok());
