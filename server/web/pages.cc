@@ -148,6 +148,15 @@ PageData CategoryCharts(const Messages& m,
 
 std::string YesNo(const Messages& m, bool b) { return m.Text(b ? "yes" : "no"); }
 
+// Sets `list` to one row per item, made by `row`, and "has_{list}" to whether there is any.
+template <typename Items, typename Row>
+void SetRows(PageData& page, const std::string& list, const Items& items, Row row) {
+  PageData rows = PageList();
+  for (const auto& item : items) rows.push_back(row(item));
+  page.set("has_" + list, !items.empty());
+  page.set(list, rows);
+}
+
 // One page of up to `limit` tasks in `scope`, the request set up by `filter`; the next page's
 // token in `next` (empty on the last).
 absl::StatusOr<std::vector<v1::Task>> ListTasks(
@@ -314,24 +323,20 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
                            ListTasks(core, TaskScopeOf(who), kTasksPerList,
                                      [&](v1::ListTasksRequest& r) { r.set_person(p.name()); }));
   TaskTitles titles(labels, m);
-  PageData task_rows = PageList();
-  for (const v1::Task& t : tasks) {
+  SetRows(page, "tasks", tasks, [&](const v1::Task& t) {
     PageData row;
     row.set("title", titles.Of(t));
     row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t.status()));
     row.set("due", DateText(m, t.due_date()));
-    task_rows.push_back(row);
-  }
-  page.set("has_tasks", !tasks.empty());
-  page.set("tasks", task_rows);
+    return row;
+  });
 
   v1::ListAccountsRequest accounts_request;
   accounts_request.set_person(p.name());
   accounts_request.set_page_size(1000);
   v1::ListAccountsResponse accounts;
   BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kAccount, accounts_request, &accounts));
-  PageData account_rows = PageList();
-  for (const v1::Account& a : accounts.accounts()) {
+  SetRows(page, "accounts", accounts.accounts(), [&](const v1::Account& a) {
     PageData row;
     row.set("application", labels.OrName(Kind::kApplication, a.application()));
     row.set("username", a.username());
@@ -339,50 +344,41 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
     row.set("privileged", YesNo(m, a.privileged()));
     row.set("mfa", YesNo(m, a.mfa_enabled()));
     row.set("last_activity", TimeText(m, a.last_activity_time()));
-    account_rows.push_back(row);
-  }
-  page.set("has_accounts", accounts.accounts_size() > 0);
-  page.set("accounts", account_rows);
+    return row;
+  });
 
   v1::ListAccessGrantsRequest grants_request;
   grants_request.set_person(p.name());
   grants_request.set_page_size(1000);
   v1::ListAccessGrantsResponse grants;
   BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kAccessGrant, grants_request, &grants));
-  PageData grant_rows = PageList();
-  for (const v1::AccessGrant& g : grants.access_grants()) {
+  SetRows(page, "grants", grants.access_grants(), [&](const v1::AccessGrant& g) {
     PageData row;
     row.set("application", labels.OrName(Kind::kApplication, g.application()));
     row.set("role", g.role());
     row.set("since", DateText(m, g.grant_date()));
     row.set("until", DateText(m, g.revoke_date().empty() ? g.expire_date() : g.revoke_date()));
-    grant_rows.push_back(row);
-  }
-  page.set("has_grants", grants.access_grants_size() > 0);
-  page.set("grants", grant_rows);
+    return row;
+  });
 
   v1::ListLicenseAssignmentsRequest seats_request;
   seats_request.set_person(p.name());
   seats_request.set_page_size(1000);
   v1::ListLicenseAssignmentsResponse seats;
   BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kLicenseAssignment, seats_request, &seats));
-  PageData seat_rows = PageList();
-  for (const v1::LicenseAssignment& s : seats.license_assignments()) {
+  SetRows(page, "seats", seats.license_assignments(), [&](const v1::LicenseAssignment& a) {
     PageData row;
-    row.set("license", labels.OrName(Kind::kLicense, s.license()));
-    row.set("since", DateText(m, s.assign_date()));
-    seat_rows.push_back(row);
-  }
-  page.set("has_seats", seats.license_assignments_size() > 0);
-  page.set("seats", seat_rows);
+    row.set("license", labels.OrName(Kind::kLicense, a.license()));
+    row.set("since", DateText(m, a.assign_date()));
+    return row;
+  });
 
   v1::ListDevicesRequest devices_request;
   devices_request.set_assignee(p.name());
   devices_request.set_page_size(1000);
   v1::ListDevicesResponse devices;
   BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kDevice, devices_request, &devices));
-  PageData device_rows = PageList();
-  for (const v1::Device& d : devices.devices()) {
+  SetRows(page, "devices", devices.devices(), [&](const v1::Device& d) {
     PageData row;
     std::string shown = !d.hostname().empty()    ? d.hostname()
                         : !d.asset_tag().empty() ? d.asset_tag()
@@ -391,31 +387,22 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
     row.set("serial", d.serial_number().empty() ? m.Text("none") : d.serial_number());
     row.set("status", EnumText(m, "device_status_", v1::Device::Status_descriptor(), d.status()));
     row.set("last_report", TimeText(m, d.last_report_time()));
-    device_rows.push_back(row);
-  }
-  page.set("has_devices", devices.devices_size() > 0);
-  page.set("devices", device_rows);
+    return row;
+  });
 
   v1::ListAuditEventsRequest audit_request;
   audit_request.set_resource(p.name());
   audit_request.set_page_size(50);
   BESTAND_ASSIGN_OR_RETURN(v1::ListAuditEventsResponse events, core.audit->List(audit_request));
-  PageData event_rows = PageList();
-  for (const v1::AuditEvent& e : events.events()) {
+  SetRows(page, "events", events.events(), [&](const v1::AuditEvent& e) {
     PageData row;
     row.set("time", TimeText(m, e.time()));
     row.set("actor", e.actor());
     row.set("action", e.action());
-    event_rows.push_back(row);
-  }
-  page.set("has_events", events.events_size() > 0);
-  page.set("events", event_rows);
+    return row;
+  });
   return page;
 }
-
-}  // namespace bestand
-
-namespace bestand {
 
 absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const Principal& who,
                                    absl::string_view show, absl::string_view page_token) {
