@@ -96,7 +96,8 @@ class BestandServer {
   Store* store() { return store_.get(); }
   // What the web interface reads from.
   WebCore web_core() {
-    return {tokens_.get(), inventory_.get(), reports_.get(), audit_.get(), workflow_.get()};
+    return {tokens_.get(), inventory_.get(), reports_.get(),
+            audit_.get(),  workflow_.get(),  fleet_.get()};
   }
   void Shutdown();
   void Wait() { server_->Wait(); }

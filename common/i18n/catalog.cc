@@ -124,6 +124,7 @@ struct Messages::Formatters {
   std::map<std::string, icu::number::LocalizedNumberFormatter> money;
   std::optional<icu::number::LocalizedNumberFormatter> number;
   std::unique_ptr<icu::DateFormat> date;
+  std::unique_ptr<icu::DateFormat> month;
   std::unique_ptr<icu::DateFormat> date_time;
 };
 
@@ -228,6 +229,19 @@ std::string Messages::Date(absl::CivilDay day) const {
   }
   icu::UnicodeString out;
   formatters_->date->format(MillisOf(absl::FromCivil(day, absl::UTCTimeZone())), out);
+  return PlainSpaces(Utf8(out));
+}
+
+std::string Messages::Month(absl::CivilMonth month) const {
+  if (!formatters_->month) {
+    UErrorCode status = U_ZERO_ERROR;
+    formatters_->month.reset(
+        icu::DateFormat::createInstanceForSkeleton(u"yMMMM", formatters_->locale, status));
+    if (U_FAILURE(status) || !formatters_->month) return absl::FormatCivilTime(month);
+    formatters_->month->adoptTimeZone(icu::TimeZone::createTimeZone(u"UTC"));
+  }
+  icu::UnicodeString out;
+  formatters_->month->format(MillisOf(absl::FromCivil(month, absl::UTCTimeZone())), out);
   return PlainSpaces(Utf8(out));
 }
 

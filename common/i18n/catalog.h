@@ -59,6 +59,8 @@ class Messages {
   std::string List(const std::vector<std::string>& items) const;
   // 31.12.2026 / 12/31/2026.
   std::string Date(absl::CivilDay day) const;
+  // "Januar 2027" / "January 2027".
+  std::string Month(absl::CivilMonth month) const;
   // 31.12.2026, 14:05 in the company's time zone (Europe/Berlin).
   std::string DateTime(absl::Time t) const;
   // Every plain text of the catalog by key, for templates.

@@ -15,53 +15,14 @@
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
 #include "common/csv.h"
+#include "common/i18n/task_titles.h"
 #include "common/status_macros.h"
 #include "common/time.h"
-#include "server/web/task_titles.h"
+#include "server/web/labels.h"
+#include "server/web/page_text.h"
 
 namespace bestand {
 namespace {
-
-// An ISO date ("2026-12-31") in the reader's form; the dash for none.
-std::string DateText(const Messages& m, absl::string_view iso) {
-  absl::CivilDay day;
-  if (iso.empty() || !absl::ParseCivilTime(iso, &day)) {
-    return iso.empty() ? m.Text("none") : std::string(iso);
-  }
-  return m.Date(day);
-}
-
-std::string TimeText(const Messages& m, const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return m.Text("none");
-  return m.DateTime(absl::FromUnixSeconds(t.seconds()));
-}
-
-// One entry per currency; "0,00 €" when there is none.
-PageData MoneyList(const Messages& m, const google::protobuf::RepeatedPtrField<v1::Money>& money) {
-  PageData list = PageList();
-  for (const v1::Money& x : money) {
-    PageData item;
-    item.set("currency", x.currency());
-    item.set("amount", m.Money(x.minor(), x.currency()));
-    list.push_back(item);
-  }
-  if (money.empty()) {
-    PageData item;
-    item.set("currency", "EUR");
-    item.set("amount", m.Money(0, "EUR"));
-    list.push_back(item);
-  }
-  return list;
-}
-
-// An enum value's text: `prefix` and the value's name in lower case ("person_status_" +
-// "leaving").
-template <typename Descriptor>
-std::string EnumText(const Messages& m, absl::string_view prefix, const Descriptor* d, int value) {
-  const auto* v = d->FindValueByNumber(value);
-  if (v == nullptr || value == 0) return m.Text("none");
-  return m.Text(absl::StrCat(prefix, absl::AsciiStrToLower(v->name())));
-}
 
 std::string SavingText(const Messages& m, const v1::Saving& s) {
   switch (s.kind()) {
@@ -144,17 +105,6 @@ PageData CategoryCharts(const Messages& m,
     charts.push_back(chart);
   }
   return charts;
-}
-
-std::string YesNo(const Messages& m, bool b) { return m.Text(b ? "yes" : "no"); }
-
-// Sets `list` to one row per item, made by `row`, and "has_{list}" to whether there is any.
-template <typename Items, typename Row>
-void SetRows(PageData& page, const std::string& list, const Items& items, Row row) {
-  PageData rows = PageList();
-  for (const auto& item : items) rows.push_back(row(item));
-  page.set("has_" + list, !items.empty());
-  page.set(list, rows);
 }
 
 // One page of up to `limit` tasks in `scope`, the request set up by `filter`; the next page's
@@ -322,10 +272,10 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
                            ListTasks(core, TaskScopeOf(who), kTasksPerList,
                                      [&](v1::ListTasksRequest& r) { r.set_person(p.name()); }));
-  TaskTitles titles(labels, m);
+  const LabelOf label = [&](Kind k, const std::string& n) { return labels.Of(k, n); };
   SetRows(page, "tasks", tasks, [&](const v1::Task& t) {
     PageData row;
-    row.set("title", titles.Of(t));
+    row.set("title", TaskTitle(t, m, label));
     row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t.status()));
     row.set("due", DateText(m, t.due_date()));
     return row;
@@ -384,6 +334,7 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
                         : !d.asset_tag().empty() ? d.asset_tag()
                                                  : absl::StrCat(d.manufacturer(), " ", d.model());
     row.set("device", shown);
+    row.set("href", absl::StrCat("/", d.name()));
     row.set("serial", d.serial_number().empty() ? m.Text("none") : d.serial_number());
     row.set("status", EnumText(m, "device_status_", v1::Device::Status_descriptor(), d.status()));
     row.set("last_report", TimeText(m, d.last_report_time()));
@@ -423,7 +374,7 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
   const bool may_change = AuthorizeTaskChange(who).ok();
   // By provider (the coordinator's own first), overdue first, then by due date.
   Labels labels(core.inventory);
-  TaskTitles titles(labels, m);
+  const LabelOf label = [&](Kind k, const std::string& n) { return labels.Of(k, n); };
   std::map<std::string, std::vector<const v1::Task*>> by_vendor;
   for (const v1::Task& t : tasks) by_vendor[t.vendor()].push_back(&t);
   PageData groups = PageList();
@@ -439,7 +390,7 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
     for (const v1::Task* t : list) {
       PageData row;
       row.set("id", std::string(absl::StripPrefix(t->name(), "tasks/")));
-      row.set("title", titles.Of(*t));
+      row.set("title", TaskTitle(*t, m, label));
       row.set("status", EnumText(m, "task_status_", v1::Task::Status_descriptor(), t->status()));
       if (!t->due_date().empty()) {
         row.set("due", DateText(m, t->due_date()));

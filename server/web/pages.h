@@ -7,9 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "common/i18n/catalog.h"
 #include "server/core/audit_log.h"
 #include "server/core/auth.h"
+#include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/reports.h"
 #include "server/core/workflow.h"
@@ -24,6 +26,7 @@ struct WebCore {
   Reports* reports = nullptr;
   AuditLog* audit = nullptr;
   Workflow* workflow = nullptr;
+  Fleet* fleet = nullptr;
 };
 
 // Deadlines within this many days are on the dashboard.
@@ -40,6 +43,35 @@ absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl
 // when their role may change the inventory.
 absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,
                                     absl::string_view person);
+
+// Devices whose asset tag, serial number, model or host name contains `query`, 100 a page.
+absl::StatusOr<PageData> DevicesPage(const WebCore& core, const Messages& m,
+                                     absl::string_view query, absl::string_view page_token);
+// `device` is "devices/{id}": its record, the hardware last reported, kSoftwarePerPage of the
+// packages whose name contains `software_query` from the `software_from`th, and its newest
+// kHistoryEntries software changes and audit events. NOT_FOUND when there is none.
+inline constexpr int kSoftwarePerPage = 250;
+inline constexpr int kHistoryEntries = 100;
+absl::StatusOr<PageData> DevicePage(const WebCore& core, const Messages& m,
+                                    absl::string_view device, absl::string_view software_query,
+                                    int software_from);
+
+// Applications and vendors, at most kCatalogRows of each (the page says when there are more).
+inline constexpr int kCatalogRows = 1000;
+absl::StatusOr<PageData> ApplicationsPage(const WebCore& core, const Messages& m);
+// The renewals page looks this many days ahead.
+inline constexpr int kRenewalsDays = 365;
+// The renewal report as a timeline: missed deadlines, then one group per month with its total
+// of next terms per currency.
+absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages& m,
+                                      absl::CivilDay today);
+// Risky access: the findings by kind.
+absl::StatusOr<PageData> FindingsPage(const WebCore& core, const Messages& m);
+// The audit trail, newest first, kAuditPerPage a page from `page_token`; with `verify`, the
+// result of verifying the whole chain and its head.
+inline constexpr int kAuditPerPage = 100;
+absl::StatusOr<PageData> AuditPage(const WebCore& core, const Messages& m,
+                                   absl::string_view page_token, bool verify);
 
 // The tasks `who` may see (a vendor: its own), kTasksPerPage a page from `page_token`, by
 // provider, overdue first. `show` is "open" (the default), "overdue", "done" or "all".

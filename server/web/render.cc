@@ -81,8 +81,13 @@ absl::StatusOr<std::string> RenderPage(const Messages& messages, absl::string_vi
     PageData nav = PageList();
     for (const NavEntry& e : {NavEntry{"/", "nav_dashboard", Permission::kRead},
                               NavEntry{"/licenses", "nav_licenses", Permission::kRead},
+                              NavEntry{"/renewals", "nav_renewals", Permission::kRead},
                               NavEntry{"/people", "nav_people", Permission::kRead},
-                              NavEntry{"/tasks", "nav_tasks", Permission::kTasks}}) {
+                              NavEntry{"/devices", "nav_devices", Permission::kRead},
+                              NavEntry{"/applications", "nav_applications", Permission::kRead},
+                              NavEntry{"/tasks", "nav_tasks", Permission::kTasks},
+                              NavEntry{"/findings", "nav_findings", Permission::kRead},
+                              NavEntry{"/audit", "nav_audit", Permission::kRead}}) {
       if (!Authorize(who, e.needed).ok()) continue;
       PageData item;
       item.set("href", e.href);

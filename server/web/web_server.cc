@@ -7,11 +7,13 @@
 #include <optional>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
+#include "common/time.h"
 #include "server/http/rate_limit.h"
 #include "server/web/report_cache.h"
 
@@ -183,6 +185,45 @@ class WebApp {
             }
             return page;
           });
+    });
+    s.Get("/devices", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "devices", "devices_title", "/devices",
+               [&](const Messages& m, const WebSession&) {
+                 return DevicesPage(core_, m, req.get_param_value("q"),
+                                    req.get_param_value("page"));
+               });
+    });
+    s.Get("/devices/([0-9]{1,18})", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "device", "", "/devices", [&](const Messages& m, const WebSession&) {
+        int from = 0;
+        if (!absl::SimpleAtoi(req.get_param_value("from"), &from)) from = 0;
+        return DevicePage(core_, m, absl::StrCat("devices/", std::string(req.matches[1])),
+                          req.get_param_value("sq"), from);
+      });
+    });
+    s.Get("/applications", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "applications", "applications_title", "/applications",
+               [this](const Messages& m, const WebSession&) { return ApplicationsPage(core_, m); });
+    });
+    s.Get("/renewals", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "renewals", "renewals_title", "/renewals",
+               [this](const Messages& m, const WebSession&) -> absl::StatusOr<PageData> {
+                 v1::RenewalReportRequest request;
+                 request.set_within_days(kRenewalsDays);
+                 BESTAND_ASSIGN_OR_RETURN(v1::RenewalReport r, core_.reports->Renewals(request));
+                 return RenewalsPage(r, m, TodayUtc());
+               });
+    });
+    s.Get("/findings", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "findings", "findings_title", "/findings",
+               [this](const Messages& m, const WebSession&) { return FindingsPage(core_, m); });
+    });
+    s.Get("/audit", [this](const httplib::Request& req, httplib::Response& res) {
+      ReadPage(req, res, "audit", "audit_title", "/audit",
+               [&](const Messages& m, const WebSession&) {
+                 return AuditPage(core_, m, req.get_param_value("page"),
+                                  req.get_param_value("verify") == "1");
+               });
     });
     s.Post("/people/([0-9]{1,18})/offboard", [this](const httplib::Request& req,
                                                     httplib::Response& res) {

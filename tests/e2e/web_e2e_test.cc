@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
@@ -229,16 +230,20 @@ TEST_F(WebTest, RolesDecideWhatEachMaySee) {
       Token({"--role", "vendor", "--name", "systemhaus", "--vendor", "Systemhaus Nord GmbH"});
   Browser v = NewBrowser();
   ASSERT_EQ(v.SignIn(viewer), 303);
-  httplib::Result people = v.Get("/people");
-  ASSERT_TRUE(people);
-  EXPECT_EQ(people->status, 200);
+  for (const char* path :
+       {"/people", "/devices", "/applications", "/renewals", "/findings", "/audit"}) {
+    httplib::Result r = v.Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << path;
+  }
 
   Browser p = NewBrowser();
   ASSERT_EQ(p.SignIn(vendor), 303);
   httplib::Result home = p.Get("/");
   ASSERT_TRUE(home);
   EXPECT_EQ(home->get_header_value("Location"), "/tasks");  // a provider's page is its tasks
-  for (const char* path : {"/people", "/licenses", "/people/1"}) {
+  for (const char* path : {"/people", "/licenses", "/people/1", "/devices", "/devices/1",
+                           "/applications", "/renewals", "/findings", "/audit"}) {
     httplib::Result r = p.Get(path);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 403) << path;
@@ -548,6 +553,172 @@ TEST_F(WebTest, ASignInLinkWorksOnceAndNowhereElse) {
   ASSERT_FALSE(name.empty()) << list.out;
   ASSERT_EQ(server_.Admin({"token", "revoke", name}).exit_code, 0);
   EXPECT_EQ(p.Get("/tasks")->status, 303);
+}
+
+// The href of the first link in `body` that starts with `prefix` ("/devices/"); empty when none.
+std::string FirstLink(const std::string& body, const std::string& prefix) {
+  const std::string marker = "<a href=\"" + prefix;
+  const size_t at = body.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t from = at + 9;
+  return body.substr(from, body.find('"', from) - from);
+}
+
+// How often `needle` occurs in `haystack`.
+int Count(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(WebTest, TheDevicePageShowsWhatItsAgentReportedAndWhatChanged) {
+  // A Fedora laptop reported twice through the GLPI Agent's format: 3,033 packages, then 3,184
+  // with hundreds upgraded.
+  for (const char* file : {"computer_3.json", "computer_3_updated.json"}) {
+    ProcessResult r = server_.Admin({"import", "glpi", absl::StrCat(BESTAND_GLPI, "/", file)});
+    ASSERT_EQ(r.exit_code, 0) << file << ": " << r.err;
+  }
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  httplib::Result found = b.Get("/devices?q=lf014");  // its host name
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->status, 200);
+  const std::string href = FirstLink(found->body, "/devices/");
+  ASSERT_FALSE(href.empty()) << found->body;
+  EXPECT_EQ(Count(found->body, "<a href=\"/devices/"), 1) << found->body;
+
+  httplib::Result page = b.Get(href);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_TRUE(absl::StrContains(page->body, "<h1>LF014.glpi-project.infra</h1>"))
+      << page->body.substr(0, 3000);
+  EXPECT_TRUE(absl::StrContains(page->body, "Fedora release 25")) << page->body.substr(0, 3000);
+  EXPECT_TRUE(absl::StrContains(page->body, "i5-4210U")) << page->body.substr(0, 3000);
+  // 7,908 MiB of memory, said in whole gigabytes.
+  EXPECT_TRUE(absl::StrContains(page->body, "<dd>8 GB</dd>")) << page->body.substr(0, 3000);
+  EXPECT_TRUE(absl::StrContains(page->body, "<td>sda</td>")) << page->body.substr(0, 3000);
+  // The software a page at a time: 250 rows of 3,184 and a link to the next 250.
+  EXPECT_TRUE(absl::StrContains(page->body, "3.184 Pakete von 3.184, angezeigt 1 bis 250"))
+      << page->body.substr(0, 3000);
+  const size_t software = page->body.find("id=\"software-table\"");
+  const size_t changes = page->body.find("id=\"changes-h\"");
+  ASSERT_NE(software, std::string::npos);
+  ASSERT_NE(changes, std::string::npos);
+  EXPECT_EQ(Count(page->body.substr(software, changes - software), "<tr><td>"), 250);
+  EXPECT_TRUE(absl::StrContains(page->body, "&amp;from=250#software-h")) << page->body;
+  // Upgrades between the two reports are its history, with both versions.
+  EXPECT_TRUE(absl::StrContains(page->body, "<td>aktualisiert</td>"));
+  EXPECT_LT(page->body.size(), 200u * 1024);
+
+  httplib::Result last = b.Get(href + "?sq=&from=3000");
+  ASSERT_TRUE(last);
+  EXPECT_TRUE(absl::StrContains(last->body, "angezeigt 3.001 bis 3.184")) << last->body;
+  EXPECT_FALSE(absl::StrContains(last->body, "#software-h\">"));
+
+  httplib::Result geoip = b.Get(href + "?sq=geoip");
+  ASSERT_TRUE(geoip);
+  EXPECT_TRUE(absl::StrContains(geoip->body, "2 Pakete von 3.184")) << geoip->body;
+  EXPECT_TRUE(absl::StrContains(geoip->body, "<tr><td>GeoIP</td><td>1.6.10-1.fc25</td>"))
+      << geoip->body;
+
+  // The person page links the devices a person holds.
+  httplib::Result bernd = b.Get("/people?q=bernd");
+  ASSERT_TRUE(bernd);
+  httplib::Result person = b.Get(FirstLink(bernd->body, "/people/"));
+  ASSERT_TRUE(person);
+  const std::string laptop = FirstLink(person->body, "/devices/");
+  ASSERT_FALSE(laptop.empty()) << person->body;
+  httplib::Result nb = b.Get(laptop);
+  ASSERT_TRUE(nb);
+  EXPECT_TRUE(absl::StrContains(nb->body, "<h1>nb-0003</h1>")) << nb->body.substr(0, 2000);
+  EXPECT_TRUE(absl::StrContains(nb->body, "Dell Latitude 5440"));
+  EXPECT_TRUE(absl::StrContains(nb->body, "1.180,00 €"));  // its purchase price
+  EXPECT_TRUE(absl::StrContains(nb->body, "noch kein Bericht"));
+
+  EXPECT_EQ(b.Get("/devices/999999")->status, 404);
+}
+
+TEST_F(WebTest, ApplicationsRenewalsRisksAndTheAuditLogForManagement) {
+  const std::string viewer = Token({"--role", "viewer", "--name", "geschaeftsfuehrung"});
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(viewer), 303);
+
+  httplib::Result apps = b.Get("/applications");
+  ASSERT_TRUE(apps);
+  ASSERT_EQ(apps->status, 200);
+  EXPECT_TRUE(absl::StrContains(apps->body,
+                                "<a href=\"https://zoom.us\" rel=\"noopener noreferrer\">Zoom</a>"))
+      << apps->body;
+  EXPECT_TRUE(absl::StrContains(
+      apps->body, "<th scope=\"row\">Systemhaus Nord GmbH</th><td>IT-Dienstleister</td>"))
+      << apps->body;
+  EXPECT_TRUE(absl::StrContains(apps->body, "mailto:support@systemhaus-nord.example"));
+
+  // Deadlines (term end less the notice period) by month, with the next term's cost: Zoom Pro
+  // 2027-01-31 - 30 days = 01.01.2027, 3 x 159.90 = 479,70 €; Microsoft 365 2027-03-31 - 30 =
+  // 01.03.2027, 8 x 11.70 x 12 = 1.123,20 €; Acrobat 2027-06-30 - 14 = 16.06.2027, 2 x 23.80 x
+  // 12 = 571,20 €. (The sample's dates hold until the first of them passes.)
+  httplib::Result renewals = b.Get("/renewals");
+  ASSERT_TRUE(renewals);
+  ASSERT_EQ(renewals->status, 200);
+  const std::string& r = renewals->body;
+  for (const char* month : {"<h2>Januar 2027</h2>", "<h2>März 2027</h2>", "<h2>Juni 2027</h2>"}) {
+    EXPECT_TRUE(absl::StrContains(r, month)) << month << r;
+  }
+  EXPECT_LT(r.find("<h2>Januar 2027</h2>"),
+            r.find("<time datetime=\"2027-01-01\">01.01.2027</time>"));
+  EXPECT_LT(r.find("<time datetime=\"2027-01-01\">"), r.find("<h2>März 2027</h2>"));
+  EXPECT_TRUE(absl::StrContains(r, "<time datetime=\"2027-03-01\">01.03.2027</time>"));
+  EXPECT_TRUE(absl::StrContains(r, "<time datetime=\"2027-06-16\">16.06.2027</time>"));
+  EXPECT_TRUE(absl::StrContains(r, "zusammen: <span class=\"money\">1.123,20 €</span>")) << r;
+  EXPECT_TRUE(absl::StrContains(r, "zusammen: <span class=\"money\">571,20 €</span>")) << r;
+
+  // Risky access, said in German from the findings' kinds, with links to the people.
+  ProcessResult cli = server_.Admin({"report", "access", "--risky", "-o", "csv"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  httplib::Result risks = b.Get("/findings");
+  ASSERT_TRUE(risks);
+  ASSERT_EQ(risks->status, 200);
+  if (absl::StrContains(cli.out, "privileged account without MFA")) {
+    EXPECT_TRUE(absl::StrContains(risks->body, "Privilegierte Konten ohne MFA")) << risks->body;
+  }
+  if (absl::StrContains(cli.out, "orphaned account")) {
+    EXPECT_TRUE(absl::StrContains(risks->body, "Konten ohne Person")) << risks->body;
+  }
+  // As many rows as the CLI lists findings (its CSV has a header line).
+  EXPECT_EQ(Count(risks->body, "<tr><td>"), Count(cli.out, "\n") - 1) << cli.out << risks->body;
+
+  // The audit log with the chain head the CLI's verification prints; 40 more events make it
+  // longer than a page.
+  for (int i = 0; i < 40; ++i) Token({"--role", "viewer", "--name", absl::StrCat("t", i)});
+  httplib::Result audit = b.Get("/audit?verify=1");
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->status, 200);
+  EXPECT_TRUE(absl::StrContains(audit->body, "Intakt:")) << audit->body.substr(0, 3000);
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  const size_t head_at = verify.out.find("head ");
+  ASSERT_NE(head_at, std::string::npos) << verify.out;
+  const std::string head =
+      verify.out.substr(head_at + 5, verify.out.find_first_of(" \n", head_at + 5) - head_at - 5);
+  EXPECT_TRUE(absl::StrContains(audit->body, "<code class=\"head\">" + head + "</code>"))
+      << head << audit->body.substr(0, 3000);
+  ProcessResult events = server_.Admin({"audit", "list", "--limit", "1000", "-o", "csv"});
+  const int total = Count(events.out, "\n") - 1;
+  ASSERT_GT(total, 100);
+  // The newest page, then the rest: every event once.
+  EXPECT_EQ(Count(audit->body, "<tr><td class=\"n\">"), 100);
+  EXPECT_TRUE(absl::StrContains(audit->body, absl::StrCat("<td class=\"n\">", total, "</td>")));
+  const std::string next = FirstLink(audit->body, "/audit?page=");
+  ASSERT_FALSE(next.empty()) << audit->body;
+  httplib::Result older = b.Get(next);
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->status, 200);
+  EXPECT_EQ(Count(older->body, "<tr><td class=\"n\">"), total - 100);
+  EXPECT_TRUE(absl::StrContains(older->body, "<td class=\"n\">1</td>"));
 }
 
 TEST(WebLinkTest, WithoutTheWebInterfaceThereAreNoLinks) {

@@ -58,6 +58,8 @@ unset BESTAND_SERVER BESTAND_CA BESTAND_TOKEN
 for what in people vendors apps devices licenses accounts access assignments; do
   "$cli" import "$what" "$sample/$what.csv" > /dev/null
 done
+# One PC as the GLPI Agent reports it, for a device page with hardware and software.
+"$cli" import glpi "$here/../data/glpi/computer_1.json" > /dev/null
 export BESTAND_WEB_URL="https://127.0.0.1:$web"
 export BESTAND_ADMIN_TOKEN=$admin
 BESTAND_VIEWER_TOKEN="$("$cli" token create --role viewer --name geschaeftsfuehrung)"

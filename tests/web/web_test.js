@@ -111,6 +111,32 @@ async function main() {
     assert.deepEqual(focused, ["skip", "solid"]);
   });
 
+  await check("devices, applications, deadlines, risks and the audit log read on any screen",
+    async () => {
+      const page = await newPage();
+      await signIn(page, tokens.admin);
+      await page.waitForURL(`${url}/`);
+      await page.goto(`${url}/devices?q=glpixps`);
+      await page.locator("#devices-table a").first().click();
+      assert.match(await page.locator("h1").textContent(), /^glpixps/);
+      assert.ok(await page.getByText("Fedora 31").first().isVisible(), "the reported system");
+      // Filtering as one types hides the packages that do not match.
+      await page.fill("#sq", "gnome");
+      assert.equal(await page.locator("#software-table tbody tr:visible").count(), 1);
+      const pages = [page.url(), `${url}/applications`, `${url}/renewals`, `${url}/findings`,
+        `${url}/audit?verify=1`];
+      for (const target of pages) {
+        await page.setViewportSize({ width: 1280, height: 800 });
+        await page.goto(target);
+        assert.deepEqual(await axeViolations(page), [], target);
+        await page.setViewportSize({ width: 375, height: 800 });
+        await noHorizontalScroll(page);
+      }
+      assert.ok(await page.getByText("Intakt:").isVisible(), "the audit log verifies");
+      await screenshot(page, "audit-375");
+      assert.deepEqual(page.consoleErrors, []);
+    });
+
   await check("management sees the dashboard in German, on a laptop and a phone", async () => {
     const page = await newPage();
     await signIn(page, tokens.viewer);
