@@ -81,6 +81,7 @@ absl::Status Run(const Args& args, std::ostream& out, std::ostream& err, const C
   BESTAND_RETURN_IF_ERROR(context.CommandFlags().status());
   BESTAND_ASSIGN_OR_RETURN(std::string output, Output(args, *command));
   context.SetOutput(output);
+  BESTAND_RETURN_IF_ERROR(context.SetLang(args.Get("lang")));
   if (command->path[0] != "login") {
     BESTAND_ASSIGN_OR_RETURN(ClientConfig config, ResolveConfig(args));
     BESTAND_RETURN_IF_ERROR(context.Connect(config));

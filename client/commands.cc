@@ -38,6 +38,7 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"insecure", "", "plaintext, for local development only"},
       {"output", "FORMAT", "-o table|wide|json|csv: wide shows every column, untruncated"},
       {"timeout", "SECONDS", "per call, 1..3600 (default 30)"},
+      {"lang", "de|en", "task titles, task export and HTML reports in German or English"},
       {"help", "", "this command's options"},
   };
   return *flags;

@@ -35,6 +35,20 @@ void Context::SetOutput(const std::string& output) {
   printer_.wide = output == "wide";
 }
 
+absl::Status Context::SetLang(absl::string_view lang) {
+  if (lang.empty()) return absl::OkStatus();
+  if (!ParseLang(lang, &lang_)) {
+    return Usage(absl::StrCat("--lang: '", lang, "' is not one of de, en"));
+  }
+  localized_ = true;
+  return absl::OkStatus();
+}
+
+const Messages& Context::messages() {
+  if (!messages_) messages_ = std::make_unique<Messages>(lang_);
+  return *messages_;
+}
+
 absl::Status Context::Connect(const ClientConfig& config) {
   BESTAND_ASSIGN_OR_RETURN(client_, connect_(config));
   labels_ = Labels(client_.get());

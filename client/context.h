@@ -19,6 +19,7 @@
 #include "client/labels.h"
 #include "client/output.h"
 #include "common/args.h"
+#include "common/i18n/catalog.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_ptr_field.h"
 
@@ -96,6 +97,13 @@ class Context {
   std::string Label(const std::string& ref);
   const Printer& printer() const { return printer_; }
 
+  // The language of people-facing text (task titles, task export, HTML reports): --lang, else
+  // English. Machine formats (-o json, csv) never change with it.
+  absl::Status SetLang(absl::string_view lang);
+  // True when --lang asked for a language and the output is for people (not json or csv).
+  bool localized() const { return localized_ && printer_.format == Format::kTable; }
+  const Messages& messages();
+
  private:
   const Args& args_;
   const CommandSpec& command_;
@@ -107,6 +115,9 @@ class Context {
   Printer printer_;
   bool markdown_ = false;
   bool html_ = false;
+  bool localized_ = false;
+  Lang lang_ = Lang::kEn;
+  std::unique_ptr<Messages> messages_;
 };
 
 }  // namespace bestand

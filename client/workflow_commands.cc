@@ -2,11 +2,14 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "bestand/v1/workflow.pb.h"
+#include "common/i18n/task_titles.h"
 #include "common/proto_text.h"
 #include "common/status_macros.h"
 
@@ -51,6 +54,25 @@ absl::StatusOr<Tasks> AllTasks(Context& c, v1::ListTasksRequest req) {
     req.set_page_token(resp.next_page_token());
   } while (!req.page_token().empty());
   return out;
+}
+
+// With --lang (and output for people): each title said in that language from the task's action
+// and the labels of what it refers to; the stored English title where something has no label.
+void SayTitles(Context& c, Tasks& tasks) {
+  if (!c.localized()) return;
+  std::vector<std::string> refs;
+  for (const v1::Task& t : tasks) {
+    for (const std::string* ref : {&t.person(), &t.application(), &t.account(), &t.access_grant(),
+                                   &t.license(), &t.device()}) {
+      if (!ref->empty()) refs.push_back(*ref);
+    }
+  }
+  c.ResolveLabels(refs);
+  const LabelOf label = [&c](Kind, const std::string& name) {
+    std::string said = c.Label(name);
+    return said == name ? std::string() : said;  // unresolved
+  };
+  for (v1::Task& t : tasks) t.set_title(TaskTitle(t, c.messages(), label));
 }
 
 // `--flag` as the enum field `field` of `m`, when given.
@@ -127,6 +149,7 @@ absl::Status TaskList(Context& c) {
   req.set_overdue_only(args.Has("overdue"));
   BESTAND_RETURN_IF_ERROR(SetEnumFlag(c, "status", "status", &req));
   BESTAND_ASSIGN_OR_RETURN(Tasks tasks, AllTasks(c, req));
+  SayTitles(c, tasks);
   c.List(tasks, TaskColumns());
   return absl::OkStatus();
 }
@@ -136,21 +159,31 @@ absl::Status TaskExport(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(*req.mutable_vendor(), c.Required("vendor"));
   req.set_open_only(true);
   BESTAND_ASSIGN_OR_RETURN(Tasks tasks, AllTasks(c, req));
+  SayTitles(c, tasks);
   if (!c.markdown()) {
     c.List(tasks, TaskColumns());
     return absl::OkStatus();
   }
+  // For the provider to read: the catalog's text in --lang (English by default); dates in the
+  // language's form with --lang, else ISO.
+  const Messages& m = c.messages();
   std::ostream& out = c.out();
-  out << "# Open tasks for " << c.Label(req.vendor()) << "\n\n";
-  if (tasks.empty()) out << "Nothing to do.\n";
+  out << "# " << m.Format("export_heading", {{"vendor", c.Label(req.vendor())}}) << "\n\n";
+  if (tasks.empty()) out << m.Text("export_nothing") << "\n";
   for (const v1::Task& t : tasks) {
     out << "- [ ] **" << t.title() << "**";
-    if (!t.due_date().empty()) out << " (due " << t.due_date() << ")";
+    if (!t.due_date().empty()) {
+      absl::CivilDay due;
+      const bool dated = c.localized() && absl::ParseCivilTime(t.due_date(), &due);
+      out << " (" << m.Format("export_due", {{"date", dated ? m.Date(due) : t.due_date()}}) << ")";
+    }
     out << " — `" << t.name() << "`";
-    if (!t.acceptance().empty()) out << "\n  Done means: " << t.acceptance();
+    if (!t.acceptance().empty()) {
+      out << "\n  " << m.Format("done_means", {{"acceptance", t.acceptance()}});
+    }
     out << "\n";
   }
-  out << "\nReport back per task: `bestand task done TASK --evidence \"what was done\"`.\n";
+  out << "\n" << m.Text("export_report_back") << "\n";
   return absl::OkStatus();
 }
 

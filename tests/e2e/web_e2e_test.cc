@@ -721,6 +721,36 @@ TEST_F(WebTest, ApplicationsRenewalsRisksAndTheAuditLogForManagement) {
   EXPECT_TRUE(absl::StrContains(older->body, "<td class=\"n\">1</td>"));
 }
 
+TEST_F(WebTest, TheCliSaysTaskTitlesAndTheExportInTheLanguageAsked) {
+  ASSERT_EQ(
+      server_.Admin({"offboard", "bernd.mueller@weiss-haustechnik.de", "--last-day", "2027-06-30"})
+          .exit_code,
+      0);
+  ProcessResult md = server_.Admin(
+      {"task", "export", "--vendor", "Systemhaus Nord GmbH", "-o", "md", "--lang", "de"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_TRUE(absl::StrContains(md.out, "# Offene Aufgaben für Systemhaus Nord GmbH\n")) << md.out;
+  EXPECT_TRUE(absl::StrContains(
+      md.out,
+      "**Konto „bmueller“ von bernd.mueller@weiss-haustechnik.de in VPN sperren** "
+      "(fällig am 30.06.2027)"))
+      << md.out;
+  ProcessResult table = server_.Admin({"task", "list", "--lang", "de", "-o", "wide"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(absl::StrContains(table.out, "Rolle „VPN Außendienst“ von")) << table.out;
+  // Without --lang, and in machine formats, the stored English titles.
+  ProcessResult en =
+      server_.Admin({"task", "export", "--vendor", "Systemhaus Nord GmbH", "-o", "md"});
+  EXPECT_TRUE(absl::StrContains(en.out, "# Open tasks for Systemhaus Nord GmbH\n")) << en.out;
+  EXPECT_TRUE(absl::StrContains(en.out, "(due 2027-06-30)")) << en.out;
+  ProcessResult csv = server_.Admin({"task", "list", "--lang", "de", "-o", "csv"});
+  EXPECT_TRUE(absl::StrContains(csv.out, ",Disable the account 'bmueller'")) << csv.out;
+  EXPECT_FALSE(absl::StrContains(csv.out, "sperren")) << csv.out;
+  ProcessResult bad = server_.Admin({"task", "list", "--lang", "fr"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad.err, "--lang: 'fr' is not one of de, en")) << bad.err;
+}
+
 TEST(WebLinkTest, WithoutTheWebInterfaceThereAreNoLinks) {
   TempDir dir;
   testing::ServerProcess server;
