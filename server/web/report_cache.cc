@@ -33,4 +33,8 @@ absl::StatusOr<v1::LicenseReport> ReportCache::Licenses(const v1::LicenseReportR
   return Get(licenses_, request, [&] { return reports_->Licenses(request); });
 }
 
+absl::StatusOr<v1::RenewalReport> ReportCache::Renewals(const v1::RenewalReportRequest& request) {
+  return Get(renewals_, request, [&] { return reports_->Renewals(request); });
+}
+
 }  // namespace bestand

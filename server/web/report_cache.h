@@ -1,7 +1,7 @@
-// The reports the dashboard and the license page show, kept while the inventory has not changed
-// (Reports::DataGeneration) and for at most `max_age` (their deadlines count days): the summary
-// over a whole company takes about 100 ms to compute, reading it from here nothing. The report
-// says when it was computed (create_time), and the dashboard shows it. Thread-safe.
+// The reports the dashboard, the license page and the renewals page show, kept while the inventory
+// has not changed (Reports::DataGeneration) and for at most `max_age` (their deadlines count days):
+// the summary over a whole company takes about 100 ms to compute, reading it from here nothing. The
+// report says when it was computed (create_time), and the dashboard shows it. Thread-safe.
 #pragma once
 
 #include <mutex>
@@ -24,6 +24,7 @@ class ReportCache {
 
   absl::StatusOr<v1::SummaryReport> Summary(const v1::SummaryReportRequest& request);
   absl::StatusOr<v1::LicenseReport> Licenses(const v1::LicenseReportRequest& request);
+  absl::StatusOr<v1::RenewalReport> Renewals(const v1::RenewalReportRequest& request);
 
  private:
   template <typename Report>
@@ -42,6 +43,7 @@ class ReportCache {
   std::mutex mu_;
   std::optional<Entry<v1::SummaryReport>> summary_ ABSL_GUARDED_BY(mu_);
   std::optional<Entry<v1::LicenseReport>> licenses_ ABSL_GUARDED_BY(mu_);
+  std::optional<Entry<v1::RenewalReport>> renewals_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace bestand
