@@ -10,9 +10,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/money.h"
-#include "common/time.h"
+#include "common/i18n/report_texts.h"
 
 namespace bestand {
 namespace {
@@ -21,9 +21,10 @@ std::string Esc(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
-std::string Page(absl::string_view title, absl::string_view body) {
+std::string Page(const Messages& m, absl::string_view title, absl::string_view body) {
   return absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", Esc(title),
+      "<!DOCTYPE html>\n<html lang=\"", LangCode(m.lang()),
+      "\"><head><meta charset=\"utf-8\">\n<title>", Esc(title),
       "</title>\n<style>\n"
       "@page { size: A4; margin: 15mm; }\n"
       "body { font-family: sans-serif; font-size: 10.5pt; color: #222; max-width: 180mm; "
@@ -53,8 +54,9 @@ struct Bar {
 
 // Horizontal bar charts of amounts: one chart per currency, so that bars of different
 // currencies are never drawn on one scale.
-std::string BarChart(absl::string_view title, const std::vector<Bar>& bars) {
-  if (bars.empty()) return "<p class=\"muted\">Nothing to chart.</p>";
+std::string BarChart(const Messages& m, absl::string_view title, const std::vector<Bar>& bars) {
+  if (bars.empty())
+    return absl::StrCat("<p class=\"muted\">", Esc(m.Text("report_no_chart")), "</p>");
   std::map<std::string, std::vector<const Bar*>> by_currency;
   for (const Bar& b : bars) by_currency[b.currency].push_back(&b);
   std::string out;
@@ -78,7 +80,7 @@ std::string BarChart(absl::string_view title, const std::vector<Bar>& bars) {
                             "<text x=\"%d\" y=\"%d\">%s</text>",
                             label_w - 6, y + 12, Esc(rows[i]->label.substr(0, 40)), label_w, y,
                             std::max(w, 1), row_h - 5, label_w + std::max(w, 1) + 4, y + 12,
-                            Esc(FormatMoney(rows[i]->minor, currency)));
+                            Esc(m.Money(rows[i]->minor, currency)));
     }
     out += "</svg>";
   }
@@ -86,19 +88,22 @@ std::string BarChart(absl::string_view title, const std::vector<Bar>& bars) {
 }
 
 // Cancellation deadlines on a line from today: missed ones red, at the start.
-std::string Timeline(const google::protobuf::RepeatedPtrField<v1::Renewal>& renewals) {
-  if (renewals.empty()) return "<p class=\"muted\">No deadlines in the window.</p>";
+std::string Timeline(const Messages& m,
+                     const google::protobuf::RepeatedPtrField<v1::Renewal>& renewals) {
+  if (renewals.empty()) {
+    return absl::StrCat("<p class=\"muted\">", Esc(m.Text("report_no_deadlines")), "</p>");
+  }
   int max_days = 30;
   for (const v1::Renewal& r : renewals) max_days = std::max(max_days, r.days_left());
   const int left = 20, width = 600, row_h = 16;
   const int height = row_h * renewals.size() + 24;
   std::string svg = absl::StrFormat(
-      "<svg role=\"img\" aria-label=\"Renewal timeline\" width=\"640\" height=\"%d\" "
+      "<svg role=\"img\" aria-label=\"%s\" width=\"640\" height=\"%d\" "
       "viewBox=\"0 0 640 %d\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
-      "<text x=\"%d\" y=\"%d\">today</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">+%d "
-      "days</text>",
-      height, height, left, height - 14, left + width, height - 14, left, height - 2, left + width,
-      height - 2, max_days);
+      "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
+      Esc(m.Text("report_timeline")), height, height, left, height - 14, left + width, height - 14,
+      left, height - 2, Esc(m.Text("report_today")), left + width, height - 2,
+      Esc(m.Format("report_in_days", {{"days", int64_t{max_days}}})));
   int i = 0;
   for (const v1::Renewal& r : renewals) {
     const int x = left + width * std::max(0, r.days_left()) / max_days;
@@ -107,7 +112,8 @@ std::string Timeline(const google::protobuf::RepeatedPtrField<v1::Renewal>& rene
                           "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\"/>"
                           "<text x=\"%d\" y=\"%d\">%s %s</text>",
                           x, y, r.missed() ? "#b00020" : "#3b6ea5", std::min(x + 7, 470), y + 3,
-                          Esc(r.cancellation_deadline()), Esc(r.display_name().substr(0, 40)));
+                          Esc(DateText(m, r.cancellation_deadline())),
+                          Esc(r.display_name().substr(0, 40)));
   }
   return svg + "</svg>";
 }
@@ -130,41 +136,48 @@ std::string Table(const std::vector<std::string>& header,
   return t + "</tbody></table>";
 }
 
-std::string Seats(const v1::LicenseUsage& u) {
-  return u.unlimited() ? "unlimited" : absl::StrCat(u.seats());
+std::string Seats(const Messages& m, const v1::LicenseUsage& u) {
+  return u.unlimited() ? m.Text("seats_unlimited") : m.Number(u.seats());
 }
 
-std::string LicenseTable(const v1::LicenseReport& r) {
+std::string LicenseTable(const Messages& m, const v1::LicenseReport& r) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::LicenseUsage& u : r.licenses()) {
-    rows.push_back({Esc(u.display_name()), Seats(u), absl::StrCat(u.assigned()),
-                    absl::StrCat(u.active()), absl::StrCat(u.idle()), absl::StrCat(u.leavers()),
-                    absl::StrCat(u.unassigned()),
-                    Esc(FormatMoney(u.annual_cost_minor(), u.currency())),
-                    Esc(FormatMoney(u.annual_waste_minor(), u.currency())),
-                    absl::StrCat("<b>", Esc(u.recommendation()), "</b>",
+    bool act = false;
+    const std::string recommendation = RecommendationText(m, u, &act);
+    rows.push_back({Esc(u.display_name()), Seats(m, u), m.Number(u.assigned()),
+                    m.Number(u.active()), m.Number(u.idle()), m.Number(u.leavers()),
+                    m.Number(u.unassigned()), Esc(m.Money(u.annual_cost_minor(), u.currency())),
+                    Esc(m.Money(u.annual_waste_minor(), u.currency())),
+                    absl::StrCat(act ? "<b>" : "", Esc(recommendation), act ? "</b>" : "",
                                  u.reclaimable().empty()
                                      ? ""
                                      : "<br><span class=\"muted\">" +
                                            Esc(absl::StrJoin(u.reclaimable(), ", ")) + "</span>")});
   }
-  return Table({"License", "Seats", "Assigned", "Active", "Idle", "Leavers", "Free", "Annual cost",
-                "Annual waste", "Recommendation"},
-               rows, {false, true, true, true, true, true, true, true, true, false}, /*wide=*/true);
+  return Table(
+      {m.Text("col_license"), m.Text("col_seats"), m.Text("col_assigned"), m.Text("col_active"),
+       m.Text("col_idle"), m.Text("col_leavers"), m.Text("col_unassigned"),
+       m.Text("col_annual_cost"), m.Text("col_waste"), m.Text("col_recommendation")},
+      rows, {false, true, true, true, true, true, true, true, true, false}, /*wide=*/true);
 }
 
-std::string RenewalTable(const google::protobuf::RepeatedPtrField<v1::Renewal>& renewals) {
+std::string RenewalTable(const Messages& m,
+                         const google::protobuf::RepeatedPtrField<v1::Renewal>& renewals) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::Renewal& r : renewals) {
-    rows.push_back(
-        {Esc(r.display_name()),
-         r.missed() ? "<span class=\"bad\">" + Esc(r.cancellation_deadline()) + " (missed)</span>"
-                    : Esc(r.cancellation_deadline()),
-         Esc(r.term_end()), r.auto_renew() ? "renews" : "ends",
-         Esc(FormatMoney(r.next_term_cost_minor(), r.currency()))});
+    rows.push_back({Esc(r.display_name()),
+                    r.missed() ? absl::StrCat("<span class=\"bad\">",
+                                              Esc(DateText(m, r.cancellation_deadline())), " (",
+                                              Esc(m.Text("deadline_missed")), ")</span>")
+                               : Esc(DateText(m, r.cancellation_deadline())),
+                    Esc(DateText(m, r.term_end())),
+                    Esc(m.Text(r.auto_renew() ? "renews_itself" : "ends_itself")),
+                    Esc(m.Money(r.next_term_cost_minor(), r.currency()))});
   }
-  return Table({"License", "Cancel by", "Term end", "At term end", "Next term"}, rows,
-               {false, false, false, false, true});
+  return Table({m.Text("col_license"), m.Text("report_cancel_by"), m.Text("col_term_end"),
+                m.Text("report_at_term_end"), m.Text("col_next_term")},
+               rows, {false, false, false, false, true});
 }
 
 std::vector<Bar> WasteBars(const v1::LicenseReport& r) {
@@ -177,112 +190,140 @@ std::vector<Bar> WasteBars(const v1::LicenseReport& r) {
   return bars;
 }
 
+// A key figure: the catalog's `label` over the totals, the figure's element carrying `id`.
+std::string Kpi(const Messages& m, absl::string_view label, absl::string_view id,
+                const google::protobuf::RepeatedPtrField<v1::Money>& totals) {
+  return absl::StrCat("<div class=\"kpi\">", Esc(m.Text(label)), "<b id=\"", id, "\">",
+                      Esc(TotalsText(m, totals)), "</b></div>");
+}
+
 }  // namespace
 
-std::string HtmlSummary(const v1::SummaryReport& r) {
+std::string HtmlSummary(const v1::SummaryReport& r, const Messages& m) {
+  const std::string created =
+      r.create_time().seconds()
+          ? m.Date(absl::ToCivilDay(absl::FromUnixSeconds(r.create_time().seconds()),
+                                    absl::UTCTimeZone()))
+          : "";
   std::string body =
-      absl::StrCat("<h1>Software spend and savings</h1><p class=\"muted\">Bestand summary, ",
-                   Esc(r.create_time().seconds()
-                           ? FormatIsoDate(absl::FromUnixSeconds(r.create_time().seconds()))
-                           : ""),
-                   "</p><div class=\"kpi\">Annual spend<b id=\"annual-spend\">",
-                   Esc(FormatTotals(r.annual_spend())),
-                   "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-                   Esc(FormatTotals(r.annual_waste())),
-                   "</b></div><div class=\"kpi\">Possible saving<b id=\"total-savings\">",
-                   Esc(FormatTotals(r.total_savings())), "</b></div>");
+      absl::StrCat("<h1>", Esc(m.Text("report_summary_title")), "</h1><p class=\"muted\">",
+                   Esc(m.Format("report_summary_of", {{"date", created}})), "</p>",
+                   Kpi(m, "report_annual_spend", "annual-spend", r.annual_spend()),
+                   Kpi(m, "report_annual_waste", "annual-waste", r.annual_waste()),
+                   Kpi(m, "report_possible_saving", "total-savings", r.total_savings()));
   for (const std::string& risk : r.compliance_risks()) {
-    absl::StrAppend(&body, "<p class=\"bad\">Compliance risk: ", Esc(risk), "</p>");
+    absl::StrAppend(&body, "<p class=\"bad\">",
+                    Esc(m.Format("report_compliance_risk", {{"risk", risk}})), "</p>");
   }
-  body += "<h2>Top savings</h2><p class=\"muted\">Each seat is counted once.</p>";
+  absl::StrAppend(&body, "<h2>", Esc(m.Text("top_savings_title")), "</h2><p class=\"muted\">",
+                  Esc(m.Text("report_seats_once")), "</p>");
   std::vector<std::vector<std::string>> rows;
   for (const v1::Saving& s : r.top_savings()) {
-    rows.push_back({Esc(s.what()), Esc(FormatMoney(s.annual_minor(), s.currency()))});
+    rows.push_back({Esc(SavingText(m, s)), Esc(m.Money(s.annual_minor(), s.currency()))});
   }
-  body += rows.empty() ? "<p class=\"muted\">None found.</p>"
-                       : Table({"What", "Per year"}, rows, {false, true});
-  body += "<h2>Upcoming cancellation deadlines</h2>" + Timeline(r.upcoming_deadlines()) +
-          RenewalTable(r.upcoming_deadlines());
+  body += rows.empty()
+              ? absl::StrCat("<p class=\"muted\">", Esc(m.Text("report_none_found")), "</p>")
+              : Table({m.Text("col_what"), m.Text("report_per_year")}, rows, {false, true});
+  absl::StrAppend(&body, "<h2>", Esc(m.Text("deadlines_title")), "</h2>",
+                  Timeline(m, r.upcoming_deadlines()), RenewalTable(m, r.upcoming_deadlines()));
   std::vector<Bar> categories;
   for (const v1::CostLine& l : r.spend_by_category()) {
-    categories.push_back({l.group(), l.currency(), l.annual_minor()});
+    const bool none = l.group().empty() || l.group() == "(none)";
+    categories.push_back(
+        {none ? m.Text("no_category") : l.group(), l.currency(), l.annual_minor()});
   }
-  body += "<h2>Spend by category</h2>" + BarChart("Spend by category", categories);
-  body += "<h2>Waste by license</h2>" + BarChart("Waste by license", WasteBars(r.licenses()));
-  body += absl::StrCat("<h2>Licenses</h2><p class=\"muted\">Idle: no activity for ",
-                       r.licenses().inactive_days(), " days.</p>", LicenseTable(r.licenses()));
-  return Page("Bestand summary", body);
+  const std::string& by_category = m.Text("report_spend_by_category");
+  const std::string& waste = m.Text("report_waste_by_license");
+  absl::StrAppend(
+      &body, "<h2>", Esc(by_category), "</h2>", BarChart(m, by_category, categories), "<h2>",
+      Esc(waste), "</h2>", BarChart(m, waste, WasteBars(r.licenses())), "<h2>",
+      Esc(m.Text("licenses_title")), "</h2><p class=\"muted\">",
+      Esc(m.Format("licenses_idle_note", {{"days", int64_t{r.licenses().inactive_days()}}})),
+      "</p>", LicenseTable(m, r.licenses()));
+  return Page(m, m.Text("report_summary_title"), body);
 }
 
-std::string HtmlLicenses(const v1::LicenseReport& r) {
-  std::string body =
-      absl::StrCat("<h1>Licenses</h1><div class=\"kpi\">Annual cost<b id=\"annual-cost\">",
-                   Esc(FormatTotals(r.annual_cost())),
-                   "</b></div><div class=\"kpi\">Annual waste<b id=\"annual-waste\">",
-                   Esc(FormatTotals(r.annual_waste())), "</b></div>",
-                   BarChart("Waste by license", WasteBars(r)), LicenseTable(r));
-  return Page("Bestand licenses", body);
+std::string HtmlLicenses(const v1::LicenseReport& r, const Messages& m) {
+  const std::string& waste = m.Text("report_waste_by_license");
+  std::string body = absl::StrCat("<h1>", Esc(m.Text("licenses_title")), "</h1>",
+                                  Kpi(m, "report_annual_cost", "annual-cost", r.annual_cost()),
+                                  Kpi(m, "report_annual_waste", "annual-waste", r.annual_waste()),
+                                  BarChart(m, waste, WasteBars(r)), LicenseTable(m, r));
+  return Page(m, m.Text("licenses_title"), body);
 }
 
-std::string HtmlRenewals(const v1::RenewalReport& r) {
-  return Page("Bestand renewals",
-              absl::StrCat("<h1>Renewals within ", r.within_days(), " days</h1>",
-                           Timeline(r.renewals()), RenewalTable(r.renewals())));
+std::string HtmlRenewals(const v1::RenewalReport& r, const Messages& m) {
+  const std::string title = m.Format("report_renewals_title", {{"days", int64_t{r.within_days()}}});
+  return Page(m, title,
+              absl::StrCat("<h1>", Esc(title), "</h1>", Timeline(m, r.renewals()),
+                           RenewalTable(m, r.renewals())));
 }
 
-std::string HtmlCosts(const v1::CostReport& r) {
+std::string HtmlCosts(const v1::CostReport& r, const Messages& m) {
   std::vector<std::vector<std::string>> rows;
   std::vector<Bar> bars;
   for (const v1::CostLine& l : r.lines()) {
-    rows.push_back({Esc(l.group()), Esc(FormatMoney(l.monthly_minor(), l.currency())),
-                    Esc(FormatMoney(l.annual_minor(), l.currency()))});
+    rows.push_back({Esc(l.group()), Esc(m.Money(l.monthly_minor(), l.currency())),
+                    Esc(m.Money(l.annual_minor(), l.currency()))});
     if (bars.size() < 15) bars.push_back({l.group(), l.currency(), l.annual_minor()});
   }
-  rows.push_back({"<b>Total</b>",
-                  "<b id=\"monthly-total\">" + Esc(FormatTotals(r.monthly_total())) + "</b>",
-                  "<b id=\"annual-total\">" + Esc(FormatTotals(r.annual_total())) + "</b>"});
-  return Page("Bestand costs",
-              absl::StrCat("<h1>Costs by ", Esc(r.by()), "</h1>", BarChart("Annual cost", bars),
-                           Table({r.by(), "Monthly", "Annual"}, rows, {false, true, true})));
+  rows.push_back({"<b>" + Esc(m.Text("total")) + "</b>",
+                  "<b id=\"monthly-total\">" + Esc(TotalsText(m, r.monthly_total())) + "</b>",
+                  "<b id=\"annual-total\">" + Esc(TotalsText(m, r.annual_total())) + "</b>"});
+  const std::string title = m.Format("report_costs_title", {{"by", r.by()}});
+  return Page(
+      m, title,
+      absl::StrCat("<h1>", Esc(title), "</h1>", BarChart(m, m.Text("col_annual_cost"), bars),
+                   Table({r.by(), m.Text("report_monthly"), m.Text("report_annual")}, rows,
+                         {false, true, true})));
 }
 
-std::string HtmlOverlaps(const v1::OverlapReport& r) {
-  std::string body =
-      absl::StrCat("<h1>Overlapping tools</h1><div class=\"kpi\">Possible saving<b id=\"saving\">",
-                   Esc(FormatTotals(r.saving())), "</b></div>");
+std::string HtmlOverlaps(const v1::OverlapReport& r, const Messages& m) {
+  std::string body = absl::StrCat("<h1>", Esc(m.Text("report_overlaps_title")), "</h1>",
+                                  Kpi(m, "report_possible_saving", "saving", r.saving()));
   for (const v1::Overlap& o : r.overlaps()) {
     std::vector<std::vector<std::string>> rows;
     for (const v1::OverlapApp& a : o.applications()) {
       rows.push_back(
-          {Esc(a.display_name()), absl::StrCat(a.users()), Esc(FormatTotals(a.annual_cost()))});
+          {Esc(a.display_name()), m.Number(a.users()), Esc(TotalsText(m, a.annual_cost()))});
     }
     absl::StrAppend(
         &body, "<h2>", Esc(o.category()), "</h2>",
-        Table({"Application", "Users", "Annual cost"}, rows, {false, true, true}), "<p>Keep <b>",
-        Esc(o.keep()), "</b>: saves ", Esc(FormatTotals(o.saving())), " a year.",
+        Table({m.Text("col_application"), m.Text("report_users"), m.Text("col_annual_cost")}, rows,
+              {false, true, true}),
+        "<p>",
+        Esc(m.Format("report_overlap_keep",
+                     {{"keep", o.keep()}, {"saving", TotalsText(m, o.saving())}})),
         o.people_in_several().empty()
             ? ""
-            : " People using several: " + Esc(absl::StrJoin(o.people_in_several(), ", ")),
+            : " " + Esc(m.Format("report_overlap_several",
+                                 {{"people", absl::StrJoin(o.people_in_several(), ", ")}})),
         "</p>");
   }
-  return Page("Bestand overlaps", body);
+  return Page(m, m.Text("report_overlaps_title"), body);
 }
 
-std::string HtmlCompliance(const v1::ComplianceReport& r) {
+std::string HtmlCompliance(const v1::ComplianceReport& r, const Messages& m) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::ProductCompliance& p : r.products()) {
-    rows.push_back({Esc(p.product()), absl::StrCat(p.installs()),
-                    p.seats() < 0 ? "unlimited" : absl::StrCat(p.seats()),
-                    p.difference() > 0
-                        ? absl::StrCat("<span class=\"bad\">", p.difference(), " unlicensed</span>")
-                    : p.difference() < 0 ? absl::StrCat(-p.difference(), " unused seats")
-                                         : "ok",
-                    Esc(absl::StrJoin(p.unlicensed_devices(), ", "))});
+    rows.push_back(
+        {Esc(p.product()), m.Number(p.installs()),
+         p.seats() < 0 ? Esc(m.Text("seats_unlimited")) : m.Number(p.seats()),
+         p.difference() > 0 ? absl::StrCat("<span class=\"bad\">",
+                                           Esc(m.Format("report_unlicensed",
+                                                        {{"count", int64_t{p.difference()}}})),
+                                           "</span>")
+         : p.difference() < 0
+             ? Esc(m.Format("report_unused_seats", {{"count", int64_t{-p.difference()}}}))
+             : Esc(m.Text("report_ok")),
+         Esc(absl::StrJoin(p.unlicensed_devices(), ", "))});
   }
-  return Page("Bestand compliance",
-              absl::StrCat("<h1>Software compliance</h1>",
-                           Table({"Product", "Installs", "Seats", "Status", "Unlicensed devices"},
-                                 rows, {false, true, true, false, false})));
+  return Page(
+      m, m.Text("report_compliance_title"),
+      absl::StrCat("<h1>", Esc(m.Text("report_compliance_title")), "</h1>",
+                   Table({m.Text("report_product"), m.Text("report_installs"), m.Text("col_seats"),
+                          m.Text("col_status"), m.Text("report_unlicensed_devices")},
+                         rows, {false, true, true, false, false})));
 }
 
 }  // namespace bestand

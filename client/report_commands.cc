@@ -44,7 +44,7 @@ absl::Status ReportLicenses(Context& c) {
   req.set_inactive_days(days);
   BESTAND_ASSIGN_OR_RETURN(v1::LicenseReport r, c.client().GetLicenseReport(req));
   if (c.html()) {
-    c.out() << HtmlLicenses(r);
+    c.out() << HtmlLicenses(r, c.messages());
     return absl::OkStatus();
   }
   PrintReport(c, r, r.licenses(),
@@ -60,7 +60,7 @@ absl::Status ReportOverlaps(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(v1::OverlapReport r,
                            c.client().GetOverlapReport(v1::OverlapReportRequest()));
   if (c.html()) {
-    c.out() << HtmlOverlaps(r);
+    c.out() << HtmlOverlaps(r, c.messages());
     return absl::OkStatus();
   }
   PrintReport(c, r, r.overlaps(),
@@ -74,7 +74,7 @@ absl::Status ReportRenewals(Context& c) {
   req.set_within_days(days);
   BESTAND_ASSIGN_OR_RETURN(v1::RenewalReport r, c.client().GetRenewalReport(req));
   if (c.html()) {
-    c.out() << HtmlRenewals(r);
+    c.out() << HtmlRenewals(r, c.messages());
     return absl::OkStatus();
   }
   PrintReport(c, r, r.renewals(),
@@ -88,7 +88,7 @@ absl::Status ReportCosts(Context& c) {
   req.set_by(c.args().Get("by"));
   BESTAND_ASSIGN_OR_RETURN(v1::CostReport r, c.client().GetCostReport(req));
   if (c.html()) {
-    c.out() << HtmlCosts(r);
+    c.out() << HtmlCosts(r, c.messages());
     return absl::OkStatus();
   }
   PrintReport(c, r, r.lines(), {"group", "monthly_minor", "annual_minor"});
@@ -101,7 +101,7 @@ absl::Status ReportCompliance(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(v1::ComplianceReport r,
                            c.client().GetComplianceReport(v1::ComplianceReportRequest()));
   if (c.html()) {
-    c.out() << HtmlCompliance(r);
+    c.out() << HtmlCompliance(r, c.messages());
     return absl::OkStatus();
   }
   PrintReport(c, r, r.products(),
@@ -117,7 +117,7 @@ absl::Status ReportSummary(Context& c) {
   req.set_within_days(within);
   BESTAND_ASSIGN_OR_RETURN(v1::SummaryReport r, c.client().GetSummaryReport(req));
   if (c.html()) {
-    c.out() << HtmlSummary(r);
+    c.out() << HtmlSummary(r, c.messages());
   } else if (c.format() == Format::kJson) {
     c.One(r);
   } else {

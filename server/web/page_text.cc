@@ -5,14 +5,6 @@
 
 namespace bestand {
 
-std::string DateText(const Messages& m, absl::string_view iso) {
-  absl::CivilDay day;
-  if (iso.empty() || !absl::ParseCivilTime(iso, &day)) {
-    return iso.empty() ? m.Text("none") : std::string(iso);
-  }
-  return m.Date(day);
-}
-
 std::string TimeText(const Messages& m, const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return m.Text("none");
   return m.DateTime(absl::FromUnixSeconds(t.seconds()));

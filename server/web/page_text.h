@@ -1,5 +1,6 @@
-// How the pages say values in the reader's language: dates, times, money, enum values, yes and
-// no, and tables filled from lists. Shared by the page files; no rule lives here.
+// How the pages say values in the reader's language: times, money, enum values, yes and no,
+// and tables filled from lists (dates and report fields: common/i18n/report_texts.h). Shared
+// by the page files; no rule lives here.
 #pragma once
 
 #include <string>
@@ -8,14 +9,13 @@
 #include "absl/strings/string_view.h"
 #include "bestand/v1/report.pb.h"
 #include "common/i18n/catalog.h"
+#include "common/i18n/report_texts.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/web/render.h"
 
 namespace bestand {
 
-// An ISO date ("2026-12-31") in the reader's form; the dash for none; anything else unchanged.
-std::string DateText(const Messages& m, absl::string_view iso);
 // A time in the reader's form (Europe/Berlin); the dash for none.
 std::string TimeText(const Messages& m, const google::protobuf::Timestamp& t);
 // One entry {currency, amount} per currency; "0,00 €" when there is none.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -14,7 +15,9 @@
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
+#include "bestand/v1/workflow.pb.h"
 #include "common/csv.h"
+#include "common/i18n/report_texts.h"
 #include "common/i18n/task_titles.h"
 #include "common/status_macros.h"
 #include "common/time.h"
@@ -23,47 +26,6 @@
 
 namespace bestand {
 namespace {
-
-std::string SavingText(const Messages& m, const v1::Saving& s) {
-  switch (s.kind()) {
-    case v1::Saving::LICENSE:
-      if (s.recommended_seats() > 0) {
-        return m.Format("saving_reduce",
-                        {{"license", s.display_name()}, {"seats", int64_t{s.recommended_seats()}}});
-      }
-      if (!s.cancel_by().empty()) {
-        return m.Format("saving_cancel_by",
-                        {{"license", s.display_name()}, {"date", DateText(m, s.cancel_by())}});
-      }
-      return m.Format("saving_cancel", {{"license", s.display_name()}});
-    case v1::Saving::CONSOLIDATION:
-      return m.Format(s.beyond_licenses() ? "saving_consolidate_beyond" : "saving_consolidate",
-                      {{"category", s.category()},
-                       {"keep", s.keep()},
-                       {"drop", m.List({s.drop().begin(), s.drop().end()})}});
-    default:
-      return s.what();
-  }
-}
-
-// What a license's recommendation says (server/core/reports_licenses.cc decides it); true in
-// `act` when it asks for a change.
-std::string RecommendationText(const Messages& m, const v1::LicenseUsage& u, bool* act) {
-  *act = true;
-  if (u.over_assigned() > 0) {
-    return m.Format("rec_over_assigned", {{"over", int64_t{u.over_assigned()}}});
-  }
-  if (!u.unlimited() && u.seats() > 0 && u.recommended_seats() == 0) {
-    return u.cancel_by().empty()
-               ? m.Text("rec_cancel")
-               : m.Format("rec_cancel_by", {{"date", DateText(m, u.cancel_by())}});
-  }
-  if (!u.unlimited() && u.recommended_seats() < u.seats()) {
-    return m.Format("rec_reduce", {{"seats", int64_t{u.recommended_seats()}}});
-  }
-  *act = false;
-  return m.Text("rec_keep");
-}
 
 // Bar charts of the spend by category, one per currency: amounts of two currencies are never
 // drawn on one scale.
@@ -219,8 +181,8 @@ PageData LicensesPage(const v1::LicenseReport& r, const Messages& m) {
   return page;
 }
 
-absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl::string_view query,
-                                    absl::string_view page_token) {
+absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, const Principal& who,
+                                    absl::string_view query, absl::string_view page_token) {
   v1::ListPeopleRequest request;
   request.set_query(std::string(query));
   request.set_page_token(std::string(page_token));
@@ -241,6 +203,18 @@ absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl
   }
   page.set("has_people", response.people_size() > 0);
   page.set("people", rows);
+  if (Authorize(who, Permission::kWrite).ok()) {
+    // The templates' names, from their items (a template is the items that name it).
+    v1::ListTemplateItemsRequest items_request;
+    items_request.set_page_size(kCatalogRows);
+    v1::ListTemplateItemsResponse items;
+    BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kTemplateItem, items_request, &items));
+    std::set<std::string> templates;
+    for (const v1::TemplateItem& item : items.template_items()) templates.insert(item.template_());
+    page.set("may_onboard", true);
+    SetRows(page, "templates", templates, [](const std::string& t) { return PageData(t); });
+    page.set("today", FormatIsoDate(TodayUtc()));
+  }
   if (!response.next_page_token().empty()) {
     page.set(
         "next_href",

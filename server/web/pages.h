@@ -36,9 +36,10 @@ inline constexpr int kDashboardDeadlineDays = 90;
 v1::SummaryReportRequest DashboardRequest();
 PageData DashboardPage(const v1::SummaryReport& r, const Messages& m);
 PageData LicensesPage(const v1::LicenseReport& r, const Messages& m);
-// People whose name or email contains `query`, 100 a page from `page_token`.
-absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, absl::string_view query,
-                                    absl::string_view page_token);
+// People whose name or email contains `query`, 100 a page from `page_token`. Onboarding is
+// offered to `who` when their role may change the inventory, with the role templates there are.
+absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, const Principal& who,
+                                    absl::string_view query, absl::string_view page_token);
 // `person` is "people/{id}"; NOT_FOUND when there is none. Offboarding is offered to `who`
 // when their role may change the inventory.
 absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,

@@ -171,8 +171,9 @@ class WebApp {
     });
     s.Get("/people", [this](const httplib::Request& req, httplib::Response& res) {
       ReadPage(req, res, "people", "people_title", "/people",
-               [&](const Messages& m, const WebSession&) {
-                 return PeoplePage(core_, m, req.get_param_value("q"), req.get_param_value("page"));
+               [&](const Messages& m, const WebSession& session) {
+                 return PeoplePage(core_, m, session.principal, req.get_param_value("q"),
+                                   req.get_param_value("page"));
                });
     });
     s.Get("/people/([0-9]{1,18})", [this](const httplib::Request& req, httplib::Response& res) {
@@ -180,8 +181,9 @@ class WebApp {
           req, res, "person", "", "/people", [&](const Messages& m, const WebSession& session) {
             absl::StatusOr<PageData> page = PersonPage(
                 core_, m, session.principal, absl::StrCat("people/", std::string(req.matches[1])));
-            if (page.ok() && req.get_param_value("m") == "offboarded") {
-              page->set("notice", m.Text("offboarded"));
+            const std::string notice = req.get_param_value("m");
+            if (page.ok() && (notice == "offboarded" || notice == "onboarded")) {
+              page->set("notice", m.Text(notice));
             }
             return page;
           });
@@ -210,7 +212,7 @@ class WebApp {
                [this](const Messages& m, const WebSession&) -> absl::StatusOr<PageData> {
                  v1::RenewalReportRequest request;
                  request.set_within_days(kRenewalsDays);
-                 BESTAND_ASSIGN_OR_RETURN(v1::RenewalReport r, core_.reports->Renewals(request));
+                 BESTAND_ASSIGN_OR_RETURN(v1::RenewalReport r, reports_.Renewals(request));
                  return RenewalsPage(r, m, TodayUtc());
                });
     });
@@ -224,6 +226,22 @@ class WebApp {
                  return AuditPage(core_, m, req.get_param_value("page"),
                                   req.get_param_value("verify") == "1");
                });
+    });
+    s.Post("/people/onboard", [this](const httplib::Request& req, httplib::Response& res) {
+      WithSession(req, res, Permission::kWrite, true,
+                  [&](const WebSession& session, const Messages& m) {
+                    v1::OnboardRequest r;
+                    r.set_email(req.get_param_value("email"));
+                    r.set_display_name(req.get_param_value("display_name"));
+                    r.set_department(req.get_param_value("department"));
+                    r.set_job_title(req.get_param_value("job_title"));
+                    r.set_template_(req.get_param_value("template"));
+                    r.set_start_date(req.get_param_value("start_date"));
+                    absl::StatusOr<v1::CaseView> done =
+                        core_.workflow->Onboard(session.principal.Actor(), r);
+                    if (!done.ok()) return Refused(req, res, m, session, done.status());
+                    Redirect(res, absl::StrCat("/", done->record().person(), "?m=onboarded"));
+                  });
     });
     s.Post("/people/([0-9]{1,18})/offboard", [this](const httplib::Request& req,
                                                     httplib::Response& res) {

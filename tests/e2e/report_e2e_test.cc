@@ -80,10 +80,21 @@ TEST(ReportE2eTest, SummaryHtmlRendersInChromiumWithItsTotals) {
   ProcessResult dom = RunProcess(dump);
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
   EXPECT_FALSE(absl::StrContains(dom.err, "CONSOLE")) << dom.err;
-  EXPECT_TRUE(absl::StrContains(dom.out, "id=\"annual-spend\">743.64 EUR<")) << dom.out;
+  EXPECT_TRUE(absl::StrContains(dom.out, "id=\"annual-spend\">€743.64<")) << dom.out;
   // Waste: Zoom 2 unassigned x 167.88 + Teams 2 unassigned x 120.00 = 575.76.
-  EXPECT_TRUE(absl::StrContains(dom.out, "id=\"annual-waste\">575.76 EUR<")) << dom.out;
+  EXPECT_TRUE(absl::StrContains(dom.out, "id=\"annual-waste\">€575.76<")) << dom.out;
   EXPECT_TRUE(absl::StrContains(dom.out, "<svg")) << "no charts";
+
+  // The same report for German readers: the catalog's texts, amounts and dates in German form.
+  ProcessResult de = server.Admin({"report", "summary", "-o", "html", "--lang", "de"});
+  ASSERT_EQ(de.exit_code, 0) << de.err;
+  EXPECT_TRUE(absl::StrContains(de.out, "<html lang=\"de\">")) << de.out.substr(0, 300);
+  EXPECT_TRUE(absl::StrContains(de.out, "id=\"annual-spend\">743,64 €<")) << de.out;
+  EXPECT_TRUE(absl::StrContains(de.out, "id=\"annual-waste\">575,76 €<")) << de.out;
+  EXPECT_TRUE(absl::StrContains(de.out, "<h2>Größte Einsparungen</h2>")) << de.out;
+  EXPECT_FALSE(absl::StrContains(de.out, "Annual spend")) << de.out;
+  // Zoom Pro has 3 seats and one active holder: reduce to 1, said in German.
+  EXPECT_TRUE(absl::StrContains(de.out, "Zoom Pro: auf 1 Platz reduzieren")) << de.out;
 }
 
 }  // namespace

@@ -399,6 +399,99 @@ TEST_F(WebTest, OffboardingFromThePersonPageMakesTheTasksTheCliMakes) {
   EXPECT_TRUE(TaskLines(server_, "anna.schmidt@weiss-haustechnik.de").empty());
 }
 
+TEST_F(WebTest, OnboardingFromThePeoplePageMakesTheTasksTheCliMakes) {
+  const std::string lena = "lena.vogt@weiss-haustechnik.de";
+  auto Exists = [&](const std::string& email) {
+    return server_.Admin({"person", "get", email}).exit_code == 0;
+  };
+  // A sales template on both servers; the second onboards with the CLI.
+  const std::vector<std::vector<std::string>> template_items = {
+      {"template", "add", "--template", "vertrieb", "--application", "Microsoft 365", "--role",
+       "Benutzer"},
+      {"template", "add", "--template", "vertrieb", "--license", "Zoom Pro"},
+      {"template", "add", "--template", "vertrieb", "--device-type", "laptop"}};
+  TempDir other_dir;
+  testing::ServerProcess other;
+  other.Init(other_dir.File("data"));
+  other.Start();
+  for (testing::ServerProcess* s : {&server_, &other}) {
+    if (s == &other) {
+      for (const char* what : {"people", "vendors", "apps", "devices", "licenses", "accounts",
+                               "access", "assignments"}) {
+        ASSERT_EQ(
+            s->Admin({"import", what, absl::StrCat(BESTAND_SAMPLE, "/", what, ".csv")}).exit_code,
+            0);
+      }
+    }
+    for (const auto& item : template_items) {
+      ProcessResult r = s->Admin(item);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  ProcessResult cli = other.Admin({"onboard", lena, "--name", "Lena Vogt", "--template", "vertrieb",
+                                   "--start", "2027-02-01", "--department", "Vertrieb"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+
+  Browser b = NewBrowser();
+  ASSERT_EQ(b.SignIn(server_.admin_token()), 303);
+  httplib::Result people = b.Get("/people");
+  ASSERT_TRUE(people);
+  ASSERT_TRUE(absl::StrContains(people->body, "action=\"/people/onboard\"")) << people->body;
+  EXPECT_TRUE(absl::StrContains(people->body, "<option>vertrieb</option>")) << people->body;
+  const httplib::Params form = {{"csrf", Browser::Hidden(people->body, "csrf")},
+                                {"display_name", "Lena Vogt"},
+                                {"email", lena},
+                                {"department", "Vertrieb"},
+                                {"template", "vertrieb"},
+                                {"start_date", "2027-02-01"}};
+  // Without the form's token nothing happens.
+  httplib::Params forged = form;
+  forged.erase("csrf");
+  ASSERT_EQ(b.Post("/people/onboard", forged)->status, 403);
+  EXPECT_FALSE(Exists(lena));
+  // A bad date is refused with the core's words and changes nothing.
+  httplib::Params bad = form;
+  bad.find("start_date")->second = "2027-02-30";
+  httplib::Result refused = b.Post("/people/onboard", bad);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_TRUE(absl::StrContains(refused->body, "start_date")) << refused->body;
+  EXPECT_FALSE(Exists(lena));
+
+  httplib::Result done = b.Post("/people/onboard", form);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->status, 303) << done->body;
+  const std::string location = done->get_header_value("Location");
+  EXPECT_TRUE(absl::StartsWith(location, "/people/")) << location;
+  EXPECT_TRUE(absl::EndsWith(location, "?m=onboarded")) << location;
+  EXPECT_TRUE(Exists(lena));
+  const std::vector<std::string> web_tasks = TaskLines(server_, lena);
+  EXPECT_GE(web_tasks.size(), 3u);  // an account with its role, a seat, a laptop
+  EXPECT_EQ(web_tasks, TaskLines(other, lena));
+  httplib::Result page = b.Get(location);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(absl::StrContains(page->body, "<h1>Lena Vogt</h1>"));
+  EXPECT_TRUE(absl::StrContains(page->body, "Der Eintritt ist angelegt"));
+
+  // Sent again (a double click): the open case as it is, nothing doubles.
+  httplib::Result again = b.Post("/people/onboard", form);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get_header_value("Location"), location) << again->body;
+  EXPECT_EQ(TaskLines(server_, lena), web_tasks);
+
+  // A viewer has no form, and a forged POST is refused.
+  Browser v = NewBrowser();
+  ASSERT_EQ(v.SignIn(Token({"--role", "viewer", "--name", "gf"})), 303);
+  httplib::Result view = v.Get("/people");
+  ASSERT_TRUE(view);
+  EXPECT_FALSE(absl::StrContains(view->body, "/people/onboard")) << view->body;
+  httplib::Params as_viewer = form;
+  as_viewer.find("csrf")->second = Browser::Hidden(view->body, "csrf");
+  as_viewer.find("email")->second = "someone.else@weiss-haustechnik.de";
+  EXPECT_EQ(v.Post("/people/onboard", as_viewer)->status, 403);
+  EXPECT_FALSE(Exists("someone.else@weiss-haustechnik.de"));
+}
+
 TEST_F(WebTest, AProviderSeesOnlyItsTasksAndFinishesThemWithEvidence) {
   ASSERT_EQ(
       server_.Admin({"offboard", "bernd.mueller@weiss-haustechnik.de", "--last-day", "2026-12-18"})
