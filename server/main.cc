@@ -38,6 +38,7 @@ constexpr char kUsage[] = R"(usage:
       the server afterwards.
   bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
                        [--inventory-listen ADDR] [--web-listen ADDR] [--web-url URL]
+                       [--web-idle-timeout DURATION]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
       Agents are told to report every --report-interval seconds (default 3600).
       --inventory-listen (off by default) also accepts FusionInventory/OCS and GLPI agents'
@@ -48,6 +49,8 @@ constexpr char kUsage[] = R"(usage:
       0.0.0.0:8445), with the server's certificate; people sign in with their token.
       --web-url is its address as people reach it, for sign-in links ('bestand token link');
       by default https://HOST:PORT of --web-listen (localhost for an unspecified address).
+      --web-idle-timeout ends a web session after that long without a request (10s..12h,
+      default 30m); every session ends 12 hours after sign-in.
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
@@ -58,7 +61,7 @@ const CommandTable& Commands() {
       {"renew-cert", {"data-dir", "hostname"}},
       {"serve",
        {"data-dir", "listen", "report-interval", "insecure", "inventory-listen", "web-listen",
-        "web-url"}},
+        "web-url", "web-idle-timeout"}},
   };
   return *commands;
 }
@@ -170,8 +173,19 @@ absl::Status Serve(const Args& args) {
       return absl::InvalidArgumentError("--web-listen needs TLS; drop --insecure");
     BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(layout.ServerCert()));
     BESTAND_ASSIGN_OR_RETURN(std::string key, ReadFileToString(layout.ServerKey()));
+    WebOptions options;
+    if (args.Has("web-idle-timeout")) {
+      absl::Duration idle;
+      if (!absl::ParseDuration(args.Get("web-idle-timeout"), &idle) || idle < absl::Seconds(10) ||
+          idle > options.sessions.absolute_timeout) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--web-idle-timeout: '", args.Get("web-idle-timeout"),
+                         "' is not a duration from 10s to 12h (e.g. 15m)"));
+      }
+      options.sessions.idle_timeout = idle;
+    }
     BESTAND_ASSIGN_OR_RETURN(
-        web, WebServer::Start(args.Get("web-listen"), cert, key, server->web_core()));
+        web, WebServer::Start(args.Get("web-listen"), cert, key, server->web_core(), options));
     server->tokens()->SetSignInUrl(args.Has("web-url")
                                        ? std::string(absl::StripSuffix(args.Get("web-url"), "/"))
                                        : WebUrl(args.Get("web-listen"), web->port()));

@@ -80,6 +80,8 @@ class WebApp {
       : core_(core),
         reports_(core.reports),
         sessions_(options.sessions, options.clock),
+        idle_minutes_(std::max<int64_t>(
+            1, absl::ToInt64Minutes(options.sessions.idle_timeout + absl::Seconds(30)))),
         sign_in_limit_(options.sign_in_burst, options.sign_in_refill_per_second) {}
 
   void Routes(httplib::Server& s) {
@@ -129,6 +131,7 @@ class WebApp {
       PageData page;
       page.set("csrf", *form_token);
       page.set("link", std::string(req.matches[1]));
+      page.set("intro", m.Format("link_intro", {{"minutes", idle_minutes_}}));
       Render(req, res, m, nullptr, 200, "sign_in_link", std::move(page), m.Text("link_title"), "");
     });
     s.Post("/link", [this](const httplib::Request& req, httplib::Response& res) {
@@ -138,6 +141,7 @@ class WebApp {
       if (!who.ok()) {
         PageData page;
         page.set("error", m.Text("link_invalid"));
+        page.set("intro", m.Format("link_intro", {{"minutes", idle_minutes_}}));
         return Render(req, res, m, nullptr, 401, "sign_in_link", std::move(page),
                       m.Text("link_title"), "");
       }
@@ -451,6 +455,7 @@ class WebApp {
     if (!form_token.ok()) return StatusPage(req, res, m, nullptr, form_token.status());
     PageData page;
     page.set("csrf", *form_token);
+    page.set("intro", m.Format("sign_in_intro", {{"minutes", idle_minutes_}}));
     if (!notice.empty()) page.set("notice", notice);
     if (!error.empty()) page.set("error", error);
     Render(req, res, m, nullptr, status, "sign_in", std::move(page), m.Text("sign_in_title"), "");
@@ -497,6 +502,7 @@ class WebApp {
   const WebCore core_;
   ReportCache reports_;
   SessionStore sessions_;
+  const int64_t idle_minutes_;  // as the sign-in pages say it
   RateLimit sign_in_limit_;
 };
 

@@ -844,6 +844,21 @@ TEST_F(WebTest, TheCliSaysTaskTitlesAndTheExportInTheLanguageAsked) {
   EXPECT_TRUE(absl::StrContains(bad.err, "--lang: 'fr' is not one of de, en")) << bad.err;
 }
 
+TEST(WebOptionsTest, AnIdleTimeoutOutsideItsRangeIsRefused) {
+  TempDir dir;
+  ASSERT_EQ(
+      testing::RunProcess({BESTAND_SERVER_BIN, "init", "--data-dir", dir.File("data")}).exit_code,
+      0);
+  for (const char* idle : {"5s", "13h", "soon"}) {
+    ProcessResult r = testing::RunProcess(
+        {BESTAND_SERVER_BIN, "serve", "--data-dir", dir.File("data"), "--listen", "127.0.0.1:0",
+         "--web-listen", "127.0.0.1:0", "--web-idle-timeout", idle});
+    EXPECT_NE(r.exit_code, 0) << idle;
+    EXPECT_TRUE(absl::StrContains(r.err, absl::StrCat("--web-idle-timeout: '", idle, "'")))
+        << r.err;
+  }
+}
+
 TEST(WebLinkTest, WithoutTheWebInterfaceThereAreNoLinks) {
   TempDir dir;
   testing::ServerProcess server;

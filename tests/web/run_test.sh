@@ -35,8 +35,9 @@ trap cleanup EXIT
 admin="$(sed -n 's/^  admin token  *\(bst_[^ ]*\).*/\1/p' "$tmp/init.log")"
 [[ -n "$admin" ]] || { echo "FAIL: no admin token in:" >&2; cat "$tmp/init.log" >&2; exit 1; }
 
+# Sessions end after 20 s without a request, for the check that an idle session ends.
 "$server_bin" serve --data-dir "$tmp/data" --listen 127.0.0.1:0 --web-listen 127.0.0.1:0 \
-  > "$tmp/server.log" 2>&1 &
+  --web-idle-timeout 20s > "$tmp/server.log" 2>&1 &
 server_pid=$!
 port="" web=""
 for _ in $(seq 100); do
@@ -65,7 +66,8 @@ export BESTAND_ADMIN_TOKEN=$admin
 BESTAND_VIEWER_TOKEN="$("$cli" token create --role viewer --name geschaeftsfuehrung)"
 BESTAND_VENDOR_TOKEN="$("$cli" token create --role vendor --name systemhaus \
   --vendor "Systemhaus Nord GmbH")"
-export BESTAND_VIEWER_TOKEN BESTAND_VENDOR_TOKEN
+BESTAND_VENDOR_LINK="$("$cli" token link --vendor "Systemhaus Nord GmbH" --expires 1h)"
+export BESTAND_VIEWER_TOKEN BESTAND_VENDOR_TOKEN BESTAND_VENDOR_LINK
 export BESTAND_ARTIFACTS="$build/web-artifacts"
 mkdir -p "$BESTAND_ARTIFACTS"
 

@@ -16,6 +16,8 @@ const tokens = {
   viewer: process.env.BESTAND_VIEWER_TOKEN,
   vendor: process.env.BESTAND_VENDOR_TOKEN,
 };
+// A single-use sign-in link for the provider (bestand token link).
+const vendorLink = process.env.BESTAND_VENDOR_LINK;
 const artifacts = process.env.BESTAND_ARTIFACTS;
 
 let browser;
@@ -238,6 +240,33 @@ async function main() {
     await screenshot(provider, "provider-375");
     await provider.goto(`${url}/tasks?show=done`);
     assert.ok(await provider.getByText("Nachweis: Ticket 4711, T. Lange").isVisible());
+  });
+
+  await check("a provider signs in once through a link; the link then fails", async () => {
+    assert.match(vendorLink, /^https:\/\/127\.0\.0\.1:\d+\/link\/[A-Za-z0-9_-]+$/);
+    const page = await newPage();
+    await page.goto(vendorLink);
+    assert.deepEqual(await axeViolations(page), []);
+    await page.getByRole("button", { name: "Anmelden" }).click();
+    await page.waitForURL(`${url}/tasks`);
+    assert.ok(await page.locator("li.task").count() >= 1, "the provider's tasks");
+    // The same link in another browser (a forwarded mail): refused, nobody signed in.
+    const replay = await newPage();
+    await replay.goto(vendorLink);
+    await replay.getByRole("button", { name: "Anmelden" }).click();
+    assert.ok(await replay.getByText("schon benutzt").isVisible(), "the replay is refused");
+    await replay.goto(`${url}/tasks`);
+    assert.match(replay.url(), /\/sign-in$/);
+  });
+
+  await check("an idle session ends (the server's --web-idle-timeout, 20 s here)", async () => {
+    const page = await newPage();
+    await signIn(page, tokens.admin);
+    await page.waitForURL(`${url}/`);
+    await page.waitForTimeout(21000);
+    await page.goto(`${url}/licenses`);
+    assert.match(page.url(), /\/sign-in\?m=session_ended$/);
+    assert.ok(await page.getByText("Ihre Sitzung ist abgelaufen.").isVisible());
   });
 
   await check("signing out ends the session", async () => {
