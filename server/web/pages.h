@@ -7,7 +7,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/civil_time.h"
 #include "common/i18n/catalog.h"
 #include "server/core/audit_log.h"
 #include "server/core/auth.h"
@@ -64,8 +63,7 @@ absl::StatusOr<PageData> ApplicationsPage(const WebCore& core, const Messages& m
 inline constexpr int kRenewalsDays = 365;
 // The renewal report as a timeline: missed deadlines, then one group per month with its total
 // of next terms per currency.
-absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages& m,
-                                      absl::CivilDay today);
+absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages& m);
 // Risky access: the findings by kind.
 absl::StatusOr<PageData> FindingsPage(const WebCore& core, const Messages& m);
 // The audit trail, newest first, kAuditPerPage a page from `page_token`; with `verify`, the

@@ -93,8 +93,7 @@ absl::StatusOr<PageData> ApplicationsPage(const WebCore& core, const Messages& m
   return page;
 }
 
-absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages& m,
-                                      absl::CivilDay today) {
+absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages& m) {
   PageData page;
   page.set("intro", m.Format("renewals_intro", {{"days", int64_t{r.within_days()}}}));
   // Missed deadlines first, then one group per month of the deadline; the report is sorted by
@@ -149,7 +148,6 @@ absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages
   }
   page.set("has_groups", !groups.empty());
   page.set("groups", list);
-  page.set("today", m.Date(today));
   return page;
 }
 

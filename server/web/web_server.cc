@@ -13,7 +13,6 @@
 #include "absl/strings/strip.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
-#include "common/time.h"
 #include "server/http/rate_limit.h"
 #include "server/web/report_cache.h"
 
@@ -217,7 +216,7 @@ class WebApp {
                  v1::RenewalReportRequest request;
                  request.set_within_days(kRenewalsDays);
                  BESTAND_ASSIGN_OR_RETURN(v1::RenewalReport r, reports_.Renewals(request));
-                 return RenewalsPage(r, m, TodayUtc());
+                 return RenewalsPage(r, m);
                });
     });
     s.Get("/findings", [this](const httplib::Request& req, httplib::Response& res) {
