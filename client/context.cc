@@ -1,6 +1,7 @@
 #include "client/context.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -36,11 +37,28 @@ void Context::SetOutput(const std::string& output) {
 }
 
 absl::Status Context::SetLang(absl::string_view lang) {
-  if (lang.empty()) return absl::OkStatus();
-  if (!ParseLang(lang, &lang_)) {
-    return Usage(absl::StrCat("--lang: '", lang, "' is not one of de, en"));
+  if (!lang.empty()) {
+    if (!ParseLang(lang, &lang_)) {
+      return Usage(absl::StrCat("--lang: '", lang, "' is not one of de, en"));
+    }
+    localized_ = true;
+    return absl::OkStatus();
   }
-  localized_ = true;
+  // The usual locale variables, the first one set deciding (LANGUAGE may list several); English
+  // under C/POSIX and for languages the catalog lacks. English from there says what the server
+  // stored, which is English already.
+  for (const char* name : {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    const absl::string_view first =
+        absl::string_view(value).substr(0, absl::string_view(value).find(':'));
+    Lang from_env;
+    if (ParseLang(first, &from_env) && from_env == Lang::kDe) {
+      lang_ = from_env;
+      localized_ = true;
+    }
+    break;
+  }
   return absl::OkStatus();
 }
 

@@ -98,7 +98,8 @@ class Context {
   const Printer& printer() const { return printer_; }
 
   // The language of people-facing text (task titles, task export, HTML reports): --lang, else
-  // English. Machine formats (-o json, csv) never change with it.
+  // German when LANGUAGE, LC_ALL, LC_MESSAGES or LANG (the first set) says so, else English.
+  // Machine formats (-o json, csv) never change with it.
   absl::Status SetLang(absl::string_view lang);
   // True when --lang asked for a language and the output is for people (not json or csv).
   bool localized() const { return localized_ && printer_.format == Format::kTable; }

@@ -98,16 +98,26 @@ class ServerProcess {
   std::string ca() const { return data_dir_ + "/ca.crt"; }
   std::string db() const { return data_dir_ + "/bestand.db"; }
 
-  // Runs the CLI against this server; no config file and no BESTAND_* variables leak in.
-  ProcessResult Cli(std::vector<std::string> args, const std::string& token) const {
+  // Runs the CLI against this server; no config file, no BESTAND_* variables and no locale leak
+  // in (the CLI speaks English under C); `env` ("NAME=value") comes on top.
+  ProcessResult Cli(std::vector<std::string> args, const std::string& token,
+                    const std::vector<std::string>& env = {}) const {
     std::vector<std::string> argv = {BESTAND_CLI_BIN, "--server", address(), "--ca", ca()};
     if (!token.empty()) {
       argv.push_back("--token");
       argv.push_back(token);
     }
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, {"BESTAND_CONFIG=/nonexistent/bestand.conf",
-                             "BESTAND_TOKEN=", "BESTAND_SERVER=", "BESTAND_CA="});
+    std::vector<std::string> all = {"BESTAND_CONFIG=/nonexistent/bestand.conf",
+                                    "BESTAND_TOKEN=",
+                                    "BESTAND_SERVER=",
+                                    "BESTAND_CA=",
+                                    "LANGUAGE=",
+                                    "LC_ALL=",
+                                    "LC_MESSAGES=",
+                                    "LANG=C.UTF-8"};
+    all.insert(all.end(), env.begin(), env.end());
+    return RunProcess(argv, all);
   }
   ProcessResult Admin(std::vector<std::string> args) const { return Cli(std::move(args), admin_); }
 

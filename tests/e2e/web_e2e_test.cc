@@ -839,6 +839,23 @@ TEST_F(WebTest, TheCliSaysTaskTitlesAndTheExportInTheLanguageAsked) {
   ProcessResult csv = server_.Admin({"task", "list", "--lang", "de", "-o", "csv"});
   EXPECT_TRUE(absl::StrContains(csv.out, ",Disable the account 'bmueller'")) << csv.out;
   EXPECT_FALSE(absl::StrContains(csv.out, "sperren")) << csv.out;
+  // Without --lang the locale decides: German from LANG or LANGUAGE, English under C and for
+  // languages the catalog lacks.
+  const std::vector<std::string> export_md = {"task", "export", "--vendor", "Systemhaus Nord GmbH",
+                                              "-o",   "md"};
+  for (const std::vector<std::string>& env :
+       {std::vector<std::string>{"LANG=de_DE.UTF-8"},
+        std::vector<std::string>{"LANGUAGE=de:en", "LANG=en_US.UTF-8"}}) {
+    ProcessResult r = server_.Cli(export_md, server_.admin_token(), env);
+    EXPECT_TRUE(absl::StrContains(r.out, "# Offene Aufgaben für")) << env[0] << r.out;
+  }
+  // LC_ALL=C comes before LANG; French is not in the catalog.
+  for (const std::vector<std::string>& env :
+       {std::vector<std::string>{"LANG=de_DE.UTF-8", "LC_ALL=C"},
+        std::vector<std::string>{"LANG=fr_FR.UTF-8"}}) {
+    ProcessResult r = server_.Cli(export_md, server_.admin_token(), env);
+    EXPECT_TRUE(absl::StrContains(r.out, "# Open tasks for")) << env.back() << r.out;
+  }
   ProcessResult bad = server_.Admin({"task", "list", "--lang", "fr"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad.err, "--lang: 'fr' is not one of de, en")) << bad.err;
