@@ -219,45 +219,44 @@ std::string Messages::List(const std::vector<std::string>& items) const {
   return Utf8(out);
 }
 
-std::string Messages::Date(absl::CivilDay day) const {
-  if (!formatters_->date) {
+namespace {
+
+// `t` in the form of `skeleton` ("yMMdd") in `zone`, the formatter made on first use into `f`;
+// nullopt when ICU cannot make it.
+std::optional<std::string> FormatTime(std::unique_ptr<icu::DateFormat>& f,
+                                      const icu::Locale& locale, const char16_t* skeleton,
+                                      const char16_t* zone, absl::Time t) {
+  if (!f) {
     UErrorCode status = U_ZERO_ERROR;
-    formatters_->date.reset(
-        icu::DateFormat::createInstanceForSkeleton(u"yMMdd", formatters_->locale, status));
-    if (U_FAILURE(status) || !formatters_->date) return absl::FormatCivilTime(day);
-    formatters_->date->adoptTimeZone(icu::TimeZone::createTimeZone(u"UTC"));
+    f.reset(icu::DateFormat::createInstanceForSkeleton(skeleton, locale, status));
+    if (U_FAILURE(status) || !f) {
+      f.reset();
+      return std::nullopt;
+    }
+    f->adoptTimeZone(icu::TimeZone::createTimeZone(zone));
   }
   icu::UnicodeString out;
-  formatters_->date->format(MillisOf(absl::FromCivil(day, absl::UTCTimeZone())), out);
+  f->format(MillisOf(t), out);
   return PlainSpaces(Utf8(out));
+}
+
+}  // namespace
+
+std::string Messages::Date(absl::CivilDay day) const {
+  return FormatTime(formatters_->date, formatters_->locale, u"yMMdd", u"UTC",
+                    absl::FromCivil(day, absl::UTCTimeZone()))
+      .value_or(absl::FormatCivilTime(day));
 }
 
 std::string Messages::Month(absl::CivilMonth month) const {
-  if (!formatters_->month) {
-    UErrorCode status = U_ZERO_ERROR;
-    formatters_->month.reset(
-        icu::DateFormat::createInstanceForSkeleton(u"yMMMM", formatters_->locale, status));
-    if (U_FAILURE(status) || !formatters_->month) return absl::FormatCivilTime(month);
-    formatters_->month->adoptTimeZone(icu::TimeZone::createTimeZone(u"UTC"));
-  }
-  icu::UnicodeString out;
-  formatters_->month->format(MillisOf(absl::FromCivil(month, absl::UTCTimeZone())), out);
-  return PlainSpaces(Utf8(out));
+  return FormatTime(formatters_->month, formatters_->locale, u"yMMMM", u"UTC",
+                    absl::FromCivil(month, absl::UTCTimeZone()))
+      .value_or(absl::FormatCivilTime(month));
 }
 
 std::string Messages::DateTime(absl::Time t) const {
-  if (!formatters_->date_time) {
-    UErrorCode status = U_ZERO_ERROR;
-    formatters_->date_time.reset(
-        icu::DateFormat::createInstanceForSkeleton(u"yMMddHHmm", formatters_->locale, status));
-    if (U_FAILURE(status) || !formatters_->date_time) {
-      return absl::FormatTime("%Y-%m-%d %H:%M UTC", t, absl::UTCTimeZone());
-    }
-    formatters_->date_time->adoptTimeZone(icu::TimeZone::createTimeZone(u"Europe/Berlin"));
-  }
-  icu::UnicodeString out;
-  formatters_->date_time->format(MillisOf(t), out);
-  return PlainSpaces(Utf8(out));
+  return FormatTime(formatters_->date_time, formatters_->locale, u"yMMddHHmm", u"Europe/Berlin", t)
+      .value_or(absl::FormatTime("%Y-%m-%d %H:%M UTC", t, absl::UTCTimeZone()));
 }
 
 std::vector<std::string> CatalogKeys(Lang lang) {

@@ -5,13 +5,16 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/report.pb.h"
 #include "common/i18n/catalog.h"
 #include "common/i18n/report_texts.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/core/audit_log.h"
 #include "server/web/render.h"
 
 namespace bestand {
@@ -23,6 +26,15 @@ PageData MoneyList(const Messages& m, const google::protobuf::RepeatedPtrField<v
 // A number of bytes as whole gigabytes (10^9), at least "< 1 GB" for a non-zero size.
 std::string BytesText(const Messages& m, int64_t bytes);
 std::string YesNo(const Messages& m, bool b);
+
+// What a device is called on the pages: its host name, else its asset tag, else its make, else
+// its resource name.
+std::string DeviceTitle(const v1::Device& d);
+// A cancellation deadline as the dashboard's and the renewals page's timelines show it.
+PageData RenewalItem(const Messages& m, const v1::Renewal& d);
+// "events" (and "has_events"): the newest `limit` audit events of `resource`.
+absl::Status SetAuditEvents(PageData& page, const AuditLog& audit, const Messages& m,
+                            const std::string& resource, int limit);
 
 // An enum value's text: `prefix` and the value's name in lower case ("person_status_" +
 // "leaving"); the dash for the unspecified value.

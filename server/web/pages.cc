@@ -122,19 +122,7 @@ PageData DashboardPage(const v1::SummaryReport& r, const Messages& m) {
   page.set("savings", savings);
 
   PageData deadlines = PageList();
-  for (const v1::Renewal& d : r.upcoming_deadlines()) {
-    PageData item;
-    item.set("license", d.display_name());
-    item.set("deadline", DateText(m, d.cancellation_deadline()));
-    item.set("deadline_iso", d.cancellation_deadline());
-    item.set("term_end", DateText(m, d.term_end()));
-    item.set("missed", d.missed());
-    item.set("soon", !d.missed() && d.days_left() <= 14);
-    item.set("days_left", m.Format("days_left", {{"days", int64_t{d.days_left()}}}));
-    item.set("renewal", m.Text(d.auto_renew() ? "renews_itself" : "ends_itself"));
-    item.set("next_term", m.Money(d.next_term_cost_minor(), d.currency()));
-    deadlines.push_back(item);
-  }
+  for (const v1::Renewal& d : r.upcoming_deadlines()) deadlines.push_back(RenewalItem(m, d));
   page.set("has_deadlines", r.upcoming_deadlines_size() > 0);
   page.set("deadlines", deadlines);
   page.set("no_deadlines", m.Format("no_deadlines", {{"days", int64_t{kDashboardDeadlineDays}}}));
@@ -304,10 +292,7 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kDevice, devices_request, &devices));
   SetRows(page, "devices", devices.devices(), [&](const v1::Device& d) {
     PageData row;
-    std::string shown = !d.hostname().empty()    ? d.hostname()
-                        : !d.asset_tag().empty() ? d.asset_tag()
-                                                 : absl::StrCat(d.manufacturer(), " ", d.model());
-    row.set("device", shown);
+    row.set("device", DeviceTitle(d));
     row.set("href", absl::StrCat("/", d.name()));
     row.set("serial", d.serial_number().empty() ? m.Text("none") : d.serial_number());
     row.set("status", EnumText(m, "device_status_", v1::Device::Status_descriptor(), d.status()));
@@ -315,17 +300,7 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
     return row;
   });
 
-  v1::ListAuditEventsRequest audit_request;
-  audit_request.set_resource(p.name());
-  audit_request.set_page_size(50);
-  BESTAND_ASSIGN_OR_RETURN(v1::ListAuditEventsResponse events, core.audit->List(audit_request));
-  SetRows(page, "events", events.events(), [&](const v1::AuditEvent& e) {
-    PageData row;
-    row.set("time", TimeText(m, e.time()));
-    row.set("actor", e.actor());
-    row.set("action", e.action());
-    return row;
-  });
+  BESTAND_RETURN_IF_ERROR(SetAuditEvents(page, *core.audit, m, p.name(), 50));
   return page;
 }
 

@@ -21,15 +21,6 @@
 namespace bestand {
 namespace {
 
-// What a device is called on the pages: its host name, else its asset tag, else its make.
-std::string DeviceTitle(const v1::Device& d) {
-  if (!d.hostname().empty()) return d.hostname();
-  if (!d.asset_tag().empty()) return d.asset_tag();
-  std::string make = absl::StrCat(d.manufacturer(), " ", d.model());
-  absl::StripAsciiWhitespace(&make);
-  return make.empty() ? d.name() : make;
-}
-
 // A facts entry {label, value} when `value` is not empty.
 void AddFact(PageData& facts, const Messages& m, absl::string_view label_key,
              const std::string& value) {
@@ -222,17 +213,7 @@ absl::StatusOr<PageData> DevicePage(const WebCore& core, const Messages& m,
     return row;
   });
 
-  v1::ListAuditEventsRequest audit_request;
-  audit_request.set_resource(d.name());
-  audit_request.set_page_size(kHistoryEntries);
-  BESTAND_ASSIGN_OR_RETURN(v1::ListAuditEventsResponse events, core.audit->List(audit_request));
-  SetRows(page, "events", events.events(), [&](const v1::AuditEvent& e) {
-    PageData row;
-    row.set("time", TimeText(m, e.time()));
-    row.set("actor", e.actor());
-    row.set("action", e.action());
-    return row;
-  });
+  BESTAND_RETURN_IF_ERROR(SetAuditEvents(page, *core.audit, m, d.name(), kHistoryEntries));
   return page;
 }
 

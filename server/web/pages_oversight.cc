@@ -119,18 +119,7 @@ absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages
                                        : m.Text("none");
     }
     Group& g = groups.back();
-    PageData item;
-    item.set("license", d.display_name());
-    item.set("deadline", DateText(m, d.cancellation_deadline()));
-    item.set("deadline_iso", d.cancellation_deadline());
-    item.set("term_end", DateText(m, d.term_end()));
-    item.set("missed", d.missed());
-    item.set("soon", !d.missed() && d.days_left() <= 14);
-    item.set("days_left", d.missed() ? m.Format("days_ago", {{"days", int64_t{-d.days_left()}}})
-                                     : m.Format("days_left", {{"days", int64_t{d.days_left()}}}));
-    item.set("renewal", m.Text(d.auto_renew() ? "renews_itself" : "ends_itself"));
-    item.set("next_term", m.Money(d.next_term_cost_minor(), d.currency()));
-    g.items.push_back(item);
+    g.items.push_back(RenewalItem(m, d));
     BESTAND_ASSIGN_OR_RETURN(
         g.totals[d.currency()],
         CheckedAdd(g.totals[d.currency()], d.next_term_cost_minor(), "renewals of a month"));
