@@ -20,6 +20,7 @@
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
 #include "bestand/v1/inventory.pb.h"
+#include "bestand/v1/notify.pb.h"
 #include "bestand/v1/report.pb.h"
 #include "bestand/v1/settings.pb.h"
 #include "bestand/v1/workflow.pb.h"
@@ -142,6 +143,22 @@ class Client {
   // ---- SettingsService ------------------------------------------------------------------------
   virtual absl::StatusOr<v1::Settings> GetSettings(const v1::GetSettingsRequest&) = 0;
   virtual absl::StatusOr<v1::Settings> UpdateSettings(const v1::UpdateSettingsRequest&) = 0;
+
+  // ---- NotificationService --------------------------------------------------------------------
+  virtual absl::StatusOr<v1::NotificationSettings> GetNotificationSettings(
+      const v1::GetNotificationSettingsRequest&) = 0;
+  virtual absl::StatusOr<v1::NotificationSettings> UpdateNotificationSettings(
+      const v1::UpdateNotificationSettingsRequest&) = 0;
+  virtual absl::StatusOr<v1::ListNotificationsResponse> ListNotifications(
+      const v1::ListNotificationsRequest&) = 0;
+  virtual absl::StatusOr<v1::PreviewNotificationsResponse> PreviewNotifications(
+      const v1::PreviewNotificationsRequest&) = 0;
+  virtual absl::StatusOr<v1::Notification> SendTestNotification(
+      const v1::SendTestNotificationRequest&) = 0;
+  virtual absl::StatusOr<v1::CalendarLink> CreateCalendarLink(
+      const v1::CreateCalendarLinkRequest&) = 0;
+  virtual absl::StatusOr<v1::RevokeCalendarLinksResponse> RevokeCalendarLinks(
+      const v1::RevokeCalendarLinksRequest&) = 0;
 };
 
 // Makes the client a command talks to; main wires GrpcClient::Connect, tests a fake.

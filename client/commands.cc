@@ -6,6 +6,7 @@
 #include "client/admin_commands.h"
 #include "client/fleet_commands.h"
 #include "client/import_command.h"
+#include "client/notify_commands.h"
 #include "client/nouns.h"
 #include "client/report_commands.h"
 #include "client/resource_commands.h"
@@ -309,6 +310,50 @@ const std::vector<CommandSpec>& Commands() {
          {{"holiday-region", "REGION",
            "DE (nationwide holidays) or a state: DE-BW, DE-BY, DE-BE, ... (ISO 3166-2)"}},
          &SettingsSet},
+        {{"notify", "rules"},
+         "",
+         "which notifications Bestand sends, when and to whom",
+         {},
+         &NotifyRules},
+        {{"notify", "set"},
+         "",
+         "change who hears what and when",
+         {{"deadline-days", "N,N,...",
+           "days before a cancellation deadline (e.g. 90,60,30,14,7,1)"},
+          {"term-end-days", "N,N,...", "days before a term without auto-renew ends (e.g. 30,7)"},
+          {"starter-days", "N", "working days before a start with open tasks (1..20)"},
+          {"send-hour", "H",
+           "hour from which the day's mails go out (0..23, Europe/Berlin; default 7)"},
+          {"coordinators", "EMAIL,...", "who hears as the coordinators"},
+          {"language", "de|en", "for addresses that are no person's or vendor's"},
+          {"enable", "RULE,...", "switch rules on"},
+          {"disable", "RULE,...", "switch rules off"}},
+         &NotifySet},
+        {{"notify", "list"},
+         "",
+         "the outbox, newest first",
+         {{"state", "STATE", "pending, sent, failed or dry-run"}, {"limit", "N", "default 100"}},
+         &NotifyList},
+        {{"notify", "preview"},
+         "",
+         "what the rules would send on a day; queues nothing",
+         {{"at", "DATE", "the day (default today)"}},
+         &NotifyPreview},
+        {{"notify", "test"},
+         "ADDRESS",
+         "send a test mail through the server's mail server",
+         {{"language", "de|en", "default: the settings' language"}},
+         &NotifyTest},
+        {{"calendar", "link"},
+         "PERSON",
+         "a secret calendar feed (ICS) of the person's deadlines and due dates",
+         {},
+         &CalendarLink},
+        {{"calendar", "revoke"},
+         "PERSON",
+         "end every calendar link of the person",
+         {},
+         &CalendarRevoke},
     };
     c->insert(c->end(), others.begin(), others.end());
     return c;

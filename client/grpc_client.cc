@@ -9,6 +9,7 @@
 #include "bestand/v1/audit.grpc.pb.h"
 #include "bestand/v1/auth.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
+#include "bestand/v1/notify.grpc.pb.h"
 #include "bestand/v1/report.grpc.pb.h"
 #include "bestand/v1/settings.grpc.pb.h"
 #include "bestand/v1/workflow.grpc.pb.h"
@@ -36,7 +37,8 @@ class GrpcClient final : public Client {
         workflow_(v1::WorkflowService::NewStub(channel)),
         reports_(v1::ReportService::NewStub(channel)),
         rules_(v1::ProductRuleService::NewStub(channel)),
-        settings_(v1::SettingsService::NewStub(channel)) {}
+        settings_(v1::SettingsService::NewStub(channel)),
+        notify_(v1::NotificationService::NewStub(channel)) {}
 
   absl::StatusOr<std::unique_ptr<Message>> Get(Kind kind, absl::string_view name) override {
     BESTAND_ASSIGN_OR_RETURN(ResourceCalls * calls, Resource(kind));
@@ -194,6 +196,35 @@ class GrpcClient final : public Client {
     return call_.Unary(*settings_, &v1::SettingsService::Stub::UpdateSettings, r);
   }
 
+  absl::StatusOr<v1::NotificationSettings> GetNotificationSettings(
+      const v1::GetNotificationSettingsRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::GetNotificationSettings, r);
+  }
+  absl::StatusOr<v1::NotificationSettings> UpdateNotificationSettings(
+      const v1::UpdateNotificationSettingsRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::UpdateNotificationSettings, r);
+  }
+  absl::StatusOr<v1::ListNotificationsResponse> ListNotifications(
+      const v1::ListNotificationsRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::ListNotifications, r);
+  }
+  absl::StatusOr<v1::PreviewNotificationsResponse> PreviewNotifications(
+      const v1::PreviewNotificationsRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::PreviewNotifications, r);
+  }
+  absl::StatusOr<v1::Notification> SendTestNotification(
+      const v1::SendTestNotificationRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::SendTestNotification, r);
+  }
+  absl::StatusOr<v1::CalendarLink> CreateCalendarLink(
+      const v1::CreateCalendarLinkRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::CreateCalendarLink, r);
+  }
+  absl::StatusOr<v1::RevokeCalendarLinksResponse> RevokeCalendarLinks(
+      const v1::RevokeCalendarLinksRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::RevokeCalendarLinks, r);
+  }
+
  private:
   absl::StatusOr<ResourceCalls*> Resource(Kind kind) {
     auto it = resources_.find(kind);
@@ -215,6 +246,7 @@ class GrpcClient final : public Client {
   std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::ProductRuleService::Stub> rules_;
   std::unique_ptr<v1::SettingsService::Stub> settings_;
+  std::unique_ptr<v1::NotificationService::Stub> notify_;
 };
 
 }  // namespace

@@ -69,7 +69,9 @@ std::string Overview() {
       {"whoami", ""},
       {"token", ""},
       {"audit", ""},
-      {"settings", ""}};
+      {"settings", ""},
+      {"notify", ""},
+      {"calendar", ""}};
   std::string out =
       "usage: bestand [global options] COMMAND ...\n\nInventory (a NAME is an id such as "
       "people/3, or a natural key: email, asset tag, serial number, name):\n";

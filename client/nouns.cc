@@ -127,6 +127,8 @@ std::string FieldHelp(const ResourceSpec& spec, const FieldDescriptor* f) {
       return "email address";
     case v1::FieldRules::CURRENCY:
       return "currency code such as EUR";
+    case v1::FieldRules::LANGUAGE:
+      return "de|en";
     default:
       break;
   }

@@ -115,4 +115,18 @@ std::string Counted(int64_t n, absl::string_view noun, absl::string_view plural)
   return plural.empty() ? absl::StrCat(n, " ", noun, "s") : absl::StrCat(n, " ", plural);
 }
 
+bool IsEmailAddress(absl::string_view s) {
+  size_t at = s.find('@');
+  if (at == absl::string_view::npos || at == 0 || at + 1 >= s.size() ||
+      s.find('@', at + 1) != absl::string_view::npos ||
+      s.find_first_of(" \t,;<>\"") != absl::string_view::npos ||
+      s.substr(at + 1).find('.') == absl::string_view::npos) {
+    return false;
+  }
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace bestand

@@ -30,4 +30,8 @@ size_t Utf8Length(absl::string_view s);
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view s);
 
+// An address "local@domain.tld": one '@', a dot in the domain, no spaces, separators, angle
+// brackets or control characters (so it is safe in a mail header).
+bool IsEmailAddress(absl::string_view s);
+
 }  // namespace bestand

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -11,6 +12,9 @@
 #include "google/protobuf/timestamp.pb.h"
 
 namespace bestand {
+
+// Where code that must be testable across time reads the time from (absl::Now in production).
+using Clock = std::function<absl::Time()>;
 
 // Microseconds since the Unix epoch <-> protobuf Timestamp. 0 means "unset" and maps to an
 // empty Timestamp.

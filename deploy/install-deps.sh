@@ -30,6 +30,12 @@ packages=(
   libhttp-daemon-perl libcompress-raw-zlib-perl libio-compress-perl
   # the OCS agent logs an [error] for its SNMP module without it
   libnet-snmp-perl
+  # mail (libcurl's SMTP); the tests' SMTP server and their calendar parser
+  libcurl4-openssl-dev python3-aiosmtpd python3-icalendar
+  # the calendar feeds (RFC 5545, libical)
+  libical-dev
+  # the company's time zone (Europe/Berlin) for when the day's mails go out
+  tzdata
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -146,8 +146,8 @@ absl::StatusOr<KeyAndCert> LoadCa(const DataDirLayout& layout) {
 
 absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
     std::unique_ptr<Store> store, const std::string& listen,
-    std::shared_ptr<grpc::ServerCredentials> credentials, KeyAndCert ca,
-    FleetOptions fleet_options) {
+    std::shared_ptr<grpc::ServerCredentials> credentials, KeyAndCert ca, FleetOptions fleet_options,
+    NotifyConfig notify) {
   // Mutex deadlock detection records every lock acquisition in a graph: a cost on every call,
   // for a check that the lock annotations and the sanitizer test build already make.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -161,14 +161,17 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   s->reports_ = std::make_unique<Reports>(s->store_.get());
   s->settings_ = std::make_unique<CompanySettings>(s->store_.get());
   s->audit_ = std::make_unique<AuditLog>(s->store_.get(), &s->fleet_->sealer());
+  s->calendars_ = std::make_unique<Calendars>(s->store_.get(), notify.options.clock);
+  s->notifier_ = std::make_unique<Notifier>(s->store_.get(), std::move(notify.transport),
+                                            std::move(notify.options));
   s->inventory_->SetChangeHook(
       [w = s->workflow_.get()](WriteTx& tx, absl::string_view actor, Kind kind, int64_t id) {
         return w->OnInventoryChange(tx, actor, kind, id);
       });
   BESTAND_RETURN_IF_ERROR(s->fleet_->Load());
-  s->services_ =
-      MakeServices({s->inventory_.get(), s->tokens_.get(), s->fleet_.get(), s->workflow_.get(),
-                    s->reports_.get(), s->settings_.get(), s->audit_.get()});
+  s->services_ = MakeServices({s->inventory_.get(), s->tokens_.get(), s->fleet_.get(),
+                               s->workflow_.get(), s->reports_.get(), s->settings_.get(),
+                               s->audit_.get(), s->notifier_.get(), s->calendars_.get()});
 
   // The built-in health service speaks grpc.health.v1 without our generated code; touching the
   // descriptor links it in so that reflection can describe Health to generic clients.
@@ -198,6 +201,7 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
+  if (s->notifier_->sending()) s->notifier_->Start();
   BestandServer* raw = s.get();
   s->flusher_ = std::thread([raw] {
     std::unique_lock lock(raw->flusher_mu_);
@@ -225,6 +229,8 @@ void BestandServer::Shutdown() {
   }
   flusher_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
+  // No call reaches the notifier once the server has shut down; its thread ends here.
+  notifier_.reset();
   if (fleet_) fleet_->FlushLastSeen().IgnoreError();  // the heartbeats of the last seconds
 }
 

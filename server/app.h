@@ -17,6 +17,8 @@
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
+#include "server/core/notify/calendar.h"
+#include "server/core/notify/notifier.h"
 #include "server/core/reports.h"
 #include "server/core/settings.h"
 #include "server/core/workflow.h"
@@ -78,6 +80,12 @@ inline constexpr int kMaxMessageBytes = 17 * 1024 * 1024;
 // gRPC's memory for all connections' transport buffers.
 inline constexpr size_t kTransportMemoryBytes = 128 * 1024 * 1024;
 
+// How the server sends notifications: without a transport (and without dry_run) it sends none.
+struct NotifyConfig {
+  std::unique_ptr<MailTransport> transport;
+  NotifierOptions options;
+};
+
 // A running Bestand server. Destruction shuts it down.
 class BestandServer {
  public:
@@ -86,7 +94,7 @@ class BestandServer {
   static absl::StatusOr<std::unique_ptr<BestandServer>> Start(
       std::unique_ptr<Store> store, const std::string& listen,
       std::shared_ptr<grpc::ServerCredentials> credentials, KeyAndCert ca,
-      FleetOptions fleet_options = {});
+      FleetOptions fleet_options = {}, NotifyConfig notify = {});
   ~BestandServer();
 
   int port() const { return port_; }
@@ -94,10 +102,12 @@ class BestandServer {
   TokenManager* tokens() { return tokens_.get(); }
   Fleet* fleet() { return fleet_.get(); }
   Store* store() { return store_.get(); }
+  Notifier* notifier() { return notifier_.get(); }
+  Calendars* calendars() { return calendars_.get(); }
   // What the web interface reads from.
   WebCore web_core() {
-    return {tokens_.get(), inventory_.get(), reports_.get(),
-            audit_.get(),  workflow_.get(),  fleet_.get()};
+    return {tokens_.get(),   inventory_.get(), reports_.get(),  audit_.get(),
+            workflow_.get(), fleet_.get(),     calendars_.get()};
   }
   void Shutdown();
   void Wait() { server_->Wait(); }
@@ -112,6 +122,8 @@ class BestandServer {
   std::unique_ptr<Reports> reports_;
   std::unique_ptr<CompanySettings> settings_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<Calendars> calendars_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

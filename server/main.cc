@@ -19,9 +19,11 @@
 #include "common/files.h"
 #include "common/pki/cert.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "server/app.h"
 #include "server/http/inventory_http.h"
+#include "server/mail/smtp_transport.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "server/web/web_server.h"
 
@@ -39,6 +41,9 @@ constexpr char kUsage[] = R"(usage:
   bestand-server serve --data-dir DIR [--listen ADDR] [--report-interval SECONDS] [--insecure]
                        [--inventory-listen ADDR] [--web-listen ADDR] [--web-url URL]
                        [--web-idle-timeout DURATION]
+                       [--smtp URL --smtp-from ADDRESS [--smtp-user USER --smtp-password-file F]
+                        [--smtp-ca FILE] [--smtp-plaintext]] [--notify-dry-run]
+                       [--notify-interval DURATION]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
       Agents are told to report every --report-interval seconds (default 3600).
       --inventory-listen (off by default) also accepts FusionInventory/OCS and GLPI agents'
@@ -51,6 +56,14 @@ constexpr char kUsage[] = R"(usage:
       by default https://HOST:PORT of --web-listen (localhost for an unspecified address).
       --web-idle-timeout ends a web session after that long without a request (10s..12h,
       default 30m); every session ends 12 hours after sign-in.
+      --smtp sends notifications (reminders before cancellation deadlines, the providers'
+      morning mails, leavers and starters with open tasks; 'bestand notify rules') through the
+      mail server at smtp://HOST:PORT (STARTTLS required) or smtps://HOST:PORT, from
+      --smtp-from, logging in with --smtp-user and the password in --smtp-password-file.
+      Certificates are verified (--smtp-ca adds a CA file); --smtp-plaintext allows smtp://
+      without TLS, for a mail server on this machine only. --notify-dry-run queues
+      notifications as usual but only logs them. --notify-interval is how often the rules
+      are evaluated and due mails sent (1s..1h, default 1m).
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
@@ -61,7 +74,8 @@ const CommandTable& Commands() {
       {"renew-cert", {"data-dir", "hostname"}},
       {"serve",
        {"data-dir", "listen", "report-interval", "insecure", "inventory-listen", "web-listen",
-        "web-url", "web-idle-timeout"}},
+        "web-url", "web-idle-timeout", "smtp", "smtp-from", "smtp-user", "smtp-password-file",
+        "smtp-ca", "smtp-plaintext", "notify-dry-run", "notify-interval"}},
   };
   return *commands;
 }
@@ -97,6 +111,60 @@ absl::Status RenewCert(const Args& args) {
             << FormatIsoDate(absl::FromUnixSeconds(expiry)) << " for " << absl::StrJoin(hosts, ", ")
             << "\nRestart the server to use it.\n";
   return absl::OkStatus();
+}
+
+// The mail transport and the notifier's options from serve's --smtp* and --notify-dry-run.
+absl::StatusOr<NotifyConfig> NotifyConfigOf(const Args& args) {
+  NotifyConfig config;
+  config.options.dry_run = args.Has("notify-dry-run");
+  if (args.Has("notify-interval")) {
+    absl::Duration d;
+    if (!absl::ParseDuration(args.Get("notify-interval"), &d) || d < absl::Seconds(1) ||
+        d > absl::Hours(1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--notify-interval: '", args.Get("notify-interval"),
+                       "' is not a duration from 1s to 1h (e.g. 30s)"));
+    }
+    config.options.interval = d;
+  }
+  if (args.Has("web-url")) {
+    config.options.web_url = std::string(absl::StripSuffix(args.Get("web-url"), "/"));
+  }
+  if (!args.Has("smtp")) {
+    for (const char* flag : {"smtp-from", "smtp-user", "smtp-password-file", "smtp-ca"}) {
+      if (args.Has(flag))
+        return absl::InvalidArgumentError(absl::StrCat("--", flag, " needs --smtp"));
+    }
+    if (config.options.dry_run) config.options.from = "bestand@localhost.invalid";
+    return config;
+  }
+  config.options.from = args.Get("smtp-from");
+  if (!IsEmailAddress(config.options.from)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--smtp-from: '", config.options.from, "' is not an email address"));
+  }
+  SmtpOptions smtp;
+  smtp.url = args.Get("smtp");
+  smtp.user = args.Get("smtp-user");
+  smtp.ca_file = args.Get("smtp-ca");
+  smtp.allow_plaintext = args.Has("smtp-plaintext");
+  if (args.Has("smtp-password-file") != args.Has("smtp-user")) {
+    return absl::InvalidArgumentError("--smtp-user and --smtp-password-file go together");
+  }
+  if (args.Has("smtp-password-file")) {
+    BESTAND_ASSIGN_OR_RETURN(std::string password,
+                             ReadFileToString(args.Get("smtp-password-file")));
+    smtp.password = std::string(absl::StripTrailingAsciiWhitespace(password));
+    if (smtp.password.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--smtp-password-file: ", args.Get("smtp-password-file"), " is empty"));
+    }
+  }
+  if (!smtp.ca_file.empty() && ::access(smtp.ca_file.c_str(), R_OK) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--smtp-ca: cannot read ", smtp.ca_file));
+  }
+  BESTAND_ASSIGN_OR_RETURN(config.transport, NewSmtpTransport(smtp));
+  return config;
 }
 
 absl::Status Serve(const Args& args) {
@@ -147,9 +215,11 @@ absl::Status Serve(const Args& args) {
     }
   }
 
-  BESTAND_ASSIGN_OR_RETURN(
-      std::unique_ptr<BestandServer> server,
-      BestandServer::Start(std::move(store), listen, creds, std::move(ca), fleet));
+  BESTAND_ASSIGN_OR_RETURN(NotifyConfig notify, NotifyConfigOf(args));
+  const bool mail = notify.transport != nullptr;
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<BestandServer> server,
+                           BestandServer::Start(std::move(store), listen, creds, std::move(ca),
+                                                fleet, std::move(notify)));
   if (new_seal_key) {
     // A data directory from before seals existed: what agents reported so far is sealed now.
     BESTAND_ASSIGN_OR_RETURN(int64_t sealed, server->fleet()->SealUnsealed());
@@ -186,9 +256,11 @@ absl::Status Serve(const Args& args) {
     }
     BESTAND_ASSIGN_OR_RETURN(
         web, WebServer::Start(args.Get("web-listen"), cert, key, server->web_core(), options));
-    server->tokens()->SetSignInUrl(args.Has("web-url")
-                                       ? std::string(absl::StripSuffix(args.Get("web-url"), "/"))
-                                       : WebUrl(args.Get("web-listen"), web->port()));
+    const std::string web_url = args.Has("web-url")
+                                    ? std::string(absl::StripSuffix(args.Get("web-url"), "/"))
+                                    : WebUrl(args.Get("web-listen"), web->port());
+    server->tokens()->SetSignInUrl(web_url);
+    server->calendars()->SetFeedUrl(web_url);
   }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "bestand-server " << BESTAND_VERSION << " listening on " << host << ":"
@@ -202,6 +274,12 @@ absl::Status Serve(const Args& args) {
     std::cout << "web interface on https://"
               << args.Get("web-listen").substr(0, args.Get("web-listen").rfind(':')) << ":"
               << web->port() << "/" << std::endl;
+  }
+  if (mail) {
+    std::cout << "notifications through " << args.Get("smtp")
+              << (args.Has("notify-dry-run") ? " (dry run: logged, not sent)" : "") << std::endl;
+  } else if (args.Has("notify-dry-run")) {
+    std::cout << "notifications: dry run (logged, not sent)" << std::endl;
   }
   std::thread waiter([&] {
     int sig = 0;
@@ -222,7 +300,8 @@ absl::Status Serve(const Args& args) {
 int main(int argc, char** argv) {
   using namespace bestand;
 
-  absl::StatusOr<Args> args = Args::Parse(argc, argv, /*bool_flags=*/{"insecure", "help"});
+  absl::StatusOr<Args> args = Args::Parse(
+      argc, argv, /*bool_flags=*/{"insecure", "help", "smtp-plaintext", "notify-dry-run"});
   if (!args.ok()) {
     std::cerr << "bestand-server: " << args.status().message() << "\n" << kUsage;
     return 2;

@@ -17,14 +17,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-bool ValidEmail(absl::string_view s) {
-  size_t at = s.find('@');
-  return at != absl::string_view::npos && at > 0 && at + 1 < s.size() &&
-         s.find('@', at + 1) == absl::string_view::npos &&
-         s.find_first_of(" \t,;<>") == absl::string_view::npos &&
-         s.substr(at + 1).find('.') != absl::string_view::npos;
-}
-
 // Checks and canonicalises the text field `f` of `m`: UTF-8, trimmed (notes kept as given),
 // length, characters, then by kind: references as "{collection}/{id}", dates, currency codes,
 // email addresses (an alias key lower-cased), serial numbers.
@@ -69,10 +61,16 @@ absl::Status NormalizeText(ReadTx& tx, const ResourceSpec& spec, const FieldDesc
       return FieldError(absl::StatusCode::kInvalidArgument, name,
                         absl::StrCat("'", v, "' is not an ISO 4217 code such as EUR"));
     }
+  } else if (kind == v1::FieldRules::LANGUAGE) {
+    v = AsciiLower(v);
+    if (v != "de" && v != "en") {
+      return FieldError(absl::StatusCode::kInvalidArgument, name,
+                        absl::StrCat("'", v, "' is not a language Bestand writes in: de or en"));
+    }
   } else if (kind == v1::FieldRules::EMAIL) {
     // A key compares exactly, and addresses are matched regardless of case.
     if (Rules(f).alias()) v = AsciiLower(v);
-    if (!ValidEmail(v)) {
+    if (!IsEmailAddress(v)) {
       return FieldError(absl::StatusCode::kInvalidArgument, name,
                         absl::StrCat("'", v, "' is not an email address"));
     }

@@ -48,5 +48,6 @@ std::unique_ptr<grpc::Service> MakeTokenService(const ServiceDeps& deps);
 std::unique_ptr<grpc::Service> MakeAgentService(const ServiceDeps& deps);
 std::unique_ptr<grpc::Service> MakeAgentAdminService(const ServiceDeps& deps);
 std::unique_ptr<grpc::Service> MakeSoftwareService(const ServiceDeps& deps);
+std::unique_ptr<grpc::Service> MakeNotificationService(const ServiceDeps& deps);
 
 }  // namespace bestand

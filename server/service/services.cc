@@ -28,6 +28,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
   out.push_back(MakeAgentService(d));
   out.push_back(MakeAgentAdminService(d));
   out.push_back(MakeSoftwareService(d));
+  out.push_back(MakeNotificationService(d));
   return out;
 }
 

@@ -13,6 +13,8 @@
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
+#include "server/core/notify/calendar.h"
+#include "server/core/notify/notifier.h"
 #include "server/core/reports.h"
 #include "server/core/settings.h"
 #include "server/core/workflow.h"
@@ -28,6 +30,8 @@ struct ServiceDeps {
   Reports* reports;
   CompanySettings* settings;
   AuditLog* audit;
+  Notifier* notifier;
+  Calendars* calendars;
 };
 
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.

@@ -130,6 +130,36 @@ struct SoftwareEventRecord {
   int64_t previous_package_id = 0;  // 0 = none
 };
 
+// A message in the outbox (proto/bestand/v1/notify.proto, Notification). (key, recipient) is
+// unique: a message is queued once.
+struct OutboxRecord {
+  int64_t id = 0;
+  int rule = 0;  // v1::NotificationRule
+  std::string key, recipient, language, subject, body_text, body_html, message_id;
+  int state = 0;  // v1::Notification::State
+  int attempts = 0;
+  int64_t create_micros = 0;
+  int64_t next_attempt_micros = 0;
+  int64_t sent_micros = 0;  // 0: not sent
+  std::string last_error;
+};
+
+// A secret calendar URL of a person (core/notify/calendar.h); only the secret's hash is stored.
+struct CalendarLinkRecord {
+  int64_t id = 0;
+  int64_t person_id = 0;
+  std::string secret_sha256;
+  int64_t create_micros = 0;
+  int64_t revoke_micros = 0;  // 0: valid
+};
+
+struct OutboxQuery {
+  int state = 0;  // 0: any
+  // Only ids below this (paging newest first); 0 = from the newest.
+  int64_t before_id = 0;
+  int limit = 100;
+};
+
 class ReadTx {
  public:
   virtual ~ReadTx() = default;
@@ -187,6 +217,16 @@ class ReadTx {
   virtual absl::StatusOr<std::vector<SoftwareEventRecord>> ListSoftwareEvents(int64_t device_id,
                                                                               int64_t before_id,
                                                                               int limit) = 0;
+
+  // Outbox messages matching `query`, newest first.
+  virtual absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const OutboxQuery& query) = 0;
+  // Pending messages whose next attempt is due at `now_micros`, oldest attempt first.
+  virtual absl::StatusOr<std::vector<OutboxRecord>> DueOutbox(int64_t now_micros, int limit) = 0;
+  // Whether a message with this key and recipient was ever queued.
+  virtual absl::StatusOr<bool> OutboxHas(absl::string_view key, absl::string_view recipient) = 0;
+  // The calendar link whose secret has this hash, revoked or not.
+  virtual absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
+      absl::string_view secret_sha256) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -223,6 +263,16 @@ class WriteTx : public ReadTx {
   virtual absl::Status AppendSoftwareEvents(const std::vector<SoftwareEventRecord>& events) = 0;
 
   virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;
+
+  // Queues `record` (its id is ignored) and returns the new id; 0 when (key, recipient) was
+  // queued before, which changes nothing.
+  virtual absl::StatusOr<int64_t> InsertOutbox(const OutboxRecord& record) = 0;
+  // Records an attempt's outcome: state, attempts, next_attempt, sent and last_error of
+  // `record.id`.
+  virtual absl::Status UpdateOutbox(const OutboxRecord& record) = 0;
+  virtual absl::StatusOr<int64_t> InsertCalendarLink(const CalendarLinkRecord& record) = 0;
+  // Revokes every valid link of the person; returns how many.
+  virtual absl::StatusOr<int> RevokeCalendarLinks(int64_t person_id, int64_t revoke_micros) = 0;
 
   // Runs `fn` in a savepoint: when it fails, only its changes are undone and the transaction
   // goes on.

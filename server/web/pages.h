@@ -12,6 +12,7 @@
 #include "server/core/auth.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
+#include "server/core/notify/calendar.h"
 #include "server/core/reports.h"
 #include "server/core/workflow.h"
 #include "server/web/render.h"
@@ -26,6 +27,7 @@ struct WebCore {
   AuditLog* audit = nullptr;
   Workflow* workflow = nullptr;
   Fleet* fleet = nullptr;
+  Calendars* calendars = nullptr;  // serves the calendar feeds
 };
 
 // Deadlines within this many days are on the dashboard.

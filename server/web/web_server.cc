@@ -121,6 +121,20 @@ class WebApp {
     });
     s.Post("/sign-in",
            [this](const httplib::Request& req, httplib::Response& res) { SignIn(req, res); });
+    // A calendar feed: the secret in its address is the only credential (core/notify/calendar.h).
+    s.Get("/calendar/([A-Za-z0-9_-]{1,100})\\.ics",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            absl::StatusOr<std::string> feed =
+                core_.calendars ? core_.calendars->Feed(std::string(req.matches[1]))
+                                : absl::NotFoundError("no calendars");
+            res.set_header("Cache-Control", "private, no-store");
+            if (!feed.ok()) {
+              res.status = absl::IsNotFound(feed.status()) ? 404 : 500;
+              res.set_content("No such calendar.\n", "text/plain; charset=utf-8");
+              return;
+            }
+            res.set_content(*std::move(feed), "text/calendar; charset=utf-8");
+          });
     // A sign-in link shows a button first: mail scanners that open links do not use them up.
     s.Get("/link/([A-Za-z0-9_-]{1,200})", [this](const httplib::Request& req,
                                                  httplib::Response& res) {

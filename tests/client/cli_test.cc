@@ -445,15 +445,15 @@ TEST_F(CliTest, ListPrintsEveryPage) {
   }
   const std::string header =
       "name,email,display_name,department,cost_center,job_title,manager,status,start_date,"
-      "end_date,notes,create_time,update_time\n";
+      "end_date,notes,create_time,update_time,language\n";
   CliResult r = Run({"person", "list", "-o", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, header +
-                       "people/1,p1@firma.de,p1,Vertrieb,,,,active,,,,,\n"
-                       "people/2,p2@firma.de,p2,Vertrieb,,,,active,,,,,\n"
-                       "people/3,p3@firma.de,p3,Vertrieb,,,,active,,,,,\n"
-                       "people/4,p4@firma.de,p4,Vertrieb,,,,active,,,,,\n"
-                       "people/5,p5@firma.de,p5,Vertrieb,,,,active,,,,,\n");
+                       "people/1,p1@firma.de,p1,Vertrieb,,,,active,,,,,,\n"
+                       "people/2,p2@firma.de,p2,Vertrieb,,,,active,,,,,,\n"
+                       "people/3,p3@firma.de,p3,Vertrieb,,,,active,,,,,,\n"
+                       "people/4,p4@firma.de,p4,Vertrieb,,,,active,,,,,,\n"
+                       "people/5,p5@firma.de,p5,Vertrieb,,,,active,,,,,,\n");
   ASSERT_EQ(fake_.calls().size(), 3u);
   EXPECT_EQ(fake_.calls()[0].request, "page_size: 1000");
   EXPECT_EQ(fake_.calls()[1].request, "page_size: 1000 page_token: \"2\"");
@@ -464,9 +464,9 @@ TEST_F(CliTest, ListPrintsEveryPage) {
   r = Run({"person", "list", "--limit", "3", "--department", "Vertrieb", "-o", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, header +
-                       "people/1,p1@firma.de,p1,Vertrieb,,,,active,,,,,\n"
-                       "people/2,p2@firma.de,p2,Vertrieb,,,,active,,,,,\n"
-                       "people/3,p3@firma.de,p3,Vertrieb,,,,active,,,,,\n");
+                       "people/1,p1@firma.de,p1,Vertrieb,,,,active,,,,,,\n"
+                       "people/2,p2@firma.de,p2,Vertrieb,,,,active,,,,,,\n"
+                       "people/3,p3@firma.de,p3,Vertrieb,,,,active,,,,,,\n");
   ASSERT_EQ(fake_.calls().size(), 2u);
   EXPECT_EQ(fake_.calls()[0].request, "page_size: 3 department: \"Vertrieb\"");
   EXPECT_EQ(fake_.calls()[1].request, "page_size: 1 page_token: \"2\" department: \"Vertrieb\"");

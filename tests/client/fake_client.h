@@ -131,6 +131,17 @@ class FakeClient final : public Client {
   BESTAND_FAKE_RPC(ListProductRules, v1::ListProductRulesResponse, v1::ListProductRulesRequest)
   BESTAND_FAKE_RPC(GetSettings, v1::Settings, v1::GetSettingsRequest)
   BESTAND_FAKE_RPC(UpdateSettings, v1::Settings, v1::UpdateSettingsRequest)
+  BESTAND_FAKE_RPC(GetNotificationSettings, v1::NotificationSettings,
+                   v1::GetNotificationSettingsRequest)
+  BESTAND_FAKE_RPC(UpdateNotificationSettings, v1::NotificationSettings,
+                   v1::UpdateNotificationSettingsRequest)
+  BESTAND_FAKE_RPC(ListNotifications, v1::ListNotificationsResponse, v1::ListNotificationsRequest)
+  BESTAND_FAKE_RPC(PreviewNotifications, v1::PreviewNotificationsResponse,
+                   v1::PreviewNotificationsRequest)
+  BESTAND_FAKE_RPC(SendTestNotification, v1::Notification, v1::SendTestNotificationRequest)
+  BESTAND_FAKE_RPC(CreateCalendarLink, v1::CalendarLink, v1::CreateCalendarLinkRequest)
+  BESTAND_FAKE_RPC(RevokeCalendarLinks, v1::RevokeCalendarLinksResponse,
+                   v1::RevokeCalendarLinksRequest)
 #undef BESTAND_FAKE_RPC
   absl::Status DeleteProductRule(const v1::DeleteProductRuleRequest& request) override;
 

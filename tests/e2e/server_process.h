@@ -32,7 +32,9 @@ class ServerProcess {
   // Starts the server; `port` 0 picks a free one, another value reuses an earlier port.
   // With `inventory_endpoint`, also the HTTPS endpoint for other agents (inventory_port());
   // with `web`, the web interface (web_port()).
-  void Start(int port = 0, bool inventory_endpoint = false, bool web = false) {
+  // `extra` flags come last.
+  void Start(int port = 0, bool inventory_endpoint = false, bool web = false,
+             const std::vector<std::string>& extra = {}) {
     int out[2];
     ASSERT_EQ(pipe(out), 0);
     std::vector<std::string> args = {BESTAND_SERVER_BIN, "serve",
@@ -40,6 +42,7 @@ class ServerProcess {
                                      "--listen",         "127.0.0.1:" + std::to_string(port)};
     if (inventory_endpoint) args.insert(args.end(), {"--inventory-listen", "127.0.0.1:0"});
     if (web) args.insert(args.end(), {"--web-listen", "127.0.0.1:0"});
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

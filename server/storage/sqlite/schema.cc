@@ -417,8 +417,43 @@ constexpr absl::string_view kV11 = R"sql(
 ALTER TABLE tokens ADD COLUMN sign_in_link INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4,  kV5, kV6,
-                                             kV7, kV8, kV9, kV10, kV11};
+// Bestand speaks first: whom to write in which language, a license's deputy, and the outbox
+// that holds every message until it is delivered ((key, recipient) is queued once), and the
+// secret calendar links of people.
+constexpr absl::string_view kV12 = R"sql(
+ALTER TABLE people ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE vendors ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE licenses ADD COLUMN deputy_id INTEGER REFERENCES people(id);
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  recipient TEXT NOT NULL COLLATE NOCASE,
+  language TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body_text TEXT NOT NULL,
+  body_html TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  create_time INTEGER NOT NULL,
+  next_attempt_time INTEGER NOT NULL,
+  sent_time INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  UNIQUE (key, recipient)
+);
+CREATE INDEX outbox_pending ON outbox(next_attempt_time) WHERE state = 1;
+CREATE TABLE calendar_links (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  person_id INTEGER NOT NULL REFERENCES people(id),
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  create_time INTEGER NOT NULL,
+  revoke_time INTEGER
+);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4,  kV5,  kV6,
+                                             kV7, kV8, kV9, kV10, kV11, kV12};
 
 }  // namespace
 

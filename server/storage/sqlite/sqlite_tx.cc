@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/time.h"
+#include "server/storage/sqlite/notify_rows.h"
 #include "server/storage/sqlite/record_rows.h"
 #include "server/storage/sqlite/resource_mapping.h"
 
@@ -594,6 +595,32 @@ class SqliteTx : public WriteTx {
     st.Bind(1, micros);
     st.Bind(2, id);
     return st.Run("recording token use");
+  }
+
+  absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const OutboxQuery& q) override {
+    return sqlite::ListOutbox(*conn_, q);
+  }
+  absl::StatusOr<std::vector<OutboxRecord>> DueOutbox(int64_t now_micros, int limit) override {
+    return sqlite::DueOutbox(*conn_, now_micros, limit);
+  }
+  absl::StatusOr<bool> OutboxHas(absl::string_view key, absl::string_view recipient) override {
+    return sqlite::OutboxHas(*conn_, key, recipient);
+  }
+  absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
+      absl::string_view sha256) override {
+    return sqlite::FindCalendarLink(*conn_, sha256);
+  }
+  absl::StatusOr<int64_t> InsertCalendarLink(const CalendarLinkRecord& r) override {
+    return sqlite::InsertCalendarLink(*conn_, r);
+  }
+  absl::StatusOr<int> RevokeCalendarLinks(int64_t person_id, int64_t micros) override {
+    return sqlite::RevokeCalendarLinks(*conn_, person_id, micros);
+  }
+  absl::StatusOr<int64_t> InsertOutbox(const OutboxRecord& r) override {
+    return sqlite::InsertOutbox(*conn_, r);
+  }
+  absl::Status UpdateOutbox(const OutboxRecord& r) override {
+    return sqlite::UpdateOutbox(*conn_, r);
   }
 
   absl::Status PutSetting(absl::string_view name, absl::string_view value) override {

@@ -1,0 +1,86 @@
+// A real SMTP server for tests: tests/notify/smtp_sink.py (Debian's python3-aiosmtpd) on a
+// loopback port, and what it received, parsed by Python's email package, as JSON objects.
+#pragma once
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace bestand::testing {
+
+// A loopback port nobody listens on (free when asked).
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// The sink on `port`, appending each message to `out`; `extra` are more of its flags
+// (--delay SECONDS, --tls CERT KEY, --auth USER:PASS). Stopped on destruction.
+class SmtpSink {
+ public:
+  SmtpSink(int port, const std::string& out, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"/usr/bin/python3",   BESTAND_SMTP_SINK, "--port",
+                                     std::to_string(port), "--out",           out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    int pipefd[2];
+    EXPECT_EQ(pipe(pipefd), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      dup2(pipefd[1], 1);
+      close(pipefd[0]);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(pipefd[1]);
+    std::string line;
+    char c;
+    while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
+    close(pipefd[0]);
+    EXPECT_THAT(line, ::testing::HasSubstr("ready")) << "is python3-aiosmtpd installed?";
+  }
+  ~SmtpSink() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  SmtpSink(const SmtpSink&) = delete;
+  SmtpSink& operator=(const SmtpSink&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Every message in the sink's file `out` (none when it does not exist yet).
+inline std::vector<google::protobuf::Struct> Received(const std::string& out) {
+  std::vector<google::protobuf::Struct> mails;
+  if (access(out.c_str(), F_OK) != 0) return mails;
+  for (absl::string_view line : absl::StrSplit(ReadFile(out), '\n', absl::SkipEmpty())) {
+    google::protobuf::Struct s;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &s).ok()) << line;
+    mails.push_back(s);
+  }
+  return mails;
+}
+
+}  // namespace bestand::testing
