@@ -325,6 +325,8 @@ const std::vector<CommandSpec>& Commands() {
           {"send-hour", "H",
            "hour from which the day's mails go out (0..23, Europe/Berlin; default 7)"},
           {"coordinators", "EMAIL,...", "who hears as the coordinators"},
+          {"management", "EMAIL,...", "who gets the monthly management digest"},
+          {"stale-days", "N", "days without a report before a device counts as not seen"},
           {"language", "de|en", "for addresses that are no person's or vendor's"},
           {"enable", "RULE,...", "switch rules on"},
           {"disable", "RULE,...", "switch rules off"}},

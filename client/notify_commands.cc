@@ -110,6 +110,20 @@ void PrintRules(Context& c, const v1::NotificationSettings& s) {
                             s.starter_working_days() > 0 ? s.starter_working_days() : 3,
                             " working days with tasks open; to the coordinators");
         break;
+      case v1::STALE_DEVICES:
+        when = absl::StrCat("monthly, devices not seen for ",
+                            s.stale_device_days() > 0 ? s.stale_device_days() : 30,
+                            " days; to the coordinators");
+        break;
+      case v1::MANAGEMENT_DIGEST:
+        when = absl::StrCat("monthly, spend, waste, savings and deadlines; to ",
+                            s.management_emails().empty()
+                                ? "nobody (set --management)"
+                                : absl::StrJoin(s.management_emails(), ", "));
+        break;
+      case v1::RISKY_ACCESS:
+        when = "weekly, the risky-access findings; to the coordinators";
+        break;
       default:
         break;
     }
@@ -148,7 +162,7 @@ absl::Status NotifySet(Context& c) {
     } else if (flag == "term-end-days") {
       BESTAND_RETURN_IF_ERROR(Days(c, flag, value, s->mutable_term_end_lead_days()));
       mask("term_end_lead_days");
-    } else if (flag == "starter-days" || flag == "send-hour") {
+    } else if (flag == "starter-days" || flag == "send-hour" || flag == "stale-days") {
       int32_t n;
       if (!absl::SimpleAtoi(value, &n)) {
         return c.Usage(absl::StrCat("--", flag, ": '", value, "' is not a number"));
@@ -156,6 +170,9 @@ absl::Status NotifySet(Context& c) {
       if (flag == "send-hour") {
         s->set_send_hour(n);
         mask("send_hour");
+      } else if (flag == "stale-days") {
+        s->set_stale_device_days(n);
+        mask("stale_device_days");
       } else {
         s->set_starter_working_days(n);
         mask("starter_working_days");
@@ -163,6 +180,9 @@ absl::Status NotifySet(Context& c) {
     } else if (flag == "coordinators") {
       for (const std::string& email : Items(value)) s->add_coordinator_emails(email);
       mask("coordinator_emails");
+    } else if (flag == "management") {
+      for (const std::string& email : Items(value)) s->add_management_emails(email);
+      mask("management_emails");
     } else if (flag == "language") {
       s->set_language(value);
       mask("language");

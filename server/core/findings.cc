@@ -145,28 +145,43 @@ void AccountFindings(const std::vector<v1::Application>& apps,
 
 }  // namespace
 
+FindingGroups GroupByKind(const v1::ListFindingsResponse& r) {
+  FindingGroups by_kind;
+  std::map<std::string, size_t> group_of;
+  for (const v1::Finding& f : r.findings()) {
+    auto [it, added] = group_of.emplace(f.kind(), by_kind.size());
+    if (added) by_kind.push_back({f.kind(), {}});
+    by_kind[it->second].second.push_back(&f);
+  }
+  return by_kind;
+}
+
 absl::StatusOr<v1::ListFindingsResponse> Workflow::ListFindings() {
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
-  const std::string today = FormatIsoDate(TodayUtc());
+  return ListFindingsIn(*tx, TodayUtc());
+}
+
+absl::StatusOr<v1::ListFindingsResponse> ListFindingsIn(ReadTx& tx, absl::CivilDay day) {
+  const std::string today = FormatIsoDate(day);
   v1::ListFindingsResponse out;
   // Names for the descriptions: people read names, not ids.
   std::map<std::string, std::string> app_names, license_names;
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Application> apps,
-                           ListAll<v1::Application>(*tx, Kind::kApplication, {}));
+                           ListAll<v1::Application>(tx, Kind::kApplication, {}));
   for (const v1::Application& a : apps) app_names[a.name()] = a.display_name();
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::License> licenses,
-                           ListAll<v1::License>(*tx, Kind::kLicense, {}));
+                           ListAll<v1::License>(tx, Kind::kLicense, {}));
   for (const v1::License& l : licenses) license_names[l.name()] = l.display_name();
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Person> people,
-                           ListAll<v1::Person>(*tx, Kind::kPerson, {}));
+                           ListAll<v1::Person>(tx, Kind::kPerson, {}));
   for (const v1::Person& p : people) {
-    BESTAND_RETURN_IF_ERROR(LeaverFindings(*tx, p, today, license_names, out));
+    BESTAND_RETURN_IF_ERROR(LeaverFindings(tx, p, today, license_names, out));
   }
   BESTAND_ASSIGN_OR_RETURN(
       std::vector<v1::Account> active,
-      ListAll<v1::Account>(*tx, Kind::kAccount, {{"status", int64_t{v1::Account::ACTIVE}}}));
+      ListAll<v1::Account>(tx, Kind::kAccount, {{"status", int64_t{v1::Account::ACTIVE}}}));
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Device> devices,
-                           ListAll<v1::Device>(*tx, Kind::kDevice, {}));
+                           ListAll<v1::Device>(tx, Kind::kDevice, {}));
   DuplicateDeviceFindings(devices, out);
   AccountFindings(apps, active, app_names, out);
   return out;

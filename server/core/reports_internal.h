@@ -1,6 +1,7 @@
 // What the reports share (reports.cc and the reports_*.cc files): the company as one read of the
 // inventory, money and term helpers, and each report computed from a loaded company, so the
-// summary can combine them. Used by the reports only; not part of the core's interface.
+// summary can combine them. Used by the reports and the notification rules (core/notify/), which
+// say what the reports find; not part of the core's interface.
 #pragma once
 
 #include <cstdint>
@@ -88,6 +89,11 @@ enum class CostBy { kDepartment, kCostCenter, kVendor, kApplication, kPerson, kC
 
 // reports_costs.cc: costs grouped by `by` (attribution rules in report.proto).
 absl::StatusOr<v1::CostReport> CostsBy(const Company& c, CostBy by);
+
+// reports_summary.cc: the summary with seats idle after `inactive` days and the deadlines of
+// the next `within` days.
+absl::StatusOr<v1::SummaryReport> SummaryOf(const Company& c, absl::CivilDay today, int inactive,
+                                            int within);
 
 // reports_overlaps.cc: applications of one category used side by side, with what keeping only
 // the most used one saves.

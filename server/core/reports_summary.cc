@@ -127,7 +127,11 @@ absl::StatusOr<v1::SummaryReport> Reports::Summary(const v1::SummaryReportReques
   BESTAND_ASSIGN_OR_RETURN(int within, ReportDays("within_days", r.within_days()));
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   BESTAND_ASSIGN_OR_RETURN(Company c, LoadCompany(*tx));
-  const absl::CivilDay today = Today();
+  return SummaryOf(c, Today(), inactive, within);
+}
+
+absl::StatusOr<v1::SummaryReport> SummaryOf(const Company& c, absl::CivilDay today, int inactive,
+                                            int within) {
   v1::SummaryReport out;
   *out.mutable_create_time() = FromMicros(NowMicros());
   BESTAND_ASSIGN_OR_RETURN(*out.mutable_licenses(), LicensesOf(c, today, inactive));

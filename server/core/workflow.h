@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +35,11 @@ TaskScope TaskScopeOf(const Principal& who);
 absl::Status AuthorizeTaskChange(const Principal& who);
 // True for a task not done whose due date is before `today`.
 bool IsOverdue(const v1::Task& task, absl::CivilDay today);
+// The risky-access findings on `today`, read in `tx` (what Workflow::ListFindings returns).
+absl::StatusOr<v1::ListFindingsResponse> ListFindingsIn(ReadTx& tx, absl::CivilDay today);
+// The findings grouped by kind, in the order each kind first appears; pointers into `r`.
+using FindingGroups = std::vector<std::pair<std::string, std::vector<const v1::Finding*>>>;
+FindingGroups GroupByKind(const v1::ListFindingsResponse& r);
 
 class Workflow {
  public:

@@ -83,9 +83,6 @@ class SmtpTransport : public MailTransport {
     Append(headers, absl::StrCat("Subject: ", EncodeHeaderText(m.subject)));
     Append(headers, absl::StrCat("Message-ID: <", m.message_id, ">"));
     Append(headers, "Auto-Submitted: auto-generated");
-    if (!m.unsubscribe_url.empty()) {
-      Append(headers, absl::StrCat("List-Unsubscribe: <", m.unsubscribe_url, ">"));
-    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 
     // multipart/mixed holding one multipart/alternative of text and HTML.

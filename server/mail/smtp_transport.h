@@ -1,7 +1,7 @@
 // Mail through libcurl's SMTP: STARTTLS (required on smtp:// unless plaintext is allowed
 // explicitly) or SMTPS (smtps://), AUTH when a user is given, certificates verified against the
 // system's CAs or a given CA file. Each message is multipart/alternative plain text and HTML in
-// UTF-8 (quoted-printable), with an RFC 2047 subject, Date, Message-ID and List-Unsubscribe.
+// UTF-8 (quoted-printable), with an RFC 2047 subject, Date, Message-ID and Auto-Submitted.
 //
 // Thread safety: one Send at a time (the notifier's thread); the connection is kept between
 // messages.

@@ -143,14 +143,7 @@ absl::StatusOr<PageData> RenewalsPage(const v1::RenewalReport& r, const Messages
 absl::StatusOr<PageData> FindingsPage(const WebCore& core, const Messages& m) {
   BESTAND_ASSIGN_OR_RETURN(v1::ListFindingsResponse findings, core.workflow->ListFindings());
   Labels labels(core.inventory);
-  // One group per kind, in the order the core first lists each.
-  std::vector<std::pair<std::string, std::vector<const v1::Finding*>>> by_kind;
-  std::map<std::string, size_t> group_of;
-  for (const v1::Finding& f : findings.findings()) {
-    auto [it, added] = group_of.emplace(f.kind(), by_kind.size());
-    if (added) by_kind.push_back({f.kind(), {}});
-    by_kind[it->second].second.push_back(&f);
-  }
+  const FindingGroups by_kind = GroupByKind(findings);
   PageData groups = PageList();
   int id = 0;
   for (const auto& [kind, list] : by_kind) {

@@ -518,6 +518,39 @@ TEST_F(CliTest, LicenseUnassignFreesTheSeatOfTheHolderGiven) {
             "(see 'bestand license unassign --help')\n");
 }
 
+// ---- Notifications ----------------------------------------------------------------------------
+
+TEST_F(CliTest, NotifySetSendsOnlyWhatIsGivenAndKeepsOtherRulesSwitchedOff) {
+  v1::NotificationSettings stored;
+  stored.add_disabled_rules(v1::RISKY_ACCESS);
+  fake_.SetResponse("GetNotificationSettings", stored);
+  fake_.SetResponse("UpdateNotificationSettings", v1::NotificationSettings());
+  CliResult r = Run({"notify", "set", "--disable", "tasks-due", "--deadline-days", "60,7",
+                     "--coordinators", "it@firma.de, chef@firma.de", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(fake_.calls().size(), 2u);
+  EXPECT_EQ(fake_.calls()[1].method, "UpdateNotificationSettings");
+  EXPECT_EQ(fake_.calls()[1].request,
+            "settings { disabled_rules: TASKS_DUE disabled_rules: RISKY_ACCESS "
+            "deadline_lead_days: 60 deadline_lead_days: 7 coordinator_emails: \"it@firma.de\" "
+            "coordinator_emails: \"chef@firma.de\" } update_mask { paths: \"deadline_lead_days\" "
+            "paths: \"coordinator_emails\" paths: \"disabled_rules\" }");
+
+  fake_.ClearCalls();
+  r = Run({"notify", "set", "--disable", "fax-reminders"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'fax-reminders' is not a rule; the rules are cancellation-deadline"),
+            std::string::npos)
+      << r.err;
+  r = Run({"notify", "set", "--deadline-days", "30,soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--deadline-days: 'soon' is not a number of days"), std::string::npos)
+      << r.err;
+  for (const auto& call : fake_.calls()) {
+    EXPECT_NE(call.method, "UpdateNotificationSettings") << "nothing changes on bad input";
+  }
+}
+
 // ---- Audit ------------------------------------------------------------------------------------
 
 TEST_F(CliTest, AuditVerifyThatFindsTamperingExitsWithFour) {

@@ -128,7 +128,6 @@ TEST_F(NotifyTest, EveryLeadTimeFiresOnceOnItsDayAcross120Days) {
   EXPECT_THAT(seven_days->text, HasSubstr("3.000,00"));
   EXPECT_THAT(seven_days->text, HasSubstr("Plätze: 10 gekauft, 0 vergeben"));
   EXPECT_THAT(seven_days->html, HasSubstr("<html lang=\"de\">"));
-  EXPECT_EQ(seven_days->unsubscribe_url, "https://bestand.firma.de/notifications");
   bool english = false;
   for (const MailMessage* m : SentTo("anna@firma.de")) {
     if (m->subject == "Cancellation deadline CRM Pro: 5/1/27 (tomorrow)" ||
@@ -221,6 +220,66 @@ TEST_F(NotifyTest, ALeaversLastDayPassedWithOpenTasksIsToldOnce) {
   EXPECT_THAT(it[0]->text, HasSubstr("bweiss"));
 }
 
+TEST_F(NotifyTest, MonthlyAndWeeklyDigestsGoOutOncePerMonthAndWeek) {
+  v1::UpdateNotificationSettingsRequest r;
+  r.mutable_settings()->add_management_emails("chef@firma.de");
+  ASSERT_TRUE(notifier_->UpdateSettings("test", r).ok());
+  Create(Kind::kLicense, R"(display_name: "CRM Pro" seats: 10 price_per_seat_minor: 2500
+    term_start: "2026-06-01" term_end: "2027-05-31" auto_renew: true notice_period_days: 30
+    owner: "anna@firma.de")");
+  // A device that last reported on 2026-11-20, and an account nobody holds.
+  v1::Device device = Create(Kind::kDevice, [] {
+    v1::Device d;
+    d.set_asset_tag("NB-7");
+    d.set_assignee("anna@firma.de");
+    return d;
+  }());
+  {
+    auto tx = store_->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    ImportedFactsRecord facts;
+    facts.device_id = IdOf(device.name());
+    facts.report_micros = absl::ToUnixMicros(BerlinTime(absl::CivilDay(2026, 11, 20), 12));
+    ASSERT_TRUE((*tx)->PutImportedFacts(facts).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  Create(Kind::kApplication, R"(display_name: "DATEV")");
+  Create(Kind::kAccount, R"(application: "DATEV" username: "altadmin")");
+  // Friday 2027-01-01 to Tuesday 2027-02-02.
+  for (absl::CivilDay d(2027, 1, 1); d <= absl::CivilDay(2027, 2, 2); ++d) {
+    ASSERT_NO_FATAL_FAILURE(Day(d));
+  }
+  std::vector<absl::CivilDay> stale, risky;
+  for (const MailMessage* m : SentTo("it@firma.de")) {
+    const absl::CivilDay day = absl::ToCivilDay(m->date, CompanyTimeZone());
+    if (absl::StrContains(m->subject, "nicht gesehen")) {
+      stale.push_back(day);
+      EXPECT_EQ(m->subject, "1 Gerät seit über 30 Tagen nicht gesehen");
+      EXPECT_THAT(m->text, HasSubstr("- NB-7, bei Anna Schmidt: zuletzt am 20.11.2026"));
+    }
+    if (absl::StrContains(m->subject, "riskanter Zugang")) {
+      risky.push_back(day);
+      EXPECT_THAT(m->text, HasSubstr("Konten ohne Person"));
+      EXPECT_THAT(m->text, HasSubstr("- –: altadmin"));
+    }
+  }
+  EXPECT_EQ(stale,
+            (std::vector<absl::CivilDay>{absl::CivilDay(2027, 1, 1), absl::CivilDay(2027, 2, 1)}));
+  // The week of Monday 2026-12-28 (first seen on Friday), then every Monday.
+  EXPECT_EQ(risky,
+            (std::vector<absl::CivilDay>{absl::CivilDay(2027, 1, 1), absl::CivilDay(2027, 1, 4),
+                                         absl::CivilDay(2027, 1, 11), absl::CivilDay(2027, 1, 18),
+                                         absl::CivilDay(2027, 1, 25), absl::CivilDay(2027, 2, 1)}));
+  std::vector<const MailMessage*> chef = SentTo("chef@firma.de");
+  ASSERT_EQ(chef.size(), 2u);
+  EXPECT_EQ(chef[0]->subject, "Bestand: Monatsbericht Januar 2027");
+  EXPECT_EQ(chef[1]->subject, "Bestand: Monatsbericht Februar 2027");
+  // 10 seats x 25,00 € x 12 months, none assigned: all of it unused.
+  EXPECT_THAT(
+      chef[0]->text,
+      HasSubstr("Ausgaben für Software pro Jahr: 3.000,00 €. Davon ungenutzt: 3.000,00 €."));
+}
+
 TEST_F(NotifyTest, AMailServerThatIsDownLosesNothing) {
   fake_->down = true;
   v1::SendTestNotificationRequest test;
@@ -300,7 +359,7 @@ TEST_F(NotifyTest, RealSmtpServerDownForAnHourThenUpReceivesProperMime) {
   EXPECT_THAT(f.at("message_id").string_value(),
               ::testing::MatchesRegex("<[0-9a-f]{32}@firma.de>"));
   EXPECT_FALSE(f.at("date").string_value().empty());
-  EXPECT_EQ(f.at("list_unsubscribe").string_value(), "<https://bestand.firma.de/notifications>");
+  EXPECT_EQ(f.at("auto_submitted").string_value(), "auto-generated");
   // multipart/mixed > multipart/alternative > text/plain, text/html, both UTF-8.
   const auto& parts = f.at("parts").list_value().values();
   std::map<std::string, std::string> bodies;
@@ -321,6 +380,79 @@ TEST_F(NotifyTest, RealSmtpServerDownForAnHourThenUpReceivesProperMime) {
   absl::StatusOr<v1::ListNotificationsResponse> all = notifier_->List({});
   EXPECT_EQ(all->notifications(0).state(), v1::Notification::SENT);
   EXPECT_EQ("<" + all->notifications(0).message_id() + ">", f.at("message_id").string_value());
+}
+
+// One message through `smtp` to `to`.
+absl::Status SendOne(const SmtpOptions& smtp, const std::string& to) {
+  absl::StatusOr<std::unique_ptr<MailTransport>> transport = NewSmtpTransport(smtp);
+  if (!transport.ok()) return transport.status();
+  MailMessage m;
+  m.from = "bestand@firma.de";
+  m.to = to;
+  m.subject = "Prüfung";
+  m.text = "Text";
+  m.html = "<p>Text</p>";
+  m.message_id = "1@firma.de";
+  m.date = absl::Now();
+  return (*transport)->Send(m);
+}
+
+TEST(SmtpTransportTest, StartTlsIsRequiredVerifiedAndAuthenticated) {
+  testing::TempDir dir;
+  const std::string cert = dir.File("smtp.crt"), key = dir.File("smtp.key");
+  testing::ProcessResult made = testing::RunProcess(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+       "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+       "-keyout", key, "-out", cert});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const int port = testing::FreePort();
+  const std::string out = dir.File("received.jsonl");
+  testing::SmtpSink sink(port, out, {"--tls", cert, key, "--auth", "bestand:geheim"});
+  SmtpOptions smtp;
+  smtp.url = absl::StrCat("smtp://127.0.0.1:", port);
+  smtp.user = "bestand";
+  smtp.password = "geheim";
+  // A certificate nobody vouches for is refused, with a reason.
+  absl::Status untrusted = SendOne(smtp, "it@firma.de");
+  EXPECT_EQ(untrusted.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(untrusted.message()), ::testing::ContainsRegex("certificate|SSL"));
+  // Trusted, with the wrong password: refused; with the right one: delivered over TLS.
+  smtp.ca_file = cert;
+  smtp.password = "falsch";
+  smtp.timeout_seconds = 5;
+  absl::Status refused = SendOne(smtp, "it@firma.de");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(testing::Received(out).empty()) << "delivered without a valid login";
+  smtp.password = "geheim";
+  ASSERT_TRUE(SendOne(smtp, "it@firma.de").ok());
+  std::vector<google::protobuf::Struct> mails = testing::Received(out);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_TRUE(mails[0].fields().at("tls").bool_value());
+  EXPECT_EQ(mails[0].fields().at("subject").string_value(), "Prüfung");
+  EXPECT_EQ(refused.message().find("geheim"), absl::string_view::npos);
+  EXPECT_EQ(refused.message().find("falsch"), absl::string_view::npos);
+}
+
+TEST(SmtpTransportTest, PlaintextOnlyWhenAllowedAndNoCredentialsInTheUrl) {
+  testing::TempDir dir;
+  const int port = testing::FreePort();
+  testing::SmtpSink sink(port, dir.File("received.jsonl"));
+  SmtpOptions smtp;
+  smtp.url = absl::StrCat("smtp://127.0.0.1:", port);
+  // The server offers no STARTTLS: nothing is sent in the clear.
+  absl::Status plain = SendOne(smtp, "it@firma.de");
+  EXPECT_EQ(plain.code(), absl::StatusCode::kUnavailable) << plain;
+  EXPECT_TRUE(testing::Received(dir.File("received.jsonl")).empty());
+  smtp.allow_plaintext = true;
+  EXPECT_TRUE(SendOne(smtp, "it@firma.de").ok());
+  smtp.url = "smtp://bestand:geheim@127.0.0.1:25";
+  EXPECT_EQ(NewSmtpTransport(smtp).status().code(), absl::StatusCode::kInvalidArgument);
+  smtp.url = "http://127.0.0.1:25";
+  EXPECT_EQ(NewSmtpTransport(smtp).status().code(), absl::StatusCode::kInvalidArgument);
+  // No header can be smuggled in through an address.
+  smtp.url = absl::StrCat("smtp://127.0.0.1:", port);
+  EXPECT_EQ(SendOne(smtp, "it@firma.de\r\nBcc: x@y.de").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(testing::Received(dir.File("received.jsonl")).size(), 1u);
 }
 
 TEST(SmtpHeaderTest, SubjectsAreEncodedWithoutSplittingACharacter) {

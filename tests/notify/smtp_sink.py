@@ -50,7 +50,7 @@ class Sink:
             'message_id': str(msg['Message-ID']),
             'date': str(msg['Date']),
             'mime_version': str(msg['MIME-Version']),
-            'list_unsubscribe': str(msg['List-Unsubscribe'] or ''),
+            'auto_submitted': str(msg['Auto-Submitted'] or ''),
             'content_type': msg.get_content_type(),
             'parts': parts,
             'tls': bool(session.ssl),

@@ -15,8 +15,6 @@ struct MailMessage {
   std::string subject, text, html;  // UTF-8
   std::string message_id;           // without angle brackets; the same on every attempt
   absl::Time date;
-  // Where the recipient can stop such mails (a URL), for List-Unsubscribe; empty for none.
-  std::string unsubscribe_url;
 };
 
 // Thread safety: Send is called from one thread at a time.

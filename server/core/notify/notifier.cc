@@ -163,9 +163,6 @@ absl::Status Notifier::Attempt(OutboxRecord& r, absl::Time now) {
   m.html = r.body_html;
   m.message_id = r.message_id;
   m.date = now;
-  if (!options_.web_url.empty() && r.rule != v1::TEST) {
-    m.unsubscribe_url = options_.web_url + "/notifications";
-  }
   absl::Status sent = transport_->Send(m);
   if (sent.ok()) {
     r.state = v1::Notification::SENT;

@@ -17,7 +17,7 @@ namespace {
 
 constexpr int kMaxLeadDays = 365;
 constexpr int kMaxLeadTimes = 10;
-constexpr int kMaxCoordinators = 20;
+constexpr int kMaxAddresses = 20;
 
 std::vector<int> SortedLeads(const google::protobuf::RepeatedField<int32_t>& days,
                              std::vector<int> defaults) {
@@ -42,6 +42,25 @@ absl::Status CheckLeads(absl::string_view field,
     if (!seen.insert(d).second) {
       return absl::InvalidArgumentError(absl::StrCat(field, ": ", d, " is given twice"));
     }
+  }
+  return absl::OkStatus();
+}
+
+// Lower-cased into `out` when each is an address and there are not too many.
+absl::Status CheckAddresses(absl::string_view field,
+                            const google::protobuf::RepeatedPtrField<std::string>& in,
+                            google::protobuf::RepeatedPtrField<std::string>* out) {
+  if (in.size() > kMaxAddresses) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", in.size(), " addresses; at most ", kMaxAddresses));
+  }
+  out->Clear();
+  for (const std::string& email : in) {
+    if (!IsEmailAddress(email)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": '", email, "' is not an email address"));
+    }
+    *out->Add() = AsciiLower(email);
   }
   return absl::OkStatus();
 }
@@ -75,19 +94,17 @@ absl::Status Apply(const std::string& field, const v1::NotificationSettings& fro
     }
     to->set_send_hour(from.send_hour());
   } else if (field == "coordinator_emails") {
-    if (from.coordinator_emails_size() > kMaxCoordinators) {
+    BESTAND_RETURN_IF_ERROR(
+        CheckAddresses(field, from.coordinator_emails(), to->mutable_coordinator_emails()));
+  } else if (field == "management_emails") {
+    BESTAND_RETURN_IF_ERROR(
+        CheckAddresses(field, from.management_emails(), to->mutable_management_emails()));
+  } else if (field == "stale_device_days") {
+    if (from.stale_device_days() < 0 || from.stale_device_days() > 365) {
       return absl::InvalidArgumentError(
-          absl::StrCat("coordinator_emails: ", from.coordinator_emails_size(),
-                       " addresses; at most ", kMaxCoordinators));
+          absl::StrCat("stale_device_days: ", from.stale_device_days(), " is not from 1 to 365"));
     }
-    to->clear_coordinator_emails();
-    for (const std::string& email : from.coordinator_emails()) {
-      if (!IsEmailAddress(email)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("coordinator_emails: '", email, "' is not an email address"));
-      }
-      to->add_coordinator_emails(AsciiLower(email));
-    }
+    to->set_stale_device_days(from.stale_device_days());
   } else if (field == "language") {
     Lang lang;
     if (!from.language().empty() &&
@@ -120,6 +137,7 @@ NotifyPolicy::NotifyPolicy(const v1::NotificationSettings& s)
       term_end_lead_days(SortedLeads(s.term_end_lead_days(), {30, 7})),
       starter_working_days(s.starter_working_days() > 0 ? s.starter_working_days() : 3),
       send_hour(s.has_send_hour() ? s.send_hour() : 7),
+      stale_device_days(s.stale_device_days() > 0 ? s.stale_device_days() : 30),
       lang(s.language() == "en" ? Lang::kEn : Lang::kDe) {}
 
 bool NotifyPolicy::Enabled(v1::NotificationRule rule) const {

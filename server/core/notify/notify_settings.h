@@ -29,6 +29,7 @@ struct NotifyPolicy {
   std::vector<int> deadline_lead_days, term_end_lead_days;
   int starter_working_days = 3;
   int send_hour = 7;
+  int stale_device_days = 30;
   Lang lang = Lang::kDe;
 };
 

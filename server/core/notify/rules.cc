@@ -7,6 +7,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "bestand/v1/workflow.pb.h"
 #include "common/i18n/report_texts.h"
 #include "common/i18n/task_titles.h"
@@ -19,6 +20,7 @@
 #include "server/core/reports.h"
 #include "server/core/reports_internal.h"
 #include "server/core/settings.h"
+#include "server/core/workflow.h"
 
 namespace bestand {
 namespace {
@@ -61,6 +63,9 @@ class Evaluation {
   absl::Status Licenses(std::vector<Notice>* out);
   absl::Status Tasks(std::vector<Notice>* out);
   absl::Status Cases(std::vector<Notice>* out);
+  absl::Status StaleDevices(std::vector<Notice>* out);
+  absl::Status Management(std::vector<Notice>* out);
+  absl::Status RiskyAccess(std::vector<Notice>* out);
 
  private:
   std::optional<Recipient> PersonRecipient(const std::string& name) const {
@@ -71,8 +76,13 @@ class Evaluation {
                      it->second.display_name()};
   }
   std::vector<Recipient> Coordinators() const {
+    return Addresses(policy_.settings.coordinator_emails());
+  }
+  // Each of `emails`, in its person's language when it is a person's.
+  std::vector<Recipient> Addresses(
+      const google::protobuf::RepeatedPtrField<std::string>& emails) const {
     std::vector<Recipient> out;
-    for (const std::string& email : policy_.settings.coordinator_emails()) {
+    for (const std::string& email : emails) {
       auto it = by_email_.find(email);
       if (it != by_email_.end()) {
         out.push_back(
@@ -275,7 +285,6 @@ absl::Status Evaluation::Licenses(std::vector<Notice>* out) {
 absl::Status Evaluation::Tasks(std::vector<Notice>* out) {
   if (!policy_.Enabled(v1::TASKS_DUE)) return absl::OkStatus();
   const std::string today = FormatIsoDate(ctx_.today);
-  const std::string tomorrow = FormatIsoDate(ctx_.today + 1);
   // Open tasks due tomorrow or before, soonest first.
   std::vector<v1::Task> tasks;
   ListQuery q;
@@ -287,8 +296,12 @@ absl::Status Evaluation::Tasks(std::vector<Notice>* out) {
         if (!t.due_date().empty() && t.due_date() != today) tasks.push_back(t);
         return absl::OkStatus();
       }));
-  std::stable_sort(tasks.begin(), tasks.end(), [](const v1::Task& a, const v1::Task& b) {
-    return a.due_date() < b.due_date();
+  // Sorted by pointer: moving the messages themselves costs more than reading them.
+  std::vector<const v1::Task*> all;
+  all.reserve(tasks.size());
+  for (const v1::Task& t : tasks) all.push_back(&t);
+  std::stable_sort(all.begin(), all.end(), [](const v1::Task* a, const v1::Task* b) {
+    return a->due_date() < b->due_date();
   });
   // Tasks due today were in yesterday's mail as due tomorrow; tomorrow's mail has them overdue.
   auto digest = [&](const Recipient& r, const std::string& key, const std::string& vendor,
@@ -314,10 +327,8 @@ absl::Status Evaluation::Tasks(std::vector<Notice>* out) {
     Add(v1::TASKS_DUE, key, r, mail, out);
   };
   std::map<std::string, std::vector<const v1::Task*>> by_vendor;
-  std::vector<const v1::Task*> all;
-  for (const v1::Task& t : tasks) {
-    all.push_back(&t);
-    if (!t.vendor().empty()) by_vendor[t.vendor()].push_back(&t);
+  for (const v1::Task* t : all) {
+    if (!t->vendor().empty()) by_vendor[t->vendor()].push_back(t);
   }
   for (const auto& [vendor, list] : by_vendor) {
     auto it = c_.vendors.find(IdOf(vendor));
@@ -380,6 +391,151 @@ absl::Status Evaluation::Cases(std::vector<Notice>* out) {
   return absl::OkStatus();
 }
 
+absl::Status Evaluation::StaleDevices(std::vector<Notice>* out) {
+  if (!policy_.Enabled(v1::STALE_DEVICES)) return absl::OkStatus();
+  // When each device last reported, through Bestand's agent or another.
+  std::map<int64_t, int64_t> last;
+  BESTAND_RETURN_IF_ERROR(tx_.ListAgents([&](const AgentRecord& a) {
+    if (a.revoke_micros == 0) {
+      last[a.device_id] = std::max({last[a.device_id], a.last_seen_micros, a.last_report_micros});
+    }
+    return absl::OkStatus();
+  }));
+  BESTAND_RETURN_IF_ERROR(tx_.ListImportedFacts([&](const ImportedFactsRecord& f) {
+    last[f.device_id] = std::max(last[f.device_id], f.report_micros);
+    return absl::OkStatus();
+  }));
+  const absl::Time cutoff =
+      absl::FromCivil(ctx_.today - policy_.stale_device_days, absl::UTCTimeZone());
+  std::vector<std::pair<int64_t, int64_t>> stale;  // (last seen, device id), oldest first
+  for (const auto& [id, micros] : last) {
+    auto it = c_.devices.find(id);
+    if (it == c_.devices.end() || it->second.status() == v1::Device::RETIRED) continue;
+    if (absl::FromUnixMicros(micros) < cutoff) stale.emplace_back(micros, id);
+  }
+  if (stale.empty()) return absl::OkStatus();
+  std::sort(stale.begin(), stale.end());
+  const std::string key =
+      absl::StrCat("stale-devices/", absl::FormatCivilTime(absl::CivilMonth(ctx_.today)));
+  for (const Recipient& r : Coordinators()) {
+    const Messages& m = catalogs_.Of(r.lang);
+    const int64_t days = policy_.stale_device_days;
+    MailContent mail;
+    mail.subject = m.Format("mail_stale_subject",
+                            {{"count", static_cast<int64_t>(stale.size())}, {"days", days}});
+    mail.greeting = Greeting(m, r);
+    mail.paragraphs.push_back(m.Format("mail_stale_intro", {{"days", days}}));
+    MailSection& s = mail.sections.emplace_back();
+    for (const auto& [micros, id] : stale) {
+      if (static_cast<int>(s.lines.size()) == kMaxLines) {
+        s.lines.push_back(
+            m.Format("mail_more", {{"count", static_cast<int64_t>(stale.size()) - kMaxLines}}));
+        break;
+      }
+      const v1::Device& d = c_.devices.at(id);
+      const std::string person = Label(Kind::kPerson, d.assignee());
+      s.lines.push_back(m.Format(
+          "mail_stale_line",
+          {{"device", Label(Kind::kDevice, absl::StrCat("devices/", id))},
+           {"person", person.empty() ? m.Text("none") : person},
+           {"date", m.Date(absl::ToCivilDay(absl::FromUnixMicros(micros), absl::UTCTimeZone()))}}));
+    }
+    if (!ctx_.web_url.empty()) mail.link = ctx_.web_url + "/devices";
+    mail.footer = m.Text("mail_reason_coordinator");
+    Add(v1::STALE_DEVICES, key, r, mail, out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Evaluation::Management(std::vector<Notice>* out) {
+  if (!policy_.Enabled(v1::MANAGEMENT_DIGEST) || policy_.settings.management_emails().empty()) {
+    return absl::OkStatus();
+  }
+  BESTAND_ASSIGN_OR_RETURN(v1::SummaryReport summary, SummaryOf(c_, ctx_.today, 90, 90));
+  const absl::CivilMonth month(ctx_.today);
+  const std::string key = absl::StrCat("management/", absl::FormatCivilTime(month));
+  for (const Recipient& r : Addresses(policy_.settings.management_emails())) {
+    const Messages& m = catalogs_.Of(r.lang);
+    MailContent mail;
+    mail.subject = m.Format("mail_management_subject", {{"month", m.Month(month)}});
+    mail.greeting = Greeting(m, r);
+    mail.paragraphs.push_back(
+        m.Format("mail_management_figures", {{"spend", TotalsText(m, summary.annual_spend())},
+                                             {"waste", TotalsText(m, summary.annual_waste())},
+                                             {"savings", TotalsText(m, summary.total_savings())}}));
+    if (!summary.top_savings().empty()) {
+      MailSection& s = mail.sections.emplace_back();
+      s.heading = m.Text("mail_management_savings");
+      for (const v1::Saving& saving : summary.top_savings())
+        s.lines.push_back(SavingText(m, saving));
+    }
+    if (!summary.upcoming_deadlines().empty()) {
+      MailSection& s = mail.sections.emplace_back();
+      s.heading = m.Text("mail_management_deadlines");
+      for (const v1::Renewal& renewal : summary.upcoming_deadlines()) {
+        if (static_cast<int>(s.lines.size()) == kMaxLines) {
+          s.lines.push_back(m.Format(
+              "mail_more",
+              {{"count", static_cast<int64_t>(summary.upcoming_deadlines_size()) - kMaxLines}}));
+          break;
+        }
+        s.lines.push_back(
+            m.Format("mail_deadline_line",
+                     {{"license", renewal.display_name()},
+                      {"date", DateText(m, renewal.cancellation_deadline())},
+                      {"cost", m.Money(renewal.next_term_cost_minor(), renewal.currency())}}));
+      }
+    }
+    if (!ctx_.web_url.empty()) mail.link = ctx_.web_url + "/";
+    mail.footer = m.Text("mail_reason_management");
+    Add(v1::MANAGEMENT_DIGEST, key, r, mail, out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Evaluation::RiskyAccess(std::vector<Notice>* out) {
+  if (!policy_.Enabled(v1::RISKY_ACCESS)) return absl::OkStatus();
+  BESTAND_ASSIGN_OR_RETURN(v1::ListFindingsResponse findings, ListFindingsIn(tx_, ctx_.today));
+  if (findings.findings().empty()) return absl::OkStatus();
+  // One mail a week, keyed by the week's Monday.
+  const absl::CivilDay monday = absl::PrevWeekday(ctx_.today + 1, absl::Weekday::monday);
+  const std::string key = absl::StrCat("risky-access/", FormatIsoDate(monday));
+  const FindingGroups by_kind = GroupByKind(findings);
+  for (const Recipient& r : Coordinators()) {
+    const Messages& m = catalogs_.Of(r.lang);
+    MailContent mail;
+    mail.subject = m.Format(
+        "mail_risky_subject",
+        {{"count", static_cast<int64_t>(findings.findings_size())}, {"date", m.Date(ctx_.today)}});
+    mail.greeting = Greeting(m, r);
+    mail.paragraphs.push_back(m.Text("mail_risky_intro"));
+    for (const auto& [kind, list] : by_kind) {
+      const std::string k = absl::StrReplaceAll(kind, {{" ", "_"}});
+      MailSection& s = mail.sections.emplace_back();
+      s.heading = absl::StrCat(m.Text("finding_" + k), " – ", m.Text("finding_hint_" + k));
+      for (const v1::Finding* f : list) {
+        if (static_cast<int>(s.lines.size()) == kMaxLines) {
+          s.lines.push_back(
+              m.Format("mail_more", {{"count", static_cast<int64_t>(list.size()) - kMaxLines}}));
+          break;
+        }
+        // The core describes in English; German readers get the names it refers to.
+        const std::string person = Label(Kind::kPerson, f->person());
+        const ResourceSpec* spec =
+            SpecByCollection(f->resource().substr(0, f->resource().find('/')));
+        const std::string what = spec ? Label(spec->kind, f->resource()) : "";
+        s.lines.push_back(m.lang() == Lang::kEn || what.empty()
+                              ? f->description()
+                              : absl::StrCat(person.empty() ? m.Text("none") : person, ": ", what));
+      }
+    }
+    if (!ctx_.web_url.empty()) mail.link = ctx_.web_url + "/findings";
+    mail.footer = m.Text("mail_reason_coordinator");
+    Add(v1::RISKY_ACCESS, key, r, mail, out);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Notice>> EvaluateRules(ReadTx& tx, const NotifyPolicy& policy,
@@ -390,6 +546,9 @@ absl::StatusOr<std::vector<Notice>> EvaluateRules(ReadTx& tx, const NotifyPolicy
   BESTAND_RETURN_IF_ERROR(e.Licenses(&out));
   BESTAND_RETURN_IF_ERROR(e.Tasks(&out));
   BESTAND_RETURN_IF_ERROR(e.Cases(&out));
+  BESTAND_RETURN_IF_ERROR(e.StaleDevices(&out));
+  BESTAND_RETURN_IF_ERROR(e.Management(&out));
+  BESTAND_RETURN_IF_ERROR(e.RiskyAccess(&out));
   return out;
 }
 

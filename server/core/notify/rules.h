@@ -6,7 +6,8 @@
 // evaluation of the same day, so the outbox's (key, recipient) uniqueness is what sends it once.
 // Lead times: of a deadline `d` days away only the nearest lead time L >= d is due, keyed by L,
 // so each lead time fires once, on the day d == L, and a server that was down for a week sends
-// the one reminder that is still current rather than every one it missed.
+// the one reminder that is still current rather than every one it missed. Digests are keyed by
+// their day, week (its Monday) or month: the first evaluation within it sends them.
 #pragma once
 
 #include <string>
