@@ -44,9 +44,8 @@ void AddEvent(icalcomponent* cal, const std::string& uid, absl::CivilDay day,
               absl::Time now) {
   icalcomponent* ev = icalcomponent_new_vevent();
   icalcomponent_add_property(ev, icalproperty_new_uid(uid.c_str()));
-  icalcomponent_add_property(
-      ev, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(
-              absl::ToTimeT(now), 0, icaltimezone_get_utc_timezone())));
+  icalcomponent_add_property(ev, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(
+                                     absl::ToTimeT(now), 0, icaltimezone_get_utc_timezone())));
   icalcomponent_add_property(ev, icalproperty_new_dtstart(IcalDate(day)));
   icalcomponent_add_property(ev, icalproperty_new_dtend(IcalDate(day + 1)));
   icalcomponent_add_property(ev, icalproperty_new_summary(summary.c_str()));
@@ -56,8 +55,8 @@ void AddEvent(icalcomponent* cal, const std::string& uid, absl::CivilDay day,
   icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
   icalcomponent* alarm = icalcomponent_new_valarm();
   icalcomponent_add_property(alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-  icalcomponent_add_property(alarm,
-                             icalproperty_new_trigger(icaltriggertype_from_int(-alarm_days * 86400)));
+  icalcomponent_add_property(
+      alarm, icalproperty_new_trigger(icaltriggertype_from_int(-alarm_days * 86400)));
   icalcomponent_add_property(alarm, icalproperty_new_description(summary.c_str()));
   icalcomponent_add_component(ev, alarm);
   icalcomponent_add_component(cal, ev);
@@ -174,8 +173,8 @@ absl::StatusOr<std::string> Calendars::Feed(absl::string_view secret) const {
   icalcomponent_add_property(cal.get(), icalproperty_new_prodid("-//Bestand//Bestand//DE"));
   icalcomponent_add_property(cal.get(), icalproperty_new_calscale("GREGORIAN"));
   icalcomponent_add_property(cal.get(), icalproperty_new_method(ICAL_METHOD_PUBLISH));
-  icalproperty* title = icalproperty_new_x(
-      m.Format("cal_name", {{"name", person.display_name()}}).c_str());
+  icalproperty* title =
+      icalproperty_new_x(m.Format("cal_name", {{"name", person.display_name()}}).c_str());
   icalproperty_set_x_name(title, "X-WR-CALNAME");
   icalcomponent_add_property(cal.get(), title);
 
