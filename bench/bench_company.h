@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
+#include "bestand/v1/workflow.pb.h"
 #include "common/time.h"
 #include "server/storage/store.h"
 
@@ -94,6 +95,24 @@ inline absl::Status SeedCompanyInTx(WriteTx& tx, int devices, int packages_per_d
       sw.first_seen_micros.push_back(1764300000000000);
     }
     if (!tx.PutDeviceSoftware(id, sw).ok()) return absl::InternalError("seeding software");
+  }
+  return absl::OkStatus();
+}
+
+// Seeds `tasks` tasks around the company's people into `tx`: a fifth of them open, spread over
+// the 40 vendors and over due dates from 100 days ago to 99 days ahead.
+inline absl::Status SeedTasksInTx(WriteTx& tx, int tasks) {
+  v1::Task t;
+  const absl::CivilDay today = TodayUtc();
+  for (int i = 0; i < tasks; ++i) {
+    t.set_title(absl::StrCat("Disable the account of P", i % 1000, " in App ", i % 200));
+    t.set_action(v1::Task::DISABLE_ACCOUNT);
+    t.set_vendor(absl::StrCat("vendors/", 1 + i % 40));
+    t.set_person(absl::StrCat("people/", 1 + i % 1000));
+    t.set_status(i / 40 % 5 == 0 ? v1::Task::OPEN : v1::Task::DONE);
+    t.set_priority(v1::Task::NORMAL);
+    t.set_due_date(FormatIsoDate(today + (i % 200) - 100));
+    if (absl::StatusOr<int64_t> id = tx.Insert(Kind::kTask, t); !id.ok()) return id.status();
   }
   return absl::OkStatus();
 }

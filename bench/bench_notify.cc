@@ -98,17 +98,8 @@ int Main(int argc, char** argv) {
       vendor.set_contact_email(absl::StrCat("service@v", v, ".example"));
       if (!(*tx)->Update(Kind::kVendor, v, vendor).ok()) return 1;
     }
-    v1::Task t;
-    const absl::CivilDay today = TodayUtc();
-    for (int i = 0; i < tasks; ++i) {
-      t.set_title(absl::StrCat("Disable the account of P", i % 1000, " in App ", i % 200));
-      t.set_action(v1::Task::DISABLE_ACCOUNT);
-      t.set_vendor(absl::StrCat("vendors/", 1 + i % 40));
-      t.set_person(absl::StrCat("people/", 1 + i % 1000));
-      t.set_status(i / 40 % 5 == 0 ? v1::Task::OPEN : v1::Task::DONE);
-      t.set_priority(v1::Task::NORMAL);
-      t.set_due_date(FormatIsoDate(today + (i % 200) - 100));
-      if (!(*tx)->Insert(Kind::kTask, t).ok()) return std::fprintf(stderr, "seeding tasks\n"), 1;
+    if (absl::Status s = bench::SeedTasksInTx(**tx, tasks); !s.ok()) {
+      return std::fprintf(stderr, "seeding tasks: %s\n", s.ToString().c_str()), 1;
     }
     if (!(*tx)->Commit().ok()) return std::fprintf(stderr, "seeding failed\n"), 1;
   }

@@ -55,6 +55,12 @@ struct InventoryImport {
   int changes = 0;  // installs, removals, upgrades recorded as history
 };
 
+// The devices, not retired, whose agent (or, without one, another tool's last inventory) was
+// last seen before `cutoff_micros`, read in `tx`: what Fleet::ListStaleDevices lists.
+// `heartbeat(device_id)`, when given, is a newer last-seen time not yet written to the store.
+absl::StatusOr<v1::ListStaleDevicesResponse> StaleDevicesIn(
+    ReadTx& tx, int64_t cutoff_micros, const std::function<int64_t(int64_t)>& heartbeat);
+
 class Fleet {
  public:
   // `store` must outlive the fleet; `ca` signs agent certificates.

@@ -178,18 +178,24 @@ absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
   }
   const int64_t cutoff = NowMicros() - int64_t{r.days()} * 86400 * 1000000;
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  return StaleDevicesIn(*tx, cutoff,
+                        [this](int64_t device_id) { return registry_.LastSeen(device_id); });
+}
+
+absl::StatusOr<v1::ListStaleDevicesResponse> StaleDevicesIn(
+    ReadTx& tx, int64_t cutoff, const std::function<int64_t(int64_t)>& heartbeat) {
   v1::ListStaleDevicesResponse out;
   std::vector<AgentRecord> stale;
   absl::flat_hash_set<int64_t> with_agent;
-  BESTAND_RETURN_IF_ERROR(tx->ListAgents([&](const AgentRecord& a) {
+  BESTAND_RETURN_IF_ERROR(tx.ListAgents([&](const AgentRecord& a) {
     with_agent.insert(a.device_id);
     AgentRecord current = a;
-    current.last_seen_micros = std::max(a.last_seen_micros, registry_.LastSeen(a.device_id));
+    if (heartbeat) current.last_seen_micros = std::max(a.last_seen_micros, heartbeat(a.device_id));
     if (a.revoke_micros == 0 && current.last_seen_micros < cutoff) stale.push_back(current);
     return absl::OkStatus();
   }));
   // Devices that other agents report: their last inventory, unless Bestand's agent has one.
-  BESTAND_RETURN_IF_ERROR(tx->ListImportedFacts([&](const ImportedFactsRecord& f) {
+  BESTAND_RETURN_IF_ERROR(tx.ListImportedFacts([&](const ImportedFactsRecord& f) {
     if (f.report_micros >= cutoff || with_agent.contains(f.device_id)) return absl::OkStatus();
     AgentRecord imported;  // only what the listing below reads
     imported.device_id = f.device_id;
@@ -199,7 +205,7 @@ absl::StatusOr<v1::ListStaleDevicesResponse> Fleet::ListStaleDevices(
   }));
   for (const AgentRecord& a : stale) {
     v1::Device d;
-    BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(Kind::kDevice, a.device_id, &d));
+    BESTAND_ASSIGN_OR_RETURN(bool found, tx.Get(Kind::kDevice, a.device_id, &d));
     if (!found || d.status() == v1::Device::RETIRED) continue;
     v1::StaleDevice* s = out.add_devices();
     s->set_device(d.name());

@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "server/core/fleet.h"
 #include "server/core/holidays.h"
 #include "server/core/inventory.h"
 #include "server/core/notify/mail_content.h"
@@ -393,25 +394,13 @@ absl::Status Evaluation::Cases(std::vector<Notice>* out) {
 
 absl::Status Evaluation::StaleDevices(std::vector<Notice>* out) {
   if (!policy_.Enabled(v1::STALE_DEVICES)) return absl::OkStatus();
-  // When each device last reported, through Bestand's agent or another.
-  std::map<int64_t, int64_t> last;
-  BESTAND_RETURN_IF_ERROR(tx_.ListAgents([&](const AgentRecord& a) {
-    if (a.revoke_micros == 0) {
-      last[a.device_id] = std::max({last[a.device_id], a.last_seen_micros, a.last_report_micros});
-    }
-    return absl::OkStatus();
-  }));
-  BESTAND_RETURN_IF_ERROR(tx_.ListImportedFacts([&](const ImportedFactsRecord& f) {
-    last[f.device_id] = std::max(last[f.device_id], f.report_micros);
-    return absl::OkStatus();
-  }));
   const absl::Time cutoff =
       absl::FromCivil(ctx_.today - policy_.stale_device_days, absl::UTCTimeZone());
+  BESTAND_ASSIGN_OR_RETURN(v1::ListStaleDevicesResponse found,
+                           StaleDevicesIn(tx_, absl::ToUnixMicros(cutoff), nullptr));
   std::vector<std::pair<int64_t, int64_t>> stale;  // (last seen, device id), oldest first
-  for (const auto& [id, micros] : last) {
-    auto it = c_.devices.find(id);
-    if (it == c_.devices.end() || it->second.status() == v1::Device::RETIRED) continue;
-    if (absl::FromUnixMicros(micros) < cutoff) stale.emplace_back(micros, id);
+  for (const v1::StaleDevice& d : found.devices()) {
+    stale.emplace_back(ToMicros(d.last_seen_time()), IdOf(d.device()));
   }
   if (stale.empty()) return absl::OkStatus();
   std::sort(stale.begin(), stale.end());
