@@ -216,6 +216,15 @@ class GrpcClient final : public Client {
       const v1::SendTestNotificationRequest& r) override {
     return call_.Unary(*notify_, &v1::NotificationService::Stub::SendTestNotification, r);
   }
+  absl::StatusOr<v1::AddWebhookResponse> AddWebhook(const v1::AddWebhookRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::AddWebhook, r);
+  }
+  absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks(const v1::ListWebhooksRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::ListWebhooks, r);
+  }
+  absl::Status RemoveWebhook(const v1::RemoveWebhookRequest& r) override {
+    return call_.Unary(*notify_, &v1::NotificationService::Stub::RemoveWebhook, r).status();
+  }
   absl::StatusOr<v1::CalendarLink> CreateCalendarLink(
       const v1::CreateCalendarLinkRequest& r) override {
     return call_.Unary(*notify_, &v1::NotificationService::Stub::CreateCalendarLink, r);

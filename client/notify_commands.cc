@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bestand/v1/notify.pb.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 
@@ -124,6 +126,13 @@ void PrintRules(Context& c, const v1::NotificationSettings& s) {
       case v1::RISKY_ACCESS:
         when = "weekly, the risky-access findings; to the coordinators";
         break;
+      case v1::CERTIFICATE_EXPIRY:
+        when = absl::StrCat(
+            "30, 7 and 1 days before the server's certificate expires, weekly the agents' "
+            "expiring within 30 days; to ",
+            s.admin_emails().empty() ? "the coordinators (set --admins)"
+                                     : absl::StrJoin(s.admin_emails(), ", "));
+        break;
       default:
         break;
     }
@@ -183,6 +192,9 @@ absl::Status NotifySet(Context& c) {
     } else if (flag == "management") {
       for (const std::string& email : Items(value)) s->add_management_emails(email);
       mask("management_emails");
+    } else if (flag == "admins") {
+      for (const std::string& email : Items(value)) s->add_admin_emails(email);
+      mask("admin_emails");
     } else if (flag == "language") {
       s->set_language(value);
       mask("language");
@@ -262,6 +274,52 @@ absl::Status NotifyTest(Context& c) {
   req.set_language(c.args().Get("language"));
   BESTAND_ASSIGN_OR_RETURN(v1::Notification n, c.client().SendTestNotification(req));
   c.One(n);
+  return absl::OkStatus();
+}
+
+absl::Status WebhookAdd(Context& c) {
+  v1::AddWebhookRequest req;
+  BESTAND_ASSIGN_OR_RETURN(std::string url, c.Arg(3, "the webhook's URL"));
+  req.mutable_webhook()->set_url(url);
+  req.mutable_webhook()->set_language(c.args().Get("language"));
+  for (const std::string& word : Items(c.args().Get("rules"))) {
+    BESTAND_ASSIGN_OR_RETURN(v1::NotificationRule r, ParseRule(c, word));
+    req.mutable_webhook()->add_rules(r);
+  }
+  if (c.args().Has("secret-file")) {
+    absl::StatusOr<std::string> secret = ReadFileToString(c.args().Get("secret-file"));
+    if (!secret.ok()) return c.Usage(absl::StrCat("--secret-file: ", secret.status().message()));
+    req.set_secret(std::string(absl::StripAsciiWhitespace(*secret)));
+  }
+  BESTAND_ASSIGN_OR_RETURN(v1::AddWebhookResponse r, c.client().AddWebhook(req));
+  if (c.format() != Format::kTable) {
+    c.One(r);
+    return absl::OkStatus();
+  }
+  c.out() << r.webhook().name() << "  " << r.webhook().url() << "\n";
+  if (!r.secret().empty()) {
+    c.out() << "signing secret: " << r.secret() << "\n";
+    c.err() << "Shown only now. Receivers that check signatures compare X-Bestand-Signature with "
+               "sha256=HMAC-SHA256(secret, X-Bestand-Timestamp + \".\" + body). 'bestand notify "
+               "test "
+            << r.webhook().name() << "' posts a test message.\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WebhookList(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(v1::ListWebhooksResponse r, c.client().ListWebhooks({}));
+  c.List(r.webhooks(), {"name", "url", "language", "rules", "create_time"});
+  return absl::OkStatus();
+}
+
+absl::Status WebhookRemove(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(std::string name, c.Arg(3, "the webhook (webhooks/N)"));
+  if (!absl::StartsWith(name, "webhooks/")) name = absl::StrCat("webhooks/", name);
+  v1::RemoveWebhookRequest req;
+  req.set_name(name);
+  BESTAND_RETURN_IF_ERROR(c.client().RemoveWebhook(req));
+  c.Confirm({{"removed", name}}, absl::StrCat("Removed ", name));
   return absl::OkStatus();
 }
 

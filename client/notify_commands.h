@@ -1,5 +1,5 @@
-// bestand notify rules|set|list|preview|test: who hears what, the outbox, and what the rules
-// would send on a given day.
+// bestand notify rules|set|list|preview|test|webhook: who hears what, the outbox, what the
+// rules would send on a given day, and the chat webhooks; bestand calendar link|revoke.
 #pragma once
 
 #include "absl/status/status.h"
@@ -12,6 +12,9 @@ absl::Status NotifySet(Context& c);
 absl::Status NotifyList(Context& c);
 absl::Status NotifyPreview(Context& c);
 absl::Status NotifyTest(Context& c);
+absl::Status WebhookAdd(Context& c);
+absl::Status WebhookList(Context& c);
+absl::Status WebhookRemove(Context& c);
 absl::Status CalendarLink(Context& c);
 absl::Status CalendarRevoke(Context& c);
 

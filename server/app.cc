@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/crypto.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "grpc/health/v1/health.pb.h"
@@ -65,7 +66,8 @@ absl::StatusOr<std::string> InitDataDir(const std::string& dir,
   BESTAND_RETURN_IF_ERROR(WriteFile(layout.ServerKey(), server.key_pem, 0600));
   BESTAND_RETURN_IF_ERROR(WriteFile(layout.ServerCert(), server.cert_pem, 0644));
   bool created = false;
-  BESTAND_RETURN_IF_ERROR(Sealer::LoadOrCreateKey(layout.SealKey(), &created).status());
+  BESTAND_RETURN_IF_ERROR(LoadOrCreateKeyFile(layout.SealKey(), &created).status());
+  BESTAND_RETURN_IF_ERROR(LoadOrCreateKeyFile(layout.SecretsKey(), &created).status());
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                            OpenSqliteStore({.path = layout.Database()}));
   ::chmod(layout.Database().c_str(), 0600);
@@ -163,7 +165,7 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   s->audit_ = std::make_unique<AuditLog>(s->store_.get(), &s->fleet_->sealer());
   s->calendars_ = std::make_unique<Calendars>(s->store_.get(), notify.options.clock);
   s->notifier_ = std::make_unique<Notifier>(s->store_.get(), std::move(notify.transport),
-                                            std::move(notify.options));
+                                            std::move(notify.options), std::move(notify.chat));
   s->inventory_->SetChangeHook(
       [w = s->workflow_.get()](WriteTx& tx, absl::string_view actor, Kind kind, int64_t id) {
         return w->OnInventoryChange(tx, actor, kind, id);

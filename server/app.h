@@ -38,6 +38,8 @@ struct DataDirLayout {
   std::string Lock() const { return dir + "/bestand.lock"; }
   // The key of the seals over what agents report (core/seal.h), mode 0600.
   std::string SealKey() const { return dir + "/seal.key"; }
+  // The key secrets are sealed with at rest (common/secret_box.h), mode 0600.
+  std::string SecretsKey() const { return dir + "/secrets.key"; }
 };
 
 // An exclusive lock on a data directory (flock on its bestand.lock, which holds the owner's
@@ -80,9 +82,11 @@ inline constexpr int kMaxMessageBytes = 17 * 1024 * 1024;
 // gRPC's memory for all connections' transport buffers.
 inline constexpr size_t kTransportMemoryBytes = 128 * 1024 * 1024;
 
-// How the server sends notifications: without a transport (and without dry_run) it sends none.
+// How the server sends notifications: mail only with `transport`, to webhooks only with `chat`
+// and `options.secrets` (or a dry run).
 struct NotifyConfig {
   std::unique_ptr<MailTransport> transport;
+  std::unique_ptr<ChatTransport> chat;
   NotifierOptions options;
 };
 

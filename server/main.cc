@@ -16,7 +16,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/args.h"
+#include "common/crypto.h"
 #include "common/files.h"
+#include "common/secret_box.h"
 #include "common/pki/cert.h"
 #include "common/status_macros.h"
 #include "common/text.h"
@@ -24,6 +26,7 @@
 #include "server/app.h"
 #include "server/http/inventory_http.h"
 #include "server/mail/smtp_transport.h"
+#include "server/mail/webhook_transport.h"
 #include "server/storage/sqlite/sqlite_store.h"
 #include "server/web/web_server.h"
 
@@ -43,7 +46,7 @@ constexpr char kUsage[] = R"(usage:
                        [--web-idle-timeout DURATION]
                        [--smtp URL --smtp-from ADDRESS [--smtp-user USER --smtp-password-file F]
                         [--smtp-ca FILE] [--smtp-plaintext]] [--notify-dry-run]
-                       [--notify-interval DURATION]
+                       [--notify-interval DURATION] [--webhook-ca FILE]
       Serves the API over TLS on ADDR (default 127.0.0.1:8443; port 0 picks a free port).
       Agents are told to report every --report-interval seconds (default 3600).
       --inventory-listen (off by default) also accepts FusionInventory/OCS and GLPI agents'
@@ -63,7 +66,11 @@ constexpr char kUsage[] = R"(usage:
       Certificates are verified (--smtp-ca adds a CA file); --smtp-plaintext allows smtp://
       without TLS, for a mail server on this machine only. --notify-dry-run queues
       notifications as usual but only logs them. --notify-interval is how often the rules
-      are evaluated and due mails sent (1s..1h, default 1m).
+      are evaluated and due mails sent (1s..1h, default 1m). Chat webhooks
+      ('bestand notify webhook add URL') get the same messages, also without --smtp; their
+      certificates are verified against the system's CAs and --webhook-ca. Their URLs and
+      secrets are sealed with the data directory's secrets.key (made when missing): back it
+      up with the directory.
       --insecure serves plaintext: for local development only (agents cannot report).
 )";
 
@@ -75,7 +82,7 @@ const CommandTable& Commands() {
       {"serve",
        {"data-dir", "listen", "report-interval", "insecure", "inventory-listen", "web-listen",
         "web-url", "web-idle-timeout", "smtp", "smtp-from", "smtp-user", "smtp-password-file",
-        "smtp-ca", "smtp-plaintext", "notify-dry-run", "notify-interval"}},
+        "smtp-ca", "smtp-plaintext", "notify-dry-run", "notify-interval", "webhook-ca"}},
   };
   return *commands;
 }
@@ -130,6 +137,7 @@ absl::StatusOr<NotifyConfig> NotifyConfigOf(const Args& args) {
   if (args.Has("web-url")) {
     config.options.web_url = std::string(absl::StripSuffix(args.Get("web-url"), "/"));
   }
+  BESTAND_ASSIGN_OR_RETURN(config.chat, NewWebhookTransport({.ca_file = args.Get("webhook-ca")}));
   if (!args.Has("smtp")) {
     for (const char* flag : {"smtp-from", "smtp-user", "smtp-password-file", "smtp-ca"}) {
       if (args.Has(flag))
@@ -194,21 +202,23 @@ absl::Status Serve(const Args& args) {
   FleetOptions fleet;
   bool new_seal_key = false;
   BESTAND_ASSIGN_OR_RETURN(fleet.seal_key,
-                           Sealer::LoadOrCreateKey(layout.SealKey(), &new_seal_key));
+                           LoadOrCreateKeyFile(layout.SealKey(), &new_seal_key));
   if (args.Has("report-interval")) {
     if (!absl::SimpleAtoi(args.Get("report-interval"), &fleet.report_interval_seconds) ||
         fleet.report_interval_seconds < 10 || fleet.report_interval_seconds > 7 * 86400) {
       return absl::InvalidArgumentError("--report-interval: expected 10..604800 seconds");
     }
   }
+  std::optional<absl::Time> server_cert_expiry;
   if (args.Has("insecure")) {
     std::cerr << "WARNING: --insecure: serving plaintext, tokens cross the network unencrypted\n";
     creds = grpc::InsecureServerCredentials();
   } else {
     BESTAND_ASSIGN_OR_RETURN(creds, LoadServerCredentials(layout));
     BESTAND_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(layout.ServerCert()));
-    if (absl::StatusOr<int64_t> expiry = CertExpirySeconds(cert);
-        expiry.ok() && absl::FromUnixSeconds(*expiry) < absl::Now() + absl::Hours(30 * 24)) {
+    absl::StatusOr<int64_t> expiry = CertExpirySeconds(cert);
+    if (expiry.ok()) server_cert_expiry = absl::FromUnixSeconds(*expiry);
+    if (expiry.ok() && absl::FromUnixSeconds(*expiry) < absl::Now() + absl::Hours(30 * 24)) {
       std::cerr << "WARNING: the server certificate expires on "
                 << FormatIsoDate(absl::FromUnixSeconds(*expiry))
                 << "; run 'bestand-server renew-cert --data-dir " << dir << "' and restart\n";
@@ -217,6 +227,11 @@ absl::Status Serve(const Args& args) {
 
   BESTAND_ASSIGN_OR_RETURN(NotifyConfig notify, NotifyConfigOf(args));
   const bool mail = notify.transport != nullptr;
+  bool new_secrets_key = false;
+  BESTAND_ASSIGN_OR_RETURN(std::string secrets_key,
+                           LoadOrCreateKeyFile(layout.SecretsKey(), &new_secrets_key));
+  notify.options.secrets = std::make_shared<const SecretBox>(std::move(secrets_key));
+  notify.options.server_cert_expiry = server_cert_expiry;
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<BestandServer> server,
                            BestandServer::Start(std::move(store), listen, creds, std::move(ca),
                                                 fleet, std::move(notify)));
@@ -226,6 +241,7 @@ absl::Status Serve(const Args& args) {
     std::cerr << "bestand-server: created " << layout.SealKey() << " and sealed " << sealed
               << " records of agent data\n";
   }
+  if (new_secrets_key) std::cerr << "bestand-server: created " << layout.SecretsKey() << "\n";
   std::unique_ptr<InventoryHttpServer> inventory_http;
   if (args.Has("inventory-listen")) {
     if (args.Has("insecure")) {

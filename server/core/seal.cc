@@ -1,21 +1,14 @@
 #include "server/core/seal.h"
 
-#include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "common/files.h"
 
 namespace bestand {
 namespace {
@@ -76,41 +69,6 @@ constexpr absl::string_view kSeen = "bestand seen v1";
 }  // namespace
 
 Sealer::Sealer(std::string key) : key_(std::move(key)) {}
-
-absl::StatusOr<std::string> Sealer::NewKey() {
-  std::string key(32, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
-    return absl::InternalError("the random number generator failed");
-  }
-  return key;
-}
-
-absl::StatusOr<std::string> Sealer::LoadOrCreateKey(const std::string& path, bool* created) {
-  *created = false;
-  if (::access(path.c_str(), F_OK) == 0) {
-    absl::StatusOr<std::string> text = ReadFileToString(path);
-    if (!text.ok()) return text.status();
-    const absl::string_view hex = absl::StripAsciiWhitespace(*text);
-    if (hex.size() < 64 || hex.size() % 2 != 0 ||
-        hex.find_first_not_of("0123456789abcdef") != absl::string_view::npos) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, " holds no seal key; restore it from a backup of the data directory"));
-    }
-    return absl::HexStringToBytes(hex);
-  }
-  absl::StatusOr<std::string> key = NewKey();
-  if (!key.ok()) return key.status();
-  const std::string hex = absl::BytesToHexString(*key) + "\n";
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return absl::InternalError(absl::StrCat("cannot create ", path, ": ", strerror(errno)));
-  const bool ok =
-      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return absl::InternalError(absl::StrCat("cannot write ", path));
-  *created = true;
-  return key;
-}
 
 std::string Sealer::Software(int64_t device_id, const DeviceSoftwareRecord& r) const {
   // Times in whole seconds: what the store keeps of them.

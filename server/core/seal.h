@@ -19,13 +19,8 @@ namespace bestand {
 
 class Sealer {
  public:
-  // `key`: at least 32 bytes.
+  // `key`: at least 32 bytes (LoadOrCreateKeyFile, common/crypto.h).
   explicit Sealer(std::string key);
-  // A new random key.
-  static absl::StatusOr<std::string> NewKey();
-  // The key in `path` (hex), created with a new key (mode 0600) when missing; `*created` says
-  // which. FAILED_PRECONDITION when the file holds no key.
-  static absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path, bool* created);
 
   // A device's software set (its times in whole seconds, as stored) with the head of its
   // history chain.

@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 
-#include <mutex>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -11,37 +10,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/text.h"
+#include "server/mail/curl_util.h"
 
 namespace bestand {
 namespace {
-
-// curl_global_init is not thread-safe; it runs once, before the first handle.
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 struct MimeDeleter {
   void operator()(curl_mime* m) const { curl_mime_free(m); }
 };
 
-// Adds `line`; on failure (no memory) the list stays as it was.
-void Append(Slist& list, const std::string& line) {
-  if (curl_slist* l = curl_slist_append(list.get(), line.c_str())) {
-    list.release();
-    list.reset(l);
-  }
-}
-
 class SmtpTransport : public MailTransport {
  public:
   explicit SmtpTransport(SmtpOptions options) : options_(std::move(options)) {
-    GlobalInit();
+    CurlGlobalInit();
     curl_ = curl_easy_init();
   }
   ~SmtpTransport() override {

@@ -1,4 +1,5 @@
-// The notification service: settings, the outbox, previews and test messages.
+// The notification service: settings, the outbox, previews, test messages, webhooks and
+// calendar links.
 #include <memory>
 
 #include "absl/status/status.h"
@@ -58,6 +59,33 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
     });
   }
 
+  grpc::ServerUnaryReactor* AddWebhook(grpc::CallbackServerContext* ctx,
+                                       const v1::AddWebhookRequest* req,
+                                       v1::AddWebhookResponse* out) override {
+    return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(Webhooks * hooks, WebhooksOf());
+      BESTAND_ASSIGN_OR_RETURN(*out, hooks->Add(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* ListWebhooks(grpc::CallbackServerContext* ctx,
+                                         const v1::ListWebhooksRequest*,
+                                         v1::ListWebhooksResponse* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal&) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(Webhooks * hooks, WebhooksOf());
+      BESTAND_ASSIGN_OR_RETURN(*out, hooks->List());
+      return absl::OkStatus();
+    });
+  }
+  grpc::ServerUnaryReactor* RemoveWebhook(grpc::CallbackServerContext* ctx,
+                                          const v1::RemoveWebhookRequest* req,
+                                          v1::RemoveWebhookResponse*) override {
+    return Unary(d_, ctx, Permission::kAdmin, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(Webhooks * hooks, WebhooksOf());
+      return hooks->Remove(who.Actor(), *req);
+    });
+  }
+
   grpc::ServerUnaryReactor* CreateCalendarLink(grpc::CallbackServerContext* ctx,
                                                const v1::CreateCalendarLinkRequest* req,
                                                v1::CalendarLink* out) override {
@@ -76,6 +104,11 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
   }
 
  private:
+  absl::StatusOr<Webhooks*> WebhooksOf() const {
+    if (Webhooks* hooks = d_.notifier->webhooks()) return hooks;
+    return absl::FailedPreconditionError("this server keeps no webhooks (no secrets key)");
+  }
+
   ServiceDeps d_;
 };
 

@@ -82,6 +82,9 @@ struct AgentRecord {
   std::string facts;
   // Seals (see core/seal.h): over all of the above but last_seen_micros, and over that alone.
   std::string seal, seen_seal;
+  // When the current certificate expires (0: unknown). A copy of what the certificate itself
+  // says, for reminders; outside the seal, which predates it.
+  int64_t cert_expire_micros = 0;
 };
 
 // What a GLPI, FusionInventory or OCS agent last sent for a device (reports and imports of
@@ -151,6 +154,16 @@ struct CalendarLinkRecord {
   std::string secret_sha256;
   int64_t create_micros = 0;
   int64_t revoke_micros = 0;  // 0: valid
+};
+
+// A chat webhook (core/notify/webhooks.h). URL and signing secret are sealed (common/secret_box.h);
+// `url_hint` is what may be shown of the URL.
+struct WebhookRecord {
+  int64_t id = 0;
+  std::string url_sealed, url_hint, secret_sealed, language;
+  std::vector<int> rules;  // v1::NotificationRule; empty: the default set
+  int64_t create_micros = 0;
+  int64_t remove_micros = 0;  // 0: active
 };
 
 struct OutboxQuery {
@@ -225,6 +238,10 @@ class ReadTx {
   // Whether a message with this key and recipient was ever queued.
   virtual absl::StatusOr<bool> OutboxHas(absl::string_view key, absl::string_view recipient) = 0;
   // The calendar link whose secret has this hash, revoked or not.
+  // The webhook `id`, removed or not.
+  virtual absl::StatusOr<std::optional<WebhookRecord>> GetWebhook(int64_t id) = 0;
+  // The webhooks not removed, oldest first.
+  virtual absl::StatusOr<std::vector<WebhookRecord>> ListWebhooks() = 0;
   virtual absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
       absl::string_view secret_sha256) = 0;
 };
@@ -270,6 +287,9 @@ class WriteTx : public ReadTx {
   // Records an attempt's outcome: state, attempts, next_attempt, sent and last_error of
   // `record.id`.
   virtual absl::Status UpdateOutbox(const OutboxRecord& record) = 0;
+  virtual absl::StatusOr<int64_t> InsertWebhook(const WebhookRecord& record) = 0;
+  // False when `id` is no active webhook.
+  virtual absl::StatusOr<bool> RemoveWebhook(int64_t id, int64_t remove_micros) = 0;
   virtual absl::StatusOr<int64_t> InsertCalendarLink(const CalendarLinkRecord& record) = 0;
   // Revokes every valid link of the person; returns how many.
   virtual absl::StatusOr<int> RevokeCalendarLinks(int64_t person_id, int64_t revoke_micros) = 0;

@@ -14,6 +14,7 @@
 #include "bestand/v1/inventory.pb.h"
 #include "gtest/gtest.h"
 #include "tests/client/fake_client.h"
+#include "tests/test_util.h"
 
 namespace bestand {
 namespace {
@@ -549,6 +550,36 @@ TEST_F(CliTest, NotifySetSendsOnlyWhatIsGivenAndKeepsOtherRulesSwitchedOff) {
   for (const auto& call : fake_.calls()) {
     EXPECT_NE(call.method, "UpdateNotificationSettings") << "nothing changes on bad input";
   }
+}
+
+TEST_F(CliTest, NotifyWebhookAddSendsRulesLanguageAndTheSecretFromItsFile) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("secret"), "  receiver-secret-0123456789\n");
+  v1::AddWebhookResponse added;
+  added.mutable_webhook()->set_name("webhooks/4");
+  added.mutable_webhook()->set_url("https://hooks.example/…");
+  fake_.SetResponse("AddWebhook", added);
+  CliResult r = Run({"notify", "webhook", "add", "https://hooks.example/T/B/x", "--rules",
+                     "tasks-due, risky-access", "--language", "en", "--secret-file",
+                     dir.File("secret")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(fake_.calls().size(), 1u);
+  EXPECT_EQ(fake_.calls()[0].request,
+            "webhook { url: \"https://hooks.example/T/B/x\" language: \"en\" rules: TASKS_DUE "
+            "rules: RISKY_ACCESS } secret: \"receiver-secret-0123456789\"");
+  EXPECT_NE(r.out.find("webhooks/4  https://hooks.example/…"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("signing secret"), std::string::npos) << "the caller's own secret";
+
+  fake_.ClearCalls();
+  r = Run({"notify", "webhook", "add", "https://hooks.example/x", "--rules", "fax"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = Run({"notify", "webhook", "add", "https://hooks.example/x", "--secret-file",
+           dir.File("missing")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(fake_.calls().empty()) << "nothing sent on bad input";
+  r = Run({"notify", "webhook", "remove", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fake_.calls()[0].request, "name: \"webhooks/4\"");
 }
 
 // ---- Audit ------------------------------------------------------------------------------------

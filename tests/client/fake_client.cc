@@ -323,4 +323,8 @@ absl::Status FakeClient::DeleteProductRule(const v1::DeleteProductRuleRequest& r
   return absl::OkStatus();
 }
 
+absl::Status FakeClient::RemoveWebhook(const v1::RemoveWebhookRequest& request) {
+  return Record("RemoveWebhook", Text(request));
+}
+
 }  // namespace bestand::testing

@@ -142,8 +142,11 @@ class FakeClient final : public Client {
   BESTAND_FAKE_RPC(CreateCalendarLink, v1::CalendarLink, v1::CreateCalendarLinkRequest)
   BESTAND_FAKE_RPC(RevokeCalendarLinks, v1::RevokeCalendarLinksResponse,
                    v1::RevokeCalendarLinksRequest)
+  BESTAND_FAKE_RPC(AddWebhook, v1::AddWebhookResponse, v1::AddWebhookRequest)
+  BESTAND_FAKE_RPC(ListWebhooks, v1::ListWebhooksResponse, v1::ListWebhooksRequest)
 #undef BESTAND_FAKE_RPC
   absl::Status DeleteProductRule(const v1::DeleteProductRuleRequest& request) override;
+  absl::Status RemoveWebhook(const v1::RemoveWebhookRequest& request) override;
 
  private:
   struct State;

@@ -14,6 +14,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
@@ -165,6 +167,15 @@ TEST_F(AgentE2eTest, CertificatesAreRenewedAndTheOneBeforeLastIsRefused) {
   EXPECT_TRUE(absl::StrContains(r.out, "\nreported ")) << r.out;
   EXPECT_NE(ReadFile(state + "/cert.pem"), first_cert);
   EXPECT_FALSE(fs::exists(state + "/cert.pem.new"));
+  // The server keeps the new certificate's expiry, for the reminder before it (825 days).
+  int64_t expire_micros = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(
+      absl::StripAsciiWhitespace(
+          testing::QuerySql(server_.db(), "SELECT cert_expire_time FROM agents WHERE device_id = 1")),
+      &expire_micros));
+  EXPECT_LT(absl::AbsDuration(absl::FromUnixMicros(expire_micros) -
+                              (absl::Now() + absl::Hours(24 * 825))),
+            absl::Hours(1));
   struct stat st;
   ASSERT_EQ(stat((state + "/key.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -302,5 +302,58 @@ TEST_F(NotifyE2eTest, ACalendarFeedAtASecretRevocableUrlWithStableUids) {
             "0\n");
 }
 
+TEST_F(NotifyE2eTest, AWebhookWithoutAMailServerGetsSignedPostsAndNeverShowsItsSecrets) {
+  const int port = FreePort();
+  const std::string posts = dir_.File("posts.jsonl");
+  // No --smtp: chat works on its own.
+  ASSERT_NO_FATAL_FAILURE(server_.Start(0, false, false, {"--notify-interval", "1s"}));
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/hooks/T01/B02/GeheimerPfad");
+  ProcessResult refused = server_.Admin({"notify", "webhook", "add", "http://hooks.example/x"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("https://"));
+  ProcessResult added = server_.Admin({"notify", "webhook", "add", url, "--language", "en"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_THAT(added.out, HasSubstr("webhooks/1"));
+  const size_t at = added.out.find("signing secret: ");
+  ASSERT_NE(at, std::string::npos) << added.out;
+  const std::string secret(absl::StripAsciiWhitespace(added.out.substr(at + 16)));
+  ASSERT_GE(secret.size(), 40u);
+  // The receiver checks the signature with the secret shown, and that the timestamp is now.
+  WebhookSink sink(port, posts, {"--secret", secret});
+
+  ProcessResult test = server_.Admin({"notify", "test", "webhooks/1"});
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  std::vector<google::protobuf::Struct> got = Received(posts);
+  while (got.empty() && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(100));
+    got = Received(posts);
+  }
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].fields().at("signature_ok").bool_value()) << got[0].DebugString();
+  EXPECT_EQ(Field(got[0], "path"), "/hooks/T01/B02/GeheimerPfad");
+  EXPECT_THAT(Field(got[0], "text"), HasSubstr("Bestand"));
+  ProcessResult sent = server_.Admin({"notify", "list", "--state", "sent"});
+  EXPECT_THAT(sent.out, HasSubstr("webhooks/1"));
+
+  // Listed, audited and stored without the URL's path or the secret.
+  ProcessResult list = server_.Admin({"notify", "webhook", "list", "-o", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr(absl::StrCat("http://127.0.0.1:", port, "/…")));
+  ProcessResult audit = server_.Admin({"audit", "list", "-o", "json"});
+  EXPECT_THAT(audit.out, HasSubstr("webhooks/1"));
+  for (const ProcessResult* r : {&list, &audit, &added}) {
+    EXPECT_THAT(r->out, ::testing::Not(HasSubstr("GeheimerPfad")));
+  }
+  EXPECT_THAT(audit.out, ::testing::Not(HasSubstr(secret)));
+  EXPECT_EQ(QuerySql(server_.db(), "SELECT count(*) FROM webhooks WHERE url_sealed LIKE "
+                                   "'%Geheim%' OR secret_sealed LIKE '%" + secret + "%'"),
+            "0\n");
+  ProcessResult removed = server_.Admin({"notify", "webhook", "remove", "1"});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_THAT(server_.Admin({"notify", "webhook", "list"}).out,
+              ::testing::Not(HasSubstr("webhooks/1")));
+}
+
 }  // namespace
 }  // namespace bestand::testing

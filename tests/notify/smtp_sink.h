@@ -1,5 +1,7 @@
-// A real SMTP server for tests: tests/notify/smtp_sink.py (Debian's python3-aiosmtpd) on a
-// loopback port, and what it received, parsed by Python's email package, as JSON objects.
+// Real receivers for tests, each a Python script on a loopback port writing what it received
+// as JSON lines: tests/notify/smtp_sink.py (an SMTP server, Debian's python3-aiosmtpd; each
+// mail parsed by Python's email package) and tests/notify/webhook_sink.py (a chat webhook that
+// checks the HMAC signature itself).
 #pragma once
 
 #include <netinet/in.h>
@@ -33,13 +35,15 @@ inline int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// The sink on `port`, appending each message to `out`; `extra` are more of its flags
-// (--delay SECONDS, --tls CERT KEY, --auth USER:PASS). Stopped on destruction.
-class SmtpSink {
+// The sink `script` on `port`, appending each message to `out`; `extra` are more of its flags
+// (smtp_sink.py: --delay SECONDS, --tls CERT KEY, --auth USER:PASS; webhook_sink.py: --secret S,
+// --tls CERT KEY, --status CODE --fail-while FILE). Stopped on destruction.
+class Sink {
  public:
-  SmtpSink(int port, const std::string& out, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"/usr/bin/python3",   BESTAND_SMTP_SINK, "--port",
-                                     std::to_string(port), "--out",           out};
+  Sink(const std::string& script, int port, const std::string& out,
+       const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"/usr/bin/python3",   script, "--port",
+                                     std::to_string(port), "--out", out};
     args.insert(args.end(), extra.begin(), extra.end());
     int pipefd[2];
     EXPECT_EQ(pipe(pipefd), 0);
@@ -58,17 +62,29 @@ class SmtpSink {
     char c;
     while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
     close(pipefd[0]);
-    EXPECT_THAT(line, ::testing::HasSubstr("ready")) << "is python3-aiosmtpd installed?";
+    EXPECT_THAT(line, ::testing::HasSubstr("ready")) << script << " did not start";
   }
-  ~SmtpSink() {
+  ~Sink() {
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
   }
-  SmtpSink(const SmtpSink&) = delete;
-  SmtpSink& operator=(const SmtpSink&) = delete;
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
 
  private:
   pid_t pid_ = -1;
+};
+
+class SmtpSink : public Sink {
+ public:
+  SmtpSink(int port, const std::string& out, const std::vector<std::string>& extra = {})
+      : Sink(BESTAND_SMTP_SINK, port, out, extra) {}
+};
+
+class WebhookSink : public Sink {
+ public:
+  WebhookSink(int port, const std::string& out, const std::vector<std::string>& extra)
+      : Sink(BESTAND_WEBHOOK_SINK, port, out, extra) {}
 };
 
 // Every message in the sink's file `out` (none when it does not exist yet).

@@ -23,6 +23,7 @@
 #include "server/core/fleet/software_store.h"
 #include "server/core/fleet/versions.h"
 #include "server/core/inventory.h"
+#include "common/pki/cert.h"
 #include "server/pki/ca.h"
 
 namespace bestand {
@@ -30,6 +31,11 @@ namespace {
 
 constexpr int kMaxEnrollmentUses = 10000;
 constexpr int64_t kMaxEnrollmentTtlSeconds = 30 * 24 * 3600;
+
+absl::StatusOr<int64_t> ExpiryMicros(const IssuedCert& cert) {
+  BESTAND_ASSIGN_OR_RETURN(int64_t seconds, CertExpirySeconds(cert.cert_pem));
+  return seconds * 1000000;
+}
 
 }  // namespace
 
@@ -211,6 +217,7 @@ absl::StatusOr<v1::EnrollResponse> Fleet::Enroll(const std::string& secret,
   std::string before = existing ? AgentAuditJson(*existing) : "";
   agent.device_id = *device_id;
   agent.cert_serial = cert.serial_hex;
+  BESTAND_ASSIGN_OR_RETURN(agent.cert_expire_micros, ExpiryMicros(cert));
   agent.previous_cert_serial.clear();
   agent.enroll_micros = now;
   agent.revoke_micros = 0;
@@ -246,6 +253,7 @@ absl::StatusOr<v1::RenewCertificateResponse> Fleet::RenewCertificate(
   // holds a certificate that can renew again.
   agent->previous_cert_serial = who.cert_serial;
   agent->cert_serial = cert.serial_hex;
+  BESTAND_ASSIGN_OR_RETURN(agent->cert_expire_micros, ExpiryMicros(cert));
   BESTAND_RETURN_IF_ERROR(PutSealedAgent(*tx, sealer_, *agent));
   BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, absl::StrCat("agent:", DeviceName(who.device_id)),
                                       "agent.renew", AgentName(who.device_id), before,

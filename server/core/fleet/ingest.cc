@@ -48,7 +48,7 @@ Fleet::Fleet(Store* store, KeyAndCert ca, FleetOptions options)
     : store_(store),
       ca_(std::move(ca)),
       options_(options),
-      sealer_(options.seal_key.empty() ? *Sealer::NewKey() : options.seal_key) {}
+      sealer_(options.seal_key.empty() ? *RandomBytes(32) : options.seal_key) {}
 
 Fleet::~Fleet() {
   std::unique_lock<std::mutex> lock(queue_mu_);

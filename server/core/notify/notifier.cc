@@ -1,11 +1,13 @@
 #include "server/core/notify/notifier.h"
 
 #include <algorithm>
+#include <map>
 #include <iostream>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -38,6 +40,10 @@ std::string Domain(const std::string& address) {
   return at == std::string::npos ? "bestand.invalid" : address.substr(at + 1);
 }
 
+bool IsWebhook(absl::string_view recipient) {
+  return absl::StartsWith(recipient, kWebhookPrefix);
+}
+
 }  // namespace
 
 absl::TimeZone CompanyTimeZone() {
@@ -67,8 +73,16 @@ v1::Notification NotificationOf(const OutboxRecord& r) {
   return n;
 }
 
-Notifier::Notifier(Store* store, std::unique_ptr<MailTransport> transport, NotifierOptions options)
-    : store_(store), transport_(std::move(transport)), options_(std::move(options)) {}
+Notifier::Notifier(Store* store, std::unique_ptr<MailTransport> transport, NotifierOptions options,
+                   std::unique_ptr<ChatTransport> chat)
+    : store_(store),
+      transport_(std::move(transport)),
+      chat_(std::move(chat)),
+      options_(std::move(options)) {
+  if (options_.secrets) {
+    webhooks_ = std::make_unique<Webhooks>(store_, options_.secrets, options_.clock);
+  }
+}
 
 Notifier::~Notifier() {
   {
@@ -126,19 +140,36 @@ OutboxRecord Notifier::RecordOf(const Notice& n, absl::Time now) const {
   return r;
 }
 
+absl::StatusOr<RuleContext> Notifier::ContextAt(ReadTx& tx, const NotifyPolicy& policy,
+                                                absl::Time at) const {
+  RuleContext ctx;
+  ctx.today = absl::ToCivilDay(at, CompanyTimeZone());
+  ctx.web_url = options_.web_url;
+  ctx.server_cert_expiry = options_.server_cert_expiry;
+  if (webhooks_) {
+    BESTAND_ASSIGN_OR_RETURN(std::vector<WebhookRecord> hooks, tx.ListWebhooks());
+    ctx.channels = Webhooks::ChannelsOf(hooks, policy.lang);
+  }
+  return ctx;
+}
+
 absl::StatusOr<int> Notifier::Queue(absl::Time now) {
-  const absl::CivilDay today = absl::ToCivilDay(now, CompanyTimeZone());
   std::vector<Notice> notices;
   {
     BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
     BESTAND_ASSIGN_OR_RETURN(v1::NotificationSettings settings, LoadNotifySettings(*tx));
-    BESTAND_ASSIGN_OR_RETURN(notices,
-                             EvaluateRules(*tx, NotifyPolicy(settings), {today, options_.web_url}));
+    const NotifyPolicy policy(settings);
+    BESTAND_ASSIGN_OR_RETURN(RuleContext ctx, ContextAt(*tx, policy, now));
+    if (!chats()) ctx.channels.clear();
+    // Nobody to tell: the rules need not be evaluated.
+    if (!mails() && ctx.channels.empty()) return 0;
+    BESTAND_ASSIGN_OR_RETURN(notices, EvaluateRules(*tx, policy, ctx));
   }
-  if (notices.empty()) return 0;
   int queued = 0;
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   for (const Notice& n : notices) {
+    // Mail waits for a mail server: queued now, it would go out when one is configured, late.
+    if (!IsWebhook(n.recipient) && !mails()) continue;
     BESTAND_ASSIGN_OR_RETURN(int64_t id, tx->InsertOutbox(RecordOf(n, now)));
     if (id != 0) ++queued;
   }
@@ -155,15 +186,31 @@ absl::Status Notifier::Attempt(OutboxRecord& r, absl::Time now) {
     r.last_error.clear();
     return absl::OkStatus();
   }
-  MailMessage m;
-  m.from = options_.from;
-  m.to = r.recipient;
-  m.subject = r.subject;
-  m.text = r.body_text;
-  m.html = r.body_html;
-  m.message_id = r.message_id;
-  m.date = now;
-  absl::Status sent = transport_->Send(m);
+  absl::Status sent;
+  if (IsWebhook(r.recipient)) {
+    absl::StatusOr<ChatPost> post =
+        chat_ && webhooks_ ? webhooks_->Compose(r, now)
+                           : absl::FailedPreconditionError("the server posts to no webhooks");
+    if (absl::IsNotFound(post.status())) {
+      // Removed since: nobody is left to post to.
+      r.state = v1::Notification::FAILED;
+      r.last_error = std::string(post.status().message());
+      return absl::OkStatus();
+    }
+    sent = post.ok() ? chat_->Post(*post) : post.status();
+  } else if (transport_) {
+    MailMessage m;
+    m.from = options_.from;
+    m.to = r.recipient;
+    m.subject = r.subject;
+    m.text = r.body_text;
+    m.html = r.body_html;
+    m.message_id = r.message_id;
+    m.date = now;
+    sent = transport_->Send(m);
+  } else {
+    sent = absl::FailedPreconditionError("the server sends no mail (no --smtp)");
+  }
   if (sent.ok()) {
     r.state = v1::Notification::SENT;
     r.sent_micros = absl::ToUnixMicros(now);
@@ -183,6 +230,8 @@ absl::StatusOr<int> Notifier::Deliver(absl::Time now) {
   if (!sending()) return 0;
   int delivered = 0;
   const int64_t now_micros = absl::ToUnixMicros(now);
+  absl::Status failed;
+  std::map<std::string, int64_t> down;  // way out -> when its messages are tried again
   while (true) {
     std::vector<OutboxRecord> due;
     {
@@ -190,21 +239,27 @@ absl::StatusOr<int> Notifier::Deliver(absl::Time now) {
       BESTAND_ASSIGN_OR_RETURN(due, tx->DueOutbox(now_micros, kBatch));
     }
     if (due.empty()) break;
-    absl::Status failed;
     for (OutboxRecord& r : due) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return delivered;
       }
-      if (absl::Status s = Attempt(r, now); !s.ok() && failed.ok()) failed = s;
+      // A mail server (or webhook) that refused now refuses the rest too: they wait with the
+      // refused message, without an attempt counted.
+      const std::string way = IsWebhook(r.recipient) ? r.recipient : "mail";
+      if (auto it = down.find(way); it != down.end()) {
+        r.next_attempt_micros = std::max(r.next_attempt_micros, it->second);
+      } else if (absl::Status s = Attempt(r, now); !s.ok()) {
+        if (failed.ok()) failed = s;
+        down[way] = r.state == v1::Notification::PENDING ? r.next_attempt_micros : now_micros + 1;
+      }
       if (r.state != v1::Notification::PENDING) ++delivered;
       BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
       BESTAND_RETURN_IF_ERROR(tx->UpdateOutbox(r));
       BESTAND_RETURN_IF_ERROR(tx->Commit());
     }
-    // A mail server that refuses now refuses the rest too: they wait for their next attempt.
-    if (!failed.ok()) return failed;
   }
+  if (!failed.ok()) return failed;
   return delivered;
 }
 
@@ -250,10 +305,9 @@ absl::StatusOr<v1::PreviewNotificationsResponse> Notifier::Preview(
   const absl::Time at = r.has_time() ? absl::FromUnixMicros(ToMicros(r.time())) : options_.clock();
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   BESTAND_ASSIGN_OR_RETURN(v1::NotificationSettings settings, LoadNotifySettings(*tx));
-  BESTAND_ASSIGN_OR_RETURN(
-      std::vector<Notice> notices,
-      EvaluateRules(*tx, NotifyPolicy(settings),
-                    {absl::ToCivilDay(at, CompanyTimeZone()), options_.web_url}));
+  const NotifyPolicy policy(settings);
+  BESTAND_ASSIGN_OR_RETURN(RuleContext ctx, ContextAt(*tx, policy, at));
+  BESTAND_ASSIGN_OR_RETURN(std::vector<Notice> notices, EvaluateRules(*tx, policy, ctx));
   v1::PreviewNotificationsResponse out;
   for (const Notice& n : notices) {
     OutboxRecord record = RecordOf(n, at);
@@ -270,9 +324,10 @@ absl::StatusOr<v1::PreviewNotificationsResponse> Notifier::Preview(
 }
 
 absl::StatusOr<v1::Notification> Notifier::SendTest(const v1::SendTestNotificationRequest& r) {
-  if (!IsEmailAddress(r.recipient())) {
+  const bool webhook = IsWebhook(r.recipient());
+  if (!webhook && !IsEmailAddress(r.recipient())) {
     return FieldError(absl::StatusCode::kInvalidArgument, "recipient",
-                      absl::StrCat("'", r.recipient(), "' is not an email address"));
+                      absl::StrCat("'", r.recipient(), "' is not an email address or a webhook"));
   }
   Lang lang;
   if (r.language().empty()) {
@@ -282,7 +337,12 @@ absl::StatusOr<v1::Notification> Notifier::SendTest(const v1::SendTestNotificati
     return FieldError(absl::StatusCode::kInvalidArgument, "language",
                       absl::StrCat("'", r.language(), "' is not de or en"));
   }
-  if (!sending()) {
+  if (webhook) {
+    if (!chats()) return absl::FailedPreconditionError("the server posts to no webhooks");
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+    absl::StatusOr<WebhookRecord> hook = webhooks_->Active(*tx, r.recipient());
+    if (!hook.ok()) return FieldError(hook.status().code(), "recipient", hook.status().message());
+  } else if (!mails()) {
     return absl::FailedPreconditionError(
         "the server sends no mail: start it with --smtp smtp://HOST:PORT --smtp-from ADDRESS");
   }

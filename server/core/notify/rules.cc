@@ -43,9 +43,10 @@ class Catalogs {
 };
 
 struct Recipient {
-  std::string email;
+  std::string email;  // or a webhook's name
   Lang lang;
-  std::string name;  // for the greeting; may be empty
+  std::string name;      // for the greeting; may be empty
+  bool channel = false;  // a webhook: no greeting, its own footer
 };
 
 Lang LangOr(const std::string& code, Lang fallback) {
@@ -67,8 +68,21 @@ class Evaluation {
   absl::Status StaleDevices(std::vector<Notice>* out);
   absl::Status Management(std::vector<Notice>* out);
   absl::Status RiskyAccess(std::vector<Notice>* out);
+  absl::Status Certificates(std::vector<Notice>* out);
 
  private:
+  // `base` and the webhooks that follow `rule`.
+  std::vector<Recipient> With(v1::NotificationRule rule, std::vector<Recipient> base) const {
+    for (const Channel& c : ctx_.channels) {
+      if (c.Follows(rule)) base.push_back({c.recipient, c.lang, "", true});
+    }
+    return base;
+  }
+  // Who hears about certificates: the admins, else the coordinators.
+  std::vector<Recipient> Admins() const {
+    return policy_.settings.admin_emails().empty() ? Coordinators()
+                                                   : Addresses(policy_.settings.admin_emails());
+  }
   std::optional<Recipient> PersonRecipient(const std::string& name) const {
     auto it = c_.people.find(IdOf(name));
     if (name.empty() || it == c_.people.end() || it->second.email().empty()) return std::nullopt;
@@ -149,6 +163,7 @@ class Evaluation {
     }
   }
   std::string Greeting(const Messages& m, const Recipient& r) const {
+    if (r.channel) return "";
     return r.name.empty() ? m.Text("mail_greeting_plain")
                           : m.Format("mail_greeting", {{"name", r.name}});
   }
@@ -179,8 +194,14 @@ class Evaluation {
     n.recipient = r.email;
     n.lang = r.lang;
     n.subject = content.subject;
-    n.text = MailText(content);
-    n.html = MailHtml(content, std::string(LangCode(r.lang)));
+    if (r.channel) {
+      MailContent c = content;
+      c.footer = catalogs_.Of(r.lang).Text("mail_reason_webhook");
+      n.text = MailText(c);
+    } else {
+      n.text = MailText(content);
+      n.html = MailHtml(content, std::string(LangCode(r.lang)));
+    }
   }
   // The nearest lead time at or beyond `days`; nullopt when `days` is beyond them all or past.
   static std::optional<int> LeadFor(const std::vector<int>& leads_descending, int64_t days) {
@@ -229,7 +250,8 @@ absl::Status Evaluation::Licenses(std::vector<Notice>* out) {
         renews ? absl::StrCat(l.name(), "/deadline/", FormatIsoDate(deadline), "/", *lead)
                : absl::StrCat(l.name(), "/term-end/", FormatIsoDate(term->end), "/", *lead);
     const v1::LicenseUsage* u = usage_of.count(l.name()) ? usage_of[l.name()] : nullptr;
-    for (const Recipient& r : Owners(l)) {
+    for (const Recipient& r :
+         With(renews ? v1::CANCELLATION_DEADLINE : v1::TERM_ENDING, Owners(l))) {
       const Messages& m = catalogs_.Of(r.lang);
       MailContent mail;
       mail.greeting = Greeting(m, r);
@@ -339,7 +361,9 @@ absl::Status Evaluation::Tasks(std::vector<Notice>* out) {
     digest(r, absl::StrCat(vendor, "/tasks-due/", today), it->second.display_name(), list);
   }
   if (!all.empty()) {
-    for (const Recipient& r : Coordinators()) digest(r, absl::StrCat("tasks-due/", today), "", all);
+    for (const Recipient& r : With(v1::TASKS_DUE, Coordinators())) {
+      digest(r, absl::StrCat("tasks-due/", today), "", all);
+    }
   }
   return absl::OkStatus();
 }
@@ -373,7 +397,8 @@ absl::Status Evaluation::Cases(std::vector<Notice>* out) {
     std::vector<const v1::Task*> list;
     for (const v1::Task& t : open) list.push_back(&t);
     const std::string person = Label(Kind::kPerson, k.person());
-    for (const Recipient& r : Coordinators()) {
+    for (const Recipient& r :
+         With(leaver ? v1::LEAVER_OPEN_TASKS : v1::STARTER_OPEN_TASKS, Coordinators())) {
       const Messages& m = catalogs_.Of(r.lang);
       const std::vector<MessageArg> args = {
           {"person", person}, {"date", m.Date(*day)}, {"count", static_cast<int64_t>(open.size())}};
@@ -406,7 +431,7 @@ absl::Status Evaluation::StaleDevices(std::vector<Notice>* out) {
   std::sort(stale.begin(), stale.end());
   const std::string key =
       absl::StrCat("stale-devices/", absl::FormatCivilTime(absl::CivilMonth(ctx_.today)));
-  for (const Recipient& r : Coordinators()) {
+  for (const Recipient& r : With(v1::STALE_DEVICES, Coordinators())) {
     const Messages& m = catalogs_.Of(r.lang);
     const int64_t days = policy_.stale_device_days;
     MailContent mail;
@@ -437,13 +462,13 @@ absl::Status Evaluation::StaleDevices(std::vector<Notice>* out) {
 }
 
 absl::Status Evaluation::Management(std::vector<Notice>* out) {
-  if (!policy_.Enabled(v1::MANAGEMENT_DIGEST) || policy_.settings.management_emails().empty()) {
-    return absl::OkStatus();
-  }
+  const std::vector<Recipient> recipients =
+      With(v1::MANAGEMENT_DIGEST, Addresses(policy_.settings.management_emails()));
+  if (!policy_.Enabled(v1::MANAGEMENT_DIGEST) || recipients.empty()) return absl::OkStatus();
   BESTAND_ASSIGN_OR_RETURN(v1::SummaryReport summary, SummaryOf(c_, ctx_.today, 90, 90));
   const absl::CivilMonth month(ctx_.today);
   const std::string key = absl::StrCat("management/", absl::FormatCivilTime(month));
-  for (const Recipient& r : Addresses(policy_.settings.management_emails())) {
+  for (const Recipient& r : recipients) {
     const Messages& m = catalogs_.Of(r.lang);
     MailContent mail;
     mail.subject = m.Format("mail_management_subject", {{"month", m.Month(month)}});
@@ -490,7 +515,7 @@ absl::Status Evaluation::RiskyAccess(std::vector<Notice>* out) {
   const absl::CivilDay monday = absl::PrevWeekday(ctx_.today + 1, absl::Weekday::monday);
   const std::string key = absl::StrCat("risky-access/", FormatIsoDate(monday));
   const FindingGroups by_kind = GroupByKind(findings);
-  for (const Recipient& r : Coordinators()) {
+  for (const Recipient& r : With(v1::RISKY_ACCESS, Coordinators())) {
     const Messages& m = catalogs_.Of(r.lang);
     MailContent mail;
     mail.subject = m.Format(
@@ -525,6 +550,69 @@ absl::Status Evaluation::RiskyAccess(std::vector<Notice>* out) {
   return absl::OkStatus();
 }
 
+absl::Status Evaluation::Certificates(std::vector<Notice>* out) {
+  if (!policy_.Enabled(v1::CERTIFICATE_EXPIRY)) return absl::OkStatus();
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::Time today = absl::FromCivil(ctx_.today, utc);
+  if (ctx_.server_cert_expiry) {
+    const absl::CivilDay expiry = absl::ToCivilDay(*ctx_.server_cert_expiry, utc);
+    if (std::optional<int> lead = LeadFor({30, 7, 1}, expiry - ctx_.today)) {
+      const std::string key = absl::StrCat("certificates/server/", FormatIsoDate(expiry), "/", *lead);
+      for (const Recipient& r : With(v1::CERTIFICATE_EXPIRY, Admins())) {
+        const Messages& m = catalogs_.Of(r.lang);
+        MailContent mail;
+        const std::vector<MessageArg> args = {{"date", m.Date(expiry)},
+                                              {"days", int64_t{expiry - ctx_.today}}};
+        mail.subject = m.Format("mail_server_cert_subject", args);
+        mail.greeting = Greeting(m, r);
+        mail.paragraphs.push_back(m.Format("mail_server_cert_intro", args));
+        mail.footer = m.Text("mail_reason_admin");
+        Add(v1::CERTIFICATE_EXPIRY, key, r, mail, out);
+      }
+    }
+  }
+  // Agents renew on their own well before this: one whose certificate is this close has not
+  // reached the server for a long time. Once a week (keyed by its Monday), soonest first.
+  std::vector<std::pair<int64_t, int64_t>> expiring;  // (expiry, device id)
+  // Expired ones are past reminding: their devices show as not seen.
+  const int64_t from = absl::ToUnixMicros(today);
+  const int64_t horizon = absl::ToUnixMicros(today + absl::Hours(24 * 31));
+  BESTAND_RETURN_IF_ERROR(tx_.ListAgents([&](const AgentRecord& a) {
+    if (a.revoke_micros == 0 && a.cert_expire_micros > from && a.cert_expire_micros < horizon) {
+      expiring.emplace_back(a.cert_expire_micros, a.device_id);
+    }
+    return absl::OkStatus();
+  }));
+  if (expiring.empty()) return absl::OkStatus();
+  std::sort(expiring.begin(), expiring.end());
+  const absl::CivilDay monday = absl::PrevWeekday(ctx_.today + 1, absl::Weekday::monday);
+  const std::string key = absl::StrCat("certificates/agents/", FormatIsoDate(monday));
+  for (const Recipient& r : With(v1::CERTIFICATE_EXPIRY, Admins())) {
+    const Messages& m = catalogs_.Of(r.lang);
+    MailContent mail;
+    mail.subject =
+        m.Format("mail_agent_certs_subject", {{"count", static_cast<int64_t>(expiring.size())}});
+    mail.greeting = Greeting(m, r);
+    mail.paragraphs.push_back(m.Text("mail_agent_certs_intro"));
+    MailSection& s = mail.sections.emplace_back();
+    for (const auto& [micros, id] : expiring) {
+      if (static_cast<int>(s.lines.size()) == kMaxLines) {
+        s.lines.push_back(
+            m.Format("mail_more", {{"count", static_cast<int64_t>(expiring.size()) - kMaxLines}}));
+        break;
+      }
+      s.lines.push_back(m.Format(
+          "mail_agent_cert_line",
+          {{"device", Label(Kind::kDevice, absl::StrCat("devices/", id))},
+           {"date", m.Date(absl::ToCivilDay(absl::FromUnixMicros(micros), utc))}}));
+    }
+    if (!ctx_.web_url.empty()) mail.link = ctx_.web_url + "/devices";
+    mail.footer = m.Text("mail_reason_admin");
+    Add(v1::CERTIFICATE_EXPIRY, key, r, mail, out);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Notice>> EvaluateRules(ReadTx& tx, const NotifyPolicy& policy,
@@ -538,6 +626,7 @@ absl::StatusOr<std::vector<Notice>> EvaluateRules(ReadTx& tx, const NotifyPolicy
   BESTAND_RETURN_IF_ERROR(e.StaleDevices(&out));
   BESTAND_RETURN_IF_ERROR(e.Management(&out));
   BESTAND_RETURN_IF_ERROR(e.RiskyAccess(&out));
+  BESTAND_RETURN_IF_ERROR(e.Certificates(&out));
   return out;
 }
 

@@ -10,6 +10,7 @@
 // their day, week (its Monday) or month: the first evaluation within it sends them.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,22 +19,29 @@
 #include "bestand/v1/notify.pb.h"
 #include "common/i18n/catalog.h"
 #include "server/core/notify/notify_settings.h"
+#include "server/core/notify/webhooks.h"
 #include "server/storage/store.h"
 
 namespace bestand {
 
 struct Notice {
+  // An address, or a webhook ("webhooks/3").
   v1::NotificationRule rule = v1::NOTIFICATION_RULE_UNSPECIFIED;
   std::string key;
-  std::string recipient;  // an address
+  std::string recipient;
   Lang lang = Lang::kDe;
   std::string subject, text, html;
 };
 
-// Where the web interface is reached (links in mails); empty for none.
 struct RuleContext {
   absl::CivilDay today;
+  // Where the web interface is reached (links in mails); empty for none.
   std::string web_url;
+  // The chat webhooks: each gets one notice per key of the rules it follows, the version
+  // written for the coordinators (for licenses, the owners'), without a greeting.
+  std::vector<Channel> channels;
+  // When the server's certificate expires; unset when it serves without TLS.
+  std::optional<absl::Time> server_cert_expiry;
 };
 
 // Every notice the enabled rules want sent on `ctx.today`, read in `tx`.

@@ -2,7 +2,10 @@
 
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 
 namespace bestand::sqlite {
@@ -151,6 +154,74 @@ absl::StatusOr<int> RevokeCalendarLinks(Connection& conn, int64_t person_id, int
   st.Bind(2, person_id);
   BESTAND_RETURN_IF_ERROR(st.Run("revoking calendar links"));
   return sqlite3_changes(conn.db());
+}
+
+namespace {
+
+constexpr char kWebhookColumns[] =
+    "SELECT id, url_sealed, url_hint, secret_sealed, language, rules, create_time, remove_time "
+    "FROM webhooks";
+
+WebhookRecord ReadWebhook(Stmt& st) {
+  WebhookRecord r;
+  r.id = st.Int(0);
+  r.url_sealed = st.Text(1);
+  r.url_hint = st.Text(2);
+  r.secret_sealed = st.Text(3);
+  r.language = st.Text(4);
+  for (absl::string_view part : absl::StrSplit(st.Text(5), ',', absl::SkipEmpty())) {
+    int rule = 0;
+    if (absl::SimpleAtoi(part, &rule)) r.rules.push_back(rule);
+  }
+  r.create_micros = st.Int(6);
+  r.remove_micros = st.Int(7);
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<WebhookRecord>> GetWebhook(Connection& conn, int64_t id) {
+  BESTAND_ASSIGN_OR_RETURN(Stmt st, conn.Prepare(absl::StrCat(kWebhookColumns, " WHERE id = ?")));
+  st.Bind(1, id);
+  BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a webhook"));
+  if (!row) return std::nullopt;
+  return ReadWebhook(st);
+}
+
+absl::StatusOr<std::vector<WebhookRecord>> ListWebhooks(Connection& conn) {
+  BESTAND_ASSIGN_OR_RETURN(
+      Stmt st,
+      conn.Prepare(absl::StrCat(kWebhookColumns, " WHERE remove_time IS NULL ORDER BY id")));
+  std::vector<WebhookRecord> out;
+  while (true) {
+    BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading the webhooks"));
+    if (!row) return out;
+    out.push_back(ReadWebhook(st));
+  }
+}
+
+absl::StatusOr<int64_t> InsertWebhook(Connection& conn, const WebhookRecord& r) {
+  BESTAND_ASSIGN_OR_RETURN(
+      Stmt st, conn.Prepare("INSERT INTO webhooks (url_sealed, url_hint, secret_sealed, language, "
+                            "rules, create_time) VALUES (?, ?, ?, ?, ?, ?)"));
+  st.Bind(1, r.url_sealed);
+  st.Bind(2, r.url_hint);
+  st.Bind(3, r.secret_sealed);
+  st.Bind(4, r.language);
+  st.Bind(5, absl::StrJoin(r.rules, ","));
+  st.Bind(6, r.create_micros);
+  BESTAND_RETURN_IF_ERROR(st.Run("adding a webhook"));
+  return sqlite3_last_insert_rowid(conn.db());
+}
+
+absl::StatusOr<bool> RemoveWebhook(Connection& conn, int64_t id, int64_t micros) {
+  BESTAND_ASSIGN_OR_RETURN(
+      Stmt st,
+      conn.Prepare("UPDATE webhooks SET remove_time = ? WHERE id = ? AND remove_time IS NULL"));
+  st.Bind(1, micros);
+  st.Bind(2, id);
+  BESTAND_RETURN_IF_ERROR(st.Run("removing a webhook"));
+  return sqlite3_changes(conn.db()) > 0;
 }
 
 }  // namespace bestand::sqlite

@@ -1,4 +1,4 @@
-// The outbox and the calendar links (store.h, OutboxRecord, CalendarLinkRecord) in SQL: what
+// The outbox, the webhooks and the calendar links (store.h) in SQL: what
 // SqliteTx's methods for them run on its connection.
 #pragma once
 
@@ -21,6 +21,11 @@ absl::StatusOr<bool> OutboxHas(Connection& conn, absl::string_view key,
                                absl::string_view recipient);
 absl::StatusOr<int64_t> InsertOutbox(Connection& conn, const OutboxRecord& r);
 absl::Status UpdateOutbox(Connection& conn, const OutboxRecord& r);
+
+absl::StatusOr<std::optional<WebhookRecord>> GetWebhook(Connection& conn, int64_t id);
+absl::StatusOr<std::vector<WebhookRecord>> ListWebhooks(Connection& conn);
+absl::StatusOr<int64_t> InsertWebhook(Connection& conn, const WebhookRecord& r);
+absl::StatusOr<bool> RemoveWebhook(Connection& conn, int64_t id, int64_t micros);
 
 absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(Connection& conn,
                                                                    absl::string_view sha256);

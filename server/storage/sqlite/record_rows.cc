@@ -101,6 +101,7 @@ void ReadAgent(Stmt& st, AgentRecord* a) {
   a->previous_cert_serial = st.Text(8);
   a->seal = st.Text(9);
   a->seen_seal = st.Text(10);
+  a->cert_expire_micros = st.Int(11);
 }
 
 void ReadSoftwareEvent(Stmt& st, SoftwareEventRecord* e) {

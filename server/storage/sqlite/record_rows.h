@@ -17,7 +17,7 @@ inline constexpr char kAuditColumns[] =
     "FROM audit_events";
 inline constexpr char kAgentColumns[] =
     "SELECT device_id, cert_serial, enroll_time, revoke_time, last_seen_time, last_report_time, "
-    "report_hash, facts, previous_cert_serial, seal, seen_seal FROM agents";
+    "report_hash, facts, previous_cert_serial, seal, seen_seal, cert_expire_time FROM agents";
 inline constexpr char kImportedFactsColumns[] =
     "SELECT device_id, report_time, facts FROM imported_facts";
 inline constexpr char kPackageColumns[] =

@@ -452,8 +452,27 @@ CREATE TABLE calendar_links (
 );
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4,  kV5,  kV6,
-                                             kV7, kV8, kV9, kV10, kV11, kV12};
+// Chat webhooks (their URL and secret sealed with the data directory's secrets.key) and when
+// each agent's certificate expires, for the reminder before it does. Agents enrolled before
+// this renew before it matters; until then their expiry is estimated from when they enrolled
+// (the server issues certificates for 825 days).
+constexpr absl::string_view kV13 = R"sql(
+CREATE TABLE webhooks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  url_sealed TEXT NOT NULL,
+  url_hint TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  language TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  remove_time INTEGER
+);
+ALTER TABLE agents ADD COLUMN cert_expire_time INTEGER NOT NULL DEFAULT 0;
+UPDATE agents SET cert_expire_time = enroll_time + 825 * 86400000000;
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4,  kV5,  kV6,  kV7,
+                                             kV8, kV9, kV10, kV11, kV12, kV13};
 
 }  // namespace
 

@@ -369,8 +369,8 @@ class SqliteTx : public WriteTx {
     BESTAND_ASSIGN_OR_RETURN(
         Stmt st, conn_->Prepare("INSERT OR REPLACE INTO agents (device_id, cert_serial, "
                                 "enroll_time, revoke_time, last_seen_time, last_report_time, "
-                                "report_hash, facts, previous_cert_serial, seal, seen_seal) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                "report_hash, facts, previous_cert_serial, seal, seen_seal, "
+                                "cert_expire_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     st.Bind(1, a.device_id);
     st.Bind(2, absl::string_view(a.cert_serial));
     st.Bind(3, a.enroll_micros);
@@ -389,6 +389,7 @@ class SqliteTx : public WriteTx {
     st.Bind(9, absl::string_view(a.previous_cert_serial));
     st.Bind(10, absl::string_view(a.seal));
     st.Bind(11, absl::string_view(a.seen_seal));
+    st.Bind(12, a.cert_expire_micros);
     return st.Run("storing the agent");
   }
 
@@ -605,6 +606,18 @@ class SqliteTx : public WriteTx {
   }
   absl::StatusOr<bool> OutboxHas(absl::string_view key, absl::string_view recipient) override {
     return sqlite::OutboxHas(*conn_, key, recipient);
+  }
+  absl::StatusOr<std::optional<WebhookRecord>> GetWebhook(int64_t id) override {
+    return sqlite::GetWebhook(*conn_, id);
+  }
+  absl::StatusOr<std::vector<WebhookRecord>> ListWebhooks() override {
+    return sqlite::ListWebhooks(*conn_);
+  }
+  absl::StatusOr<int64_t> InsertWebhook(const WebhookRecord& r) override {
+    return sqlite::InsertWebhook(*conn_, r);
+  }
+  absl::StatusOr<bool> RemoveWebhook(int64_t id, int64_t micros) override {
+    return sqlite::RemoveWebhook(*conn_, id, micros);
   }
   absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
       absl::string_view sha256) override {
