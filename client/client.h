@@ -160,8 +160,7 @@ class Client {
   virtual absl::StatusOr<v1::RevokeCalendarLinksResponse> RevokeCalendarLinks(
       const v1::RevokeCalendarLinksRequest&) = 0;
   virtual absl::StatusOr<v1::AddWebhookResponse> AddWebhook(const v1::AddWebhookRequest&) = 0;
-  virtual absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks(
-      const v1::ListWebhooksRequest&) = 0;
+  virtual absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks(const v1::ListWebhooksRequest&) = 0;
   virtual absl::Status RemoveWebhook(const v1::RemoveWebhookRequest&) = 0;
 };
 

@@ -50,15 +50,15 @@ absl::StatusOr<std::string> SecretBox::Seal(absl::string_view plaintext,
   Ctx ctx(EVP_CIPHER_CTX_new());
   int len = 0, final_len = 0;
   const bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key_),
-                                Bytes(*nonce)) == 1 &&
+      ctx &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key_), Bytes(*nonce)) == 1 &&
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(context),
                         static_cast<int>(context.size())) == 1 &&
       EVP_EncryptUpdate(ctx.get(), cipher, &len, Bytes(plaintext),
                         static_cast<int>(plaintext.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), cipher + len, &final_len) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                          cipher + plaintext.size()) == 1;
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, cipher + plaintext.size()) ==
+          1;
   if (!ok) return absl::InternalError("sealing a secret failed (OpenSSL AES-256-GCM)");
   return absl::StrCat(kPrefix, absl::WebSafeBase64Escape(out));
 }
@@ -79,8 +79,8 @@ absl::StatusOr<std::string> SecretBox::Open(absl::string_view sealed,
   Ctx ctx(EVP_CIPHER_CTX_new());
   int len = 0, final_len = 0;
   const bool ok =
-      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key_),
-                                Bytes(nonce)) == 1 &&
+      ctx &&
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key_), Bytes(nonce)) == 1 &&
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(context),
                         static_cast<int>(context.size())) == 1 &&
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,

@@ -11,7 +11,7 @@ runs=${BESTAND_FUZZ_RUNS:-30000}
 seconds=${BESTAND_FUZZ_SECONDS:-0}
 seed=${BESTAND_FUZZ_SEED:-1}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv_fuzz dpkg_status_fuzz rpm_header_fuzz inventory_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(csv_fuzz dpkg_status_fuzz rpm_header_fuzz inventory_fuzz outbound_fuzz)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBESTAND_FUZZ=ON \
   -DBUILD_TESTING=OFF -DBESTAND_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"${BESTAND_JOBS:-$(nproc)}" --target "${targets[@]}"

@@ -18,8 +18,8 @@
 #include "common/args.h"
 #include "common/crypto.h"
 #include "common/files.h"
-#include "common/secret_box.h"
 #include "common/pki/cert.h"
+#include "common/secret_box.h"
 #include "common/status_macros.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -201,8 +201,7 @@ absl::Status Serve(const Args& args) {
   BESTAND_ASSIGN_OR_RETURN(KeyAndCert ca, LoadCa(layout));
   FleetOptions fleet;
   bool new_seal_key = false;
-  BESTAND_ASSIGN_OR_RETURN(fleet.seal_key,
-                           LoadOrCreateKeyFile(layout.SealKey(), &new_seal_key));
+  BESTAND_ASSIGN_OR_RETURN(fleet.seal_key, LoadOrCreateKeyFile(layout.SealKey(), &new_seal_key));
   if (args.Has("report-interval")) {
     if (!absl::SimpleAtoi(args.Get("report-interval"), &fleet.report_interval_seconds) ||
         fleet.report_interval_seconds < 10 || fleet.report_interval_seconds > 7 * 86400) {

@@ -19,6 +19,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/core/audit.h"
 #include "server/core/audited_state.h"
+#include "server/core/notify/notify_settings.h"
 #include "server/core/settings.h"
 
 namespace bestand {
@@ -129,6 +130,20 @@ class Verifier {
     for (const EnrollmentTokenRecord& t : enrollment) {
       v1::EnrollmentToken token = EnrollmentTokenFromRecord(t);
       Compare(token.name(), EnrollmentTokenAuditJson(t), &token);
+    }
+    BESTAND_ASSIGN_OR_RETURN(std::vector<WebhookRecord> hooks, tx_.ListWebhooks());
+    for (const WebhookRecord& r : hooks) {
+      Compare(WebhookFromRecord(r).name(), WebhookAuditJson(r), nullptr);
+    }
+    BESTAND_ASSIGN_OR_RETURN(std::vector<CalendarLinkRecord> links, tx_.ListCalendarLinks(0));
+    for (const CalendarLinkRecord& l : links) {
+      if (l.revoke_micros == 0) Compare(CalendarLinkName(l.id), CalendarLinkAuditJson(l), nullptr);
+    }
+    BESTAND_ASSIGN_OR_RETURN(std::optional<std::string> notify,
+                             tx_.GetSetting(kNotifySettingsName));
+    if (notify) {
+      v1::NotificationSettings prototype;
+      Compare(std::string(kNotifySettingsResource), *notify, &prototype);
     }
     BESTAND_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx_.GetSetting(kSettingsName));
     if (stored) {

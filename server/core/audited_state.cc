@@ -1,9 +1,11 @@
 #include "server/core/audited_state.h"
 
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bestand/v1/inventory.pb.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
 #include "common/time.h"
@@ -119,6 +121,28 @@ std::string SoftwareAuditJson(absl::string_view seal) {
   return absl::StrCat("{\"seal\":\"", seal, "\"}");
 }
 
+std::string CalendarLinkName(int64_t id) { return absl::StrCat("calendarLinks/", id); }
+
+v1::Webhook WebhookFromRecord(const WebhookRecord& r) {
+  v1::Webhook w;
+  w.set_name(absl::StrCat("webhooks/", r.id));
+  w.set_url(r.url_hint);
+  w.set_language(r.language);
+  for (int rule : r.rules) w.add_rules(static_cast<v1::NotificationRule>(rule));
+  *w.mutable_create_time() = FromMicros(r.create_micros);
+  return w;
+}
+
+std::string WebhookAuditJson(const WebhookRecord& r) {
+  return absl::StrCat("{\"webhook\":", StateJson(WebhookFromRecord(r)), ",\"sealed_sha256\":\"",
+                      Sha256Hex(absl::StrCat(r.url_sealed, "\n", r.secret_sealed)), "\"}");
+}
+
+std::string CalendarLinkAuditJson(const CalendarLinkRecord& r) {
+  return absl::StrCat("{\"person\":\"people/", r.person_id, "\",\"secret_sha256_sha256\":\"",
+                      Sha256Hex(r.secret_sha256), "\"}");
+}
+
 absl::Status UpgradeAuditFormats(Store* store) {
   BESTAND_ASSIGN_OR_RETURN(auto tx, store->BeginWrite());
   BESTAND_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, tx->ListTokens());
@@ -132,6 +156,36 @@ absl::Status UpgradeAuditFormats(Store* store) {
     BESTAND_RETURN_IF_ERROR(Reaudit(*tx, absl::StrCat("enrollmentTokens/", t.id),
                                     LegacyEnrollmentTokenAuditJson(t),
                                     EnrollmentTokenAuditJson(t)));
+  }
+  // Calendar links were audited on their person ("calendar-link", "calendar-revoke"), which
+  // then differed from the person's state: the person's state is recorded again, and each
+  // link as what it is.
+  BESTAND_ASSIGN_OR_RETURN(std::vector<CalendarLinkRecord> links, tx->ListCalendarLinks(0));
+  std::set<int64_t> people;
+  for (const CalendarLinkRecord& l : links) {
+    people.insert(l.person_id);
+    AuditQuery q;
+    q.resource = CalendarLinkName(l.id);
+    q.limit = 1;
+    BESTAND_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> last, tx->ListAudit(q));
+    if (last.empty() && l.revoke_micros == 0) {
+      BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, "system", "audit.format", CalendarLinkName(l.id), "",
+                                          CalendarLinkAuditJson(l)));
+    }
+  }
+  for (int64_t id : people) {
+    AuditQuery q;
+    q.resource = absl::StrCat("people/", id);
+    q.limit = 1;
+    BESTAND_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> last, tx->ListAudit(q));
+    v1::Person person;
+    BESTAND_ASSIGN_OR_RETURN(bool found, tx->Get(Kind::kPerson, id, &person));
+    if (!found || last.empty() ||
+        (last[0].action() != "calendar-link" && last[0].action() != "calendar-revoke")) {
+      continue;
+    }
+    BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, "system", "audit.format", q.resource, last[0].after(),
+                                        AuditJson(Spec(Kind::kPerson), person)));
   }
   return tx->Commit();
 }

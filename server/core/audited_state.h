@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "bestand/v1/agent.pb.h"
 #include "bestand/v1/auth.pb.h"
+#include "bestand/v1/notify.pb.h"
 #include "common/resources.h"
 #include "google/protobuf/message.h"
 #include "server/storage/store.h"
@@ -32,16 +33,24 @@ std::string EnrollmentTokenAuditJson(const EnrollmentTokenRecord& record);
 // The audited state of an agent: what decides who may report (certificates, revocation).
 std::string AgentAuditJson(const AgentRecord& agent);
 
+// A webhook as the API shows it: the URL's hint only, never the URL or the secret.
+v1::Webhook WebhookFromRecord(const WebhookRecord& r);
+// The JSON recorded for a webhook and a calendar link: never a secret, but a digest of what is
+// stored of it (the sealed values, the secret's hash), so verify sees a swapped one.
+std::string WebhookAuditJson(const WebhookRecord& r);
+std::string CalendarLinkAuditJson(const CalendarLinkRecord& r);
+
 // Resource names in the audit trail.
 std::string DeviceName(int64_t device_id);    // "devices/{id}"
 std::string AgentName(int64_t device_id);     // "agents/{id}"
 std::string SoftwareName(int64_t device_id);  // "software/{id}": a device's imported software
+std::string CalendarLinkName(int64_t id);     // "calendarLinks/{id}"
 // The audited state of imported software: the seal of the set (see seal.h).
 std::string SoftwareAuditJson(absl::string_view seal);
 
 // Records, once, the newer audit formats of records whose last audited state is in a former
-// one (tokens before their secret digest was audited), so a database from an earlier version
-// verifies. Call at start-up, before serving.
+// one (tokens before their secret digest was audited; calendar links first audited on their
+// person), so a database from an earlier version verifies. Call at start-up, before serving.
 absl::Status UpgradeAuditFormats(Store* store);
 
 }  // namespace bestand

@@ -74,8 +74,8 @@ class WebhookTransport : public ChatTransport {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
     const std::string where = Origin(post.url);
     if (rc != CURLE_OK) {
-      return absl::UnavailableError(absl::StrCat("posting to ", where, ": ",
-                                                 error[0] ? error : curl_easy_strerror(rc)));
+      return absl::UnavailableError(
+          absl::StrCat("posting to ", where, ": ", error[0] ? error : curl_easy_strerror(rc)));
     }
     if (status >= 200 && status < 300) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat("posting to ", where, ": the receiver answered ",

@@ -242,6 +242,8 @@ class ReadTx {
   virtual absl::StatusOr<std::optional<WebhookRecord>> GetWebhook(int64_t id) = 0;
   // The webhooks not removed, oldest first.
   virtual absl::StatusOr<std::vector<WebhookRecord>> ListWebhooks() = 0;
+  // The calendar links of `person_id` (0: of everyone), revoked ones too, oldest first.
+  virtual absl::StatusOr<std::vector<CalendarLinkRecord>> ListCalendarLinks(int64_t person_id) = 0;
   virtual absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
       absl::string_view secret_sha256) = 0;
 };

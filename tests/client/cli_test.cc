@@ -559,9 +559,9 @@ TEST_F(CliTest, NotifyWebhookAddSendsRulesLanguageAndTheSecretFromItsFile) {
   added.mutable_webhook()->set_name("webhooks/4");
   added.mutable_webhook()->set_url("https://hooks.example/…");
   fake_.SetResponse("AddWebhook", added);
-  CliResult r = Run({"notify", "webhook", "add", "https://hooks.example/T/B/x", "--rules",
-                     "tasks-due, risky-access", "--language", "en", "--secret-file",
-                     dir.File("secret")});
+  CliResult r =
+      Run({"notify", "webhook", "add", "https://hooks.example/T/B/x", "--rules",
+           "tasks-due, risky-access", "--language", "en", "--secret-file", dir.File("secret")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(fake_.calls().size(), 1u);
   EXPECT_EQ(fake_.calls()[0].request,

@@ -14,6 +14,10 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
+#include "server/core/audit.h"
+#include "server/core/audit_verify.h"
+#include "server/core/audited_state.h"
+#include "server/core/notify/calendar.h"
 #include "server/core/notify/notifier.h"
 #include "server/mail/webhook_transport.h"
 #include "tests/core/core_fixture.h"
@@ -65,8 +69,7 @@ class WebhookTest : public testing::CoreTest {
     o.server_cert_expiry = server_cert_expiry;
     absl::StatusOr<std::unique_ptr<ChatTransport>> chat = NewWebhookTransport({});
     ASSERT_TRUE(chat.ok());
-    notifier_ =
-        std::make_unique<Notifier>(store_.get(), std::move(mail), o, *std::move(chat));
+    notifier_ = std::make_unique<Notifier>(store_.get(), std::move(mail), o, *std::move(chat));
   }
   absl::StatusOr<v1::AddWebhookResponse> Add(const std::string& url, const std::string& secret,
                                              const std::string& lang = "",
@@ -174,12 +177,11 @@ TEST_F(WebhookTest, AChannelGetsEachMessageOnceSignedAndADownReceiverHoldsBackNo
   const int port = testing::FreePort();
   const std::string out = dir.File("posts.jsonl"), down = dir.File("down");
   const std::string secret = "team-kanal-geheimnis-42";
-  testing::WebhookSink sink(port, out,
-                            {"--secret", secret, "--fail-while", down, "--any-time"});
+  testing::WebhookSink sink(port, out, {"--secret", secret, "--fail-while", down, "--any-time"});
   ASSERT_TRUE(Add(absl::StrCat("http://127.0.0.1:", port, "/hooks/team"), secret).ok());
-  ASSERT_TRUE(Add(absl::StrCat("http://127.0.0.1:", port, "/hooks/tasks"), secret, "en",
-                  {v1::TASKS_DUE})
-                  .ok());
+  ASSERT_TRUE(
+      Add(absl::StrCat("http://127.0.0.1:", port, "/hooks/tasks"), secret, "en", {v1::TASKS_DUE})
+          .ok());
   // The deadline (2027-01-08) is 7 days after 2027-01-01: owner and deputy hear, and the team
   // channel once; the tasks channel follows only the morning digests.
   Create(Kind::kLicense, R"(display_name: "CRM Pro" seats: 10 price_per_seat_minor: 2500
@@ -279,6 +281,67 @@ TEST_F(WebhookTest, AWrongSecretIsRefusedByTheReceiverAndARemovedWebhookGivesUp)
   EXPECT_EQ(notifier_->SendTest(test).status().code(), absl::StatusCode::kNotFound);
 }
 
+std::string Problems(Store* store) {
+  auto tx = *store->BeginRead();
+  absl::StatusOr<v1::VerifyAuditResponse> v = VerifyAudit(*tx);
+  EXPECT_TRUE(v.ok()) << v.status();
+  std::string out;
+  for (const std::string& p : v->problems()) absl::StrAppend(&out, p, "\n");
+  return out;
+}
+
+TEST_F(WebhookTest, AuditVerifyCoversWebhooksCalendarLinksAndNotificationSettings) {
+  ASSERT_TRUE(Add("https://hooks.example/T/B/geheim", "").ok());
+  ASSERT_TRUE(Add("https://chat.example/hooks/x", "").ok());
+  v1::RemoveWebhookRequest remove;
+  remove.set_name("webhooks/2");
+  ASSERT_TRUE(notifier_->webhooks()->Remove("test", remove).ok());
+  Calendars calendars(store_.get(), [this] { return now_; });
+  calendars.SetFeedUrl("https://bestand.firma.de");
+  v1::CreateCalendarLinkRequest link;
+  link.set_person("anna@firma.de");
+  ASSERT_TRUE(calendars.CreateLink("test", link).ok());
+  v1::RevokeCalendarLinksRequest revoke;
+  revoke.set_person("anna@firma.de");
+  ASSERT_EQ(calendars.RevokeLinks("test", revoke)->revoked(), 1);
+  link.set_person("bernd@firma.de");
+  ASSERT_TRUE(calendars.CreateLink("test", link).ok());
+  EXPECT_EQ(Problems(store_.get()), "");
+
+  // Changed behind Bestand's back: each is named.
+  testing::ExecSql(db(), "UPDATE webhooks SET url_sealed = secret_sealed WHERE id = 1");
+  testing::ExecSql(db(), "UPDATE calendar_links SET secret_sha256 = 'abc' WHERE id = 2");
+  testing::ExecSql(db(),
+                   "UPDATE settings SET value = replace(value, 'it@firma.de', "
+                   "'spy@evil.example') WHERE name = 'notifications'");
+  const std::string problems = Problems(store_.get());
+  EXPECT_THAT(problems, HasSubstr("webhooks/1: differs"));
+  EXPECT_THAT(problems, HasSubstr("calendarLinks/2: differs"));
+  EXPECT_THAT(problems, HasSubstr("settings/notifications: differs"));
+  EXPECT_THAT(problems, Not(HasSubstr("webhooks/2"))) << "removed, and audited so";
+  EXPECT_THAT(problems, Not(HasSubstr("people/"))) << problems;
+}
+
+TEST_F(WebhookTest, CalendarLinksAuditedTheFormerWayVerifyAfterTheUpgrade) {
+  // As the previous version recorded a link: an event on the person.
+  {
+    auto tx = *store_->BeginWrite();
+    CalendarLinkRecord l;
+    l.person_id = 1;
+    l.secret_sha256 = Sha256Hex("secret");
+    l.create_micros = 1;
+    ASSERT_TRUE(tx->InsertCalendarLink(l).ok());
+    ASSERT_TRUE(
+        RecordAudit(*tx, "test", "calendar-link", "people/1", "", "{\"calendarLink\":\"1\"}").ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_THAT(Problems(store_.get()), HasSubstr("people/1: differs"));
+  ASSERT_TRUE(UpgradeAuditFormats(store_.get()).ok());
+  EXPECT_EQ(Problems(store_.get()), "");
+  ASSERT_TRUE(UpgradeAuditFormats(store_.get()).ok()) << "twice changes nothing";
+  EXPECT_EQ(Problems(store_.get()), "");
+}
+
 TEST(WebhookTransportTest, CertificatesAreVerified) {
   testing::TempDir dir;
   const std::string cert = dir.File("hook.crt"), key = dir.File("hook.key");
@@ -328,8 +391,8 @@ TEST_F(WebhookTest, CertificatesExpiringAreToldToTheAdminsOncePerLeadTimeAndWeek
       a.device_id = id;
       a.cert_serial = absl::StrCat("0", id);
       a.enroll_micros = 1;
-      a.cert_expire_micros = id == 3 ? soon + absl::ToInt64Microseconds(absl::Hours(24 * 400))
-                                     : soon;
+      a.cert_expire_micros =
+          id == 3 ? soon + absl::ToInt64Microseconds(absl::Hours(24 * 400)) : soon;
       a.revoke_micros = id == 2 ? 1 : 0;
       ASSERT_TRUE(tx->PutAgent(a).ok());
     }
@@ -359,14 +422,14 @@ TEST_F(WebhookTest, CertificatesExpiringAreToldToTheAdminsOncePerLeadTimeAndWeek
   }
   std::set<absl::CivilDay> weeks;
   for (const MailMessage* m : agents) {
-    weeks.insert(absl::PrevWeekday(absl::ToCivilDay(m->date, CompanyTimeZone()) + 1,
-                                   absl::Weekday::monday));
+    weeks.insert(
+        absl::PrevWeekday(absl::ToCivilDay(m->date, CompanyTimeZone()) + 1, absl::Weekday::monday));
   }
   EXPECT_EQ(weeks.size(), agents.size()) << "at most one a week";
-  EXPECT_EQ(weeks, (std::set<absl::CivilDay>{
-                       absl::CivilDay(2026, 12, 28), absl::CivilDay(2027, 1, 4),
-                       absl::CivilDay(2027, 1, 11), absl::CivilDay(2027, 1, 18),
-                       absl::CivilDay(2027, 1, 25)}));
+  EXPECT_EQ(weeks,
+            (std::set<absl::CivilDay>{absl::CivilDay(2026, 12, 28), absl::CivilDay(2027, 1, 4),
+                                      absl::CivilDay(2027, 1, 11), absl::CivilDay(2027, 1, 18),
+                                      absl::CivilDay(2027, 1, 25)}));
   for (const MailMessage* m : MailTo("it@firma.de")) {
     EXPECT_THAT(m->subject, Not(HasSubstr("Zertifikat"))) << "the admins are set";
   }

@@ -170,8 +170,8 @@ TEST_F(AgentE2eTest, CertificatesAreRenewedAndTheOneBeforeLastIsRefused) {
   // The server keeps the new certificate's expiry, for the reminder before it (825 days).
   int64_t expire_micros = 0;
   ASSERT_TRUE(absl::SimpleAtoi(
-      absl::StripAsciiWhitespace(
-          testing::QuerySql(server_.db(), "SELECT cert_expire_time FROM agents WHERE device_id = 1")),
+      absl::StripAsciiWhitespace(testing::QuerySql(
+          server_.db(), "SELECT cert_expire_time FROM agents WHERE device_id = 1")),
       &expire_micros));
   EXPECT_LT(absl::AbsDuration(absl::FromUnixMicros(expire_micros) -
                               (absl::Now() + absl::Hours(24 * 825))),

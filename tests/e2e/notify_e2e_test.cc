@@ -295,6 +295,8 @@ TEST_F(NotifyE2eTest, ACalendarFeedAtASecretRevocableUrlWithStableUids) {
   const std::string secret = path.substr(10, path.size() - 14);
   EXPECT_THAT(audit.out, HasSubstr("calendar-link"));
   EXPECT_EQ(audit.out.find(secret), std::string::npos);
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   EXPECT_EQ(QuerySql(server_.db(),
                      "SELECT count(*) FROM calendar_links WHERE secret_sha256 "
                      "LIKE '%" +
@@ -346,13 +348,17 @@ TEST_F(NotifyE2eTest, AWebhookWithoutAMailServerGetsSignedPostsAndNeverShowsItsS
     EXPECT_THAT(r->out, ::testing::Not(HasSubstr("GeheimerPfad")));
   }
   EXPECT_THAT(audit.out, ::testing::Not(HasSubstr(secret)));
-  EXPECT_EQ(QuerySql(server_.db(), "SELECT count(*) FROM webhooks WHERE url_sealed LIKE "
-                                   "'%Geheim%' OR secret_sealed LIKE '%" + secret + "%'"),
+  EXPECT_EQ(QuerySql(server_.db(),
+                     "SELECT count(*) FROM webhooks WHERE url_sealed LIKE "
+                     "'%Geheim%' OR secret_sealed LIKE '%" +
+                         secret + "%'"),
             "0\n");
   ProcessResult removed = server_.Admin({"notify", "webhook", "remove", "1"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
   EXPECT_THAT(server_.Admin({"notify", "webhook", "list"}).out,
               ::testing::Not(HasSubstr("webhooks/1")));
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ class Sink {
  public:
   Sink(const std::string& script, int port, const std::string& out,
        const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"/usr/bin/python3",   script, "--port",
+    std::vector<std::string> args = {"/usr/bin/python3",   script,  "--port",
                                      std::to_string(port), "--out", out};
     args.insert(args.end(), extra.begin(), extra.end());
     int pipefd[2];

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "bestand/v1/inventory.pb.h"
 #include "common/crypto.h"
+#include "common/pki/cert.h"
 #include "common/report_hash.h"
 #include "common/status_macros.h"
 #include "common/text.h"
@@ -23,7 +24,6 @@
 #include "server/core/fleet/software_store.h"
 #include "server/core/fleet/versions.h"
 #include "server/core/inventory.h"
-#include "common/pki/cert.h"
 #include "server/pki/ca.h"
 
 namespace bestand {

@@ -15,6 +15,7 @@
 #include "common/i18n/task_titles.h"
 #include "common/status_macros.h"
 #include "server/core/audit.h"
+#include "server/core/audited_state.h"
 #include "server/core/inventory.h"
 #include "server/core/notify/notify_settings.h"
 #include "server/core/reports.h"
@@ -118,13 +119,12 @@ absl::StatusOr<v1::CalendarLink> Calendars::CreateLink(absl::string_view actor,
   link.person_id = *person;
   link.secret_sha256 = Sha256Hex(secret);
   link.create_micros = absl::ToUnixMicros(clock_());
-  BESTAND_ASSIGN_OR_RETURN(int64_t id, tx->InsertCalendarLink(link));
-  const std::string name = absl::StrCat("people/", *person);
-  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "calendar-link", name, "",
-                                      absl::StrCat("{\"calendarLink\":\"", id, "\"}")));
+  BESTAND_ASSIGN_OR_RETURN(link.id, tx->InsertCalendarLink(link));
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "calendar-link", CalendarLinkName(link.id), "",
+                                      CalendarLinkAuditJson(link)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   v1::CalendarLink out;
-  out.set_person(name);
+  out.set_person(absl::StrCat("people/", *person));
   out.set_url(absl::StrCat(base, "/calendar/", secret, ".ics"));
   *out.mutable_create_time() = FromMicros(link.create_micros);
   return out;
@@ -135,14 +135,17 @@ absl::StatusOr<v1::RevokeCalendarLinksResponse> Calendars::RevokeLinks(
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   absl::StatusOr<int64_t> person = ResolveName(*tx, Kind::kPerson, r.person());
   if (!person.ok()) return FieldError(person.status().code(), "person", person.status().message());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<CalendarLinkRecord> links, tx->ListCalendarLinks(*person));
   BESTAND_ASSIGN_OR_RETURN(int revoked,
                            tx->RevokeCalendarLinks(*person, absl::ToUnixMicros(clock_())));
   v1::RevokeCalendarLinksResponse out;
   out.set_revoked(revoked);
   if (revoked == 0) return out;
-  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "calendar-revoke",
-                                      absl::StrCat("people/", *person), "",
-                                      absl::StrCat("{\"revoked\":", revoked, "}")));
+  for (const CalendarLinkRecord& l : links) {
+    if (l.revoke_micros != 0) continue;
+    BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "calendar-revoke", CalendarLinkName(l.id),
+                                        CalendarLinkAuditJson(l), ""));
+  }
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   return out;
 }

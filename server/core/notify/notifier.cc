@@ -1,8 +1,8 @@
 #include "server/core/notify/notifier.h"
 
 #include <algorithm>
-#include <map>
 #include <iostream>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -40,9 +40,7 @@ std::string Domain(const std::string& address) {
   return at == std::string::npos ? "bestand.invalid" : address.substr(at + 1);
 }
 
-bool IsWebhook(absl::string_view recipient) {
-  return absl::StartsWith(recipient, kWebhookPrefix);
-}
+bool IsWebhook(absl::string_view recipient) { return absl::StartsWith(recipient, kWebhookPrefix); }
 
 }  // namespace
 

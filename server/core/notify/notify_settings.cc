@@ -97,8 +97,7 @@ absl::Status Apply(const std::string& field, const v1::NotificationSettings& fro
     BESTAND_RETURN_IF_ERROR(
         CheckAddresses(field, from.coordinator_emails(), to->mutable_coordinator_emails()));
   } else if (field == "admin_emails") {
-    BESTAND_RETURN_IF_ERROR(
-        CheckAddresses(field, from.admin_emails(), to->mutable_admin_emails()));
+    BESTAND_RETURN_IF_ERROR(CheckAddresses(field, from.admin_emails(), to->mutable_admin_emails()));
   } else if (field == "management_emails") {
     BESTAND_RETURN_IF_ERROR(
         CheckAddresses(field, from.management_emails(), to->mutable_management_emails()));

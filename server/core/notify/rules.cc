@@ -557,7 +557,8 @@ absl::Status Evaluation::Certificates(std::vector<Notice>* out) {
   if (ctx_.server_cert_expiry) {
     const absl::CivilDay expiry = absl::ToCivilDay(*ctx_.server_cert_expiry, utc);
     if (std::optional<int> lead = LeadFor({30, 7, 1}, expiry - ctx_.today)) {
-      const std::string key = absl::StrCat("certificates/server/", FormatIsoDate(expiry), "/", *lead);
+      const std::string key =
+          absl::StrCat("certificates/server/", FormatIsoDate(expiry), "/", *lead);
       for (const Recipient& r : With(v1::CERTIFICATE_EXPIRY, Admins())) {
         const Messages& m = catalogs_.Of(r.lang);
         MailContent mail;
@@ -601,10 +602,10 @@ absl::Status Evaluation::Certificates(std::vector<Notice>* out) {
             m.Format("mail_more", {{"count", static_cast<int64_t>(expiring.size()) - kMaxLines}}));
         break;
       }
-      s.lines.push_back(m.Format(
-          "mail_agent_cert_line",
-          {{"device", Label(Kind::kDevice, absl::StrCat("devices/", id))},
-           {"date", m.Date(absl::ToCivilDay(absl::FromUnixMicros(micros), utc))}}));
+      s.lines.push_back(
+          m.Format("mail_agent_cert_line",
+                   {{"device", Label(Kind::kDevice, absl::StrCat("devices/", id))},
+                    {"date", m.Date(absl::ToCivilDay(absl::FromUnixMicros(micros), utc))}}));
     }
     if (!ctx_.web_url.empty()) mail.link = ctx_.web_url + "/devices";
     mail.footer = m.Text("mail_reason_admin");

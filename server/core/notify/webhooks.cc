@@ -14,6 +14,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/core/audit.h"
+#include "server/core/audited_state.h"
 #include "server/core/inventory.h"
 
 namespace bestand {
@@ -31,23 +32,6 @@ constexpr absl::string_view kSecretContext = "webhook secret";
 
 absl::Status UrlError(absl::string_view why) {
   return FieldError(absl::StatusCode::kInvalidArgument, "webhook.url", why);
-}
-
-// The audit trail's view of a webhook: never the URL's path or the secret.
-std::string AuditJson(const v1::Webhook& w) {
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(w, &json);
-  return json;
-}
-
-v1::Webhook WebhookOf(const WebhookRecord& r) {
-  v1::Webhook w;
-  w.set_name(absl::StrCat(kWebhookPrefix, r.id));
-  w.set_url(r.url_hint);
-  w.set_language(r.language);
-  for (int rule : r.rules) w.add_rules(static_cast<v1::NotificationRule>(rule));
-  *w.mutable_create_time() = FromMicros(r.create_micros);
-  return w;
 }
 
 // `text` cut to at most `max` bytes without splitting a UTF-8 character.
@@ -138,8 +122,8 @@ absl::StatusOr<v1::AddWebhookResponse> Webhooks::Add(absl::string_view actor,
     out.set_secret(secret);
   } else if (secret.size() < kMinSecretBytes || secret.size() > kMaxSecretBytes) {
     return FieldError(absl::StatusCode::kInvalidArgument, "secret",
-                      absl::StrCat(secret.size(), " bytes; a signing secret has ",
-                                   kMinSecretBytes, " to ", kMaxSecretBytes));
+                      absl::StrCat(secret.size(), " bytes; a signing secret has ", kMinSecretBytes,
+                                   " to ", kMaxSecretBytes));
   }
   BESTAND_ASSIGN_OR_RETURN(record.url_sealed, box_->Seal(in.url(), kUrlContext));
   BESTAND_ASSIGN_OR_RETURN(record.secret_sealed, box_->Seal(secret, kSecretContext));
@@ -151,9 +135,9 @@ absl::StatusOr<v1::AddWebhookResponse> Webhooks::Add(absl::string_view actor,
         absl::StrCat("there are ", existing.size(), " webhooks already; at most ", kMaxWebhooks));
   }
   BESTAND_ASSIGN_OR_RETURN(record.id, tx->InsertWebhook(record));
-  *out.mutable_webhook() = WebhookOf(record);
+  *out.mutable_webhook() = WebhookFromRecord(record);
   BESTAND_RETURN_IF_ERROR(
-      RecordAudit(*tx, actor, "create", out.webhook().name(), "", AuditJson(out.webhook())));
+      RecordAudit(*tx, actor, "create", out.webhook().name(), "", WebhookAuditJson(record)));
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   return out;
 }
@@ -162,7 +146,7 @@ absl::StatusOr<v1::ListWebhooksResponse> Webhooks::List() const {
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   BESTAND_ASSIGN_OR_RETURN(std::vector<WebhookRecord> records, tx->ListWebhooks());
   v1::ListWebhooksResponse out;
-  for (const WebhookRecord& r : records) *out.add_webhooks() = WebhookOf(r);
+  for (const WebhookRecord& r : records) *out.add_webhooks() = WebhookFromRecord(r);
   return out;
 }
 
@@ -183,11 +167,9 @@ absl::Status Webhooks::Remove(absl::string_view actor, const v1::RemoveWebhookRe
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
   absl::StatusOr<WebhookRecord> hook = Active(*tx, r.name());
   if (!hook.ok()) return FieldError(hook.status().code(), "name", hook.status().message());
-  BESTAND_ASSIGN_OR_RETURN(bool removed,
-                           tx->RemoveWebhook(hook->id, absl::ToUnixMicros(clock_())));
+  BESTAND_ASSIGN_OR_RETURN(bool removed, tx->RemoveWebhook(hook->id, absl::ToUnixMicros(clock_())));
   if (!removed) return absl::NotFoundError(absl::StrCat("no webhook ", r.name()));
-  BESTAND_RETURN_IF_ERROR(
-      RecordAudit(*tx, actor, "delete", r.name(), AuditJson(WebhookOf(*hook)), ""));
+  BESTAND_RETURN_IF_ERROR(RecordAudit(*tx, actor, "delete", r.name(), WebhookAuditJson(*hook), ""));
   return tx->Commit();
 }
 

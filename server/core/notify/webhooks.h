@@ -48,8 +48,7 @@ class Webhooks {
   absl::Status Remove(absl::string_view actor, const v1::RemoveWebhookRequest& r);
 
   // The active webhooks, in their language or `fallback`.
-  static std::vector<Channel> ChannelsOf(const std::vector<WebhookRecord>& records,
-                                         Lang fallback);
+  static std::vector<Channel> ChannelsOf(const std::vector<WebhookRecord>& records, Lang fallback);
   // The webhook `name` ("webhooks/{id}") when it is active; NOT_FOUND otherwise.
   absl::StatusOr<WebhookRecord> Active(ReadTx& tx, absl::string_view name) const;
   // The signed POST of outbox message `m` to its webhook at `now`. NOT_FOUND when the webhook

@@ -119,14 +119,12 @@ absl::Status UpdateOutbox(Connection& conn, const OutboxRecord& r) {
   return st.Run("recording a delivery attempt");
 }
 
-absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(Connection& conn,
-                                                                   absl::string_view sha256) {
-  BESTAND_ASSIGN_OR_RETURN(
-      Stmt st, conn.Prepare("SELECT id, person_id, secret_sha256, create_time, revoke_time "
-                            "FROM calendar_links WHERE secret_sha256 = ?"));
-  st.Bind(1, sha256);
-  BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a calendar link"));
-  if (!row) return std::nullopt;
+namespace {
+
+constexpr char kCalendarLinkColumns[] =
+    "SELECT id, person_id, secret_sha256, create_time, revoke_time FROM calendar_links";
+
+CalendarLinkRecord ReadCalendarLink(Stmt& st) {
   CalendarLinkRecord r;
   r.id = st.Int(0);
   r.person_id = st.Int(1);
@@ -134,6 +132,32 @@ absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(Connection& c
   r.create_micros = st.Int(3);
   r.revoke_micros = st.Int(4);
   return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<CalendarLinkRecord>> ListCalendarLinks(Connection& conn,
+                                                                  int64_t person_id) {
+  BESTAND_ASSIGN_OR_RETURN(
+      Stmt st, conn.Prepare(absl::StrCat(kCalendarLinkColumns,
+                                         " WHERE ?1 = 0 OR person_id = ?1 ORDER BY id")));
+  st.Bind(1, person_id);
+  std::vector<CalendarLinkRecord> out;
+  while (true) {
+    BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading calendar links"));
+    if (!row) return out;
+    out.push_back(ReadCalendarLink(st));
+  }
+}
+
+absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(Connection& conn,
+                                                                   absl::string_view sha256) {
+  BESTAND_ASSIGN_OR_RETURN(
+      Stmt st, conn.Prepare(absl::StrCat(kCalendarLinkColumns, " WHERE secret_sha256 = ?")));
+  st.Bind(1, sha256);
+  BESTAND_ASSIGN_OR_RETURN(bool row, st.Step("reading a calendar link"));
+  if (!row) return std::nullopt;
+  return ReadCalendarLink(st);
 }
 
 absl::StatusOr<int64_t> InsertCalendarLink(Connection& conn, const CalendarLinkRecord& r) {

@@ -27,6 +27,8 @@ absl::StatusOr<std::vector<WebhookRecord>> ListWebhooks(Connection& conn);
 absl::StatusOr<int64_t> InsertWebhook(Connection& conn, const WebhookRecord& r);
 absl::StatusOr<bool> RemoveWebhook(Connection& conn, int64_t id, int64_t micros);
 
+absl::StatusOr<std::vector<CalendarLinkRecord>> ListCalendarLinks(Connection& conn,
+                                                                  int64_t person_id);
 absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(Connection& conn,
                                                                    absl::string_view sha256);
 absl::StatusOr<int64_t> InsertCalendarLink(Connection& conn, const CalendarLinkRecord& r);

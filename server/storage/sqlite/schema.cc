@@ -471,7 +471,7 @@ ALTER TABLE agents ADD COLUMN cert_expire_time INTEGER NOT NULL DEFAULT 0;
 UPDATE agents SET cert_expire_time = enroll_time + 825 * 86400000000;
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3, kV4,  kV5,  kV6,  kV7,
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
                                              kV8, kV9, kV10, kV11, kV12, kV13};
 
 }  // namespace

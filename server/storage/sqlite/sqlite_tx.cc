@@ -619,6 +619,9 @@ class SqliteTx : public WriteTx {
   absl::StatusOr<bool> RemoveWebhook(int64_t id, int64_t micros) override {
     return sqlite::RemoveWebhook(*conn_, id, micros);
   }
+  absl::StatusOr<std::vector<CalendarLinkRecord>> ListCalendarLinks(int64_t person_id) override {
+    return sqlite::ListCalendarLinks(*conn_, person_id);
+  }
   absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
       absl::string_view sha256) override {
     return sqlite::FindCalendarLink(*conn_, sha256);
