@@ -4,6 +4,8 @@
 //           outbox); target <= 200 ms
 //   deliver --messages 1,000 queued messages handed to a real SMTP server on loopback
 //           (tests/notify/smtp_sink.py, Debian's aiosmtpd) through libcurl; target >= 100/s
+//   webhook the same number posted, signed, to a chat webhook on loopback
+//           (tests/notify/webhook_sink.py, which checks every signature); no target
 // next to an empty RPC (grpc.health.v1.Health/Check over TLS) of the same run. Medians of
 // --rounds. Not a test: it prints.
 #include <netinet/in.h>
@@ -15,11 +17,14 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "bench/bench_company.h"
 #include "bench/bench_server.h"
 #include "bench/bench_util.h"
+#include "common/secret_box.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -27,6 +32,7 @@
 #include "server/core/notify/notifier.h"
 #include "server/core/notify/notify_settings.h"
 #include "server/mail/smtp_transport.h"
+#include "server/mail/webhook_transport.h"
 #include "server/pki/ca.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
@@ -47,17 +53,23 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// The SMTP sink on `port`; its pid once it listens, -1 when it does not start.
-pid_t StartSink(int port, const std::string& out) {
+// The sink `script` on `port` with `extra` flags; its pid once it listens, -1 when it does not
+// start.
+pid_t StartSink(const char* script, int port, const std::string& out,
+                std::vector<std::string> extra = {}) {
   int pipefd[2];
   if (pipe(pipefd) != 0) return -1;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(pipefd[1], 1);
     close(pipefd[0]);
-    const std::string p = std::to_string(port);
-    execl("/usr/bin/python3", "python3", BESTAND_SMTP_SINK, "--port", p.c_str(), "--out",
-          out.c_str(), nullptr);
+    std::vector<std::string> args = {"python3", script, "--port", std::to_string(port),
+                                     "--out",   out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv("/usr/bin/python3", argv.data());
     _exit(127);
   }
   close(pipefd[1]);
@@ -152,7 +164,7 @@ int Main(int argc, char** argv) {
 
   // Delivery to a real SMTP server.
   const int port = FreePort();
-  const pid_t sink = StartSink(port, dir.path() + "/received.jsonl");
+  const pid_t sink = StartSink(BESTAND_SMTP_SINK, port, dir.path() + "/received.jsonl");
   if (sink < 0) return std::fprintf(stderr, "the SMTP sink did not start (python3-aiosmtpd?)\n"), 1;
   SmtpOptions smtp;
   smtp.url = absl::StrCat("smtp://127.0.0.1:", port);
@@ -179,6 +191,38 @@ int Main(int argc, char** argv) {
            1;
   }
 
+  // Posts to a real webhook receiver that checks each signature.
+  const std::string secret = "bench-webhook-secret-0123456789";
+  const int hook_port = FreePort();
+  const pid_t hook_sink =
+      StartSink(BESTAND_WEBHOOK_SINK, hook_port, dir.path() + "/posts.jsonl", {"--secret", secret});
+  if (hook_sink < 0) return std::fprintf(stderr, "the webhook sink did not start\n"), 1;
+  auto chat = NewWebhookTransport({});
+  if (!chat.ok()) return 1;
+  NotifierOptions chat_options;
+  chat_options.secrets = std::make_shared<const SecretBox>(std::string(32, 'b'));
+  Notifier chats(raw_store, nullptr, chat_options, std::move(*chat));
+  v1::AddWebhookRequest add;
+  add.mutable_webhook()->set_url(absl::StrCat("http://127.0.0.1:", hook_port, "/hook"));
+  add.set_secret(secret);
+  absl::StatusOr<v1::AddWebhookResponse> hook = chats.webhooks()->Add("bench", add);
+  if (!hook.ok()) return std::fprintf(stderr, "%s\n", hook.status().ToString().c_str()), 1;
+  for (int i = 0; i < messages; ++i) {
+    v1::SendTestNotificationRequest test;
+    test.set_recipient(hook->webhook().name());
+    if (!chats.SendTest(test).ok()) return std::fprintf(stderr, "queuing failed\n"), 1;
+  }
+  const auto post_start = Clock::now();
+  absl::StatusOr<int> posted = chats.Deliver(absl::Now() + absl::Seconds(1));
+  const double post_s = std::chrono::duration<double>(Clock::now() - post_start).count();
+  kill(hook_sink, SIGTERM);
+  waitpid(hook_sink, nullptr, 0);
+  if (!posted.ok() || *posted != messages) {
+    return std::fprintf(stderr, "posted %d of %d: %s\n", posted.value_or(0), messages,
+                        posted.status().ToString().c_str()),
+           1;
+  }
+
   std::printf("bench_notify: 1,000 people, 300 licenses, 40 vendors, %d tasks; %d rounds\n", tasks,
               rounds);
   std::printf("%-48s %10s %10s\n", "", "median ms", "x empty");
@@ -191,6 +235,11 @@ int Main(int argc, char** argv) {
                            " per second")
                   .c_str(),
               deliver_s * 1000 / messages, deliver_s * 1000 / messages / empty_ms);
+  std::printf("%-48s %10.3f %10.1f\n",
+              absl::StrCat(messages, " posts to a webhook: ", static_cast<int>(messages / post_s),
+                           " per second")
+                  .c_str(),
+              post_s * 1000 / messages, post_s * 1000 / messages / empty_ms);
   std::printf("%-48s %10.3f %10.1f\n",
               absl::StrCat(messages, " messages through the outbox, no mail server").c_str(),
               outbox_s * 1000 / messages, outbox_s * 1000 / messages / empty_ms);
