@@ -131,9 +131,11 @@ TEST(SecretBoxTest, OpensOnlyWithItsKeyAndContextAndUnchanged) {
 
 TEST_F(WebhookTest, BadWebhooksAreRefusedAndNeitherUrlNorSecretIsStoredInTheClear) {
   const std::string secret = "ein-geheimnis-0123456789";
-  for (const char* url : {"", "http://hooks.example.com/x", "ftp://hooks.example.com/x",
-                          "https://user:pw@hooks.example.com/x", "https:///x",
-                          "https://hooks.example.com/a b", "hooks.example.com/x"}) {
+  for (const char* url :
+       {"", "http://hooks.example.com/x", "ftp://hooks.example.com/x",
+        "https://user:pw@hooks.example.com/x", "https:///x", "https://hooks.example.com/a b",
+        "hooks.example.com/x", "https://hooks.example.com:http/x", "https://[::1/x",
+        "https://hooks.example.com:99999/x"}) {
     absl::StatusOr<v1::AddWebhookResponse> r = Add(url, secret);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << url;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("webhook.url")) << url;

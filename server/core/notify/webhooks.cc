@@ -75,6 +75,13 @@ absl::StatusOr<std::string> CheckWebhookUrl(absl::string_view url) {
     host = host.substr(0, host.find(':'));
   }
   if (host.empty() || host == "[]") return UrlError("has no host");
+  if (absl::string_view port = authority.substr(host.size()); !port.empty()) {
+    int number = 0;
+    if (!absl::ConsumePrefix(&port, ":") || !absl::SimpleAtoi(port, &number) || number < 1 ||
+        number > 65535 || port.find_first_not_of("0123456789") != absl::string_view::npos) {
+      return UrlError("has a port that is not a number from 1 to 65535");
+    }
+  }
   const std::string lower = absl::AsciiStrToLower(host);
   if (!https && lower != "127.0.0.1" && lower != "[::1]" && lower != "localhost") {
     return UrlError("must use https:// (http:// only to this machine)");
