@@ -87,11 +87,14 @@ class WebhookSink : public Sink {
       : Sink(BESTAND_WEBHOOK_SINK, port, out, extra) {}
 };
 
-// Every message in the sink's file `out` (none when it does not exist yet).
+// Every message in the sink's file `out` (none when it does not exist yet). A line the sink is
+// still writing (no newline yet) is not one yet.
 inline std::vector<google::protobuf::Struct> Received(const std::string& out) {
   std::vector<google::protobuf::Struct> mails;
   if (access(out.c_str(), F_OK) != 0) return mails;
-  for (absl::string_view line : absl::StrSplit(ReadFile(out), '\n', absl::SkipEmpty())) {
+  std::string text = ReadFile(out);
+  text.erase(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     google::protobuf::Struct s;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &s).ok()) << line;
     mails.push_back(s);
