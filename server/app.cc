@@ -22,6 +22,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "server/connectors/directories.h"
 #include "server/core/audited_state.h"
 #include "server/pki/ca.h"
 #include "server/service/services.h"
@@ -164,6 +165,11 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
   s->settings_ = std::make_unique<CompanySettings>(s->store_.get());
   s->audit_ = std::make_unique<AuditLog>(s->store_.get(), &s->fleet_->sealer());
   s->calendars_ = std::make_unique<Calendars>(s->store_.get(), notify.options.clock);
+  if (notify.options.secrets) {
+    s->connectors_ =
+        std::make_unique<Connectors>(s->store_.get(), s->workflow_.get(), notify.options.secrets,
+                                     OpenDirectory, CompanyTimeZone(), notify.options.clock);
+  }
   s->notifier_ = std::make_unique<Notifier>(s->store_.get(), std::move(notify.transport),
                                             std::move(notify.options), std::move(notify.chat));
   s->inventory_->SetChangeHook(
@@ -171,9 +177,10 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
         return w->OnInventoryChange(tx, actor, kind, id);
       });
   BESTAND_RETURN_IF_ERROR(s->fleet_->Load());
-  s->services_ = MakeServices({s->inventory_.get(), s->tokens_.get(), s->fleet_.get(),
-                               s->workflow_.get(), s->reports_.get(), s->settings_.get(),
-                               s->audit_.get(), s->notifier_.get(), s->calendars_.get()});
+  s->services_ =
+      MakeServices({s->inventory_.get(), s->tokens_.get(), s->fleet_.get(), s->workflow_.get(),
+                    s->reports_.get(), s->settings_.get(), s->audit_.get(), s->notifier_.get(),
+                    s->calendars_.get(), s->connectors_.get()});
 
   // The built-in health service speaks grpc.health.v1 without our generated code; touching the
   // descriptor links it in so that reflection can describe Health to generic clients.
@@ -220,6 +227,30 @@ absl::StatusOr<std::unique_ptr<BestandServer>> BestandServer::Start(
       lock.lock();
     }
   });
+  if (s->connectors_) {
+    s->connector_runner_ = std::thread([raw] {
+      std::unique_lock lock(raw->flusher_mu_);
+      while (!raw->stopping_) {
+        raw->flusher_cv_.wait_for(lock, std::chrono::seconds(60));
+        if (raw->stopping_) break;
+        lock.unlock();
+        absl::StatusOr<v1::RunConnectorsResponse> run =
+            raw->connectors_->Run("bestand (end of the last day)", {});
+        if (!run.ok()) {
+          std::fprintf(stderr, "bestand-server: running the connectors: %s\n",
+                       std::string(run.status().message()).c_str());
+        } else {
+          for (const v1::ConnectorOutcome& o : run->outcomes()) {
+            if (!o.done()) {
+              std::fprintf(stderr, "bestand-server: connector on %s: %s\n", o.task().c_str(),
+                           o.detail().c_str());
+            }
+          }
+        }
+        lock.lock();
+      }
+    });
+  }
   return s;
 }
 
@@ -231,6 +262,7 @@ void BestandServer::Shutdown() {
   }
   flusher_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
+  if (connector_runner_.joinable()) connector_runner_.join();
   // No call reaches the notifier once the server has shut down; its thread ends here.
   notifier_.reset();
   if (fleet_) fleet_->FlushLastSeen().IgnoreError();  // the heartbeats of the last seconds

@@ -15,6 +15,7 @@
 #include "grpcpp/impl/service_type.h"
 #include "server/core/audit_log.h"
 #include "server/core/auth.h"
+#include "server/core/connectors/connectors.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/notify/calendar.h"
@@ -108,6 +109,8 @@ class BestandServer {
   Store* store() { return store_.get(); }
   Notifier* notifier() { return notifier_.get(); }
   Calendars* calendars() { return calendars_.get(); }
+  // nullptr without a secrets key.
+  Connectors* connectors() { return connectors_.get(); }
   // What the web interface reads from.
   WebCore web_core() {
     return {tokens_.get(),   inventory_.get(), reports_.get(),  audit_.get(),
@@ -128,6 +131,7 @@ class BestandServer {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<Calendars> calendars_;
+  std::unique_ptr<Connectors> connectors_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -136,6 +140,8 @@ class BestandServer {
   std::mutex flusher_mu_;
   std::condition_variable flusher_cv_;
   bool stopping_ = false;
+  // Runs the connectors once a minute (what is due: connectors.h).
+  std::thread connector_runner_;
 };
 
 }  // namespace bestand

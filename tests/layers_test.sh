@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a file includes one of a higher layer. The layers, lowest first:
 #   common/  <  server/storage/, server/pki/  <  server/core/  <  server/imports/, server/mail/
+#     (< server/connectors/)
 #     <  server/http/, server/service/  <  server/web/ (on server/http/)  <  the wiring (server/app, server/main); above the core,
 #     the store and the CA are reached only through the core
 #   common/  <  common/rpc/  <  client/, agent/ (which include nothing of server/ and nothing of
@@ -46,6 +47,7 @@ check server/core/ common/ server/storage/ server/pki/ server/core/
 check server/imports/ common/ server/core/ server/imports/
 check server/http/ common/ server/core/ server/imports/ server/http/
 check server/mail/ common/ server/core/ server/mail/
+check server/connectors/ common/ server/core/ server/mail/ server/connectors/
 check server/web/ common/ server/core/ server/http/ server/web/
 check server/service/ common/ server/core/ server/imports/ server/service/ grpcpp/ bestand/v1/
 SKIP='client/grpc_*' check client/ common/ client/

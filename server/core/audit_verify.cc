@@ -135,6 +135,10 @@ class Verifier {
     for (const WebhookRecord& r : hooks) {
       Compare(WebhookFromRecord(r).name(), WebhookAuditJson(r), nullptr);
     }
+    BESTAND_ASSIGN_OR_RETURN(std::vector<ConnectionRecord> connections, tx_.ListConnections());
+    for (const ConnectionRecord& r : connections) {
+      Compare(ConnectionName(r.application_id), ConnectionAuditJson(r), nullptr);
+    }
     BESTAND_ASSIGN_OR_RETURN(std::vector<CalendarLinkRecord> links, tx_.ListCalendarLinks(0));
     for (const CalendarLinkRecord& l : links) {
       if (l.revoke_micros == 0) Compare(CalendarLinkName(l.id), CalendarLinkAuditJson(l), nullptr);

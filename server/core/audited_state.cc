@@ -138,6 +138,31 @@ std::string WebhookAuditJson(const WebhookRecord& r) {
                       Sha256Hex(absl::StrCat(r.url_sealed, "\n", r.secret_sealed)), "\"}");
 }
 
+v1::Connection ConnectionFromRecord(const ConnectionRecord& r) {
+  v1::Connection c;
+  c.set_application(absl::StrCat("applications/", r.application_id));
+  c.set_protocol(static_cast<v1::Connection::Protocol>(r.protocol));
+  c.set_url(r.url);
+  c.set_flavor(static_cast<v1::Connection::Flavor>(r.flavor));
+  c.set_bind_dn(r.bind_dn);
+  c.set_base_dn(r.base_dn);
+  c.set_disabled_ou(r.disabled_ou);
+  c.set_ca_pem(r.ca_pem);
+  c.set_allow_plaintext(r.allow_plaintext);
+  c.set_has_secret(!r.secret_sealed.empty());
+  *c.mutable_update_time() = FromMicros(r.update_micros);
+  return c;
+}
+
+std::string ConnectionName(int64_t application_id) {
+  return absl::StrCat("applications/", application_id, "/connection");
+}
+
+std::string ConnectionAuditJson(const ConnectionRecord& r) {
+  return absl::StrCat("{\"connection\":", StateJson(ConnectionFromRecord(r)),
+                      ",\"sealed_sha256\":\"", Sha256Hex(r.secret_sealed), "\"}");
+}
+
 std::string CalendarLinkAuditJson(const CalendarLinkRecord& r) {
   return absl::StrCat("{\"person\":\"people/", r.person_id, "\",\"secret_sha256_sha256\":\"",
                       Sha256Hex(r.secret_sha256), "\"}");

@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "bestand/v1/agent.pb.h"
 #include "bestand/v1/auth.pb.h"
+#include "bestand/v1/connect.pb.h"
 #include "bestand/v1/notify.pb.h"
 #include "common/resources.h"
 #include "google/protobuf/message.h"
@@ -39,6 +40,12 @@ v1::Webhook WebhookFromRecord(const WebhookRecord& r);
 // stored of it (the sealed values, the secret's hash), so verify sees a swapped one.
 std::string WebhookAuditJson(const WebhookRecord& r);
 std::string CalendarLinkAuditJson(const CalendarLinkRecord& r);
+// A connection as the API shows it (`application` as a resource name): never the secret.
+v1::Connection ConnectionFromRecord(const ConnectionRecord& r);
+// "applications/{id}/connection".
+std::string ConnectionName(int64_t application_id);
+// The JSON recorded for a connection: never the secret, but a digest of it sealed.
+std::string ConnectionAuditJson(const ConnectionRecord& r);
 
 // Resource names in the audit trail.
 std::string DeviceName(int64_t device_id);    // "devices/{id}"

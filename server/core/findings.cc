@@ -184,6 +184,16 @@ absl::StatusOr<v1::ListFindingsResponse> ListFindingsIn(ReadTx& tx, absl::CivilD
                            ListAll<v1::Device>(tx, Kind::kDevice, {}));
   DuplicateDeviceFindings(devices, out);
   AccountFindings(apps, active, app_names, out);
+  // Tasks a connector could not do yet (it tries again; someone may need to look).
+  for (v1::Task::Status status : {v1::Task::OPEN, v1::Task::IN_PROGRESS}) {
+    BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
+                             ListAll<v1::Task>(tx, Kind::kTask, {{"status", int64_t{status}}}));
+    for (const v1::Task& t : tasks) {
+      if (t.connector_error().empty()) continue;
+      AddFinding(out, "connector failed", t.person(), t.name(),
+                 absl::StrCat(t.title(), ": ", t.connector_error()));
+    }
+  }
   return out;
 }
 

@@ -67,6 +67,11 @@ absl::Status Save(WriteTx& tx, absl::string_view actor, Kind kind,
 // "Display Name <email>", how task titles and findings name a person.
 std::string Who(const v1::Person& p);
 
+// Sets task `task_id`'s connector_error (output only: no request changes it), audited; the
+// same error again changes nothing.
+absl::Status SetConnectorError(WriteTx& tx, absl::string_view actor, int64_t task_id,
+                               absl::string_view error);
+
 // The date in `value`; INVALID_ARGUMENT naming `field` when it is empty or not an ISO date.
 absl::StatusOr<absl::CivilDay> RequiredDate(absl::string_view field, const std::string& value);
 

@@ -217,6 +217,17 @@ absl::StatusOr<v1::Task> Workflow::CreateTask(absl::string_view actor, const v1:
   return view.tasks(0);
 }
 
+absl::Status SetConnectorError(WriteTx& tx, absl::string_view actor, int64_t task_id,
+                               absl::string_view error) {
+  BESTAND_ASSIGN_OR_RETURN(v1::Task task, Load<v1::Task>(tx, Kind::kTask, task_id));
+  if (task.connector_error() == error) return absl::OkStatus();
+  const std::string before = AuditJson(Spec(Kind::kTask), task);
+  task.set_connector_error(std::string(error));
+  *task.mutable_update_time() = FromMicros(NowMicros());
+  BESTAND_RETURN_IF_ERROR(tx.Update(Kind::kTask, task_id, task));
+  return RecordAudit(tx, actor, "update", task.name(), before, AuditJson(Spec(Kind::kTask), task));
+}
+
 absl::StatusOr<v1::Task> Workflow::UpdateTaskStatus(absl::string_view actor, const TaskScope& scope,
                                                     const v1::UpdateTaskStatusRequest& r) {
   if (r.name().empty())
@@ -274,6 +285,11 @@ absl::StatusOr<v1::Task> Workflow::UpdateTaskStatus(absl::string_view actor, con
   }
   BESTAND_RETURN_IF_ERROR(
       Save(*tx, actor, Kind::kTask, task, {"status", "evidence", "done_time", "account"}));
+  if (task.status() == v1::Task::DONE) {
+    // Done, by a connector or by hand: no connector tries it again.
+    BESTAND_RETURN_IF_ERROR(SetConnectorError(*tx, actor, id, ""));
+    BESTAND_RETURN_IF_ERROR(tx->DeleteConnectorRun(id));
+  }
   if (!task.parent().empty()) {
     BESTAND_RETURN_IF_ERROR(SettleCase(*tx, actor, IdOf(task.parent())));
   }

@@ -50,4 +50,8 @@ std::unique_ptr<grpc::Service> MakeAgentAdminService(const ServiceDeps& deps);
 std::unique_ptr<grpc::Service> MakeSoftwareService(const ServiceDeps& deps);
 std::unique_ptr<grpc::Service> MakeNotificationService(const ServiceDeps& deps);
 
+// connect_services.cc: applications' connections (change and test: kAdmin; read and run the
+// connectors: kWrite).
+std::unique_ptr<grpc::Service> MakeConnectionService(const ServiceDeps& deps);
+
 }  // namespace bestand

@@ -29,6 +29,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& d) {
   out.push_back(MakeAgentAdminService(d));
   out.push_back(MakeSoftwareService(d));
   out.push_back(MakeNotificationService(d));
+  out.push_back(MakeConnectionService(d));
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "server/core/audit_log.h"
 #include "server/core/auth.h"
+#include "server/core/connectors/connectors.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/notify/calendar.h"
@@ -32,6 +33,7 @@ struct ServiceDeps {
   AuditLog* audit;
   Notifier* notifier;
   Calendars* calendars;
+  Connectors* connectors;  // nullptr without a secrets key
 };
 
 // Every Bestand service; register each with the ServerBuilder. `deps` must outlive them.

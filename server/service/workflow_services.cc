@@ -30,6 +30,15 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
                                      const v1::OffboardRequest* req, v1::CaseView* out) override {
     return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
       BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Offboard(who.Actor(), *req));
+      if (req->now() && d_.connectors && !out->already_left()) {
+        // The connectors act at once; the answer shows the tasks after they did.
+        v1::RunConnectorsRequest run;
+        run.set_case_(out->record().name());
+        BESTAND_RETURN_IF_ERROR(d_.connectors->Run(who.Actor(), run).status());
+        const bool created = out->created();
+        BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->GetCase(out->record().name()));
+        out->set_created(created);
+      }
       return absl::OkStatus();
     });
   }

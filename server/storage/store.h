@@ -166,6 +166,26 @@ struct WebhookRecord {
   int64_t remove_micros = 0;  // 0: active
 };
 
+// An application's connector (core/connectors/connections.h). The secret is sealed
+// (common/secret_box.h); `protocol` and `flavor` are v1::Connection's enums.
+struct ConnectionRecord {
+  int64_t application_id = 0;
+  int protocol = 0;
+  std::string url;
+  int flavor = 0;
+  std::string bind_dn, base_dn, disabled_ou, ca_pem;
+  bool allow_plaintext = false;
+  std::string secret_sealed;
+  int64_t update_micros = 0;
+};
+
+// How often a connector failed at a task and when it tries again; no record: never failed.
+struct ConnectorRunRecord {
+  int64_t task_id = 0;
+  int attempts = 0;
+  int64_t next_attempt_micros = 0;
+};
+
 struct OutboxQuery {
   int state = 0;  // 0: any
   // Only ids below this (paging newest first); 0 = from the newest.
@@ -246,6 +266,12 @@ class ReadTx {
   virtual absl::StatusOr<std::vector<CalendarLinkRecord>> ListCalendarLinks(int64_t person_id) = 0;
   virtual absl::StatusOr<std::optional<CalendarLinkRecord>> FindCalendarLink(
       absl::string_view secret_sha256) = 0;
+
+  // The connection of application `application_id`, if any.
+  virtual absl::StatusOr<std::optional<ConnectionRecord>> GetConnection(int64_t application_id) = 0;
+  // Every connection, by application.
+  virtual absl::StatusOr<std::vector<ConnectionRecord>> ListConnections() = 0;
+  virtual absl::StatusOr<std::optional<ConnectorRunRecord>> GetConnectorRun(int64_t task_id) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -295,6 +321,13 @@ class WriteTx : public ReadTx {
   virtual absl::StatusOr<int64_t> InsertCalendarLink(const CalendarLinkRecord& record) = 0;
   // Revokes every valid link of the person; returns how many.
   virtual absl::StatusOr<int> RevokeCalendarLinks(int64_t person_id, int64_t revoke_micros) = 0;
+
+  // Inserts or replaces the connection of `record.application_id`.
+  virtual absl::Status PutConnection(const ConnectionRecord& record) = 0;
+  // False when the application had none.
+  virtual absl::StatusOr<bool> DeleteConnection(int64_t application_id) = 0;
+  virtual absl::Status PutConnectorRun(const ConnectorRunRecord& record) = 0;
+  virtual absl::Status DeleteConnectorRun(int64_t task_id) = 0;
 
   // Runs `fn` in a savepoint: when it fails, only its changes are undone and the transaction
   // goes on.

@@ -471,8 +471,33 @@ ALTER TABLE agents ADD COLUMN cert_expire_time INTEGER NOT NULL DEFAULT 0;
 UPDATE agents SET cert_expire_time = enroll_time + 825 * 86400000000;
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
-                                             kV8, kV9, kV10, kV11, kV12, kV13};
+// Connectors: how Bestand reaches an application's directory (its secret sealed with the data
+// directory's secrets.key), each task's failed attempts, and on the task why it failed.
+constexpr absl::string_view kV14 = R"sql(
+CREATE TABLE connections (
+  application_id INTEGER PRIMARY KEY REFERENCES applications(id),
+  protocol INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  flavor INTEGER NOT NULL,
+  bind_dn TEXT NOT NULL,
+  base_dn TEXT NOT NULL,
+  disabled_ou TEXT NOT NULL,
+  ca_pem TEXT NOT NULL,
+  allow_plaintext INTEGER NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  update_time INTEGER NOT NULL
+);
+CREATE TABLE connector_runs (
+  task_id INTEGER PRIMARY KEY REFERENCES tasks(id),
+  attempts INTEGER NOT NULL,
+  next_attempt_time INTEGER NOT NULL
+);
+ALTER TABLE tasks ADD COLUMN connector_error TEXT NOT NULL DEFAULT '';
+CREATE INDEX tasks_application ON tasks(application_id, status);
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3,  kV4,  kV5,  kV6,  kV7,
+                                             kV8, kV9, kV10, kV11, kV12, kV13, kV14};
 
 }  // namespace
 

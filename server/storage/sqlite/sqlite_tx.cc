@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/time.h"
+#include "server/storage/sqlite/connection_rows.h"
 #include "server/storage/sqlite/notify_rows.h"
 #include "server/storage/sqlite/record_rows.h"
 #include "server/storage/sqlite/resource_mapping.h"
@@ -631,6 +632,27 @@ class SqliteTx : public WriteTx {
   }
   absl::StatusOr<int> RevokeCalendarLinks(int64_t person_id, int64_t micros) override {
     return sqlite::RevokeCalendarLinks(*conn_, person_id, micros);
+  }
+  absl::StatusOr<std::optional<ConnectionRecord>> GetConnection(int64_t app) override {
+    return sqlite::GetConnection(*conn_, app);
+  }
+  absl::StatusOr<std::vector<ConnectionRecord>> ListConnections() override {
+    return sqlite::ListConnections(*conn_);
+  }
+  absl::Status PutConnection(const ConnectionRecord& r) override {
+    return sqlite::PutConnection(*conn_, r);
+  }
+  absl::StatusOr<bool> DeleteConnection(int64_t app) override {
+    return sqlite::DeleteConnection(*conn_, app);
+  }
+  absl::StatusOr<std::optional<ConnectorRunRecord>> GetConnectorRun(int64_t task_id) override {
+    return sqlite::GetConnectorRun(*conn_, task_id);
+  }
+  absl::Status PutConnectorRun(const ConnectorRunRecord& r) override {
+    return sqlite::PutConnectorRun(*conn_, r);
+  }
+  absl::Status DeleteConnectorRun(int64_t task_id) override {
+    return sqlite::DeleteConnectorRun(*conn_, task_id);
   }
   absl::StatusOr<int64_t> InsertOutbox(const OutboxRecord& r) override {
     return sqlite::InsertOutbox(*conn_, r);

@@ -1,0 +1,346 @@
+// LDAP v3 through libldap: Active Directory (and Samba AD) and OpenLDAP. TLS is ldaps:// or
+// StartTLS on ldap://; the certificate must verify (REQUIRE_CERT demand, the host checked
+// against it); plaintext only with allow_plaintext.
+#include <ldap.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/connectors/directories.h"
+
+namespace bestand {
+namespace {
+
+// The ACCOUNTDISABLE bit of userAccountControl.
+constexpr long kAccountDisable = 0x2;
+
+class LdapDirectory : public Directory {
+ public:
+  explicit LdapDirectory(DirectoryConfig config) : c_(std::move(config)) {}
+  ~LdapDirectory() override {
+    if (ld_) ldap_unbind_ext_s(ld_, nullptr, nullptr);
+  }
+
+  absl::StatusOr<std::string> Check() override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    return absl::StrCat("bound as ", c_.bind_dn, " to ", c_.url);
+  }
+
+  absl::StatusOr<DirectoryAccount> Find(absl::string_view username) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    const std::string v = Escape(username);
+    const bool ad = c_.flavor == v1::Connection::ACTIVE_DIRECTORY;
+    const std::string filter =
+        ad ? absl::StrCat("(&(objectCategory=person)(objectClass=user)(|(sAMAccountName=", v,
+                          ")(userPrincipalName=", v, ")(mail=", v, ")))")
+           : absl::StrCat("(&(objectClass=person)(|(uid=", v, ")(mail=", v, ")))");
+    std::vector<std::string> bases = {c_.base_dn};
+    if (!c_.disabled_ou.empty() && !Under(c_.disabled_ou, c_.base_dn)) {
+      bases.push_back(c_.disabled_ou);
+    }
+    std::vector<Entry> found;
+    for (const std::string& base : bases) {
+      absl::StatusOr<std::vector<Entry>> entries =
+          Search(base, LDAP_SCOPE_SUBTREE, filter, {"userAccountControl"});
+      if (!entries.ok()) return entries.status();
+      found.insert(found.end(), entries->begin(), entries->end());
+    }
+    if (found.empty()) {
+      return absl::NotFoundError(absl::StrCat("no account '", username, "' under ", c_.base_dn));
+    }
+    if (found.size() > 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(found.size(), " accounts answer to '", username, "' (", found[0].dn, ", ",
+                       found[1].dn, "); give the account its unique login name"));
+    }
+    DirectoryAccount a;
+    a.id = found[0].dn;
+    if (ad) {
+      long uac = 0;
+      const std::string& text = found[0].value;
+      if (!absl::SimpleAtoi(text, &uac)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(a.id, " has no readable userAccountControl ('", text, "')"));
+      }
+      a.enabled = (uac & kAccountDisable) == 0;
+      a.state = absl::StrCat("userAccountControl ", uac);
+    } else {
+      a.enabled = c_.disabled_ou.empty() || !Under(a.id, c_.disabled_ou);
+      a.state = a.enabled ? "outside the disabled OU" : absl::StrCat("in ", c_.disabled_ou);
+    }
+    return a;
+  }
+
+  absl::Status Disable(const DirectoryAccount& account) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    std::string dn = account.id;
+    if (c_.flavor == v1::Connection::ACTIVE_DIRECTORY) {
+      absl::StatusOr<std::vector<Entry>> e =
+          Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"userAccountControl"});
+      if (!e.ok()) return e.status();
+      long uac = 0;
+      if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].value, &uac)) {
+        return absl::FailedPreconditionError(absl::StrCat(dn, " has no userAccountControl"));
+      }
+      if ((uac & kAccountDisable) == 0) {
+        std::string value = absl::StrCat(uac | kAccountDisable);
+        if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "userAccountControl", value); !s.ok()) {
+          return s;
+        }
+      }
+    }
+    if (!c_.disabled_ou.empty() && !Under(dn, c_.disabled_ou)) {
+      char** rdns = ldap_explode_dn(dn.c_str(), 0);
+      if (rdns == nullptr || rdns[0] == nullptr) {
+        ldap_memvfree(reinterpret_cast<void**>(rdns));
+        return absl::InvalidArgumentError(absl::StrCat("'", dn, "' is no DN"));
+      }
+      const std::string rdn = rdns[0];
+      ldap_memvfree(reinterpret_cast<void**>(rdns));
+      const int rc =
+          ldap_rename_s(ld_, dn.c_str(), rdn.c_str(), c_.disabled_ou.c_str(), 1, nullptr, nullptr);
+      if (rc != LDAP_SUCCESS) {
+        return Error(rc, absl::StrCat("moving ", dn, " to ", c_.disabled_ou));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<DirectoryGroup> FindGroup(absl::string_view name) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    absl::StatusOr<std::vector<Entry>> found;
+    if (absl::StrContains(name, '=')) {
+      found = Search(std::string(name), LDAP_SCOPE_BASE, "(objectClass=*)", {"1.1"});
+      if (!found.ok() && absl::IsNotFound(found.status())) found = std::vector<Entry>{};
+    } else {
+      const std::string v = Escape(name);
+      const std::string filter =
+          c_.flavor == v1::Connection::ACTIVE_DIRECTORY
+              ? absl::StrCat("(&(objectClass=group)(|(cn=", v, ")(sAMAccountName=", v, ")))")
+              : absl::StrCat(
+                    "(&(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))(cn=", v, "))");
+      found = Search(c_.base_dn, LDAP_SCOPE_SUBTREE, filter, {"1.1"});
+    }
+    if (!found.ok()) return found.status();
+    if (found->empty()) {
+      return absl::NotFoundError(absl::StrCat("no group '", name, "' under ", c_.base_dn));
+    }
+    if (found->size() > 1) {
+      return absl::FailedPreconditionError(absl::StrCat(found->size(), " groups are named '", name,
+                                                        "'; name the grant's role by its DN"));
+    }
+    return DirectoryGroup{(*found)[0].dn, std::string(name)};
+  }
+
+  absl::StatusOr<bool> IsMember(const DirectoryAccount& account,
+                                const DirectoryGroup& group) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    absl::StatusOr<std::vector<Entry>> found = Search(
+        group.id, LDAP_SCOPE_BASE, absl::StrCat("(member=", Escape(account.id), ")"), {"1.1"});
+    if (!found.ok()) return found.status();
+    return !found->empty();
+  }
+
+  absl::Status RemoveMember(const DirectoryAccount& account, const DirectoryGroup& group) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    absl::Status s = Modify(group.id, LDAP_MOD_DELETE, "member", account.id);
+    // Not a member (any more): nothing to take out.
+    if (absl::IsNotFound(s)) return absl::OkStatus();
+    return s;
+  }
+
+ private:
+  struct Entry {
+    std::string dn;
+    std::string value;  // the first value of the one attribute asked for, if any
+  };
+
+  absl::Status Connect() {
+    if (ld_) return absl::OkStatus();
+    LDAP* ld = nullptr;
+    if (ldap_initialize(&ld, c_.url.c_str()) != LDAP_SUCCESS || ld == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("'", c_.url, "' is no LDAP URL"));
+    }
+    ld_ = ld;
+    const int version = LDAP_VERSION3;
+    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    timeval tv{static_cast<time_t>(absl::ToInt64Seconds(c_.timeout)), 0};
+    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+    const int demand = LDAP_OPT_X_TLS_DEMAND;
+    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+    // libldap reads the authorities from a file: the connection's own CA with the system's,
+    // written aside for as long as the TLS context is made.
+    std::string ca_file;
+    if (!c_.ca_pem.empty()) {
+      char path[] = "/tmp/bestand-ldap-ca-XXXXXX";
+      const int fd = mkstemp(path);
+      if (fd < 0) return absl::InternalError("cannot write the CA certificate aside");
+      const std::string roots = TrustedRoots(c_.ca_pem);
+      const bool written = write(fd, roots.data(), roots.size()) == ssize_t(roots.size());
+      close(fd);
+      ca_file = path;
+      if (!written) {
+        unlink(path);
+        return absl::InternalError("cannot write the CA certificate aside");
+      }
+      ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca_file.c_str());
+    }
+    const int server = 0;
+    const int ctx = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &server);
+    if (!ca_file.empty()) unlink(ca_file.c_str());
+    if (ctx != LDAP_OPT_SUCCESS) {
+      return absl::InvalidArgumentError("the CA certificate does not load into TLS");
+    }
+    if (absl::StartsWith(c_.url, "ldap://") && !c_.allow_plaintext) {
+      const int rc = ldap_start_tls_s(ld, nullptr, nullptr);
+      if (rc != LDAP_SUCCESS) return Error(rc, "StartTLS");
+    }
+    berval cred{static_cast<ber_len_t>(c_.secret.size()), c_.secret.data()};
+    const int rc = ldap_sasl_bind_s(ld, c_.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
+                                    nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      absl::Status s = Error(rc, absl::StrCat("binding as ", c_.bind_dn));
+      ldap_unbind_ext_s(ld_, nullptr, nullptr);
+      ld_ = nullptr;
+      return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // `rc` as a status: what was done, libldap's words and the server's diagnostic.
+  absl::Status Error(int rc, absl::string_view doing) {
+    char* diag = nullptr;
+    if (ld_) ldap_get_option(ld_, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+    std::string text = absl::StrCat(doing, " at ", c_.url, ": ", ldap_err2string(rc));
+    // libldap's own placeholder when the server said nothing says nothing either.
+    if (diag && *diag && std::string(diag) != "(unknown error code)") {
+      absl::StrAppend(&text, " (", diag, ")");
+    }
+    if (diag) ldap_memfree(diag);
+    switch (rc) {
+      case LDAP_SERVER_DOWN:
+      case LDAP_CONNECT_ERROR:
+      case LDAP_TIMEOUT:
+      case LDAP_UNAVAILABLE:
+      case LDAP_BUSY:
+        return absl::UnavailableError(absl::StrCat(
+            text, "; the server is down, or its certificate is not trusted (give its CA)"));
+      case LDAP_INVALID_CREDENTIALS:
+      case LDAP_INAPPROPRIATE_AUTH:
+        return absl::UnauthenticatedError(absl::StrCat(text, "; check the bind DN and password"));
+      case LDAP_INSUFFICIENT_ACCESS:
+      case LDAP_STRONG_AUTH_REQUIRED:
+      case LDAP_CONFIDENTIALITY_REQUIRED:
+        return absl::PermissionDeniedError(text);
+      case LDAP_NO_SUCH_OBJECT:
+      case LDAP_NO_SUCH_ATTRIBUTE:
+        return absl::NotFoundError(text);
+      default:
+        return absl::FailedPreconditionError(text);
+    }
+  }
+
+  absl::StatusOr<std::vector<Entry>> Search(const std::string& base, int scope,
+                                            const std::string& filter,
+                                            std::vector<const char*> attrs) {
+    attrs.push_back(nullptr);
+    timeval tv{static_cast<time_t>(absl::ToInt64Seconds(c_.timeout)), 0};
+    LDAPMessage* res = nullptr;
+    const int rc = ldap_search_ext_s(ld_, base.c_str(), scope, filter.c_str(),
+                                     const_cast<char**>(attrs.data()), 0, nullptr, nullptr, &tv,
+                                     kMaxEntries, &res);
+    std::vector<Entry> out;
+    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+      if (res) ldap_msgfree(res);
+      return Error(rc, absl::StrCat("searching ", base));
+    }
+    for (LDAPMessage* e = ldap_first_entry(ld_, res); e; e = ldap_next_entry(ld_, e)) {
+      Entry entry;
+      if (char* dn = ldap_get_dn(ld_, e)) {
+        entry.dn = dn;
+        ldap_memfree(dn);
+      }
+      if (attrs[0] && std::string(attrs[0]) != "1.1") {
+        if (berval** values = ldap_get_values_len(ld_, e, attrs[0])) {
+          if (values[0]) entry.value.assign(values[0]->bv_val, values[0]->bv_len);
+          ldap_value_free_len(values);
+        }
+      }
+      out.push_back(std::move(entry));
+    }
+    ldap_msgfree(res);
+    return out;
+  }
+
+  absl::Status Modify(const std::string& dn, int op, const char* attr, std::string value) {
+    berval bv{static_cast<ber_len_t>(value.size()), value.data()};
+    berval* values[] = {&bv, nullptr};
+    LDAPMod mod{};
+    mod.mod_op = op | LDAP_MOD_BVALUES;
+    mod.mod_type = const_cast<char*>(attr);
+    mod.mod_bvalues = values;
+    LDAPMod* mods[] = {&mod, nullptr};
+    const int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return Error(rc, absl::StrCat("changing ", attr, " of ", dn));
+    return absl::OkStatus();
+  }
+
+  // `value` escaped for a search filter (RFC 4515).
+  static std::string Escape(absl::string_view value) {
+    std::string out;
+    for (unsigned char ch : value) {
+      if (ch == '*' || ch == '(' || ch == ')' || ch == '\\' || ch == 0) {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "\\%02x", ch);
+        out += buf;
+      } else {
+        out += static_cast<char>(ch);
+      }
+    }
+    return out;
+  }
+
+  // True when `dn` is `parent` or below it (compared normalised, ignoring case).
+  static bool Under(const std::string& dn, const std::string& parent) {
+    const std::string d = Normal(dn), p = Normal(parent);
+    return d == p ||
+           (d.size() > p.size() && absl::EndsWith(d, p) && d[d.size() - p.size() - 1] == ',');
+  }
+  static std::string Normal(const std::string& dn) {
+    char* out = nullptr;
+    std::string n = dn;
+    if (ldap_dn_normalize(dn.c_str(), LDAP_DN_FORMAT_LDAPV3, &out, LDAP_DN_FORMAT_LDAPV3) ==
+            LDAP_SUCCESS &&
+        out) {
+      n = out;
+    }
+    if (out) ldap_memfree(out);
+    return absl::AsciiStrToLower(n);
+  }
+
+  // Searches never need more: one account, one group.
+  static constexpr int kMaxEntries = 10;
+
+  DirectoryConfig c_;
+  LDAP* ld_ = nullptr;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Directory>> OpenLdapDirectory(const DirectoryConfig& config) {
+  if (config.protocol != v1::Connection::LDAP) {
+    return absl::InvalidArgumentError("not an LDAP connection");
+  }
+  return std::make_unique<LdapDirectory>(config);
+}
+
+}  // namespace bestand

@@ -1,0 +1,68 @@
+// Connectors (proto/bestand/v1/connect.proto): which applications Bestand changes itself, and
+// the runs that do it. A run takes the open DISABLE_ACCOUNT and REVOKE_ACCESS tasks of connected
+// applications that are due — their due date (the last working day) has ended in the company's
+// time zone, and a failed attempt's wait is over — or every open one of a case when asked to;
+// makes the change; reads it back; and only when the directory shows it done, completes the task
+// through the workflow (the inventory changes in the same transaction) with the evidence: what
+// changed, the values read back, when. A failure leaves the task open with the error on it
+// (Task.connector_error, audited) and tries again later, waiting twice as long each time.
+//
+// Every change is audited with the connector in the actor ("anna via the LDAP connector of
+// applications/3"). Thread safety: safe for concurrent use; runs take turns.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "bestand/v1/connect.pb.h"
+#include "common/secret_box.h"
+#include "common/time.h"
+#include "server/core/connectors/directory.h"
+#include "server/core/workflow.h"
+#include "server/storage/store.h"
+
+namespace bestand {
+
+// The first wait after a failed attempt; it doubles with each failure up to kMaxRetryWait.
+inline constexpr absl::Duration kFirstRetryWait = absl::Seconds(30);
+inline constexpr absl::Duration kMaxRetryWait = absl::Hours(1);
+
+class Connectors {
+ public:
+  // `store` and `workflow` must outlive this; `box` seals secrets; `open` reaches directories;
+  // `zone` is where a last working day ends.
+  Connectors(Store* store, Workflow* workflow, std::shared_ptr<const SecretBox> box,
+             DirectoryFactory open, absl::TimeZone zone, Clock clock);
+
+  absl::StatusOr<v1::Connection> Connect(absl::string_view actor, const v1::ConnectRequest& r);
+  absl::StatusOr<v1::Connection> Get(const v1::GetConnectionRequest& r) const;
+  absl::StatusOr<v1::TestConnectionResponse> Test(const v1::TestConnectionRequest& r) const;
+  absl::Status Remove(absl::string_view actor, const v1::RemoveConnectionRequest& r);
+
+  // One run (see above) on behalf of `actor`.
+  absl::StatusOr<v1::RunConnectorsResponse> Run(absl::string_view actor,
+                                                const v1::RunConnectorsRequest& r);
+
+ private:
+  struct Work;
+  absl::StatusOr<DirectoryConfig> ConfigOf(const ConnectionRecord& record) const;
+  // Acts on one task of `work`'s application; the outcome is recorded on the task.
+  v1::ConnectorOutcome Act(absl::string_view actor, Work& work, const v1::Task& task);
+  absl::Status RecordFailure(absl::string_view actor, const v1::Task& task,
+                             const std::string& error);
+
+  Store* store_;
+  Workflow* workflow_;
+  std::shared_ptr<const SecretBox> box_;
+  DirectoryFactory open_;
+  absl::TimeZone zone_;
+  Clock clock_;
+  absl::Mutex run_mu_;
+};
+
+}  // namespace bestand
