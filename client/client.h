@@ -19,6 +19,7 @@
 #include "bestand/v1/agent.pb.h"
 #include "bestand/v1/audit.pb.h"
 #include "bestand/v1/auth.pb.h"
+#include "bestand/v1/connect.pb.h"
 #include "bestand/v1/inventory.pb.h"
 #include "bestand/v1/notify.pb.h"
 #include "bestand/v1/report.pb.h"
@@ -162,6 +163,14 @@ class Client {
   virtual absl::StatusOr<v1::AddWebhookResponse> AddWebhook(const v1::AddWebhookRequest&) = 0;
   virtual absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks(const v1::ListWebhooksRequest&) = 0;
   virtual absl::Status RemoveWebhook(const v1::RemoveWebhookRequest&) = 0;
+  virtual absl::StatusOr<v1::Connection> Connect(const v1::ConnectRequest&) = 0;
+  virtual absl::StatusOr<v1::Connection> GetConnection(const v1::GetConnectionRequest&) = 0;
+  virtual absl::StatusOr<v1::TestConnectionResponse> TestConnection(
+      const v1::TestConnectionRequest&) = 0;
+  virtual absl::StatusOr<v1::RemoveConnectionResponse> RemoveConnection(
+      const v1::RemoveConnectionRequest&) = 0;
+  virtual absl::StatusOr<v1::RunConnectorsResponse> RunConnectors(
+      const v1::RunConnectorsRequest&) = 0;
 };
 
 // Makes the client a command talks to; main wires GrpcClient::Connect, tests a fake.

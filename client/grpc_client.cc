@@ -8,6 +8,7 @@
 #include "bestand/v1/agent.grpc.pb.h"
 #include "bestand/v1/audit.grpc.pb.h"
 #include "bestand/v1/auth.grpc.pb.h"
+#include "bestand/v1/connect.grpc.pb.h"
 #include "bestand/v1/inventory.grpc.pb.h"
 #include "bestand/v1/notify.grpc.pb.h"
 #include "bestand/v1/report.grpc.pb.h"
@@ -38,7 +39,8 @@ class GrpcClient final : public Client {
         reports_(v1::ReportService::NewStub(channel)),
         rules_(v1::ProductRuleService::NewStub(channel)),
         settings_(v1::SettingsService::NewStub(channel)),
-        notify_(v1::NotificationService::NewStub(channel)) {}
+        notify_(v1::NotificationService::NewStub(channel)),
+        connections_(v1::ConnectionService::NewStub(channel)) {}
 
   absl::StatusOr<std::unique_ptr<Message>> Get(Kind kind, absl::string_view name) override {
     BESTAND_ASSIGN_OR_RETURN(ResourceCalls * calls, Resource(kind));
@@ -233,6 +235,24 @@ class GrpcClient final : public Client {
       const v1::RevokeCalendarLinksRequest& r) override {
     return call_.Unary(*notify_, &v1::NotificationService::Stub::RevokeCalendarLinks, r);
   }
+  absl::StatusOr<v1::Connection> Connect(const v1::ConnectRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::Connect, r);
+  }
+  absl::StatusOr<v1::Connection> GetConnection(const v1::GetConnectionRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::GetConnection, r);
+  }
+  absl::StatusOr<v1::TestConnectionResponse> TestConnection(
+      const v1::TestConnectionRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::TestConnection, r);
+  }
+  absl::StatusOr<v1::RemoveConnectionResponse> RemoveConnection(
+      const v1::RemoveConnectionRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::RemoveConnection, r);
+  }
+  absl::StatusOr<v1::RunConnectorsResponse> RunConnectors(
+      const v1::RunConnectorsRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::RunConnectors, r);
+  }
 
  private:
   absl::StatusOr<ResourceCalls*> Resource(Kind kind) {
@@ -256,6 +276,7 @@ class GrpcClient final : public Client {
   std::unique_ptr<v1::ProductRuleService::Stub> rules_;
   std::unique_ptr<v1::SettingsService::Stub> settings_;
   std::unique_ptr<v1::NotificationService::Stub> notify_;
+  std::unique_ptr<v1::ConnectionService::Stub> connections_;
 };
 
 }  // namespace

@@ -71,7 +71,8 @@ std::string Overview() {
       {"audit", ""},
       {"settings", ""},
       {"notify", ""},
-      {"calendar", ""}};
+      {"calendar", ""},
+      {"connectors", ""}};
   std::string out =
       "usage: bestand [global options] COMMAND ...\n\nInventory (a NAME is an id such as "
       "people/3, or a natural key: email, asset tag, serial number, name):\n";

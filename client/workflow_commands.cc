@@ -107,6 +107,7 @@ absl::Status Offboard(Context& c) {
   req.set_person(person);
   BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), c.Required("last-day"));
   req.set_reason(c.args().Get("reason"));
+  req.set_now(c.args().Has("now"));
   BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Offboard(req));
   if (view.already_left() && c.format() == Format::kTable) {
     c.out() << person << " left"

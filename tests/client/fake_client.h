@@ -144,6 +144,11 @@ class FakeClient final : public Client {
                    v1::RevokeCalendarLinksRequest)
   BESTAND_FAKE_RPC(AddWebhook, v1::AddWebhookResponse, v1::AddWebhookRequest)
   BESTAND_FAKE_RPC(ListWebhooks, v1::ListWebhooksResponse, v1::ListWebhooksRequest)
+  BESTAND_FAKE_RPC(Connect, v1::Connection, v1::ConnectRequest)
+  BESTAND_FAKE_RPC(GetConnection, v1::Connection, v1::GetConnectionRequest)
+  BESTAND_FAKE_RPC(TestConnection, v1::TestConnectionResponse, v1::TestConnectionRequest)
+  BESTAND_FAKE_RPC(RemoveConnection, v1::RemoveConnectionResponse, v1::RemoveConnectionRequest)
+  BESTAND_FAKE_RPC(RunConnectors, v1::RunConnectorsResponse, v1::RunConnectorsRequest)
 #undef BESTAND_FAKE_RPC
   absl::Status DeleteProductRule(const v1::DeleteProductRuleRequest& request) override;
   absl::Status RemoveWebhook(const v1::RemoveWebhookRequest& request) override;
