@@ -36,6 +36,11 @@ packages=(
   libical-dev
   # the company's time zone (Europe/Berlin) for when the day's mails go out
   tzdata
+  # the connectors (LDAP for Active Directory and OpenLDAP); the tests' directory servers: a Samba
+  # AD domain controller and slapd, both started by the tests on loopback, and ldapsearch to read
+  # back what the connectors changed
+  libldap-dev samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools slapd
+  ldap-utils
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -54,5 +59,7 @@ echo "install-deps: installing ${missing[*]}" >&2
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# slapd must not configure and start a directory of its own; the tests start theirs.
+echo 'slapd slapd/no_configuration boolean true' | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

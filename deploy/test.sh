@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 deploy/install-deps.sh
 deploy/build.sh asan
 # The reflection test uses a third-party gRPC client from npm, the web test Playwright and
-# axe-core.
-for dir in tests/reflection tests/web; do
+# axe-core, the connector tests a SCIM service built on scimmy.
+for dir in tests/reflection tests/web tests/directory; do
   if [ ! -d $dir/node_modules ]; then
     (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
   fi

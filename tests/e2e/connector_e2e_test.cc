@@ -1,0 +1,347 @@
+// Connectors with the real binaries against real directory servers on loopback (Debian's slapd,
+// a SCIM service built on scimmy from npm, and one that takes only the "add" form of PATCH):
+// `bestand offboard --now` disables the leaver's accounts and takes them out of their groups,
+// which the test reads back itself (ldapsearch, curl); bad credentials and an untrusted
+// certificate give a clear error and mark nothing done; a server that is down is retried; the
+// secrets appear in no answer, no log line and not in the database file.
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/directory/directory_server.h"
+#include "tests/e2e/server_process.h"
+#include "tests/notify/smtp_sink.h"
+
+namespace bestand::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kLdapPassword[] = "Bind-Passw0rd-7f3a";
+constexpr char kScimToken[] = "scim-token-5b9e2c";
+constexpr char kBase[] = "dc=test,dc=bestand";
+
+constexpr char kSeedLdif[] = R"(dn: uid=bernd,ou=people,dc=test,dc=bestand
+objectClass: inetOrgPerson
+uid: bernd
+cn: Bernd Beispiel
+sn: Beispiel
+mail: bernd@firma.test
+
+dn: uid=anna,ou=people,dc=test,dc=bestand
+objectClass: inetOrgPerson
+uid: anna
+cn: Anna Schmidt
+sn: Schmidt
+mail: anna@firma.test
+
+dn: cn=vertrieb,ou=groups,dc=test,dc=bestand
+objectClass: groupOfNames
+cn: vertrieb
+member: uid=bernd,ou=people,dc=test,dc=bestand
+member: uid=anna,ou=people,dc=test,dc=bestand
+
+dn: cn=vpn,ou=groups,dc=test,dc=bestand
+objectClass: groupOfNames
+cn: vpn
+member: uid=bernd,ou=people,dc=test,dc=bestand
+member: uid=anna,ou=people,dc=test,dc=bestand
+)";
+
+constexpr char kSeedJson[] = R"({"users": [
+  {"userName": "bernd@firma.test", "name": {"givenName": "Bernd", "familyName": "Beispiel"}},
+  {"userName": "anna@firma.test", "name": {"givenName": "Anna", "familyName": "Schmidt"}}],
+ "groups": [{"displayName": "Vertrieb", "members": ["bernd@firma.test", "anna@firma.test"]}]})";
+
+constexpr char kAdPassword[] = "Adm1n-Pass!x7";
+
+// Users and groups as an AD domain holds them (directory_server.py turns userPassword into
+// unicodePwd).
+constexpr char kSeedAd[] = R"(dn: CN=Bernd Beispiel,CN=Users,DC=test,DC=bestand
+objectClass: user
+sAMAccountName: bernd
+userPrincipalName: bernd@test.bestand
+userPassword: Us3r-Pass!x
+userAccountControl: 512
+
+dn: CN=Anna Schmidt,CN=Users,DC=test,DC=bestand
+objectClass: user
+sAMAccountName: anna
+userPrincipalName: anna@test.bestand
+userPassword: Us3r-Pass!x
+userAccountControl: 512
+
+dn: CN=Vertrieb,CN=Users,DC=test,DC=bestand
+objectClass: group
+sAMAccountName: Vertrieb
+member: CN=Bernd Beispiel,CN=Users,DC=test,DC=bestand
+member: CN=Anna Schmidt,CN=Users,DC=test,DC=bestand
+
+dn: CN=VPN-Nutzer,CN=Users,DC=test,DC=bestand
+objectClass: group
+sAMAccountName: vpn
+member: CN=Bernd Beispiel,CN=Users,DC=test,DC=bestand
+)";
+
+class ConnectorE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteFile(dir_.File("seed.ldif"), kSeedLdif);
+    WriteFile(dir_.File("seed.json"), kSeedJson);
+    WriteFile(dir_.File("password"), std::string(kLdapPassword) + "\n");
+    WriteFile(dir_.File("token"), std::string(kScimToken) + "\n");
+    ldap_port_ = FreePort();
+    ldaps_port_ = FreePort();
+    scim_port_ = FreePort();
+    add_only_port_ = FreePort();
+    ASSERT_NO_FATAL_FAILURE(server_.Init(dir_.File("data")));
+    ASSERT_NO_FATAL_FAILURE(server_.Start());
+    Import("people",
+           "email;display_name\nbernd@firma.test;Bernd Beispiel\nanna@firma.test;Anna Schmidt\n");
+    Import("apps", "display_name\nVerzeichnis\nCRM\nChat\n");
+    Import("accounts",
+           "application;username;person\n"
+           "Verzeichnis;bernd;bernd@firma.test\n"
+           "CRM;bernd@firma.test;bernd@firma.test\n"
+           "Chat;bernd@firma.test;bernd@firma.test\n");
+    Import("access", "account;role\naccounts/1;vertrieb\naccounts/1;vpn\naccounts/2;Vertrieb\n");
+  }
+  void Import(const std::string& what, const std::string& csv) {
+    WriteFile(dir_.File(what + ".csv"), csv);
+    ProcessResult r = server_.Admin({"import", what, dir_.File(what + ".csv")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  std::vector<std::string> LdapFlags(const std::string& ca) {
+    return {"app",
+            "connect",
+            "Verzeichnis",
+            "--ldap",
+            absl::StrCat("ldaps://127.0.0.1:", ldaps_port_),
+            "--bind-dn",
+            absl::StrCat("cn=admin,", kBase),
+            "--password-file",
+            dir_.File("password"),
+            "--base-dn",
+            kBase,
+            "--flavor",
+            "openldap",
+            "--disabled-ou",
+            absl::StrCat("ou=disabled,", kBase),
+            "--ca-file",
+            ca};
+  }
+  std::vector<std::string> ScimFlags(const std::string& app, int port, const std::string& ca) {
+    return {"app",
+            "connect",
+            app,
+            "--scim",
+            absl::StrCat("https://127.0.0.1:", port, "/scim/v2"),
+            "--token-file",
+            dir_.File("token"),
+            "--ca-file",
+            ca};
+  }
+  std::unique_ptr<DirectoryServer> Slapd() {
+    return std::make_unique<DirectoryServer>(
+        "slapd",
+        std::vector<std::string>{"--dir", dir_.File("slapd"), "--port", std::to_string(ldap_port_),
+                                 "--tls-port", std::to_string(ldaps_port_), "--password",
+                                 kLdapPassword, "--seed", dir_.File("seed.ldif")});
+  }
+  std::unique_ptr<DirectoryServer> Scim(const std::string& name, int port, bool add_only) {
+    std::vector<std::string> flags = {"--dir",   dir_.File(name), "--port", std::to_string(port),
+                                      "--token", kScimToken,      "--seed", dir_.File("seed.json")};
+    if (add_only) flags.push_back("--add-only");
+    return std::make_unique<DirectoryServer>("scim", flags);
+  }
+  // What ldapsearch, a client of its own, reads of `filter`.
+  std::string LdapSearch(const std::string& filter, const std::string& attrs) {
+    ProcessResult r = RunProcess(
+        {"/usr/bin/ldapsearch", "-LLL", "-x", "-H", absl::StrCat("ldaps://127.0.0.1:", ldaps_port_),
+         "-D", absl::StrCat("cn=admin,", kBase), "-w", kLdapPassword, "-b", kBase, filter, attrs},
+        {absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"))});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  // What curl reads of `path` at the SCIM service on `port`.
+  std::string ScimGet(const std::string& dir, int port, const std::string& path) {
+    ProcessResult r = RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.File(dir + "/ca.crt"),
+                                  "-H", absl::StrCat("Authorization: Bearer ", kScimToken),
+                                  absl::StrCat("https://127.0.0.1:", port, "/scim/v2", path)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  std::string Today() { return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()); }
+
+  TempDir dir_;
+  ServerProcess server_;
+  int ldap_port_ = 0, ldaps_port_ = 0, scim_port_ = 0, add_only_port_ = 0;
+};
+
+TEST_F(ConnectorE2eTest, OffboardNowDisablesAndRemovesGroupsVerifiedWithEvidence) {
+  std::unique_ptr<DirectoryServer> slapd = Slapd();
+  std::unique_ptr<DirectoryServer> crm = Scim("crm", scim_port_, false);
+  std::unique_ptr<DirectoryServer> chat = Scim("chat", add_only_port_, true);
+
+  // An untrusted certificate and a wrong password: clear errors, nothing stored as working.
+  ProcessResult connect = server_.Admin(LdapFlags(dir_.File("crm/ca.crt")));
+  ASSERT_EQ(connect.exit_code, 0) << connect.err;
+  ProcessResult test = server_.Admin({"app", "connection", "test", "Verzeichnis"});
+  EXPECT_NE(test.exit_code, 0);
+  EXPECT_THAT(test.err, HasSubstr("certificate is not trusted")) << test.err;
+  WriteFile(dir_.File("wrong"), "not-the-password\n");
+  std::vector<std::string> wrong = LdapFlags(dir_.File("slapd/ca.crt"));
+  wrong[8] = dir_.File("wrong");
+  ASSERT_EQ(server_.Admin(wrong).exit_code, 0);
+  test = server_.Admin({"app", "connection", "test", "Verzeichnis"});
+  EXPECT_NE(test.exit_code, 0);
+  EXPECT_THAT(test.err, HasSubstr("Invalid credentials")) << test.err;
+
+  connect = server_.Admin(LdapFlags(dir_.File("slapd/ca.crt")));
+  ASSERT_EQ(connect.exit_code, 0) << connect.err;
+  test = server_.Admin({"app", "connection", "test", "Verzeichnis"});
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+  EXPECT_THAT(test.out, HasSubstr("bound as cn=admin,dc=test,dc=bestand"));
+  ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
+  ASSERT_EQ(server_.Admin(ScimFlags("Chat", add_only_port_, dir_.File("chat/ca.crt"))).exit_code,
+            0);
+  test = server_.Admin({"app", "connection", "test", "CRM"});
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+
+  ProcessResult off =
+      server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now", "-o", "json"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  // Two accounts disabled in SCIM, one in LDAP; three groups; every task done with evidence.
+  EXPECT_THAT(off.out, Not(HasSubstr("\"OPEN\""))) << off.out;
+  EXPECT_THAT(off.out, HasSubstr("Bestand via LDAP (ldaps://127.0.0.1:")) << off.out;
+  EXPECT_THAT(off.out, HasSubstr("Bestand via SCIM (https://127.0.0.1:")) << off.out;
+  EXPECT_THAT(off.out, HasSubstr("active=true → active=false")) << off.out;
+  EXPECT_THAT(off.out, HasSubstr("outside the disabled OU → in ou=disabled,dc=test,dc=bestand"));
+  EXPECT_THAT(off.out, HasSubstr("from cn=vertrieb,ou=groups,dc=test,dc=bestand; read back"));
+  EXPECT_THAT(off.out, HasSubstr("from cn=vpn,ou=groups,dc=test,dc=bestand; read back"));
+
+  // Read back by clients of their own.
+  const std::string bernd = LdapSearch("(uid=bernd)", "dn");
+  EXPECT_THAT(bernd, HasSubstr("uid=bernd,ou=disabled,dc=test,dc=bestand")) << bernd;
+  const std::string groups = LdapSearch("(objectClass=groupOfNames)", "member");
+  EXPECT_THAT(groups, Not(HasSubstr("uid=bernd"))) << groups;
+  EXPECT_THAT(groups, HasSubstr("uid=anna,ou=people")) << groups;
+  for (const auto& [dir, port] : {std::pair{"crm", scim_port_}, {"chat", add_only_port_}}) {
+    const std::string user =
+        ScimGet(dir, port, "/Users?filter=userName%20eq%20%22bernd%40firma.test%22");
+    EXPECT_THAT(user, HasSubstr("\"active\":false")) << dir << ": " << user;
+    const std::string anna =
+        ScimGet(dir, port, "/Users?filter=userName%20eq%20%22anna%40firma.test%22");
+    EXPECT_THAT(anna, HasSubstr("\"active\":true")) << dir << ": " << anna;
+  }
+  const std::string crm_groups = ScimGet("crm", scim_port_, "/Groups");
+  EXPECT_THAT(crm_groups, Not(HasSubstr("bernd@firma.test"))) << crm_groups;
+  EXPECT_THAT(crm_groups, HasSubstr("anna@firma.test")) << crm_groups;
+
+  // Bestand's inventory followed: the accounts disabled, the grants revoked.
+  ProcessResult accounts = server_.Admin({"account", "list", "-o", "json"});
+  EXPECT_THAT(accounts.out, Not(HasSubstr("ACTIVE"))) << accounts.out;
+
+  // Twice changes nothing: no task is left to act on.
+  ProcessResult again = server_.Admin({"connectors", "run", "--case", "cases/1", "-o", "json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, Not(HasSubstr("tasks/"))) << again.out;
+
+  // The secrets: in no answer, not in the database file, never logged.
+  ProcessResult show = server_.Admin({"app", "connection", "show", "Verzeichnis", "-o", "json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("\"has_secret\": true")) << show.out;
+  ProcessResult audit = server_.Admin({"audit", "list", "-o", "json"});
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  const std::string db = ReadFile(server_.db());
+  for (const char* secret : {kLdapPassword, kScimToken}) {
+    EXPECT_THAT(show.out, Not(HasSubstr(secret)));
+    EXPECT_THAT(off.out, Not(HasSubstr(secret)));
+    EXPECT_THAT(audit.out, Not(HasSubstr(secret)));
+    EXPECT_FALSE(absl::StrContains(db, secret)) << secret << " is in the database file";
+  }
+}
+
+TEST_F(ConnectorE2eTest, AServerThatIsDownIsTriedAgainAndTheTaskCompletesLater) {
+  // Its CA first (the server keeps its certificates when it starts again), then it is down.
+  auto crm = Scim("crm", scim_port_, false);
+  ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
+  crm.reset();
+  ProcessResult off =
+      server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now", "-o", "json"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  // Nothing answers: the tasks stay open with the error on them.
+  ProcessResult tasks = server_.Admin({"task", "list", "--case", "cases/1", "-o", "json"});
+  EXPECT_THAT(tasks.out, HasSubstr("\"connector_error\": \"SCIM https://127.0.0.1:")) << tasks.out;
+  EXPECT_THAT(tasks.out, Not(HasSubstr("\"DONE\""))) << tasks.out;
+
+  crm = Scim("crm", scim_port_, false);
+  ProcessResult run = server_.Admin({"connectors", "run", "--case", "cases/1", "-o", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("\"done\": true")) << run.out;
+  tasks = server_.Admin({"task", "list", "--case", "cases/1", "-o", "json"});
+  EXPECT_THAT(tasks.out, Not(HasSubstr("connector_error"))) << tasks.out;
+  const std::string user =
+      ScimGet("crm", scim_port_, "/Users?filter=userName%20eq%20%22bernd%40firma.test%22");
+  EXPECT_THAT(user, HasSubstr("\"active\":false")) << user;
+}
+
+// Samba as an Active Directory domain controller: the ACCOUNTDISABLE bit of userAccountControl
+// set, the memberships gone (groups named by cn and by sAMAccountName), read back by ldapsearch;
+// the disabled account cannot bind any more.
+TEST_F(ConnectorE2eTest, ActiveDirectoryAccountIsDisabledAndLeavesItsGroups) {
+  WriteFile(dir_.File("ad.ldif"), kSeedAd);
+  WriteFile(dir_.File("adpw"), std::string(kAdPassword) + "\n");
+  DirectoryServer dc("samba", {"--dir", dir_.File("samba"), "--password", kAdPassword, "--seed",
+                               dir_.File("ad.ldif")});
+  Import("apps", "display_name\nActive Directory\n");
+  Import("accounts", "application;username;person\nActive Directory;bernd;bernd@firma.test\n");
+  Import("access", "account;role\naccounts/4;Vertrieb\naccounts/4;vpn\n");
+  ProcessResult connect = server_.Admin(
+      {"app", "connect", "Active Directory", "--ldap", "ldaps://127.0.0.1:636", "--bind-dn",
+       "Administrator@TEST.BESTAND", "--password-file", dir_.File("adpw"), "--base-dn",
+       "DC=test,DC=bestand", "--ca-file", dir_.File("samba/ca.crt")});
+  ASSERT_EQ(connect.exit_code, 0) << connect.err;
+  ProcessResult test = server_.Admin({"app", "connection", "test", "Active Directory"});
+  ASSERT_EQ(test.exit_code, 0) << test.err;
+
+  ProcessResult off =
+      server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now", "-o", "json"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_THAT(off.out, HasSubstr("disabled CN=Bernd Beispiel,CN=Users,DC=test,DC=bestand: "
+                                 "userAccountControl 512 → userAccountControl 514; read back"))
+      << off.out;
+  EXPECT_THAT(off.out, HasSubstr("from CN=Vertrieb,CN=Users,DC=test,DC=bestand; read back"));
+  EXPECT_THAT(off.out, HasSubstr("from CN=VPN-Nutzer,CN=Users,DC=test,DC=bestand; read back"));
+
+  auto search = [&](const std::string& filter, const std::string& attr) {
+    ProcessResult r = RunProcess(
+        {"/usr/bin/ldapsearch", "-LLL", "-x", "-H", "ldaps://127.0.0.1:636", "-D",
+         "Administrator@TEST.BESTAND", "-w", kAdPassword, "-b", "DC=test,DC=bestand", filter, attr},
+        {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  EXPECT_THAT(search("(sAMAccountName=bernd)", "userAccountControl"),
+              HasSubstr("userAccountControl: 514"));
+  EXPECT_THAT(search("(sAMAccountName=anna)", "userAccountControl"),
+              HasSubstr("userAccountControl: 512"));
+  const std::string groups = search("(objectClass=group)", "member");
+  EXPECT_THAT(groups, Not(HasSubstr("Bernd"))) << groups;
+  EXPECT_THAT(groups, HasSubstr("CN=Anna Schmidt"));
+  ProcessResult bind = RunProcess({"/usr/bin/ldapwhoami", "-x", "-H", "ldaps://127.0.0.1:636", "-D",
+                                   "bernd@test.bestand", "-w", "Us3r-Pass!x"},
+                                  {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
+  EXPECT_NE(bind.exit_code, 0) << "a disabled account binds no more";
+  EXPECT_THAT(bind.err, HasSubstr("data 533")) << bind.err;  // AD: account disabled
+}
+
+}  // namespace
+}  // namespace bestand::testing
