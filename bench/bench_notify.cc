@@ -8,9 +8,7 @@
 //           (tests/notify/webhook_sink.py, which checks every signature); no target
 // next to an empty RPC (grpc.health.v1.Health/Check over TLS) of the same run. Medians of
 // --rounds. Not a test: it prints.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,43 +39,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 // The sink `script` on `port` with `extra` flags; its pid once it listens, -1 when it does not
 // start.
 pid_t StartSink(const char* script, int port, const std::string& out,
                 std::vector<std::string> extra = {}) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    close(pipefd[0]);
-    std::vector<std::string> args = {"python3", script, "--port", std::to_string(port),
-                                     "--out",   out};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv("/usr/bin/python3", argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string line;
-  char c;
-  while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
-  close(pipefd[0]);
-  return line.rfind("ready", 0) == 0 ? pid : -1;
+  std::vector<std::string> args = {"/usr/bin/python3",   script,  "--port",
+                                   std::to_string(port), "--out", out};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return bench::StartReady(std::move(args));
 }
 
 // Accepts every message without sending it anywhere.
@@ -163,7 +132,7 @@ int Main(int argc, char** argv) {
   }
 
   // Delivery to a real SMTP server.
-  const int port = FreePort();
+  const int port = bench::FreePort();
   const pid_t sink = StartSink(BESTAND_SMTP_SINK, port, dir.path() + "/received.jsonl");
   if (sink < 0) return std::fprintf(stderr, "the SMTP sink did not start (python3-aiosmtpd?)\n"), 1;
   SmtpOptions smtp;
@@ -193,7 +162,7 @@ int Main(int argc, char** argv) {
 
   // Posts to a real webhook receiver that checks each signature.
   const std::string secret = "bench-webhook-secret-0123456789";
-  const int hook_port = FreePort();
+  const int hook_port = bench::FreePort();
   const pid_t hook_sink =
       StartSink(BESTAND_WEBHOOK_SINK, hook_port, dir.path() + "/posts.jsonl", {"--secret", secret});
   if (hook_sink < 0) return std::fprintf(stderr, "the webhook sink did not start\n"), 1;

@@ -353,6 +353,10 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
       if (!t->evidence().empty()) {
         row.set("evidence", m.Format("evidence_given", {{"evidence", t->evidence()}}));
       }
+      if (!t->connector_error().empty()) {
+        row.set("connector_error",
+                m.Format("connector_error_on_task", {{"error", t->connector_error()}}));
+      }
       row.set("may_finish", may_change && t->status() < v1::Task::DONE);
       row.set("may_accept", scope.may_accept && t->status() == v1::Task::DONE);
       rows.push_back(row);

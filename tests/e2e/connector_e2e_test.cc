@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/directory/directory_server.h"
+#include "tests/e2e/browser.h"
 #include "tests/e2e/server_process.h"
 #include "tests/notify/smtp_sink.h"
 
@@ -270,6 +271,9 @@ TEST_F(ConnectorE2eTest, OffboardNowDisablesAndRemovesGroupsVerifiedWithEvidence
 }
 
 TEST_F(ConnectorE2eTest, AServerThatIsDownIsTriedAgainAndTheTaskCompletesLater) {
+  // With the web interface: the coordinator sees the error there too.
+  server_.Stop();
+  ASSERT_NO_FATAL_FAILURE(server_.Start(0, false, /*web=*/true));
   // Its CA first (the server keeps its certificates when it starts again), then it is down.
   auto crm = Scim("crm", scim_port_, false);
   ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
@@ -281,6 +285,16 @@ TEST_F(ConnectorE2eTest, AServerThatIsDownIsTriedAgainAndTheTaskCompletesLater) 
   ProcessResult tasks = server_.Admin({"task", "list", "--case", "cases/1", "-o", "json"});
   EXPECT_THAT(tasks.out, HasSubstr("\"connector_error\": \"SCIM https://127.0.0.1:")) << tasks.out;
   EXPECT_THAT(tasks.out, Not(HasSubstr("\"DONE\""))) << tasks.out;
+  Browser coordinator(server_.web_port(), server_.ca());
+  ASSERT_EQ(coordinator.SignIn(server_.admin_token()), 303);
+  httplib::Result page = coordinator.Get("/tasks");
+  ASSERT_TRUE(page);
+  EXPECT_THAT(page->body, HasSubstr("Der Konnektor konnte es noch nicht erledigen und versucht es "
+                                    "erneut: SCIM https://127.0.0.1:"))
+      << page->body;
+  page = coordinator.Get("/findings");
+  ASSERT_TRUE(page);
+  EXPECT_THAT(page->body, HasSubstr("Konnektor fehlgeschlagen (2)")) << page->body;
 
   crm = Scim("crm", scim_port_, false);
   ProcessResult run = server_.Admin({"connectors", "run", "--case", "cases/1", "-o", "json"});

@@ -35,26 +35,21 @@ inline int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// The sink `script` on `port`, appending each message to `out`; `extra` are more of its flags
-// (smtp_sink.py: --delay SECONDS, --tls CERT KEY, --auth USER:PASS; webhook_sink.py: --secret S,
-// --tls CERT KEY, --status CODE --fail-while FILE). Stopped on destruction.
-class Sink {
+// A helper process started with `argv` (argv[0] a full path) that prints a line with "ready" on
+// its stdout once it serves; stopped with SIGTERM on destruction.
+class ReadyProcess {
  public:
-  Sink(const std::string& script, int port, const std::string& out,
-       const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"/usr/bin/python3",   script,  "--port",
-                                     std::to_string(port), "--out", out};
-    args.insert(args.end(), extra.begin(), extra.end());
+  explicit ReadyProcess(std::vector<std::string> argv) {
     int pipefd[2];
     EXPECT_EQ(pipe(pipefd), 0);
     pid_ = fork();
     if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
+      std::vector<char*> args;
+      for (std::string& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
       dup2(pipefd[1], 1);
       close(pipefd[0]);
-      execv(argv[0], argv.data());
+      execv(args[0], args.data());
       _exit(127);
     }
     close(pipefd[1]);
@@ -62,17 +57,36 @@ class Sink {
     char c;
     while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
     close(pipefd[0]);
-    EXPECT_THAT(line, ::testing::HasSubstr("ready")) << script << " did not start";
+    EXPECT_THAT(line, ::testing::HasSubstr("ready")) << argv[1] << " did not start";
   }
-  ~Sink() {
+  ~ReadyProcess() {
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
   }
-  Sink(const Sink&) = delete;
-  Sink& operator=(const Sink&) = delete;
+  ReadyProcess(const ReadyProcess&) = delete;
+  ReadyProcess& operator=(const ReadyProcess&) = delete;
 
  private:
   pid_t pid_ = -1;
+};
+
+// The sink `script` on `port`, appending each message to `out`; `extra` are more of its flags
+// (smtp_sink.py: --delay SECONDS, --tls CERT KEY, --auth USER:PASS; webhook_sink.py: --secret S,
+// --tls CERT KEY, --status CODE --fail-while FILE).
+class Sink : public ReadyProcess {
+ public:
+  Sink(const std::string& script, int port, const std::string& out,
+       const std::vector<std::string>& extra)
+      : ReadyProcess(Args(script, port, out, extra)) {}
+
+ private:
+  static std::vector<std::string> Args(const std::string& script, int port, const std::string& out,
+                                       const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"/usr/bin/python3",   script,  "--port",
+                                     std::to_string(port), "--out", out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
 };
 
 class SmtpSink : public Sink {
