@@ -38,10 +38,19 @@ void PrintCase(Context& c, const v1::CaseView& view) {
             << " of " << c.Label(record.person()) << ", "
             << absl::AsciiStrToLower(v1::Case::Status_Name(record.status())) << ", "
             << (record.kind() == v1::Case::ONBOARDING ? "first day " : "last day ")
-            << record.effective_date() << (view.created() ? "" : " (already open; unchanged)")
+            << record.effective_date()
+            << (view.planned()   ? " (plan only: nothing was changed)"
+                : view.created() ? ""
+                                 : " (already open; unchanged)")
             << "\n";
   }
   c.List(view.tasks(), TaskColumns());
+  if (c.format() == Format::kTable && view.connector_plan_size() > 0) {
+    c.out() << "\nWhat the connectors would do:\n";
+    for (const v1::ConnectorOutcome& o : view.connector_plan()) {
+      c.out() << "  " << o.task() << "  " << (o.done() ? "" : "cannot: ") << o.detail() << "\n";
+    }
+  }
 }
 
 // Every task matching `req`, page after page.
@@ -96,6 +105,7 @@ absl::Status Onboard(Context& c) {
   req.set_manager(args.Get("manager"));
   req.set_job_title(args.Get("title"));
   req.set_cost_center(args.Get("cost-center"));
+  req.set_plan(args.Has("plan"));
   BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Onboard(req));
   PrintCase(c, view);
   return absl::OkStatus();
@@ -108,6 +118,7 @@ absl::Status Offboard(Context& c) {
   BESTAND_ASSIGN_OR_RETURN(*req.mutable_last_day(), c.Required("last-day"));
   req.set_reason(c.args().Get("reason"));
   req.set_now(c.args().Has("now"));
+  req.set_plan(c.args().Has("plan"));
   BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Offboard(req));
   if (view.already_left() && c.format() == Format::kTable) {
     c.out() << person << " left"

@@ -209,6 +209,10 @@ absl::StatusOr<v1::CaseView> Workflow::Offboard(absl::string_view actor,
     BESTAND_RETURN_IF_ERROR(AddDeviceTask(*tx, actor, case_id, person, std::move(d), due, &view));
   }
   BESTAND_RETURN_IF_ERROR(AddHandOverTasks(*tx, actor, case_id, pid, person, due, &view));
+  if (r.plan()) {
+    view.set_planned(true);
+    return view;  // the transaction is rolled back
+  }
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   return view;
 }

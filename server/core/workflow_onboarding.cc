@@ -210,6 +210,10 @@ absl::StatusOr<v1::CaseView> Workflow::Onboard(absl::string_view actor,
     if (!t) continue;
     BESTAND_RETURN_IF_ERROR(AddTask(*tx, actor, case_id, *std::move(t), &view));
   }
+  if (r.plan()) {
+    view.set_planned(true);
+    return view;  // the transaction is rolled back
+  }
   BESTAND_RETURN_IF_ERROR(tx->Commit());
   return view;
 }

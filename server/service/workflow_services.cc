@@ -29,7 +29,15 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* Offboard(grpc::CallbackServerContext* ctx,
                                      const v1::OffboardRequest* req, v1::CaseView* out) override {
     return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      if (req->plan() && req->now()) {
+        return absl::InvalidArgumentError("plan: shows what --now would do; give one of them");
+      }
       BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Offboard(who.Actor(), *req));
+      if (req->plan() && d_.connectors) {
+        BESTAND_ASSIGN_OR_RETURN(std::vector<v1::ConnectorOutcome> plan,
+                                 d_.connectors->Plan(out->tasks()));
+        for (v1::ConnectorOutcome& o : plan) *out->add_connector_plan() = std::move(o);
+      }
       if (req->now() && d_.connectors && !out->already_left()) {
         // The connectors act at once; the answer shows the tasks after they did.
         v1::RunConnectorsRequest run;

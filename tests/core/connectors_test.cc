@@ -260,6 +260,47 @@ TEST_F(ConnectorsTest, ActsAfterTheLastDayEndsAndCompletesOnlyWhatItReadBack) {
   EXPECT_EQ(state_.calls, calls);
 }
 
+TEST_F(ConnectorsTest, APlanSaysWhatEachConnectorWouldDoAndChangesNothing) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  state_.groups["vpn"] = {"anna"};
+  Create(Kind::kAccessGrant, R"(account: "accounts/1" role: "vpn")");
+  Create(Kind::kAccessGrant, R"(account: "accounts/1" role: "buchhaltung")");
+  const int64_t audited = [&] {
+    auto tx = store_->BeginRead();
+    return (*(*tx)->LastAudit())->sequence();
+  }();
+  v1::OffboardRequest r;
+  r.set_person("bernd@firma.de");
+  r.set_last_day("2026-12-04");
+  r.set_plan(true);
+  absl::StatusOr<v1::CaseView> view = workflow_->Offboard("coordinator", r);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_TRUE(view->planned());
+  EXPECT_EQ(view->tasks_size(), 5);  // 2 accounts, 3 grants
+  absl::StatusOr<std::vector<v1::ConnectorOutcome>> plan = connectors_->Plan(view->tasks());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::vector<std::string> details;
+  for (const v1::ConnectorOutcome& o : *plan) {
+    details.push_back(absl::StrCat(o.done() ? "" : "cannot: ", o.detail()));
+  }
+  EXPECT_THAT(details,
+              ::testing::ElementsAre(
+                  "Bestand via LDAP (ldaps://dc1.firma.de) would remove uid=bernd from "
+                  "cn=vertrieb",
+                  "Bestand via LDAP (ldaps://dc1.firma.de) would find uid=bernd no member of "
+                  "cn=vpn: nothing to change",
+                  "cannot: LDAP ldaps://dc1.firma.de: no such group",
+                  "Bestand via LDAP (ldaps://dc1.firma.de) would disable uid=bernd (enabled)"));
+  // Nothing changed: no case, no task, no audit event, the directory as it was.
+  EXPECT_EQ(Count(Kind::kCase), 0);
+  EXPECT_EQ(Count(Kind::kTask), 0);
+  EXPECT_EQ(Get<v1::Person>(Kind::kPerson, "bernd@firma.de").status(), v1::Person::ACTIVE);
+  auto tx = store_->BeginRead();
+  EXPECT_EQ((*(*tx)->LastAudit())->sequence(), audited);
+  EXPECT_TRUE(state_.enabled["bernd"]);
+  EXPECT_EQ(state_.groups["vertrieb"], (std::set<std::string>{"anna", "bernd"}));
+}
+
 TEST_F(ConnectorsTest, AChangeThatDoesNotReadBackLeavesTheTaskOpenWithTheError) {
   ASSERT_TRUE(Connect(Ldap()).ok());
   const std::string case_name = Offboard();

@@ -215,6 +215,20 @@ TEST_F(ConnectorE2eTest, OffboardNowDisablesAndRemovesGroupsVerifiedWithEvidence
   test = server_.Admin({"app", "connection", "test", "CRM"});
   ASSERT_EQ(test.exit_code, 0) << test.err;
 
+  // First the plan: what each connector would do, and nothing changes.
+  ProcessResult plan =
+      server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--plan"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("(plan only: nothing was changed)")) << plan.out;
+  EXPECT_THAT(plan.out, HasSubstr("would disable uid=bernd,ou=people,dc=test,dc=bestand "
+                                  "(outside the disabled OU)"))
+      << plan.out;
+  EXPECT_THAT(plan.out, HasSubstr("would remove uid=bernd,ou=people,dc=test,dc=bestand from "
+                                  "cn=vpn,ou=groups,dc=test,dc=bestand"));
+  EXPECT_THAT(plan.out, HasSubstr("(active=true)")) << plan.out;
+  EXPECT_THAT(LdapSearch("(uid=bernd)", "dn"), HasSubstr("uid=bernd,ou=people"));
+  EXPECT_EQ(server_.Admin({"case", "list", "-o", "json"}).out.find("cases/"), std::string::npos);
+
   ProcessResult off =
       server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now", "-o", "json"});
   ASSERT_EQ(off.exit_code, 0) << off.err;

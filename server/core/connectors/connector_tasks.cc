@@ -41,6 +41,14 @@ std::string Fit(std::string text) {
   return text + "…";
 }
 
+// Out of the groups before disabling: a directory that moves a disabled account may not follow
+// its memberships.
+void RevokesFirst(std::vector<v1::Task>& tasks) {
+  std::stable_sort(tasks.begin(), tasks.end(), [](const v1::Task& a, const v1::Task& b) {
+    return a.action() == v1::Task::REVOKE_ACCESS && b.action() != v1::Task::REVOKE_ACCESS;
+  });
+}
+
 }  // namespace
 
 // One connected application in a run: its tasks, and its directory once reached.
@@ -84,23 +92,20 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
         w.tasks.push_back(std::move(t));
       }
       if (w.tasks.empty()) continue;
-      // Out of the groups before disabling: a directory that moves a disabled account may not
-      // follow its memberships.
-      std::stable_sort(w.tasks.begin(), w.tasks.end(), [](const v1::Task& a, const v1::Task& b) {
-        return a.action() == v1::Task::REVOKE_ACCESS && b.action() != v1::Task::REVOKE_ACCESS;
-      });
+      RevokesFirst(w.tasks);
       w.connection = std::move(c);
       work.push_back(std::move(w));
     }
   }
   v1::RunConnectorsResponse out;
   for (Work& w : work) {
-    for (const v1::Task& t : w.tasks) *out.add_outcomes() = Act(actor, w, t);
+    for (const v1::Task& t : w.tasks) *out.add_outcomes() = Act(actor, w, t, false);
   }
   return out;
 }
 
-v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const v1::Task& task) {
+v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const v1::Task& task,
+                                     bool plan) {
   const ConnectionRecord& c = work.connection;
   const std::string label = Label(c);
   const std::string via =
@@ -109,9 +114,15 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
   out.set_task(task.name());
   auto fail = [&](const absl::Status& s) {
     out.set_detail(Fit(absl::StrCat(label, " ", c.url, ": ", s.message())));
+    if (plan) return out;
     if (absl::Status recorded = RecordFailure(via, task, out.detail()); !recorded.ok()) {
       out.set_detail(absl::StrCat(out.detail(), " (not recorded: ", recorded.message(), ")"));
     }
+    return out;
+  };
+  auto planned = [&](const std::string& what) {
+    out.set_done(true);
+    out.set_detail(Fit(absl::StrCat("Bestand via ", label, " (", c.url, ") would ", what)));
     return out;
   };
   if (!work.tried) {
@@ -148,6 +159,12 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
 
   std::string evidence;
   if (task.action() == v1::Task::DISABLE_ACCOUNT) {
+    if (plan) {
+      return planned(account->enabled
+                         ? absl::StrCat("disable ", account->id, " (", account->state, ")")
+                         : absl::StrCat("find ", account->id, " disabled already (", account->state,
+                                        "): nothing to change"));
+    }
     if (account->enabled) {
       if (absl::Status s = dir.Disable(*account); !s.ok()) return fail(s);
     }
@@ -169,6 +186,11 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
     if (!group.ok()) return fail(group.status());
     absl::StatusOr<bool> member = dir.IsMember(*account, *group);
     if (!member.ok()) return fail(member.status());
+    if (plan) {
+      return planned(*member ? absl::StrCat("remove ", account->id, " from ", group->id)
+                             : absl::StrCat("find ", account->id, " no member of ", group->id,
+                                            ": nothing to change"));
+    }
     if (*member) {
       if (absl::Status s = dir.RemoveMember(*account, *group); !s.ok()) return fail(s);
     }
@@ -190,6 +212,33 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
   if (!updated.ok()) return fail(updated.status());
   out.set_done(true);
   out.set_detail(updated->evidence());
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ConnectorOutcome>> Connectors::Plan(
+    const google::protobuf::RepeatedPtrField<v1::Task>& tasks) {
+  std::vector<Work> work;
+  {
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+    BESTAND_ASSIGN_OR_RETURN(std::vector<ConnectionRecord> connections, tx->ListConnections());
+    for (ConnectionRecord& c : connections) {
+      Work w;
+      for (const v1::Task& t : tasks) {
+        if (IsConnectorAction(t.action()) && IsOpen(t) && !t.account().empty() &&
+            IdOf(t.application()) == c.application_id) {
+          w.tasks.push_back(t);
+        }
+      }
+      if (w.tasks.empty()) continue;
+      RevokesFirst(w.tasks);
+      w.connection = std::move(c);
+      work.push_back(std::move(w));
+    }
+  }
+  std::vector<v1::ConnectorOutcome> out;
+  for (Work& w : work) {
+    for (const v1::Task& t : w.tasks) out.push_back(Act("plan", w, t, true));
+  }
   return out;
 }
 

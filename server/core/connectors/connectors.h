@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,12 +48,18 @@ class Connectors {
   // One run (see above) on behalf of `actor`.
   absl::StatusOr<v1::RunConnectorsResponse> Run(absl::string_view actor,
                                                 const v1::RunConnectorsRequest& r);
+  // What a run would do for `tasks` (those of connected applications it acts on; they need not
+  // be stored), looked up in the directories, which are only read. An outcome is done when the
+  // change can be made, its detail says what it would be or why it cannot.
+  absl::StatusOr<std::vector<v1::ConnectorOutcome>> Plan(
+      const google::protobuf::RepeatedPtrField<v1::Task>& tasks);
 
  private:
   struct Work;
   absl::StatusOr<DirectoryConfig> ConfigOf(const ConnectionRecord& record) const;
-  // Acts on one task of `work`'s application; the outcome is recorded on the task.
-  v1::ConnectorOutcome Act(absl::string_view actor, Work& work, const v1::Task& task);
+  // Acts on one task of `work`'s application; the outcome is recorded on the task. With `plan`
+  // only reads, and says what it would do.
+  v1::ConnectorOutcome Act(absl::string_view actor, Work& work, const v1::Task& task, bool plan);
   absl::Status RecordFailure(absl::string_view actor, const v1::Task& task,
                              const std::string& error);
 
