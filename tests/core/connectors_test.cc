@@ -354,5 +354,28 @@ TEST_F(ConnectorsTest, FailuresAreListedAndRetriedWithGrowingWaitsUntilDone) {
   for (const v1::Finding& f : findings->findings()) EXPECT_NE(f.kind(), "connector failed");
 }
 
+TEST_F(ConnectorsTest, RemovingTheConnectionHandsItsFailedTasksBackToTheProvider) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  Offboard();
+  now_ = absl::FromCivil(absl::CivilSecond(2026, 12, 5, 8, 0, 0), CompanyTimeZone());
+  state_.down = true;
+  ASSERT_EQ(Run().outcomes_size(), 2);
+  ASSERT_FALSE(Task(1).connector_error().empty());
+  v1::RemoveConnectionRequest remove;
+  remove.set_application("Verzeichnis");
+  ASSERT_TRUE(connectors_->Remove("admin", remove).ok());
+  EXPECT_EQ(Task(1).connector_error(), "");
+  EXPECT_EQ(Task(2).connector_error(), "");
+  EXPECT_EQ(Task(1).status(), v1::Task::OPEN);
+  absl::StatusOr<v1::ListFindingsResponse> findings = workflow_->ListFindings();
+  ASSERT_TRUE(findings.ok());
+  for (const v1::Finding& f : findings->findings()) EXPECT_NE(f.kind(), "connector failed");
+  // Connected again at once, nothing waits for the old failure's retry time.
+  state_.down = false;
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  EXPECT_EQ(Run().outcomes_size(), 2);
+  EXPECT_EQ(Task(1).status(), v1::Task::DONE);
+}
+
 }  // namespace
 }  // namespace bestand

@@ -2,6 +2,7 @@
 // connection. The second half (connector_tasks.cc) acts on tasks.
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,6 +14,7 @@
 #include "server/core/audited_state.h"
 #include "server/core/connectors/connectors.h"
 #include "server/core/inventory.h"
+#include "server/core/workflow_internal.h"
 
 namespace bestand {
 namespace {
@@ -232,6 +234,14 @@ absl::Status Connectors::Remove(absl::string_view actor, const v1::RemoveConnect
   if (removed) {
     BESTAND_RETURN_IF_ERROR(
         RecordAudit(*tx, actor, "delete", ConnectionName(app), ConnectionAuditJson(*before), ""));
+  }
+  // Its tasks go back to the provider: no connector error is left on them, none is retried.
+  BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
+                           ListAll<v1::Task>(*tx, Kind::kTask, {{"application", app}}));
+  for (const v1::Task& t : tasks) {
+    if (t.connector_error().empty()) continue;
+    BESTAND_RETURN_IF_ERROR(SetConnectorError(*tx, actor, IdOf(t.name()), ""));
+    BESTAND_RETURN_IF_ERROR(tx->DeleteConnectorRun(IdOf(t.name())));
   }
   return tx->Commit();
 }
