@@ -29,6 +29,8 @@ std::string ReplaceForbiddenCharacters(absl::string_view s, bool line_breaks = f
 size_t Utf8Length(absl::string_view s);
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view s);
+// The longest start of UTF-8 `s` of at most `max_bytes` that ends between characters.
+absl::string_view Utf8Prefix(absl::string_view s, size_t max_bytes);
 
 // An address "local@domain.tld": one '@', a dot in the domain, no spaces, separators, angle
 // brackets or control characters (so it is safe in a mail header).

@@ -22,8 +22,8 @@
 namespace bestand {
 namespace {
 
-using testing::ProcessResult;
 using testing::Browser;
+using testing::ProcessResult;
 using testing::TempDir;
 
 class WebTest : public ::testing::Test {

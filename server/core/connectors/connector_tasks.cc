@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "server/core/connectors/connectors.h"
 #include "server/core/inventory.h"
@@ -35,10 +36,7 @@ std::string Stamp(absl::Time t) {
 std::string Fit(std::string text) {
   constexpr size_t kMax = 1900;  // of kMaxNotesLength (2,000) characters; bytes are fewer
   if (text.size() <= kMax) return text;
-  size_t end = kMax;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
-  return text + "…";
+  return absl::StrCat(Utf8Prefix(text, kMax), "…");
 }
 
 // Out of the groups before disabling: a directory that moves a disabled account may not follow

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "common/crypto.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/core/audit.h"
@@ -37,9 +38,7 @@ absl::Status UrlError(absl::string_view why) {
 // `text` cut to at most `max` bytes without splitting a UTF-8 character.
 std::string Cut(const std::string& text, size_t max) {
   if (text.size() <= max) return text;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return absl::StrCat(text.substr(0, end), "\n…");
+  return absl::StrCat(Utf8Prefix(text, max), "\n…");
 }
 
 }  // namespace
