@@ -1,10 +1,7 @@
-// What the benchmarks share: medians, free loopback ports, and resources seeded from protobuf text.
+// What the benchmarks share: medians, loopback peers (tests/processes.h), and resources seeded
+// from protobuf text.
 #pragma once
 
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +20,7 @@
 #include "common/resources.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
+#include "tests/processes.h"
 
 namespace bestand::bench {
 
@@ -65,44 +63,8 @@ inline bool ParseCounts(int argc, char** argv, std::map<std::string, int>* count
   return true;
 }
 
-// A loopback port nobody listens on (free when asked).
-inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// Starts `args` (args[0] a full path) and returns its pid once it printed a line starting with
-// "ready"; -1 when it does not.
-inline pid_t StartReady(std::vector<std::string> args) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    close(pipefd[0]);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string line;
-  char c;
-  while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
-  close(pipefd[0]);
-  if (line.rfind("ready", 0) == 0) return pid;
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
-  return -1;
-}
+using bestand::testing::FreePort;
+using bestand::testing::StartReady;
 
 inline double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

@@ -4,9 +4,7 @@
 // checks the HMAC signature itself).
 #pragma once
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,48 +16,20 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/processes.h"
 #include "tests/test_util.h"
 
 namespace bestand::testing {
 
-// A loopback port nobody listens on (free when asked).
-inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// A helper process started with `argv` (argv[0] a full path) that prints a line with "ready" on
-// its stdout once it serves; stopped with SIGTERM on destruction.
+// A helper process started with `argv` (argv[0] a full path) that prints a line starting with
+// "ready" on its stdout once it serves; stopped with SIGTERM on destruction.
 class ReadyProcess {
  public:
-  explicit ReadyProcess(std::vector<std::string> argv) {
-    int pipefd[2];
-    EXPECT_EQ(pipe(pipefd), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::vector<char*> args;
-      for (std::string& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      dup2(pipefd[1], 1);
-      close(pipefd[0]);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    close(pipefd[1]);
-    std::string line;
-    char c;
-    while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
-    close(pipefd[0]);
-    EXPECT_THAT(line, ::testing::HasSubstr("ready")) << argv[1] << " did not start";
+  explicit ReadyProcess(std::vector<std::string> argv) : pid_(StartReady(argv)) {
+    EXPECT_NE(pid_, -1) << argv[1] << " did not start";
   }
   ~ReadyProcess() {
+    if (pid_ == -1) return;
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
   }
@@ -67,7 +37,7 @@ class ReadyProcess {
   ReadyProcess& operator=(const ReadyProcess&) = delete;
 
  private:
-  pid_t pid_ = -1;
+  pid_t pid_;
 };
 
 // The sink `script` on `port`, appending each message to `out`; `extra` are more of its flags
