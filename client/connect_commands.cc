@@ -48,6 +48,8 @@ absl::Status AppConnect(Context& c) {
       return c.Usage(absl::StrCat("--flavor: '", a.Get("flavor"), "' is not ad or openldap"));
     }
     conn.set_disabled_ou(a.Get("disabled-ou"));
+    conn.set_users_ou(a.Get("users-ou"));
+    conn.set_login_pattern(a.Get("login-pattern"));
   } else {
     conn.set_protocol(v1::Connection::SCIM);
     conn.set_url(a.Get("scim"));

@@ -45,10 +45,21 @@ void PrintCase(Context& c, const v1::CaseView& view) {
             << "\n";
   }
   c.List(view.tasks(), TaskColumns());
-  if (c.format() == Format::kTable && view.connector_plan_size() > 0) {
+  if (c.format() != Format::kTable) return;
+  if (view.connector_plan_size() > 0) {
     c.out() << "\nWhat the connectors would do:\n";
     for (const v1::ConnectorOutcome& o : view.connector_plan()) {
       c.out() << "  " << o.task() << "  " << (o.done() ? "" : "cannot: ") << o.detail() << "\n";
+    }
+  }
+  if (view.connector_outcomes_size() > 0) {
+    c.out() << "\nWhat the connectors did:\n";
+    for (const v1::ConnectorOutcome& o : view.connector_outcomes()) {
+      c.out() << "  " << o.task() << "  " << (o.done() ? "" : "failed: ") << o.detail() << "\n";
+      if (!o.one_time_password().empty()) {
+        c.out() << "    one-time password: " << o.one_time_password()
+                << "  (shown this once, stored nowhere; changed at the first login)\n";
+      }
     }
   }
 }
@@ -106,6 +117,7 @@ absl::Status Onboard(Context& c) {
   req.set_job_title(args.Get("title"));
   req.set_cost_center(args.Get("cost-center"));
   req.set_plan(args.Has("plan"));
+  req.set_now(args.Has("now"));
   BESTAND_ASSIGN_OR_RETURN(v1::CaseView view, c.client().Onboard(req));
   PrintCase(c, view);
   return absl::OkStatus();

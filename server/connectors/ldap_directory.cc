@@ -1,12 +1,16 @@
-// LDAP v3 through libldap: Active Directory (and Samba AD) and OpenLDAP. TLS is ldaps:// or
+// LDAP v3 through libldap: Active Directory (and Samba AD) and OpenLDAP; new accounts are AD
+// users or inetOrgPersons. TLS is ldaps:// or
 // StartTLS on ldap://; the certificate must verify (REQUIRE_CERT demand, the host checked
 // against it); plaintext only with allow_plaintext.
+#include <crypt.h>
 #include <ldap.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -78,6 +82,62 @@ class LdapDirectory : public Directory {
     return a;
   }
 
+  absl::Status Create(const NewAccount& account) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    const bool ad = c_.flavor == v1::Connection::ACTIVE_DIRECTORY;
+    const bool enabled = !account.password.empty();
+    // The login name must be free: Find looked for the email only.
+    const std::string v = Escape(account.login);
+    absl::StatusOr<std::vector<Entry>> taken = Search(
+        c_.base_dn, LDAP_SCOPE_SUBTREE,
+        ad ? absl::StrCat("(sAMAccountName=", v, ")") : absl::StrCat("(uid=", v, ")"), {"1.1"});
+    if (!taken.ok()) return taken.status();
+    if (!taken->empty()) {
+      return absl::AlreadyExistsError(absl::StrCat("the login name '", account.login,
+                                                   "' is taken by ", (*taken)[0].dn,
+                                                   "; give the connection another login pattern"));
+    }
+    std::vector<std::pair<const char*, std::vector<std::string>>> attrs = {
+        {"cn", {account.display_name}},
+        {"sn", {account.last_name}},
+        {"givenName", {account.first_name}},
+        {"displayName", {account.display_name}},
+        {"mail", {account.email}}};
+    absl::StatusOr<std::string> dn;
+    if (ad) {
+      dn = Dn("CN", account.display_name, c_.users_ou);
+      const std::string domain = account.email.substr(account.email.find('@') + 1);
+      attrs.push_back({"objectClass", {"top", "person", "organizationalPerson", "user"}});
+      attrs.push_back({"sAMAccountName", {account.login}});
+      attrs.push_back({"userPrincipalName", {absl::StrCat(account.login, "@", domain)}});
+      // NORMAL_ACCOUNT, with ACCOUNTDISABLE until it has a password.
+      attrs.push_back({"userAccountControl", {enabled ? "512" : "514"}});
+      if (enabled) {
+        // The password in double quotes as UTF-16LE (MS-ADTS 3.1.1.3.1.5); it is ASCII.
+        std::string quoted;
+        for (char ch : absl::StrCat("\"", account.password, "\"")) {
+          quoted += ch;
+          quoted += '\0';
+        }
+        attrs.push_back({"unicodePwd", {quoted}});
+        // Changed at the first login.
+        attrs.push_back({"pwdLastSet", {"0"}});
+      }
+    } else {
+      // A disabled account lives in the disabled OU (see Find).
+      dn = Dn("uid", account.login, enabled ? c_.users_ou : c_.disabled_ou);
+      attrs.push_back({"objectClass", {"top", "person", "organizationalPerson", "inetOrgPerson"}});
+      attrs.push_back({"uid", {account.login}});
+      if (enabled) {
+        absl::StatusOr<std::string> hash = CryptHash(account.password);
+        if (!hash.ok()) return hash.status();
+        attrs.push_back({"userPassword", {*hash}});
+      }
+    }
+    if (!dn.ok()) return dn.status();
+    return Add(*dn, attrs);
+  }
+
   absl::Status Disable(const DirectoryAccount& account) override {
     if (absl::Status s = Connect(); !s.ok()) return s;
     std::string dn = account.id;
@@ -146,6 +206,13 @@ class LdapDirectory : public Directory {
         group.id, LDAP_SCOPE_BASE, absl::StrCat("(member=", Escape(account.id), ")"), {"1.1"});
     if (!found.ok()) return found.status();
     return !found->empty();
+  }
+
+  absl::Status AddMember(const DirectoryAccount& account, const DirectoryGroup& group) override {
+    absl::StatusOr<bool> member = IsMember(account, group);
+    if (!member.ok()) return member.status();
+    if (*member) return absl::OkStatus();
+    return Modify(group.id, LDAP_MOD_ADD, "member", account.id);
   }
 
   absl::Status RemoveMember(const DirectoryAccount& account, const DirectoryGroup& group) override {
@@ -292,6 +359,63 @@ class LdapDirectory : public Directory {
     const int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods, nullptr, nullptr);
     if (rc != LDAP_SUCCESS) return Error(rc, absl::StrCat("changing ", attr, " of ", dn));
     return absl::OkStatus();
+  }
+
+  absl::Status Add(const std::string& dn,
+                   const std::vector<std::pair<const char*, std::vector<std::string>>>& attrs) {
+    std::vector<std::vector<berval>> values(attrs.size());
+    std::vector<std::vector<berval*>> pointers(attrs.size());
+    std::vector<LDAPMod> mods(attrs.size());
+    std::vector<LDAPMod*> list;
+    for (size_t i = 0; i < attrs.size(); ++i) {
+      for (const std::string& v : attrs[i].second) {
+        values[i].push_back(berval{static_cast<ber_len_t>(v.size()), const_cast<char*>(v.data())});
+      }
+      for (berval& bv : values[i]) pointers[i].push_back(&bv);
+      pointers[i].push_back(nullptr);
+      mods[i].mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+      mods[i].mod_type = const_cast<char*>(attrs[i].first);
+      mods[i].mod_bvalues = pointers[i].data();
+      list.push_back(&mods[i]);
+    }
+    list.push_back(nullptr);
+    const int rc = ldap_add_ext_s(ld_, dn.c_str(), list.data(), nullptr, nullptr);
+    if (rc == LDAP_ALREADY_EXISTS) {
+      return absl::AlreadyExistsError(absl::StrCat(dn, " exists already at ", c_.url));
+    }
+    if (rc != LDAP_SUCCESS) return Error(rc, absl::StrCat("creating ", dn));
+    return absl::OkStatus();
+  }
+
+  // The DN `attr`=`value`,`parent`, the value escaped by libldap (RFC 4514).
+  static absl::StatusOr<std::string> Dn(const char* attr, const std::string& value,
+                                        const std::string& parent) {
+    LDAPAVA ava{};
+    ava.la_attr = berval{static_cast<ber_len_t>(strlen(attr)), const_cast<char*>(attr)};
+    ava.la_value = berval{static_cast<ber_len_t>(value.size()), const_cast<char*>(value.data())};
+    ava.la_flags = LDAP_AVA_STRING;
+    LDAPAVA* rdn[] = {&ava, nullptr};
+    berval out{};
+    if (ldap_rdn2bv(rdn, &out, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || out.bv_val == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("'", value, "' does not make a DN"));
+    }
+    std::string dn = absl::StrCat(absl::string_view(out.bv_val, out.bv_len), ",", parent);
+    ber_memfree(out.bv_val);
+    return dn;
+  }
+
+  // `password` hashed for userPassword: {CRYPT} with SHA-512 crypt and a random salt.
+  static absl::StatusOr<std::string> CryptHash(const std::string& password) {
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (crypt_gensalt_rn("$6$", 0, nullptr, 0, salt, sizeof salt) == nullptr) {
+      return absl::InternalError("cannot draw a salt for the password");
+    }
+    crypt_data data{};
+    const char* hash = crypt_r(password.c_str(), salt, &data);
+    if (hash == nullptr || hash[0] == '*') {
+      return absl::InternalError("cannot hash the password");
+    }
+    return absl::StrCat("{CRYPT}", hash);
   }
 
   // `value` escaped for a search filter (RFC 4515).

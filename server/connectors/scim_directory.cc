@@ -1,6 +1,7 @@
-// SCIM 2.0 (RFC 7643, RFC 7644) through libcurl: users by userName, `active` for enabled, groups
-// by displayName with their members. The token goes in an Authorization header, only over
-// HTTPS (http:// with allow_plaintext only), to the configured host only (no redirects).
+// SCIM 2.0 (RFC 7643, RFC 7644) through libcurl: users by userName (the email for new ones),
+// `active` for enabled, groups by displayName with their members. The token goes in an
+// Authorization header, only over HTTPS (http:// with allow_plaintext only), to the configured host
+// only (no redirects).
 #include <curl/curl.h>
 
 #include <string>
@@ -85,6 +86,30 @@ class ScimDirectory : public Directory {
     return a;
   }
 
+  absl::Status Create(const NewAccount& account) override {
+    // RFC 7643 §4.1 with RFC 7644 §3.3: the email is the userName; the password, when given,
+    // is write-only there too.
+    std::string body =
+        absl::StrCat("{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":",
+                     Quote(account.email), ",\"name\":{\"givenName\":", Quote(account.first_name),
+                     ",\"familyName\":", Quote(account.last_name),
+                     ",\"formatted\":", Quote(account.display_name),
+                     "},\"displayName\":", Quote(account.display_name),
+                     ",\"emails\":[{\"value\":", Quote(account.email),
+                     ",\"type\":\"work\",\"primary\":true}],\"active\":",
+                     account.password.empty() ? "false" : "true");
+    if (!account.password.empty())
+      absl::StrAppend(&body, ",\"password\":", Quote(account.password));
+    body += "}";
+    absl::StatusOr<Answer> a = Call("POST", "/Users", body);
+    if (!a.ok()) return a.status();
+    if (a->status == 409) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("POST /Users answered 409: the userName '", account.email, "' is taken"));
+    }
+    return Expect(*a, "POST /Users");
+  }
+
   absl::Status Disable(const DirectoryAccount& account) override {
     const std::string path = absl::StrCat("/Users/", account.id);
     // RFC 7644 §3.5.2.3: replace with a path; some services take only the add form with a
@@ -123,6 +148,29 @@ class ScimDirectory : public Directory {
       if (Text(m.struct_value(), "value") == account.id) return true;
     }
     return false;
+  }
+
+  absl::Status AddMember(const DirectoryAccount& account, const DirectoryGroup& group) override {
+    absl::StatusOr<bool> member = IsMember(account, group);
+    if (!member.ok()) return member.status();
+    if (*member) return absl::OkStatus();
+    const std::string path = absl::StrCat("/Groups/", group.id);
+    const std::string members = absl::StrCat("[{\"value\":", Quote(account.id), "}]");
+    // RFC 7644 §3.5.2.1 with a path, or (the second try) with a value object.
+    absl::StatusOr<Answer> a = Call(
+        "PATCH", path,
+        absl::StrCat("{\"schemas\":[\"", kPatchOp,
+                     "\"],\"Operations\":[{\"op\":\"add\",\"path\":\"members\",\"value\":", members,
+                     "}]}"));
+    if (!a.ok()) return a.status();
+    if (a->status == 400 || a->status == 501) {
+      a = Call("PATCH", path,
+               absl::StrCat("{\"schemas\":[\"", kPatchOp,
+                            "\"],\"Operations\":[{\"op\":\"add\",\"value\":{\"members\":", members,
+                            "}}]}"));
+      if (!a.ok()) return a.status();
+    }
+    return Expect(*a, absl::StrCat("PATCH ", path));
   }
 
   absl::Status RemoveMember(const DirectoryAccount& account, const DirectoryGroup& group) override {

@@ -22,7 +22,21 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* Onboard(grpc::CallbackServerContext* ctx, const v1::OnboardRequest* req,
                                     v1::CaseView* out) override {
     return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      if (req->plan() && req->now()) {
+        return absl::InvalidArgumentError("plan: shows what --now would do; give one of them");
+      }
       BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->Onboard(who.Actor(), *req));
+      if (req->plan() && d_.connectors) {
+        // The newcomer of a plan is not stored: the connectors learn of them from the request.
+        v1::Person newcomer;
+        newcomer.set_name(out->record().person());
+        newcomer.set_email(req->email());
+        newcomer.set_display_name(req->display_name());
+        BESTAND_ASSIGN_OR_RETURN(std::vector<v1::ConnectorOutcome> plan,
+                                 d_.connectors->Plan(out->tasks(), &newcomer));
+        for (v1::ConnectorOutcome& o : plan) *out->add_connector_plan() = std::move(o);
+      }
+      if (req->now()) return ActNow(who, true, *out);
       return absl::OkStatus();
     });
   }
@@ -38,15 +52,7 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
                                  d_.connectors->Plan(out->tasks()));
         for (v1::ConnectorOutcome& o : plan) *out->add_connector_plan() = std::move(o);
       }
-      if (req->now() && d_.connectors && !out->already_left()) {
-        // The connectors act at once; the answer shows the tasks after they did.
-        v1::RunConnectorsRequest run;
-        run.set_case_(out->record().name());
-        BESTAND_RETURN_IF_ERROR(d_.connectors->Run(who.Actor(), run).status());
-        const bool created = out->created();
-        BESTAND_ASSIGN_OR_RETURN(*out, d_.workflow->GetCase(out->record().name()));
-        out->set_created(created);
-      }
+      if (req->now() && !out->already_left()) return ActNow(who, false, *out);
       return absl::OkStatus();
     });
   }
@@ -97,6 +103,23 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   }
 
  private:
+  // The connectors act on `view`'s case at once (new accounts enabled with one-time passwords
+  // when `one_time_passwords`); `view` becomes the case after they did, with what they did.
+  absl::Status ActNow(const Principal& who, bool one_time_passwords, v1::CaseView& view) {
+    if (!d_.connectors) return absl::OkStatus();
+    v1::RunConnectorsRequest run;
+    run.set_case_(view.record().name());
+    run.set_one_time_passwords(one_time_passwords);
+    BESTAND_ASSIGN_OR_RETURN(v1::RunConnectorsResponse done, d_.connectors->Run(who.Actor(), run));
+    const bool created = view.created();
+    BESTAND_ASSIGN_OR_RETURN(view, d_.workflow->GetCase(view.record().name()));
+    view.set_created(created);
+    for (v1::ConnectorOutcome& o : *done.mutable_outcomes()) {
+      *view.add_connector_outcomes() = std::move(o);
+    }
+    return absl::OkStatus();
+  }
+
   ServiceDeps d_;
 };
 

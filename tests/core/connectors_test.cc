@@ -10,12 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/secret_box.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/audit_verify.h"
+#include "server/core/connectors/new_accounts.h"
 #include "server/core/notify/notifier.h"
 #include "tests/core/core_fixture.h"
 
@@ -35,6 +37,7 @@ struct FakeState {
   bool ignore_changes = false;  // answers OK but changes nothing
   int calls = 0;
   std::vector<std::string> secrets_seen;
+  std::vector<NewAccount> created;
 };
 
 class FakeDirectory : public Directory {
@@ -52,6 +55,12 @@ class FakeDirectory : public Directory {
     return DirectoryAccount{absl::StrCat("uid=", username), it->second,
                             it->second ? "enabled" : "disabled"};
   }
+  absl::Status Create(const NewAccount& n) override {
+    ++s_->calls;
+    s_->created.push_back(n);
+    if (!s_->ignore_changes) s_->enabled[n.email] = !n.password.empty();
+    return absl::OkStatus();
+  }
   absl::Status Disable(const DirectoryAccount& a) override {
     ++s_->calls;
     if (!s_->ignore_changes) s_->enabled[a.id.substr(4)] = false;
@@ -65,6 +74,11 @@ class FakeDirectory : public Directory {
   absl::StatusOr<bool> IsMember(const DirectoryAccount& a, const DirectoryGroup& g) override {
     ++s_->calls;
     return s_->groups[g.name].count(a.id.substr(4)) > 0;
+  }
+  absl::Status AddMember(const DirectoryAccount& a, const DirectoryGroup& g) override {
+    ++s_->calls;
+    if (!s_->ignore_changes) s_->groups[g.name].insert(a.id.substr(4));
+    return absl::OkStatus();
   }
   absl::Status RemoveMember(const DirectoryAccount& a, const DirectoryGroup& g) override {
     ++s_->calls;
@@ -152,6 +166,9 @@ TEST_F(ConnectorsTest, ConnectRefusesWhatCannotWorkNamingTheFieldAndStoresNothin
       {[](v1::Connection& c) { c.clear_base_dn(); }, "connection.base_dn"},
       {[](v1::Connection& c) { c.set_flavor(v1::Connection::OPENLDAP); }, "connection.disabled_ou"},
       {[](v1::Connection& c) { c.set_ca_pem("not a certificate"); }, "connection.ca_pem"},
+      {[](v1::Connection& c) { c.set_login_pattern("{vorname}.{last}"); },
+       "connection.login_pattern"},
+      {[](v1::Connection& c) { c.set_users_ou("ou=people\ndc=firma"); }, "connection.users_ou"},
       {[](v1::Connection& c) { c.clear_secret(); }, "connection.secret"},
       {[](v1::Connection& c) { c.set_secret(std::string(5000, 'x')); }, "connection.secret"},
       {[](v1::Connection& c) {
@@ -375,6 +392,171 @@ TEST_F(ConnectorsTest, RemovingTheConnectionHandsItsFailedTasksBackToTheProvider
   ASSERT_TRUE(Connect(Ldap()).ok());
   EXPECT_EQ(Run().outcomes_size(), 2);
   EXPECT_EQ(Task(1).status(), v1::Task::DONE);
+}
+
+}  // namespace
+}  // namespace bestand
+
+namespace bestand {
+namespace {
+
+// Onboards Anna with the template "vertrieb" (the directory's group of that name) starting on
+// `start`.
+class OnboardingConnectorsTest : public ConnectorsTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ConnectorsTest::SetUp());
+    Create(Kind::kTemplateItem, "template: 'vertrieb' application: 'Verzeichnis' role: 'vertrieb'");
+    state_.enabled = {};
+    state_.groups = {{"vertrieb", {}}};
+  }
+  v1::CaseView Onboard(const std::string& start) {
+    v1::OnboardRequest r;
+    r.set_email("anna.schaefer@firma.de");
+    r.set_display_name("Anna Schäfer");
+    r.set_template_("vertrieb");
+    r.set_start_date(start);
+    absl::StatusOr<v1::CaseView> c = workflow_->Onboard("coordinator", r);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? *c : v1::CaseView{};
+  }
+};
+
+TEST_F(OnboardingConnectorsTest, CreatesTheAccountInItsGroupWithAOneTimePasswordShownOnce) {
+  v1::Connection c = Ldap();
+  c.set_login_pattern("{f}{last}");
+  ASSERT_TRUE(Connect(c).ok());
+  const v1::CaseView view = Onboard("2026-12-07");
+  ASSERT_EQ(view.tasks_size(), 1);
+  const std::string task = view.tasks(0).name();
+
+  v1::RunConnectorsRequest r;
+  r.set_case_(view.record().name());
+  r.set_one_time_passwords(true);
+  absl::StatusOr<v1::RunConnectorsResponse> out = connectors_->Run("coordinator", r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->outcomes_size(), 1);
+  EXPECT_TRUE(out->outcomes(0).done()) << out->outcomes(0).detail();
+  const std::string password = out->outcomes(0).one_time_password();
+  EXPECT_EQ(password.size(), 20u);
+  ASSERT_EQ(state_.created.size(), 1u);
+  EXPECT_EQ(state_.created[0].login, "aschaefer");
+  EXPECT_EQ(state_.created[0].email, "anna.schaefer@firma.de");
+  EXPECT_EQ(state_.created[0].first_name, "Anna");
+  EXPECT_EQ(state_.created[0].last_name, "Schäfer");
+  EXPECT_EQ(state_.created[0].password, password);
+  EXPECT_TRUE(state_.enabled["anna.schaefer@firma.de"]);
+  EXPECT_EQ(state_.groups["vertrieb"].count("anna.schaefer@firma.de"), 1u);
+
+  const v1::Task done = Task(IdOf(task));
+  EXPECT_EQ(done.status(), v1::Task::DONE);
+  EXPECT_THAT(done.evidence(), HasSubstr("created uid=anna.schaefer@firma.de (enabled with a "
+                                         "one-time password)"));
+  EXPECT_THAT(done.evidence(), HasSubstr("added to cn=vertrieb"));
+  EXPECT_THAT(done.evidence(), HasSubstr(": exists, member"));
+  // The inventory has the account and the grant; the password is nowhere.
+  EXPECT_EQ(testing::QuerySql(
+                db(), "SELECT count(*) FROM accounts WHERE username = 'anna.schaefer@firma.de'"),
+            "1\n");
+  EXPECT_EQ(
+      testing::QuerySql(db(), absl::StrCat("SELECT count(*) FROM audit_events WHERE after LIKE '%",
+                                           password, "%' OR before LIKE '%", password, "%'")),
+      "0\n");
+
+  // Again: nothing to do, nothing created twice.
+  out = connectors_->Run("coordinator", r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->outcomes_size(), 0);
+  EXPECT_EQ(state_.created.size(), 1u);
+}
+
+TEST_F(OnboardingConnectorsTest, TheServerCreatesItDisabledOnItsDayAndLeavesFreshCasesAlone) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  // Start on Monday 2026-12-07: due on Friday 2026-12-04, which is today.
+  const v1::CaseView view = Onboard("2026-12-07");
+  // Just onboarded: the coordinator may still create the accounts with passwords.
+  EXPECT_EQ(Run().outcomes_size(), 0);
+  EXPECT_TRUE(state_.created.empty());
+  testing::ExecSql(db(), "UPDATE tasks SET create_time = create_time - 600000000");
+  v1::RunConnectorsResponse out = Run();
+  ASSERT_EQ(out.outcomes_size(), 1);
+  EXPECT_TRUE(out.outcomes(0).done()) << out.outcomes(0).detail();
+  EXPECT_TRUE(out.outcomes(0).one_time_password().empty());
+  ASSERT_EQ(state_.created.size(), 1u);
+  EXPECT_EQ(state_.created[0].login, "anna.schaefer");
+  EXPECT_TRUE(state_.created[0].password.empty());
+  EXPECT_FALSE(state_.enabled["anna.schaefer@firma.de"]);
+  EXPECT_THAT(Task(IdOf(view.tasks(0).name())).evidence(),
+              HasSubstr("disabled, without a password"));
+}
+
+TEST_F(OnboardingConnectorsTest, APlanNamesTheLoginAndGroupAndCreatesNothing) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  v1::OnboardRequest r;
+  r.set_email("anna.schaefer@firma.de");
+  r.set_display_name("Anna Schäfer");
+  r.set_template_("vertrieb");
+  r.set_start_date("2026-12-07");
+  r.set_plan(true);
+  absl::StatusOr<v1::CaseView> view = workflow_->Onboard("coordinator", r);
+  ASSERT_TRUE(view.ok()) << view.status();
+  v1::Person newcomer;
+  newcomer.set_name(view->record().person());
+  newcomer.set_email(r.email());
+  newcomer.set_display_name(r.display_name());
+  absl::StatusOr<std::vector<v1::ConnectorOutcome>> plan =
+      connectors_->Plan(view->tasks(), &newcomer);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->size(), 1u);
+  EXPECT_TRUE((*plan)[0].done()) << (*plan)[0].detail();
+  EXPECT_THAT((*plan)[0].detail(), HasSubstr("would create anna.schaefer (disabled"));
+  EXPECT_THAT((*plan)[0].detail(), HasSubstr("in cn=vertrieb"));
+  EXPECT_TRUE(state_.created.empty());
+  // A role the directory has no group for cannot be planned.
+  state_.groups.clear();
+  plan = connectors_->Plan(view->tasks(), &newcomer);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_FALSE((*plan)[0].done());
+  EXPECT_THAT((*plan)[0].detail(), HasSubstr("no such group"));
+}
+
+TEST(NewAccountsTest, LoginNamesFoldNamesToAsciiAndFitTheDirectory) {
+  EXPECT_EQ(*LoginName("", "Anna Schäfer", "anna.schaefer@firma.de", 20), "anna.schaefer");
+  EXPECT_EQ(*LoginName("{first}.{last}", "Jörg Weiß", "j@firma.de", 64), "joerg.weiss");
+  EXPECT_EQ(*LoginName("{f}{last}", "Zoë Łukasz-Núñez", "z@firma.de", 64), "zlukasz-nunez");
+  EXPECT_EQ(*LoginName("{first}.{last}", "Anna Maria Müller", "a@firma.de", 64),
+            "annamaria.mueller");
+  // sAMAccountName holds 20 characters; a cut leaves no trailing separator.
+  EXPECT_EQ(*LoginName("{first}.{last}", "Maximiliane Oberhuber-Schwarz", "m@firma.de", 12),
+            "maximiliane");
+  EXPECT_EQ(LoginName("{last}", "李小龍", "x@firma.de", 20).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckLoginPattern("{f}{last}").ok());
+  EXPECT_THAT(CheckLoginPattern("{vorname}").message(), HasSubstr("'{vorname}'"));
+  EXPECT_THAT(CheckLoginPattern("{first").message(), HasSubstr("'{first'"));
+  EXPECT_FALSE(CheckLoginPattern("a b").ok());
+  EXPECT_FALSE(CheckLoginPattern("x}").ok());
+  EXPECT_FALSE(CheckLoginPattern(std::string(65, 'a')).ok());
+}
+
+TEST(NewAccountsTest, OneTimePasswordsMeetActiveDirectoryComplexityAndDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    absl::StatusOr<std::string> p = OneTimePassword();
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p->size(), 20u);
+    bool upper = false, lower = false, digit = false, symbol = false;
+    for (char ch : *p) {
+      upper |= absl::ascii_isupper(ch);
+      lower |= absl::ascii_islower(ch);
+      digit |= absl::ascii_isdigit(ch);
+      symbol |= absl::ascii_ispunct(ch);
+      EXPECT_EQ(std::string("0O1lI").find(ch), std::string::npos) << *p;
+    }
+    EXPECT_TRUE(upper && lower && digit && symbol) << *p;
+    seen.insert(*p);
+  }
+  EXPECT_EQ(seen.size(), 200u);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Connectors with the real binaries against real directory servers on loopback (Debian's slapd,
 // a SCIM service built on scimmy from npm, and one that takes only the "add" form of PATCH):
 // `bestand offboard --now` disables the leaver's accounts and takes them out of their groups,
-// which the test reads back itself (ldapsearch, curl); bad credentials and an untrusted
+// `bestand onboard --now` creates a newcomer's in the groups of their template, which the test
+// reads back itself (ldapsearch, curl); bad credentials and an untrusted
 // certificate give a clear error and mark nothing done; a server that is down is retried; the
 // secrets appear in no answer, no log line and not in the database file.
 #include <string>
@@ -179,6 +180,16 @@ class ConnectorE2eTest : public ::testing::Test {
     return r.out;
   }
   std::string Today() { return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()); }
+  // The one-time passwords an onboarding's table output shows, in order.
+  static std::vector<std::string> OneTimePasswords(const std::string& out) {
+    std::vector<std::string> passwords;
+    const std::string kLabel = "one-time password: ";
+    for (size_t at = out.find(kLabel); at != std::string::npos; at = out.find(kLabel, at + 1)) {
+      const size_t from = at + kLabel.size();
+      passwords.push_back(out.substr(from, out.find(' ', from) - from));
+    }
+    return passwords;
+  }
 
   TempDir dir_;
   ServerProcess server_;
@@ -284,6 +295,105 @@ TEST_F(ConnectorE2eTest, OffboardNowDisablesAndRemovesGroupsVerifiedWithEvidence
   }
 }
 
+// Onboarding with --now: the accounts are created at once in OpenLDAP (an inetOrgPerson with a
+// login name from the pattern) and in both SCIM services, each enabled with a one-time password
+// shown once, and put into the groups of the template's roles; read back by ldapsearch and curl,
+// and the LDAP password works.
+TEST_F(ConnectorE2eTest, OnboardNowCreatesTheAccountsInTheirGroupsWithOneTimePasswords) {
+  std::unique_ptr<DirectoryServer> slapd = Slapd();
+  std::unique_ptr<DirectoryServer> crm = Scim("crm", scim_port_, false);
+  std::unique_ptr<DirectoryServer> chat = Scim("chat", add_only_port_, true);
+  std::vector<std::string> ldap = LdapFlags(dir_.File("slapd/ca.crt"));
+  ldap.insert(ldap.end(), {"--users-ou", absl::StrCat("ou=people,", kBase), "--login-pattern",
+                           "{first}.{last}"});
+  ASSERT_EQ(server_.Admin(ldap).exit_code, 0);
+  ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
+  ASSERT_EQ(server_.Admin(ScimFlags("Chat", add_only_port_, dir_.File("chat/ca.crt"))).exit_code,
+            0);
+  Import("templates",
+         "template;application;role\nvertrieb;Verzeichnis;vertrieb\nvertrieb;Verzeichnis;vpn\n"
+         "vertrieb;CRM;Vertrieb\nvertrieb;Chat;\n");
+  const std::vector<std::string> onboard = {"onboard",    "jana.neumann@firma.test",
+                                            "--name",     "Jana Neumann",
+                                            "--template", "vertrieb",
+                                            "--start",    Today()};
+
+  std::vector<std::string> plan = onboard;
+  plan.push_back("--plan");
+  ProcessResult planned = server_.Admin(plan);
+  ASSERT_EQ(planned.exit_code, 0) << planned.err;
+  EXPECT_THAT(planned.out, HasSubstr("would create jana.neumann (disabled")) << planned.out;
+  EXPECT_THAT(planned.out, HasSubstr("in cn=vpn,ou=groups,dc=test,dc=bestand")) << planned.out;
+  EXPECT_THAT(planned.out, HasSubstr("would create jana.neumann@firma.test")) << planned.out;
+  EXPECT_EQ(LdapSearch("(uid=jana.neumann)", "dn"), "");
+
+  std::vector<std::string> now = onboard;
+  now.push_back("--now");
+  ProcessResult on = server_.Admin(now);
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_THAT(on.out, Not(HasSubstr("failed:"))) << on.out;
+  EXPECT_THAT(on.out, HasSubstr("created uid=jana.neumann,ou=people,dc=test,dc=bestand (enabled "
+                                "with a one-time password)"))
+      << on.out;
+  // One account per application, each with its password; the second role finds the account.
+  const std::vector<std::string> passwords = OneTimePasswords(on.out);
+  ASSERT_EQ(passwords.size(), 3u) << on.out;
+  for (const std::string& p : passwords) EXPECT_EQ(p.size(), 20u) << p;
+
+  // Read back by clients of their own.
+  EXPECT_THAT(LdapSearch("(uid=jana.neumann)", "mail"), HasSubstr("mail: jana.neumann@firma.test"));
+  const std::string groups = LdapSearch("(objectClass=groupOfNames)", "member");
+  EXPECT_THAT(groups, HasSubstr("cn=vpn,ou=groups"));
+  size_t members = 0;
+  for (size_t at = groups.find("uid=jana.neumann"); at != std::string::npos;
+       at = groups.find("uid=jana.neumann", at + 1)) {
+    ++members;
+  }
+  EXPECT_EQ(members, 2u) << groups;
+  // The LDAP password (the first shown: applications in order) works; slapd checks its {CRYPT}
+  // hash.
+  ProcessResult whoami = RunProcess(
+      {"/usr/bin/ldapwhoami", "-x", "-H", absl::StrCat("ldaps://127.0.0.1:", ldaps_port_), "-D",
+       absl::StrCat("uid=jana.neumann,ou=people,", kBase), "-w", passwords[0]},
+      {absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"))});
+  EXPECT_EQ(whoami.exit_code, 0) << whoami.err;
+  for (const auto& [dir, port] : {std::pair{"crm", scim_port_}, {"chat", add_only_port_}}) {
+    const std::string user =
+        ScimGet(dir, port, "/Users?filter=userName%20eq%20%22jana.neumann%40firma.test%22");
+    EXPECT_THAT(user, HasSubstr("\"active\":true")) << dir << ": " << user;
+    EXPECT_THAT(user, HasSubstr("\"familyName\":\"Neumann\"")) << dir << ": " << user;
+  }
+  const std::string jana =
+      ScimGet("crm", scim_port_, "/Users?filter=userName%20eq%20%22jana.neumann%40firma.test%22");
+  const size_t id_at = jana.find("\"id\":\"");
+  ASSERT_NE(id_at, std::string::npos) << jana;
+  const std::string id = jana.substr(id_at + 6, jana.find('"', id_at + 6) - id_at - 6);
+  EXPECT_THAT(ScimGet("crm", scim_port_, "/Groups"), HasSubstr(absl::StrCat("\"value\":\"", id)));
+
+  // Bestand's inventory: the accounts and grants exist; every task is done.
+  ProcessResult tasks = server_.Admin({"task", "list", "--case", "cases/1", "-o", "json"});
+  EXPECT_THAT(tasks.out, Not(HasSubstr("\"OPEN\""))) << tasks.out;
+  EXPECT_THAT(server_.Admin({"account", "list", "-o", "json"}).out,
+              HasSubstr("jana.neumann@firma.test"));
+  // Twice changes nothing: no task is left, and a person is onboarded once.
+  ProcessResult again = server_.Admin({"connectors", "run", "--case", "cases/1", "-o", "json"});
+  EXPECT_THAT(again.out, Not(HasSubstr("tasks/"))) << again.out;
+  ProcessResult twice = server_.Admin(now);
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_THAT(twice.err, HasSubstr("onboarded once")) << twice.err;
+  EXPECT_TRUE(OneTimePasswords(twice.out).empty()) << twice.out;
+
+  // The passwords were shown once: in no later answer, not audited, not in the database.
+  ProcessResult audit = server_.Admin({"audit", "list", "-o", "json"});
+  ProcessResult show = server_.Admin({"case", "show", "cases/1", "-o", "json"});
+  const std::string db = ReadFile(server_.db());
+  for (const std::string& p : passwords) {
+    EXPECT_THAT(audit.out, Not(HasSubstr(p)));
+    EXPECT_THAT(tasks.out + show.out, Not(HasSubstr(p)));
+    EXPECT_FALSE(absl::StrContains(db, p)) << "a one-time password is in the database file";
+  }
+}
+
 TEST_F(ConnectorE2eTest, AServerThatIsDownIsTriedAgainAndTheTaskCompletesLater) {
   // With the web interface: the coordinator sees the error there too.
   server_.Stop();
@@ -369,6 +479,60 @@ TEST_F(ConnectorE2eTest, ActiveDirectoryAccountIsDisabledAndLeavesItsGroups) {
                                   {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
   EXPECT_NE(bind.exit_code, 0) << "a disabled account binds no more";
   EXPECT_THAT(bind.err, HasSubstr("data 533")) << bind.err;  // AD: account disabled
+
+  // Onboarding: sAMAccountName and userPrincipalName from the pattern, in the template's groups;
+  // with --now enabled with a one-time password that must be changed at the first login.
+  std::vector<std::string> pattern = {"app",
+                                      "connect",
+                                      "Active Directory",
+                                      "--ldap",
+                                      "ldaps://127.0.0.1:636",
+                                      "--bind-dn",
+                                      "Administrator@TEST.BESTAND",
+                                      "--password-file",
+                                      dir_.File("adpw"),
+                                      "--base-dn",
+                                      "DC=test,DC=bestand",
+                                      "--users-ou",
+                                      "CN=Users,DC=test,DC=bestand",
+                                      "--login-pattern",
+                                      "{f}{last}",
+                                      "--ca-file",
+                                      dir_.File("samba/ca.crt")};
+  ASSERT_EQ(server_.Admin(pattern).exit_code, 0);
+  Import("templates",
+         "template;application;role\nvertrieb;Active Directory;Vertrieb\n"
+         "vertrieb;Active Directory;vpn\n");
+  ProcessResult on = server_.Admin({"onboard", "jana.neumann@firma.test", "--name", "Jana Neumann",
+                                    "--template", "vertrieb", "--start", Today(), "--now"});
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_THAT(on.out, HasSubstr("created CN=Jana Neumann,CN=Users,DC=test,DC=bestand (enabled"))
+      << on.out;
+  const std::vector<std::string> passwords = OneTimePasswords(on.out);
+  ASSERT_EQ(passwords.size(), 1u) << on.out;
+  const std::string jana = search("(sAMAccountName=jneumann)", "userPrincipalName");
+  EXPECT_THAT(jana, HasSubstr("userPrincipalName: jneumann@firma.test")) << jana;
+  EXPECT_THAT(search("(sAMAccountName=jneumann)", "userAccountControl"),
+              HasSubstr("userAccountControl: 512"));
+  const std::string memberships = search("(sAMAccountName=jneumann)", "memberOf");
+  EXPECT_THAT(memberships, HasSubstr("CN=Vertrieb,CN=Users")) << memberships;
+  EXPECT_THAT(memberships, HasSubstr("CN=VPN-Nutzer,CN=Users")) << memberships;
+  bind = RunProcess({"/usr/bin/ldapwhoami", "-x", "-H", "ldaps://127.0.0.1:636", "-D",
+                     "jneumann@firma.test", "-w", passwords[0]},
+                    {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
+  EXPECT_NE(bind.exit_code, 0);
+  EXPECT_THAT(bind.err, HasSubstr("data 773")) << bind.err;  // AD: must change the password
+
+  // Without --now (what the server does on the day): created disabled, without a password.
+  ProcessResult later = server_.Admin({"onboard", "olaf.koenig@firma.test", "--name", "Olaf König",
+                                       "--template", "vertrieb", "--start", Today(), "-o", "json"});
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  ProcessResult run = server_.Admin({"connectors", "run", "--case", "cases/3", "-o", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, Not(HasSubstr("one_time_password"))) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("disabled, without a password")) << run.out;
+  EXPECT_THAT(search("(sAMAccountName=okoenig)", "userAccountControl"),
+              HasSubstr("userAccountControl: 514"));
 }
 
 }  // namespace

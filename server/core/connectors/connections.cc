@@ -13,6 +13,7 @@
 #include "server/core/audit.h"
 #include "server/core/audited_state.h"
 #include "server/core/connectors/connectors.h"
+#include "server/core/connectors/new_accounts.h"
 #include "server/core/inventory.h"
 #include "server/core/workflow_internal.h"
 
@@ -117,12 +118,21 @@ absl::StatusOr<ConnectionRecord> RecordOf(const v1::Connection& in) {
     if (r.flavor == v1::Connection::OPENLDAP && in.disabled_ou().empty()) {
       return Invalid("disabled_ou", "is required for OpenLDAP: a disabled account is moved there");
     }
+    BESTAND_RETURN_IF_ERROR(CheckDn("users_ou", in.users_ou(), false));
+    if (absl::Status s = CheckLoginPattern(in.login_pattern()); !s.ok()) {
+      return Invalid("login_pattern", s.message());
+    }
     r.bind_dn = in.bind_dn();
     r.base_dn = in.base_dn();
     r.disabled_ou = in.disabled_ou();
+    r.users_ou = in.users_ou();
+    r.login_pattern = in.login_pattern();
   } else if (!in.bind_dn().empty() || !in.base_dn().empty() || !in.disabled_ou().empty() ||
+             !in.users_ou().empty() || !in.login_pattern().empty() ||
              in.flavor() != v1::Connection::FLAVOR_UNSPECIFIED) {
-    return Invalid("bind_dn", "bind DN, base DN, disabled OU and flavor are for LDAP only");
+    return Invalid("bind_dn",
+                   "bind DN, base DN, disabled OU, users OU, login pattern and flavor are for LDAP "
+                   "only");
   }
   if (in.ca_pem().size() > kMaxCaBytes) {
     return Invalid("ca_pem", absl::StrCat(in.ca_pem().size(), " bytes; at most ", kMaxCaBytes));
@@ -254,6 +264,7 @@ absl::StatusOr<DirectoryConfig> Connectors::ConfigOf(const ConnectionRecord& rec
   c.bind_dn = record.bind_dn;
   c.base_dn = record.base_dn;
   c.disabled_ou = record.disabled_ou;
+  c.users_ou = record.users_ou.empty() ? record.base_dn : record.users_ou;
   c.ca_pem = record.ca_pem;
   c.allow_plaintext = record.allow_plaintext;
   absl::StatusOr<std::string> secret =

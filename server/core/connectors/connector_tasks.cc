@@ -1,5 +1,6 @@
 // Connectors, the second half: runs that act on the tasks of connected applications (see
-// connectors.h), each change read back before its task is done.
+// connectors.h) — create an account, disable one, take one out of a group —, each change read
+// back before its task is done.
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "server/core/connectors/connectors.h"
+#include "server/core/connectors/new_accounts.h"
 #include "server/core/inventory.h"
 #include "server/core/workflow_internal.h"
 
@@ -17,11 +19,18 @@ namespace bestand {
 namespace {
 
 bool IsConnectorAction(v1::Task::Action a) {
-  return a == v1::Task::DISABLE_ACCOUNT || a == v1::Task::REVOKE_ACCESS;
+  return a == v1::Task::CREATE_ACCOUNT || a == v1::Task::DISABLE_ACCOUNT ||
+         a == v1::Task::REVOKE_ACCESS;
 }
 
 bool IsOpen(const v1::Task& t) {
   return t.status() == v1::Task::OPEN || t.status() == v1::Task::IN_PROGRESS;
+}
+
+// A task a connector can act on: open, of an action it knows, naming what it acts on.
+bool Actionable(const v1::Task& t) {
+  if (!IsConnectorAction(t.action()) || !IsOpen(t)) return false;
+  return t.action() == v1::Task::CREATE_ACCOUNT ? !t.person().empty() : !t.account().empty();
 }
 
 std::string Label(const ConnectionRecord& c) {
@@ -39,13 +48,21 @@ std::string Fit(std::string text) {
   return absl::StrCat(Utf8Prefix(text, kMax), "…");
 }
 
-// Out of the groups before disabling: a directory that moves a disabled account may not follow
-// its memberships.
-void RevokesFirst(std::vector<v1::Task>& tasks) {
-  std::stable_sort(tasks.begin(), tasks.end(), [](const v1::Task& a, const v1::Task& b) {
-    return a.action() == v1::Task::REVOKE_ACCESS && b.action() != v1::Task::REVOKE_ACCESS;
-  });
+// Accounts created before their groups are filled; out of the groups before disabling (a
+// directory that moves a disabled account may not follow its memberships).
+void InOrder(std::vector<v1::Task>& tasks) {
+  auto rank = [](const v1::Task& t) {
+    return t.action() == v1::Task::CREATE_ACCOUNT  ? 0
+           : t.action() == v1::Task::REVOKE_ACCESS ? 1
+                                                   : 2;
+  };
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [&](const v1::Task& a, const v1::Task& b) { return rank(a) < rank(b); });
 }
+
+// A CREATE_ACCOUNT task the server's own run leaves alone for now: created in the last minutes,
+// the coordinator may still be creating its accounts with one-time passwords (onboard --now).
+constexpr absl::Duration kCreateGrace = absl::Minutes(2);
 
 }  // namespace
 
@@ -56,6 +73,10 @@ struct Connectors::Work {
   std::unique_ptr<Directory> directory;
   absl::Status reached = absl::UnknownError("not yet connected");
   bool tried = false;
+  // New accounts are enabled with a one-time password (RunConnectorsRequest).
+  bool one_time_passwords = false;
+  // A plan's newcomer, who is not stored.
+  const v1::Person* newcomer = nullptr;
 };
 
 absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view actor,
@@ -69,6 +90,9 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
     int64_t case_id = 0;
     if (!r.case_().empty()) {
       BESTAND_ASSIGN_OR_RETURN(case_id, ResolveName(*tx, Kind::kCase, r.case_()));
+    } else if (r.one_time_passwords()) {
+      return FieldError(absl::StatusCode::kInvalidArgument, "one_time_passwords",
+                        "needs a case: the passwords are shown to whoever runs it");
     }
     BESTAND_ASSIGN_OR_RETURN(std::vector<ConnectionRecord> connections, tx->ListConnections());
     for (ConnectionRecord& c : connections) {
@@ -77,12 +101,21 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
       BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
                                ListAll<v1::Task>(*tx, Kind::kTask, std::move(equals)));
       Work w;
+      w.one_time_passwords = r.one_time_passwords();
       for (v1::Task& t : tasks) {
-        if (!IsConnectorAction(t.action()) || !IsOpen(t) || t.account().empty()) continue;
+        if (!Actionable(t)) continue;
         if (!case_id) {
-          // Due once its day has ended, and once a failed attempt's wait is over.
+          // Due once its day has ended (an account to create: on its day), and once a failed
+          // attempt's wait is over.
           absl::StatusOr<absl::CivilDay> due = ParseIsoDate(t.due_date());
-          if (!due.ok() || *due >= today) continue;
+          if (!due.ok()) continue;
+          if (t.action() == v1::Task::CREATE_ACCOUNT) {
+            // (Records are stamped with the real time, whatever this run's clock.)
+            const int64_t grace_from = NowMicros() - absl::ToInt64Microseconds(kCreateGrace);
+            if (*due > today || ToMicros(t.create_time()) > grace_from) continue;
+          } else if (*due >= today) {
+            continue;
+          }
           BESTAND_ASSIGN_OR_RETURN(std::optional<ConnectorRunRecord> run,
                                    tx->GetConnectorRun(IdOf(t.name())));
           if (run && run->next_attempt_micros > absl::ToUnixMicros(now)) continue;
@@ -90,7 +123,7 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
         w.tasks.push_back(std::move(t));
       }
       if (w.tasks.empty()) continue;
-      RevokesFirst(w.tasks);
+      InOrder(w.tasks);
       w.connection = std::move(c);
       work.push_back(std::move(w));
     }
@@ -100,6 +133,134 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
     for (const v1::Task& t : w.tasks) *out.add_outcomes() = Act(actor, w, t, false);
   }
   return out;
+}
+
+absl::StatusOr<std::string> Connectors::CreateAccount(Work& work, const v1::Task& task, bool plan,
+                                                      v1::ConnectorOutcome& out) {
+  Directory& dir = *work.directory;
+  v1::Person person;
+  if (work.newcomer && work.newcomer->name() == task.person()) {
+    person = *work.newcomer;
+  } else {
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+    BESTAND_ASSIGN_OR_RETURN(person, Load<v1::Person>(*tx, Kind::kPerson, task.person()));
+  }
+  std::optional<DirectoryGroup> group;
+  if (!task.role().empty()) {
+    BESTAND_ASSIGN_OR_RETURN(group, dir.FindGroup(task.role()));
+  }
+  std::string created;
+  absl::StatusOr<DirectoryAccount> account = dir.Find(person.email());
+  if (!account.ok() && !absl::IsNotFound(account.status())) return account.status();
+  if (!account.ok()) {
+    const bool ad = work.connection.protocol == v1::Connection::LDAP &&
+                    work.connection.flavor == v1::Connection::ACTIVE_DIRECTORY;
+    NewAccount n;
+    BESTAND_ASSIGN_OR_RETURN(
+        n.login, LoginName(work.connection.login_pattern, person.display_name(), person.email(),
+                           ad ? 20 : 64));
+    n.email = person.email();
+    n.display_name = person.display_name();
+    const SplitName split = SplitDisplayName(person.display_name());
+    n.first_name = split.first;
+    n.last_name = split.last;
+    const std::string how = work.one_time_passwords
+                                ? "enabled with a one-time password"
+                                : "disabled, without a password, until the newcomer is given one";
+    const std::string login = work.connection.protocol == v1::Connection::SCIM ? n.email : n.login;
+    if (plan) {
+      return absl::StrCat("create ", login, " (", how, ")",
+                          group ? absl::StrCat(" in ", group->id) : "");
+    }
+    if (work.one_time_passwords) {
+      BESTAND_ASSIGN_OR_RETURN(n.password, OneTimePassword());
+    }
+    BESTAND_RETURN_IF_ERROR(dir.Create(n));
+    // Shown once even when what follows fails: the account exists with it.
+    out.set_one_time_password(n.password);
+    account = dir.Find(person.email());
+    if (!account.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "created ", login, " but cannot read it back: ", account.status().message()));
+    }
+    if (account->enabled != work.one_time_passwords) {
+      return absl::InternalError(
+          absl::StrCat("created ", account->id, " but it reads back ", account->state));
+    }
+    created = absl::StrCat("created ", account->id, " (", how, "): ", account->state);
+  } else if (plan) {
+    return absl::StrCat("find ", account->id, " (", account->state, "): nothing to create",
+                        group ? absl::StrCat("; put it in ", group->id) : "");
+  } else {
+    created = absl::StrCat(account->id, " existed already: ", account->state);
+  }
+  if (!group) return absl::StrCat(created, "; read back ", Stamp(clock_()), ": exists");
+  BESTAND_ASSIGN_OR_RETURN(bool was_member, dir.IsMember(*account, *group));
+  if (!was_member) BESTAND_RETURN_IF_ERROR(dir.AddMember(*account, *group));
+  BESTAND_ASSIGN_OR_RETURN(bool member, dir.IsMember(*account, *group));
+  if (!member) {
+    return absl::InternalError(
+        absl::StrCat(account->id, " is no member of ", group->id, " after adding it"));
+  }
+  return absl::StrCat(created, was_member ? "; was a member of " : "; added to ", group->id,
+                      "; read back ", Stamp(clock_()), ": exists, member");
+}
+
+absl::StatusOr<std::string> Connectors::DisableAccount(Work& work, const v1::Task& task,
+                                                       bool plan) {
+  Directory& dir = *work.directory;
+  std::string username;
+  {
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+    BESTAND_ASSIGN_OR_RETURN(v1::Account a, Load<v1::Account>(*tx, Kind::kAccount, task.account()));
+    username = a.username();
+  }
+  BESTAND_ASSIGN_OR_RETURN(DirectoryAccount account, dir.Find(username));
+  if (plan) {
+    return account.enabled ? absl::StrCat("disable ", account.id, " (", account.state, ")")
+                           : absl::StrCat("find ", account.id, " disabled already (", account.state,
+                                          "): nothing to change");
+  }
+  if (account.enabled) BESTAND_RETURN_IF_ERROR(dir.Disable(account));
+  BESTAND_ASSIGN_OR_RETURN(DirectoryAccount after, dir.Find(username));
+  if (after.enabled) {
+    return absl::InternalError(absl::StrCat(
+        "'", username, "' is still enabled after disabling it (read back: ", after.state, ")"));
+  }
+  return absl::StrCat(account.enabled
+                          ? absl::StrCat("disabled ", account.id, ": ", account.state, " → ")
+                          : absl::StrCat(account.id, " was disabled already: "),
+                      after.state, "; read back ", Stamp(clock_()), ": disabled");
+}
+
+absl::StatusOr<std::string> Connectors::RevokeAccess(Work& work, const v1::Task& task, bool plan) {
+  Directory& dir = *work.directory;
+  std::string username, role;
+  {
+    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+    BESTAND_ASSIGN_OR_RETURN(v1::Account a, Load<v1::Account>(*tx, Kind::kAccount, task.account()));
+    BESTAND_ASSIGN_OR_RETURN(v1::AccessGrant g,
+                             Load<v1::AccessGrant>(*tx, Kind::kAccessGrant, task.access_grant()));
+    username = a.username();
+    role = g.role();
+  }
+  BESTAND_ASSIGN_OR_RETURN(DirectoryAccount account, dir.Find(username));
+  BESTAND_ASSIGN_OR_RETURN(DirectoryGroup group, dir.FindGroup(role));
+  BESTAND_ASSIGN_OR_RETURN(bool member, dir.IsMember(account, group));
+  if (plan) {
+    return member ? absl::StrCat("remove ", account.id, " from ", group.id)
+                  : absl::StrCat("find ", account.id, " no member of ", group.id,
+                                 ": nothing to change");
+  }
+  if (member) BESTAND_RETURN_IF_ERROR(dir.RemoveMember(account, group));
+  BESTAND_ASSIGN_OR_RETURN(bool still, dir.IsMember(account, group));
+  if (still) {
+    return absl::InternalError(
+        absl::StrCat(account.id, " is still a member of ", group.id, " after removing it"));
+  }
+  return absl::StrCat(member ? "removed " : "", account.id,
+                      member ? " from " : " was no member of ", group.id, "; read back ",
+                      Stamp(clock_()), ": no member");
 }
 
 v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const v1::Task& task,
@@ -118,11 +279,6 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
     }
     return out;
   };
-  auto planned = [&](const std::string& what) {
-    out.set_done(true);
-    out.set_detail(Fit(absl::StrCat("Bestand via ", label, " (", c.url, ") would ", what)));
-    return out;
-  };
   if (!work.tried) {
     work.tried = true;
     absl::StatusOr<DirectoryConfig> config = ConfigOf(c);
@@ -136,76 +292,21 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
     }
   }
   if (!work.reached.ok()) return fail(work.reached);
-  Directory& dir = *work.directory;
 
-  std::string username, role;
-  {
-    absl::StatusOr<std::unique_ptr<ReadTx>> tx = store_->BeginRead();
-    if (!tx.ok()) return fail(tx.status());
-    absl::StatusOr<v1::Account> account = Load<v1::Account>(**tx, Kind::kAccount, task.account());
-    if (!account.ok()) return fail(account.status());
-    username = account->username();
-    if (task.action() == v1::Task::REVOKE_ACCESS) {
-      absl::StatusOr<v1::AccessGrant> grant =
-          Load<v1::AccessGrant>(**tx, Kind::kAccessGrant, task.access_grant());
-      if (!grant.ok()) return fail(grant.status());
-      role = grant->role();
-    }
-  }
-  absl::StatusOr<DirectoryAccount> account = dir.Find(username);
-  if (!account.ok()) return fail(account.status());
-
-  std::string evidence;
-  if (task.action() == v1::Task::DISABLE_ACCOUNT) {
-    if (plan) {
-      return planned(account->enabled
-                         ? absl::StrCat("disable ", account->id, " (", account->state, ")")
-                         : absl::StrCat("find ", account->id, " disabled already (", account->state,
-                                        "): nothing to change"));
-    }
-    if (account->enabled) {
-      if (absl::Status s = dir.Disable(*account); !s.ok()) return fail(s);
-    }
-    absl::StatusOr<DirectoryAccount> after = dir.Find(username);
-    if (!after.ok()) return fail(after.status());
-    if (after->enabled) {
-      return fail(absl::InternalError(absl::StrCat("'", username,
-                                                   "' is still enabled after disabling it (read "
-                                                   "back: ",
-                                                   after->state, ")")));
-    }
-    evidence = absl::StrCat(
-        "Bestand via ", label, " (", c.url, "): ",
-        account->enabled ? absl::StrCat("disabled ", account->id, ": ", account->state, " → ")
-                         : absl::StrCat(account->id, " was disabled already: "),
-        after->state, "; read back ", Stamp(clock_()), ": disabled");
-  } else {
-    absl::StatusOr<DirectoryGroup> group = dir.FindGroup(role);
-    if (!group.ok()) return fail(group.status());
-    absl::StatusOr<bool> member = dir.IsMember(*account, *group);
-    if (!member.ok()) return fail(member.status());
-    if (plan) {
-      return planned(*member ? absl::StrCat("remove ", account->id, " from ", group->id)
-                             : absl::StrCat("find ", account->id, " no member of ", group->id,
-                                            ": nothing to change"));
-    }
-    if (*member) {
-      if (absl::Status s = dir.RemoveMember(*account, *group); !s.ok()) return fail(s);
-    }
-    absl::StatusOr<bool> still = dir.IsMember(*account, *group);
-    if (!still.ok()) return fail(still.status());
-    if (*still) {
-      return fail(absl::InternalError(
-          absl::StrCat(account->id, " is still a member of ", group->id, " after removing it")));
-    }
-    evidence = absl::StrCat("Bestand via ", label, " (", c.url, "): ", *member ? "removed " : "",
-                            account->id, *member ? " from " : " was no member of ", group->id,
-                            "; read back ", Stamp(clock_()), ": no member");
+  absl::StatusOr<std::string> change =
+      task.action() == v1::Task::CREATE_ACCOUNT    ? CreateAccount(work, task, plan, out)
+      : task.action() == v1::Task::DISABLE_ACCOUNT ? DisableAccount(work, task, plan)
+                                                   : RevokeAccess(work, task, plan);
+  if (!change.ok()) return fail(change.status());
+  if (plan) {
+    out.set_done(true);
+    out.set_detail(Fit(absl::StrCat("Bestand via ", label, " (", c.url, ") would ", *change)));
+    return out;
   }
   v1::UpdateTaskStatusRequest done;
   done.set_name(task.name());
   done.set_status(v1::Task::DONE);
-  done.set_evidence(Fit(evidence));
+  done.set_evidence(Fit(absl::StrCat("Bestand via ", label, " (", c.url, "): ", *change)));
   absl::StatusOr<v1::Task> updated = workflow_->UpdateTaskStatus(via, TaskScope{0, true}, done);
   if (!updated.ok()) return fail(updated.status());
   out.set_done(true);
@@ -214,21 +315,19 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
 }
 
 absl::StatusOr<std::vector<v1::ConnectorOutcome>> Connectors::Plan(
-    const google::protobuf::RepeatedPtrField<v1::Task>& tasks) {
+    const google::protobuf::RepeatedPtrField<v1::Task>& tasks, const v1::Person* newcomer) {
   std::vector<Work> work;
   {
     BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
     BESTAND_ASSIGN_OR_RETURN(std::vector<ConnectionRecord> connections, tx->ListConnections());
     for (ConnectionRecord& c : connections) {
       Work w;
+      w.newcomer = newcomer;
       for (const v1::Task& t : tasks) {
-        if (IsConnectorAction(t.action()) && IsOpen(t) && !t.account().empty() &&
-            IdOf(t.application()) == c.application_id) {
-          w.tasks.push_back(t);
-        }
+        if (Actionable(t) && IdOf(t.application()) == c.application_id) w.tasks.push_back(t);
       }
       if (w.tasks.empty()) continue;
-      RevokesFirst(w.tasks);
+      InOrder(w.tasks);
       w.connection = std::move(c);
       work.push_back(std::move(w));
     }

@@ -1,11 +1,14 @@
 // Connectors (proto/bestand/v1/connect.proto): which applications Bestand changes itself, and
-// the runs that do it. A run takes the open DISABLE_ACCOUNT and REVOKE_ACCESS tasks of connected
-// applications that are due — their due date (the last working day) has ended in the company's
-// time zone, and a failed attempt's wait is over — or every open one of a case when asked to;
-// makes the change; reads it back; and only when the directory shows it done, completes the task
-// through the workflow (the inventory changes in the same transaction) with the evidence: what
-// changed, the values read back, when. A failure leaves the task open with the error on it
-// (Task.connector_error, audited) and tries again later, waiting twice as long each time.
+// the runs that do it. A run takes the open CREATE_ACCOUNT, DISABLE_ACCOUNT and REVOKE_ACCESS
+// tasks of connected applications that are due — an account to create on its due date (the
+// working day before the start), the others once their due date (the last working day) has
+// ended in the company's time zone, and a failed attempt's wait is over — or every open one of a
+// case when asked to; makes the change; reads it back; and only when the directory shows it
+// done, completes the task through the workflow (the inventory changes in the same transaction)
+// with the evidence: what changed, the values read back, when. A failure leaves the task open
+// with the error on it (Task.connector_error, audited) and tries again later, waiting twice as
+// long each time. An account is created only when the directory has none with the person's
+// email, and put into the group named like the task's role.
 //
 // Every change is audited with the connector in the actor ("anna via the LDAP connector of
 // applications/3"). Thread safety: safe for concurrent use; runs take turns.
@@ -49,10 +52,12 @@ class Connectors {
   absl::StatusOr<v1::RunConnectorsResponse> Run(absl::string_view actor,
                                                 const v1::RunConnectorsRequest& r);
   // What a run would do for `tasks` (those of connected applications it acts on; they need not
-  // be stored), looked up in the directories, which are only read. An outcome is done when the
-  // change can be made, its detail says what it would be or why it cannot.
+  // be stored, and their person may be `newcomer`, who is not either), looked up in the
+  // directories, which are only read. An outcome is done when the change can be made, its
+  // detail says what it would be or why it cannot.
   absl::StatusOr<std::vector<v1::ConnectorOutcome>> Plan(
-      const google::protobuf::RepeatedPtrField<v1::Task>& tasks);
+      const google::protobuf::RepeatedPtrField<v1::Task>& tasks,
+      const v1::Person* newcomer = nullptr);
 
  private:
   struct Work;
@@ -60,6 +65,12 @@ class Connectors {
   // Acts on one task of `work`'s application; the outcome is recorded on the task. With `plan`
   // only reads, and says what it would do.
   v1::ConnectorOutcome Act(absl::string_view actor, Work& work, const v1::Task& task, bool plan);
+  // The change for one task in `work`'s directory, read back: the evidence, or with `plan` what
+  // it would do. CreateAccount puts a one-time password into `out`.
+  absl::StatusOr<std::string> CreateAccount(Work& work, const v1::Task& task, bool plan,
+                                            v1::ConnectorOutcome& out);
+  absl::StatusOr<std::string> DisableAccount(Work& work, const v1::Task& task, bool plan);
+  absl::StatusOr<std::string> RevokeAccess(Work& work, const v1::Task& task, bool plan);
   absl::Status RecordFailure(absl::string_view actor, const v1::Task& task,
                              const std::string& error);
 

@@ -1,7 +1,7 @@
-// The contract every connector implements: one directory of accounts that Bestand changes
-// itself (an LDAP server — Active Directory, OpenLDAP —, a SCIM 2.0 service; later Microsoft
-// Graph and Google's Directory API). The core decides what to change and checks each change
-// by reading it back; an implementation only speaks its protocol (server/connectors/).
+// The contract every connector implements: one directory of accounts that Bestand creates and
+// changes itself (an LDAP server — Active Directory, OpenLDAP —, a SCIM 2.0 service; later
+// Microsoft Graph and Google's Directory API). The core decides what to change and checks each
+// change by reading it back; an implementation only speaks its protocol (server/connectors/).
 //
 // Thread safety: a Directory is used by one thread at a time; a factory from any thread.
 #pragma once
@@ -24,6 +24,8 @@ struct DirectoryConfig {
   std::string url;
   v1::Connection::Flavor flavor = v1::Connection::ACTIVE_DIRECTORY;
   std::string bind_dn, base_dn, disabled_ou;
+  // LDAP: where new accounts go (the base DN unless the connection names another).
+  std::string users_ou;
   // Trusted besides the system's certificate authorities; empty: the system's only.
   std::string ca_pem;
   bool allow_plaintext = false;
@@ -40,6 +42,18 @@ struct DirectoryAccount {
   // The values that say whether it is enabled, as the directory shows them
   // ("userAccountControl=512", "active=true", "in ou=people,dc=example,dc=com").
   std::string state;
+};
+
+// An account to create for a person.
+struct NewAccount {
+  // LDAP: sAMAccountName (with userPrincipalName LOGIN@ the email's domain) or uid.
+  std::string login;
+  // SCIM: the userName; LDAP: mail. How Find finds the account again.
+  std::string email;
+  std::string display_name, first_name, last_name;
+  // Empty: created disabled, without a password. Otherwise enabled with this password, which
+  // must be changed at the first login where the directory can say so.
+  std::string password;
 };
 
 // A group (or role) accounts are members of.
@@ -60,12 +74,17 @@ class Directory {
   // The account with login name `username` (LDAP: sAMAccountName, userPrincipalName, uid or
   // mail; SCIM: userName). NOT_FOUND when there is none, FAILED_PRECONDITION when several.
   virtual absl::StatusOr<DirectoryAccount> Find(absl::string_view username) = 0;
+  // Creates `account` (nothing else has its login name or email: Find it first). ALREADY_EXISTS
+  // when its login name is taken.
+  virtual absl::Status Create(const NewAccount& account) = 0;
   // Disables `account`, never deletes it. Disabling a disabled account changes nothing.
   virtual absl::Status Disable(const DirectoryAccount& account) = 0;
   // The group named `name` (its name or its id); NOT_FOUND when there is none.
   virtual absl::StatusOr<DirectoryGroup> FindGroup(absl::string_view name) = 0;
   virtual absl::StatusOr<bool> IsMember(const DirectoryAccount& account,
                                         const DirectoryGroup& group) = 0;
+  // Puts `account` into `group`; when it is a member, changes nothing.
+  virtual absl::Status AddMember(const DirectoryAccount& account, const DirectoryGroup& group) = 0;
   // Takes `account` out of `group`; when it is no member, changes nothing.
   virtual absl::Status RemoveMember(const DirectoryAccount& account,
                                     const DirectoryGroup& group) = 0;

@@ -8,7 +8,7 @@ namespace {
 
 constexpr char kConnectionColumns[] =
     "SELECT application_id, protocol, url, flavor, bind_dn, base_dn, disabled_ou, ca_pem, "
-    "allow_plaintext, secret_sealed, update_time FROM connections";
+    "allow_plaintext, secret_sealed, update_time, users_ou, login_pattern FROM connections";
 
 ConnectionRecord ReadConnection(Stmt& st) {
   ConnectionRecord r;
@@ -23,6 +23,8 @@ ConnectionRecord ReadConnection(Stmt& st) {
   r.allow_plaintext = st.Int(8) != 0;
   r.secret_sealed = st.Text(9);
   r.update_micros = st.Int(10);
+  r.users_ou = st.Text(11);
+  r.login_pattern = st.Text(12);
   return r;
 }
 
@@ -52,9 +54,11 @@ absl::StatusOr<std::vector<ConnectionRecord>> ListConnections(Connection& conn) 
 absl::Status PutConnection(Connection& conn, const ConnectionRecord& r) {
   BESTAND_ASSIGN_OR_RETURN(
       Stmt st,
-      conn.Prepare("INSERT OR REPLACE INTO connections (application_id, protocol, url, "
-                   "flavor, bind_dn, base_dn, disabled_ou, ca_pem, allow_plaintext, "
-                   "secret_sealed, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      conn.Prepare(
+          "INSERT OR REPLACE INTO connections (application_id, protocol, url, "
+          "flavor, bind_dn, base_dn, disabled_ou, ca_pem, allow_plaintext, "
+          "secret_sealed, update_time, users_ou, login_pattern) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?)"));
   st.Bind(1, r.application_id);
   st.Bind(2, int64_t{r.protocol});
   st.Bind(3, r.url);
@@ -66,6 +70,8 @@ absl::Status PutConnection(Connection& conn, const ConnectionRecord& r) {
   st.Bind(9, int64_t{r.allow_plaintext ? 1 : 0});
   st.Bind(10, r.secret_sealed);
   st.Bind(11, r.update_micros);
+  st.Bind(12, r.users_ou);
+  st.Bind(13, r.login_pattern);
   return st.Run("storing a connection");
 }
 

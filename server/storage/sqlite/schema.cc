@@ -496,8 +496,14 @@ ALTER TABLE tasks ADD COLUMN connector_error TEXT NOT NULL DEFAULT '';
 CREATE INDEX tasks_application ON tasks(application_id, status);
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2, kV3,  kV4,  kV5,  kV6,  kV7,
-                                             kV8, kV9, kV10, kV11, kV12, kV13, kV14};
+// Connectors create accounts: where (users_ou) and under which login name (login_pattern).
+constexpr absl::string_view kV15 = R"sql(
+ALTER TABLE connections ADD COLUMN users_ou TEXT NOT NULL DEFAULT '';
+ALTER TABLE connections ADD COLUMN login_pattern TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
+                                             kV9, kV10, kV11, kV12, kV13, kV14, kV15};
 
 }  // namespace
 
