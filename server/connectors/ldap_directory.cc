@@ -1,7 +1,6 @@
 // LDAP v3 through libldap: Active Directory (and Samba AD) and OpenLDAP; new accounts are AD
-// users or inetOrgPersons. TLS is ldaps:// or
-// StartTLS on ldap://; the certificate must verify (REQUIRE_CERT demand, the host checked
-// against it); plaintext only with allow_plaintext.
+// users or inetOrgPersons. TLS is ldaps:// or StartTLS on ldap://; the certificate must verify
+// (REQUIRE_CERT demand, the host checked against it); plaintext only with allow_plaintext.
 #include <crypt.h>
 #include <ldap.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 // SCIM 2.0 (RFC 7643, RFC 7644) through libcurl: users by userName (the email for new ones),
 // `active` for enabled, groups by displayName with their members. The token goes in an
-// Authorization header, only over HTTPS (http:// with allow_plaintext only), to the configured host
-// only (no redirects).
+// Authorization header, only over HTTPS (http:// with allow_plaintext only), to the configured
+// host only (no redirects).
 #include <curl/curl.h>
 
 #include <string>
