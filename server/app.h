@@ -113,8 +113,8 @@ class BestandServer {
   Connectors* connectors() { return connectors_.get(); }
   // What the web interface reads from.
   WebCore web_core() {
-    return {tokens_.get(),   inventory_.get(), reports_.get(),  audit_.get(),
-            workflow_.get(), fleet_.get(),     calendars_.get()};
+    return {tokens_.get(),   inventory_.get(), reports_.get(),   audit_.get(),
+            workflow_.get(), fleet_.get(),     calendars_.get(), connectors_.get()};
   }
   void Shutdown();
   void Wait() { server_->Wait(); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
@@ -321,6 +322,11 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
                                &next));
   const absl::CivilDay today = TodayUtc();
   const bool may_change = AuthorizeTaskChange(who).ok();
+  // Which tasks Bestand does itself: those of connected applications.
+  std::map<std::string, std::string> connected;
+  if (core.connectors) {
+    BESTAND_ASSIGN_OR_RETURN(connected, core.connectors->Connected());
+  }
   // By provider (the coordinator's own first), overdue first, then by due date.
   Labels labels(core.inventory);
   const LabelOf label = [&](Kind k, const std::string& n) { return labels.Of(k, n); };
@@ -352,6 +358,17 @@ absl::StatusOr<PageData> TasksPage(const WebCore& core, const Messages& m, const
       }
       if (!t->evidence().empty()) {
         row.set("evidence", m.Format("evidence_given", {{"evidence", t->evidence()}}));
+      }
+      // The connectors' evidence starts "Bestand via LDAP (…)" (connector_tasks.cc).
+      for (const char* protocol : {"LDAP", "SCIM"}) {
+        if (t->status() >= v1::Task::DONE &&
+            absl::StartsWith(t->evidence(), absl::StrCat("Bestand via ", protocol, " ("))) {
+          row.set("by_bestand", m.Format("task_done_by_bestand", {{"protocol", protocol}}));
+        }
+      }
+      if (auto c = connected.find(t->application());
+          c != connected.end() && Connectors::ActsOn(*t) && t->connector_error().empty()) {
+        row.set("by_bestand", m.Format("task_bestand_does_it", {{"protocol", c->second}}));
       }
       if (!t->connector_error().empty()) {
         row.set("connector_error",

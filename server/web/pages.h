@@ -10,6 +10,7 @@
 #include "common/i18n/catalog.h"
 #include "server/core/audit_log.h"
 #include "server/core/auth.h"
+#include "server/core/connectors/connectors.h"
 #include "server/core/fleet.h"
 #include "server/core/inventory.h"
 #include "server/core/notify/calendar.h"
@@ -27,7 +28,8 @@ struct WebCore {
   AuditLog* audit = nullptr;
   Workflow* workflow = nullptr;
   Fleet* fleet = nullptr;
-  Calendars* calendars = nullptr;  // serves the calendar feeds
+  Calendars* calendars = nullptr;    // serves the calendar feeds
+  Connectors* connectors = nullptr;  // nullptr: no application is connected
 };
 
 // Deadlines within this many days are on the dashboard.

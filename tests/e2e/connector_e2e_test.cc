@@ -429,6 +429,23 @@ TEST_F(ConnectorE2eTest, AServerThatIsDownIsTriedAgainAndTheTaskCompletesLater) 
   const std::string user =
       ScimGet("crm", scim_port_, "/Users?filter=userName%20eq%20%22bernd%40firma.test%22");
   EXPECT_THAT(user, HasSubstr("\"active\":false")) << user;
+
+  // One list: what Bestand did, what it will do itself, what waits for a provider.
+  Import("accounts", "application;username;person\nCRM;anna@firma.test;anna@firma.test\n");
+  const std::string next_week =
+      absl::FormatTime("%Y-%m-%d", absl::Now() + absl::Hours(24 * 7), absl::UTCTimeZone());
+  ASSERT_EQ(server_.Admin({"offboard", "anna@firma.test", "--last-day", next_week}).exit_code, 0);
+  page = coordinator.Get("/tasks?show=all");
+  ASSERT_TRUE(page);
+  EXPECT_THAT(page->body, HasSubstr("Erledigt von Bestand über SCIM")) << page->body;
+  EXPECT_THAT(page->body, HasSubstr("Bestand erledigt das selbst über SCIM; niemand muss etwas "
+                                    "tun."))
+      << page->body;
+  // Bernd's Chat account: Chat is not connected, so its task waits for a provider.
+  const size_t chat = page->body.find("Chat");
+  ASSERT_NE(chat, std::string::npos) << page->body;
+  const size_t chat_end = page->body.find("</li>", chat);
+  EXPECT_THAT(page->body.substr(chat, chat_end - chat), Not(HasSubstr("Bestand"))) << page->body;
 }
 
 // Samba as an Active Directory domain controller: the ACCOUNTDISABLE bit of userAccountControl

@@ -1,6 +1,8 @@
 // Connectors, the first half: connecting an application, showing, testing and removing its
 // connection. The second half (connector_tasks.cc) acts on tasks.
+#include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -229,6 +231,16 @@ absl::StatusOr<v1::TestConnectionResponse> Connectors::Test(
   v1::TestConnectionResponse out;
   out.set_detail(*std::move(detail));
   out.set_elapsed_ms(absl::ToInt64Milliseconds(absl::Now() - start));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> Connectors::Connected() const {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  BESTAND_ASSIGN_OR_RETURN(std::vector<ConnectionRecord> connections, tx->ListConnections());
+  std::map<std::string, std::string> out;
+  for (const ConnectionRecord& c : connections) {
+    out[NameOf(Kind::kApplication, c.application_id)] = ProtocolLabel(c.protocol);
+  }
   return out;
 }
 

@@ -27,16 +27,6 @@ bool IsOpen(const v1::Task& t) {
   return t.status() == v1::Task::OPEN || t.status() == v1::Task::IN_PROGRESS;
 }
 
-// A task a connector can act on: open, of an action it knows, naming what it acts on.
-bool Actionable(const v1::Task& t) {
-  if (!IsConnectorAction(t.action()) || !IsOpen(t)) return false;
-  return t.action() == v1::Task::CREATE_ACCOUNT ? !t.person().empty() : !t.account().empty();
-}
-
-std::string Label(const ConnectionRecord& c) {
-  return c.protocol == v1::Connection::SCIM ? "SCIM" : "LDAP";
-}
-
 std::string Stamp(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
@@ -65,6 +55,11 @@ void InOrder(std::vector<v1::Task>& tasks) {
 constexpr absl::Duration kCreateGrace = absl::Minutes(2);
 
 }  // namespace
+
+bool Connectors::ActsOn(const v1::Task& t) {
+  if (!IsConnectorAction(t.action()) || !IsOpen(t)) return false;
+  return t.action() == v1::Task::CREATE_ACCOUNT ? !t.person().empty() : !t.account().empty();
+}
 
 // One connected application in a run: its tasks, and its directory once reached.
 struct Connectors::Work {
@@ -103,7 +98,7 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
       Work w;
       w.one_time_passwords = r.one_time_passwords();
       for (v1::Task& t : tasks) {
-        if (!Actionable(t)) continue;
+        if (!ActsOn(t)) continue;
         if (!case_id) {
           // Due once its day has ended (an account to create: on its day), and once a failed
           // attempt's wait is over.
@@ -266,7 +261,7 @@ absl::StatusOr<std::string> Connectors::RevokeAccess(Work& work, const v1::Task&
 v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const v1::Task& task,
                                      bool plan) {
   const ConnectionRecord& c = work.connection;
-  const std::string label = Label(c);
+  const std::string label = ProtocolLabel(c.protocol);
   const std::string via =
       absl::StrCat(actor, " via the ", label, " connector of applications/", c.application_id);
   v1::ConnectorOutcome out;
@@ -324,7 +319,7 @@ absl::StatusOr<std::vector<v1::ConnectorOutcome>> Connectors::Plan(
       Work w;
       w.newcomer = newcomer;
       for (const v1::Task& t : tasks) {
-        if (Actionable(t) && IdOf(t.application()) == c.application_id) w.tasks.push_back(t);
+        if (ActsOn(t) && IdOf(t.application()) == c.application_id) w.tasks.push_back(t);
       }
       if (w.tasks.empty()) continue;
       InOrder(w.tasks);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ namespace bestand {
 inline constexpr absl::Duration kFirstRetryWait = absl::Seconds(30);
 inline constexpr absl::Duration kMaxRetryWait = absl::Hours(1);
 
+// "LDAP" or "SCIM", as evidence and pages name a connection's protocol.
+inline std::string ProtocolLabel(int protocol) {
+  return protocol == v1::Connection::SCIM ? "SCIM" : "LDAP";
+}
+
 class Connectors {
  public:
   // `store` and `workflow` must outlive this; `box` seals secrets; `open` reaches directories;
@@ -47,6 +53,10 @@ class Connectors {
   absl::StatusOr<v1::Connection> Get(const v1::GetConnectionRequest& r) const;
   absl::StatusOr<v1::TestConnectionResponse> Test(const v1::TestConnectionRequest& r) const;
   absl::Status Remove(absl::string_view actor, const v1::RemoveConnectionRequest& r);
+  // The connected applications ("applications/{id}") with their protocol ("LDAP", "SCIM").
+  absl::StatusOr<std::map<std::string, std::string>> Connected() const;
+  // True when a run acts on `task` once it is due (see above), its application connected.
+  static bool ActsOn(const v1::Task& task);
 
   // One run (see above) on behalf of `actor`.
   absl::StatusOr<v1::RunConnectorsResponse> Run(absl::string_view actor,
