@@ -171,6 +171,8 @@ class Client {
       const v1::RemoveConnectionRequest&) = 0;
   virtual absl::StatusOr<v1::RunConnectorsResponse> RunConnectors(
       const v1::RunConnectorsRequest&) = 0;
+  virtual absl::StatusOr<v1::SyncConnectionResponse> SyncConnection(
+      const v1::SyncConnectionRequest&) = 0;
 };
 
 // Makes the client a command talks to; main wires GrpcClient::Connect, tests a fake.

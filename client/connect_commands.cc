@@ -110,4 +110,30 @@ absl::Status ConnectorsRun(Context& c) {
   return absl::OkStatus();
 }
 
+absl::Status AppSync(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(std::string app, c.Arg(2, "the application"));
+  v1::SyncConnectionRequest req;
+  req.set_application(app);
+  BESTAND_ASSIGN_OR_RETURN(v1::SyncConnectionResponse out, c.client().SyncConnection(req));
+  if (c.format() != Format::kTable) {
+    c.One(out);
+    return absl::OkStatus();
+  }
+  c.out() << "The directory of " << app << " lists " << out.listed() << " accounts: " << out.added()
+          << " added, " << out.changed() << " changed, " << out.left_out()
+          << " left out (disabled and nobody's, or not to be added).\n";
+  for (bool findings : {false, true}) {
+    bool first = true;
+    for (const v1::SyncChange& change : out.changes()) {
+      if (change.finding() != findings) continue;
+      if (first) c.out() << (findings ? "Findings:\n" : "Changes:\n");
+      first = false;
+      c.out() << "  " << change.username()
+              << (change.account().empty() ? "" : absl::StrCat(" (", change.account(), ")")) << ": "
+              << change.detail() << "\n";
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace bestand

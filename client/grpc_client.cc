@@ -253,6 +253,10 @@ class GrpcClient final : public Client {
       const v1::RunConnectorsRequest& r) override {
     return call_.Unary(*connections_, &v1::ConnectionService::Stub::RunConnectors, r);
   }
+  absl::StatusOr<v1::SyncConnectionResponse> SyncConnection(
+      const v1::SyncConnectionRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::SyncConnection, r);
+  }
 
  private:
   absl::StatusOr<ResourceCalls*> Resource(Kind kind) {

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -222,6 +224,75 @@ class LdapDirectory : public Directory {
     return s;
   }
 
+  absl::StatusOr<DirectoryListing> List() override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    const bool ad = c_.flavor == v1::Connection::ACTIVE_DIRECTORY;
+    // Group names by member, the DN normalised.
+    std::map<std::string, std::vector<std::string>> groups_of;
+    DirectoryListing out;
+    absl::StatusOr<std::vector<FullEntry>> groups =
+        SearchPaged(c_.base_dn,
+                    ad ? "(objectClass=group)"
+                       : "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))",
+                    {"cn", "sAMAccountName", "member", "uniqueMember"});
+    if (!groups.ok()) return groups.status();
+    for (FullEntry& g : *groups) {
+      const std::string name = g.First("cn").empty() ? g.dn : g.First("cn");
+      for (const std::string& alias : {name, g.First("samaccountname"), g.dn}) {
+        if (!alias.empty()) out.groups[absl::AsciiStrToLower(alias)] = name;
+      }
+      for (const char* attr : {"member", "uniquemember"}) {
+        for (const std::string& member : g.values[attr]) groups_of[Normal(member)].push_back(name);
+      }
+    }
+    std::vector<std::string> bases = {c_.base_dn};
+    if (!c_.disabled_ou.empty() && !Under(c_.disabled_ou, c_.base_dn)) {
+      bases.push_back(c_.disabled_ou);
+    }
+    for (const std::string& base : bases) {
+      absl::StatusOr<std::vector<FullEntry>> users =
+          ad ? SearchPaged(base, "(&(objectCategory=person)(objectClass=user))",
+                           {"sAMAccountName", "userPrincipalName", "mail", "userAccountControl",
+                            "lastLogonTimestamp"})
+             : SearchPaged(base, "(objectClass=person)", {"uid", "mail"});
+      if (!users.ok()) return users.status();
+      for (FullEntry& u : *users) {
+        ListedAccount a;
+        a.id = u.dn;
+        a.email = u.First("mail");
+        if (ad) {
+          a.username = u.First("samaccountname");
+          if (!u.First("userprincipalname").empty()) {
+            a.aliases.push_back(u.First("userprincipalname"));
+          }
+          long uac = 0;
+          if (!absl::SimpleAtoi(u.First("useraccountcontrol"), &uac)) continue;  // not readable
+          a.enabled = (uac & kAccountDisable) == 0;
+          a.state = absl::StrCat("userAccountControl ", uac);
+          // 100-nanosecond intervals since 1601-01-01 (a FILETIME); 0 when never.
+          int64_t filetime = 0;
+          if (absl::SimpleAtoi(u.First("lastlogontimestamp"), &filetime) && filetime > 0) {
+            constexpr int64_t kUnixEpochAsFiletime = 116444736000000000;
+            a.last_activity = absl::FromUnixMicros((filetime - kUnixEpochAsFiletime) / 10);
+          }
+        } else {
+          a.username = u.First("uid").empty() ? a.email : u.First("uid");
+          a.enabled = c_.disabled_ou.empty() || !Under(a.id, c_.disabled_ou);
+          a.state = a.enabled ? "outside the disabled OU" : absl::StrCat("in ", c_.disabled_ou);
+        }
+        if (a.username.empty()) continue;  // nothing logs in with it
+        if (!a.email.empty()) a.aliases.push_back(a.email);
+        a.groups = groups_of[Normal(a.id)];
+        out.accounts.push_back(std::move(a));
+        if (out.accounts.size() > kMaxListedAccounts) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              c_.url, " lists more than ", kMaxListedAccounts, " accounts under ", base));
+        }
+      }
+    }
+    return out;
+  }
+
  private:
   struct Entry {
     std::string dn;
@@ -347,6 +418,79 @@ class LdapDirectory : public Directory {
     return out;
   }
 
+  // An entry with every value of the attributes asked for, by lower-case name.
+  struct FullEntry {
+    std::string dn;
+    std::map<std::string, std::vector<std::string>> values;
+    std::string First(const std::string& attr) const {
+      auto it = values.find(attr);
+      return it == values.end() || it->second.empty() ? "" : it->second[0];
+    }
+  };
+
+  // Every entry below `base` that `filter` matches, fetched in pages (RFC 2696; a server
+  // without paging answers at once). RESOURCE_EXHAUSTED beyond kMaxListedAccounts entries.
+  absl::StatusOr<std::vector<FullEntry>> SearchPaged(const std::string& base,
+                                                     const std::string& filter,
+                                                     std::vector<const char*> attrs) {
+    attrs.push_back(nullptr);
+    timeval tv{static_cast<time_t>(absl::ToInt64Seconds(c_.timeout)), 0};
+    std::vector<FullEntry> out;
+    berval cookie{0, nullptr};
+    do {
+      LDAPControl* page = nullptr;
+      int rc = ldap_create_page_control(ld_, kPageSize, &cookie, 0, &page);
+      ber_memfree(cookie.bv_val);
+      cookie = berval{0, nullptr};
+      if (rc != LDAP_SUCCESS) return Error(rc, "asking for pages");
+      LDAPControl* controls[] = {page, nullptr};
+      LDAPMessage* res = nullptr;
+      rc = ldap_search_ext_s(ld_, base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                             const_cast<char**>(attrs.data()), 0, controls, nullptr, &tv,
+                             LDAP_NO_LIMIT, &res);
+      ldap_control_free(page);
+      if (rc != LDAP_SUCCESS) {
+        if (res) ldap_msgfree(res);
+        return Error(rc, absl::StrCat("listing ", base));
+      }
+      for (LDAPMessage* e = ldap_first_entry(ld_, res); e; e = ldap_next_entry(ld_, e)) {
+        FullEntry entry;
+        if (char* dn = ldap_get_dn(ld_, e)) {
+          entry.dn = dn;
+          ldap_memfree(dn);
+        }
+        for (size_t i = 0; attrs[i]; ++i) {
+          berval** values = ldap_get_values_len(ld_, e, attrs[i]);
+          if (values == nullptr) continue;
+          std::vector<std::string>& into = entry.values[absl::AsciiStrToLower(attrs[i])];
+          for (size_t v = 0; values[v]; ++v)
+            into.emplace_back(values[v]->bv_val, values[v]->bv_len);
+          ldap_value_free_len(values);
+        }
+        out.push_back(std::move(entry));
+      }
+      LDAPControl** answered = nullptr;
+      int result = LDAP_SUCCESS;
+      rc = ldap_parse_result(ld_, res, &result, nullptr, nullptr, nullptr, &answered, 1);
+      if (rc == LDAP_SUCCESS && answered) {
+        if (LDAPControl* next = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, answered, nullptr)) {
+          ber_int_t estimate = 0;
+          if (ldap_parse_pageresponse_control(ld_, next, &estimate, &cookie) != LDAP_SUCCESS) {
+            cookie = berval{0, nullptr};
+          }
+        }
+      }
+      if (answered) ldap_controls_free(answered);
+      if (out.size() > kMaxListedAccounts) {
+        ber_memfree(cookie.bv_val);
+        return absl::ResourceExhaustedError(
+            absl::StrCat(c_.url, " lists more than ", kMaxListedAccounts, " entries under ", base));
+      }
+    } while (cookie.bv_len > 0);
+    ber_memfree(cookie.bv_val);
+    return out;
+  }
+
   absl::Status Modify(const std::string& dn, int op, const char* attr, std::string value) {
     berval bv{static_cast<ber_len_t>(value.size()), value.data()};
     berval* values[] = {&bv, nullptr};
@@ -452,6 +596,8 @@ class LdapDirectory : public Directory {
 
   // Searches never need more: one account, one group.
   static constexpr int kMaxEntries = 10;
+  // Entries per page of a listing (AD answers at most 1,000).
+  static constexpr ber_int_t kPageSize = 500;
 
   DirectoryConfig c_;
   LDAP* ld_ = nullptr;

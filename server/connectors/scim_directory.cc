@@ -4,8 +4,11 @@
 // host only (no redirects).
 #include <curl/curl.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
@@ -184,7 +187,84 @@ class ScimDirectory : public Directory {
     return Expect(*a, absl::StrCat("PATCH ", path));
   }
 
+  absl::StatusOr<DirectoryListing> List() override {
+    DirectoryListing out;
+    // Group names by member id.
+    std::map<std::string, std::vector<std::string>> groups_of;
+    absl::StatusOr<std::vector<Struct>> groups = ListAll("Groups");
+    if (!groups.ok()) return groups.status();
+    for (const Struct& g : *groups) {
+      const std::string name = Text(g, "displayName");
+      out.groups[absl::AsciiStrToLower(name)] = name;
+      const auto members = g.fields().find("members");
+      if (members == g.fields().end()) continue;
+      for (const Value& m : members->second.list_value().values()) {
+        groups_of[Text(m.struct_value(), "value")].push_back(name);
+      }
+    }
+    absl::StatusOr<std::vector<Struct>> users = ListAll("Users");
+    if (!users.ok()) return users.status();
+    for (const Struct& u : *users) {
+      ListedAccount a;
+      a.id = Text(u, "id");
+      a.username = Text(u, "userName");
+      if (a.id.empty() || a.username.empty()) continue;
+      const auto active = u.fields().find("active");
+      a.enabled = active == u.fields().end() || active->second.bool_value();
+      a.state = absl::StrCat("active=", a.enabled ? "true" : "false");
+      // The email: the primary one, else the first.
+      if (const auto emails = u.fields().find("emails"); emails != u.fields().end()) {
+        bool primary_seen = false;
+        for (const Value& e : emails->second.list_value().values()) {
+          const std::string value = Text(e.struct_value(), "value");
+          if (value.empty()) continue;
+          const auto primary = e.struct_value().fields().find("primary");
+          const bool is_primary =
+              primary != e.struct_value().fields().end() && primary->second.bool_value();
+          if (a.email.empty() || (is_primary && !primary_seen)) a.email = value;
+          primary_seen = primary_seen || is_primary;
+          a.aliases.push_back(value);
+        }
+      }
+      a.groups = groups_of[a.id];
+      out.accounts.push_back(std::move(a));
+    }
+    return out;
+  }
+
  private:
+  // Every resource of `collection`, a page of kPageSize at a time (RFC 7644 §3.4.2.4).
+  absl::StatusOr<std::vector<Struct>> ListAll(const std::string& collection) {
+    std::vector<Struct> out;
+    for (;;) {
+      const std::string path =
+          absl::StrCat("/", collection, "?startIndex=", out.size() + 1, "&count=", kPageSize);
+      absl::StatusOr<Answer> a = Call("GET", path, "");
+      if (!a.ok()) return a.status();
+      if (absl::Status s = Expect(*a, absl::StrCat("GET /", collection)); !s.ok()) return s;
+      absl::StatusOr<Struct> page = Parse(*a);
+      if (!page.ok()) return page.status();
+      const auto resources = page->fields().find("Resources");
+      size_t got = 0;
+      if (resources != page->fields().end()) {
+        for (const Value& r : resources->second.list_value().values()) {
+          out.push_back(r.struct_value());
+          ++got;
+        }
+      }
+      if (out.size() > kMaxListedAccounts) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat(c_.url, "/", collection, " lists more than ", kMaxListedAccounts));
+      }
+      const auto total = page->fields().find("totalResults");
+      if (got == 0 || total == page->fields().end() ||
+          out.size() >= static_cast<size_t>(total->second.number_value())) {
+        return out;
+      }
+    }
+  }
+  static constexpr int kPageSize = 100;
+
   absl::StatusOr<Answer> Call(const char* method, const std::string& path,
                               const std::string& body) {
     if (!curl_) return absl::InternalError("libcurl could not create a handle");

@@ -1,5 +1,6 @@
 // Findings: what should not be — access of leavers, possible duplicate devices, orphaned
-// accounts and privileged accounts without MFA.
+// accounts, privileged accounts without MFA, accounts their directory disagrees about and tasks
+// a connector could not do.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -143,6 +144,32 @@ void AccountFindings(const std::vector<v1::Application>& apps,
   }
 }
 
+// Accounts whose directory, at the last sync, disagreed with Bestand: enabled there but not
+// ACTIVE here, or ACTIVE here but missing there.
+absl::Status DriftFindings(ReadTx& tx, std::map<std::string, std::string>& app_names,
+                           v1::ListFindingsResponse& out) {
+  for (v1::Account::DirectoryState state :
+       {v1::Account::ENABLED_THERE, v1::Account::MISSING_THERE}) {
+    BESTAND_ASSIGN_OR_RETURN(
+        std::vector<v1::Account> accounts,
+        ListAll<v1::Account>(tx, Kind::kAccount, {{"directory_state", int64_t{state}}}));
+    for (const v1::Account& a : accounts) {
+      const bool active = a.status() == v1::Account::ACTIVE;
+      const std::string what =
+          absl::StrCat("the account '", a.username(), "' in ", app_names[a.application()], " is ");
+      if (state == v1::Account::ENABLED_THERE && !active) {
+        AddFinding(out, "directory drift", a.person(), a.name(),
+                   absl::StrCat(what, a.status() == v1::Account::DELETED ? "deleted" : "disabled",
+                                " in Bestand but enabled in its directory"));
+      } else if (state == v1::Account::MISSING_THERE && active) {
+        AddFinding(out, "directory drift", a.person(), a.name(),
+                   absl::StrCat(what, "active in Bestand but its directory has no such account"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 FindingGroups GroupByKind(const v1::ListFindingsResponse& r) {
@@ -184,6 +211,7 @@ absl::StatusOr<v1::ListFindingsResponse> ListFindingsIn(ReadTx& tx, absl::CivilD
                            ListAll<v1::Device>(tx, Kind::kDevice, {}));
   DuplicateDeviceFindings(devices, out);
   AccountFindings(apps, active, app_names, out);
+  BESTAND_RETURN_IF_ERROR(DriftFindings(tx, app_names, out));
   // Tasks a connector could not do yet (it tries again; someone may need to look).
   for (v1::Task::Status status : {v1::Task::OPEN, v1::Task::IN_PROGRESS}) {
     BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,

@@ -60,6 +60,15 @@ class ConnectionServiceImpl final : public v1::ConnectionService::CallbackServic
       return absl::OkStatus();
     });
   }
+  grpc::ServerUnaryReactor* SyncConnection(grpc::CallbackServerContext* ctx,
+                                           const v1::SyncConnectionRequest* req,
+                                           v1::SyncConnectionResponse* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(Connectors * c, ConnectorsOf());
+      BESTAND_ASSIGN_OR_RETURN(*out, c->Sync(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
 
  private:
   absl::StatusOr<Connectors*> ConnectorsOf() const {

@@ -38,6 +38,7 @@ struct FakeState {
   int calls = 0;
   std::vector<std::string> secrets_seen;
   std::vector<NewAccount> created;
+  std::map<std::string, absl::Time> last_logon;  // by username
 };
 
 class FakeDirectory : public Directory {
@@ -84,6 +85,29 @@ class FakeDirectory : public Directory {
     ++s_->calls;
     if (!s_->ignore_changes) s_->groups[g.name].erase(a.id.substr(4));
     return absl::OkStatus();
+  }
+  absl::StatusOr<DirectoryListing> List() override {
+    ++s_->calls;
+    if (s_->down) return absl::UnavailableError("connection refused");
+    DirectoryListing out;
+    for (const auto& [group, members] : s_->groups)
+      out.groups[absl::AsciiStrToLower(group)] = group;
+    for (const auto& [username, enabled] : s_->enabled) {
+      ListedAccount a;
+      a.id = absl::StrCat("uid=", username);
+      a.username = username;
+      if (absl::StrContains(username, '@')) a.email = username;
+      a.enabled = enabled;
+      a.state = enabled ? "enabled" : "disabled";
+      for (const auto& [group, members] : s_->groups) {
+        if (members.count(username)) a.groups.push_back(group);
+      }
+      if (auto it = s_->last_logon.find(username); it != s_->last_logon.end()) {
+        a.last_activity = it->second;
+      }
+      out.accounts.push_back(std::move(a));
+    }
+    return out;
   }
 
  private:
@@ -557,6 +581,105 @@ TEST(NewAccountsTest, OneTimePasswordsMeetActiveDirectoryComplexityAndDiffer) {
     seen.insert(*p);
   }
   EXPECT_EQ(seen.size(), 200u);
+}
+
+// Sync: the directory read into the accounts and grants, orphans and drift found, twice the
+// same as once.
+TEST_F(ConnectorsTest, SyncReadsTheDirectoryIntoAccountsAndGrantsAndFindsOrphansAndDrift) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  Create(Kind::kPerson, R"(email: "anna@firma.de" display_name: "Anna Schmidt")");
+  // bernd (accounts/1) holds vertrieb; einkauf and crm-admin besides.
+  Create(Kind::kAccessGrant, R"(account: "accounts/1" role: "einkauf")");
+  Create(Kind::kAccessGrant, R"(account: "accounts/1" role: "crm-admin")");
+  Create(Kind::kAccount, R"(application: "Verzeichnis" username: "carl" status: DISABLED)");
+  Create(Kind::kAccount,
+         R"(application: "Verzeichnis" username: "ghost" person: "bernd@firma.de")");
+  state_.enabled = {{"bernd", false},
+                    {"anna@firma.de", true},
+                    {"svc-backup", true},
+                    {"old", false},
+                    {"carl", true}};
+  state_.groups = {{"vertrieb", {"anna@firma.de"}}, {"einkauf", {"svc-backup"}}};
+  const absl::Time logon = absl::FromUnixSeconds(1796000000);
+  state_.last_logon["anna@firma.de"] = logon;
+
+  v1::SyncConnectionRequest r;
+  r.set_application("Verzeichnis");
+  absl::StatusOr<v1::SyncConnectionResponse> out = connectors_->Sync("coordinator", r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->listed(), 5);
+  EXPECT_EQ(out->added(), 2);     // anna@firma.de, svc-backup
+  EXPECT_EQ(out->changed(), 3);   // bernd, carl, ghost
+  EXPECT_EQ(out->left_out(), 1);  // old: disabled and nobody's
+  const std::string all = out->ShortDebugString();
+
+  // Bernd: disabled as the directory says; out of the directory's groups he is no member of;
+  // crm-admin names no group there and stays.
+  v1::Account bernd = Get<v1::Account>(Kind::kAccount, "accounts/1");
+  EXPECT_EQ(bernd.status(), v1::Account::DISABLED);
+  EXPECT_EQ(bernd.directory_state(), v1::Account::DISABLED_THERE);
+  EXPECT_EQ(bernd.external_id(), "uid=bernd");
+  EXPECT_EQ(testing::QuerySql(db(),
+                              "SELECT role || ':' || revoke_date FROM access_grants WHERE "
+                              "account_id = 1 ORDER BY role"),
+            "crm-admin:\neinkauf:2026-12-04\nvertrieb:2026-12-04\n");
+  // Anna's account is hers by its email, with its group and last logon.
+  EXPECT_EQ(
+      testing::QuerySql(db(),
+                        "SELECT a.status || ' ' || p.email || ' ' || a.directory_state || ' ' "
+                        "|| a.last_activity_time || ' ' || g.role FROM accounts a JOIN "
+                        "people p ON p.id = a.person_id JOIN access_grants g ON g.account_id "
+                        "= a.id WHERE a.username = 'anna@firma.de'"),
+      absl::StrCat("1 anna@firma.de 1 ", absl::ToUnixMicros(logon), " vertrieb\n"));
+  // Nobody's old account is not added.
+  EXPECT_EQ(testing::QuerySql(db(), "SELECT count(*) FROM accounts WHERE username = 'old'"), "0\n");
+
+  absl::StatusOr<v1::ListFindingsResponse> findings = workflow_->ListFindings();
+  ASSERT_TRUE(findings.ok());
+  std::vector<std::string> seen;
+  for (const v1::Finding& f : findings->findings()) {
+    if (f.kind() == "directory drift" || f.kind() == "orphaned account") {
+      seen.push_back(absl::StrCat(f.kind(), ": ", f.description()));
+    }
+  }
+  EXPECT_THAT(seen, ::testing::UnorderedElementsAre(
+                        "orphaned account: the account 'svc-backup' in Verzeichnis belongs to no "
+                        "person",
+                        "directory drift: the account 'carl' in Verzeichnis is disabled in "
+                        "Bestand but enabled in its directory",
+                        "directory drift: the account 'ghost' in Verzeichnis is active in Bestand "
+                        "but its directory has no such account"));
+  EXPECT_THAT(all, HasSubstr("orphaned account"));
+  EXPECT_THAT(all, HasSubstr("directory drift: disabled in Bestand but enabled there"));
+  std::vector<std::string> of_bernd;
+  for (const v1::SyncChange& c : out->changes()) {
+    if (c.account() == "accounts/1") of_bernd.push_back(c.detail());
+  }
+  EXPECT_THAT(of_bernd, ::testing::ElementsAre(
+                            "disabled, as the directory says: disabled; revoked 'vertrieb': no "
+                            "member of the group there; revoked 'einkauf': no member of the group "
+                            "there"));
+
+  // Again: nothing changes, nothing is audited.
+  const std::string events = testing::QuerySql(db(), "SELECT count(*) FROM audit_events");
+  absl::StatusOr<v1::SyncConnectionResponse> again = connectors_->Sync("coordinator", r);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->added(), 0);
+  EXPECT_EQ(again->changed(), 0) << again->ShortDebugString();
+  EXPECT_EQ(testing::QuerySql(db(), "SELECT count(*) FROM audit_events"), events);
+  EXPECT_EQ(testing::QuerySql(db(),
+                              "SELECT DISTINCT actor FROM audit_events WHERE resource = "
+                              "'accounts/1' AND action = 'update'"),
+            "coordinator via the LDAP connector of applications/1\n");
+
+  // A directory that cannot be read changes nothing and says why.
+  state_.down = true;
+  absl::StatusOr<v1::SyncConnectionResponse> down = connectors_->Sync("coordinator", r);
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(down.status().message(), HasSubstr("connection refused"));
+  EXPECT_EQ(testing::QuerySql(db(), "SELECT count(*) FROM audit_events"), events);
+  r.set_application("Buchhaltung");
+  EXPECT_EQ(connectors_->Sync("coordinator", r).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -77,6 +77,16 @@ if (args["add-only"]) {
       next();
     });
 }
+// Express 5 parses the query anew on each read, so the routers' cast of startIndex and count
+// to numbers is lost and paging ignored; the numbers are fixed once here.
+app.use((req, res, next) => {
+  const query = { ...req.query };
+  for (const param of ["startIndex", "count"]) {
+    if (typeof query[param] === "string" && !Number.isNaN(+query[param])) query[param] = +query[param];
+  }
+  Object.defineProperty(req, "query", { value: query, writable: true, configurable: true });
+  next();
+});
 app.use("/scim/v2", new SCIMMYRouters({
   type: "bearer",
   handler: (request) => {

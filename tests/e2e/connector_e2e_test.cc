@@ -76,6 +76,7 @@ dn: CN=Anna Schmidt,CN=Users,DC=test,DC=bestand
 objectClass: user
 sAMAccountName: anna
 userPrincipalName: anna@test.bestand
+mail: anna@firma.test
 userPassword: Us3r-Pass!x
 userAccountControl: 512
 
@@ -448,6 +449,120 @@ TEST_F(ConnectorE2eTest, AServerThatIsDownIsTriedAgainAndTheTaskCompletesLater) 
   EXPECT_THAT(page->body.substr(chat, chat_end - chat), Not(HasSubstr("Bestand"))) << page->body;
 }
 
+// Sync: OpenLDAP's and a SCIM service's users read into Bestand's accounts. Someone puts
+// Bernd back after his offboarding (drift); a service account nobody owns (an orphan); an
+// account Bestand has that the directory does not; Anna's accounts found by her email.
+TEST_F(ConnectorE2eTest, SyncReadsTheDirectoriesAndFindsOrphansAndDrift) {
+  std::unique_ptr<DirectoryServer> slapd = Slapd();
+  std::unique_ptr<DirectoryServer> crm = Scim("crm", scim_port_, false);
+  ASSERT_EQ(server_.Admin(LdapFlags(dir_.File("slapd/ca.crt"))).exit_code, 0);
+  ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
+  Import("accounts", "application;username;person\nVerzeichnis;carl;\n");
+  ProcessResult off =
+      server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  const std::vector<std::string> env = {absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"))};
+  const std::vector<std::string> admin = {"-x",
+                                          "-H",
+                                          absl::StrCat("ldaps://127.0.0.1:", ldaps_port_),
+                                          "-D",
+                                          absl::StrCat("cn=admin,", kBase),
+                                          "-w",
+                                          kLdapPassword};
+  auto ldap = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin() + 1, admin.begin(), admin.end());
+    ProcessResult r = RunProcess(argv, env);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  ldap({"/usr/bin/ldapmodrdn", "-s", absl::StrCat("ou=people,", kBase),
+        absl::StrCat("uid=bernd,ou=disabled,", kBase), "uid=bernd"});
+  WriteFile(dir_.File("svc.ldif"), absl::StrCat("dn: uid=svc-print,ou=people,", kBase,
+                                                "\nobjectClass: inetOrgPerson\nuid: svc-print\n"
+                                                "cn: Print Service\nsn: Service\n"));
+  ldap({"/usr/bin/ldapadd", "-f", dir_.File("svc.ldif")});
+
+  ProcessResult sync = server_.Admin({"app", "sync", "Verzeichnis"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  // bernd, anna, svc-print; anna and svc-print added, bernd and carl changed.
+  EXPECT_THAT(sync.out, HasSubstr("lists 3 accounts: 2 added, 2 changed, 0 left out")) << sync.out;
+  EXPECT_THAT(sync.out, HasSubstr("directory drift: disabled in Bestand but enabled there"));
+  EXPECT_THAT(sync.out, HasSubstr("svc-print (accounts/"));
+  EXPECT_THAT(sync.out, HasSubstr("orphaned account: belongs to no person"));
+  EXPECT_THAT(sync.out, HasSubstr("carl (accounts/4): directory drift: active in Bestand but the "
+                                  "directory has no such account"))
+      << sync.out;
+  ProcessResult accounts = server_.Admin({"account", "list", "-o", "json"});
+  ASSERT_EQ(accounts.exit_code, 0) << accounts.err;
+  EXPECT_THAT(accounts.out, HasSubstr("\"username\": \"anna\"")) << accounts.out;
+  ProcessResult grants = server_.Admin({"access", "list", "-o", "csv"});
+  EXPECT_THAT(grants.out, HasSubstr("vpn")) << grants.out;
+
+  ProcessResult findings = server_.Admin({"report", "access", "--risky", "-o", "csv"});
+  ASSERT_EQ(findings.exit_code, 0) << findings.err;
+  EXPECT_THAT(findings.out, HasSubstr("the account 'bernd' in Verzeichnis is disabled in Bestand "
+                                      "but enabled in its directory"))
+      << findings.out;
+  EXPECT_THAT(findings.out, HasSubstr("the account 'svc-print' in Verzeichnis belongs to no "
+                                      "person"));
+  EXPECT_THAT(findings.out, HasSubstr("the account 'carl' in Verzeichnis is active in Bestand but "
+                                      "its directory has no such account"));
+
+  // SCIM: Anna's CRM account is hers by its userName, in its group.
+  sync = server_.Admin({"app", "sync", "CRM", "-o", "json"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_THAT(sync.out, HasSubstr("\"listed\": 2")) << sync.out;
+  EXPECT_THAT(sync.out, HasSubstr("\"added\": 1")) << sync.out;
+  EXPECT_THAT(sync.out, HasSubstr("member of Vertrieb")) << sync.out;
+  accounts = server_.Admin({"account", "list", "-o", "json"});
+  EXPECT_THAT(accounts.out, HasSubstr("\"username\": \"anna@firma.test\"")) << accounts.out;
+
+  // Again: nothing changes, nothing is audited.
+  auto events = [&] { return QuerySql(server_.db(), "SELECT count(*) FROM audit_events"); };
+  const std::string before = events();
+  for (const char* app : {"Verzeichnis", "CRM"}) {
+    sync = server_.Admin({"app", "sync", app});
+    ASSERT_EQ(sync.exit_code, 0) << sync.err;
+    EXPECT_THAT(sync.out, HasSubstr("0 added, 0 changed")) << sync.out;
+  }
+  EXPECT_EQ(events(), before);
+  ProcessResult verify = server_.Admin({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+
+  // More accounts than one page holds (LDAP 500, SCIM 100): all of them are read.
+  std::string bulk;
+  for (int i = 0; i < 600; ++i) {
+    absl::StrAppend(&bulk, "dn: uid=user", i, ",ou=people,", kBase,
+                    "\nobjectClass: inetOrgPerson\nuid: user", i, "\ncn: User ", i,
+                    "\nsn: User\n\n");
+  }
+  WriteFile(dir_.File("bulk.ldif"), bulk);
+  ldap({"/usr/bin/ldapadd", "-f", dir_.File("bulk.ldif")});
+  sync = server_.Admin({"app", "sync", "Verzeichnis"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_THAT(sync.out, HasSubstr("lists 603 accounts: 600 added, 0 changed")) << sync.out;
+  std::string many = R"({"users": [)";
+  for (int i = 0; i < 150; ++i) {
+    absl::StrAppend(&many, i ? "," : "", R"({"userName": "user)", i, R"(@firma.test"})");
+  }
+  WriteFile(dir_.File("many.json"), many + "]}");
+  const int many_port = FreePort();
+  DirectoryServer big("scim", {"--dir", dir_.File("big"), "--port", std::to_string(many_port),
+                               "--token", kScimToken, "--seed", dir_.File("many.json")});
+  ASSERT_EQ(server_.Admin(ScimFlags("Chat", many_port, dir_.File("big/ca.crt"))).exit_code, 0);
+  sync = server_.Admin({"app", "sync", "Chat"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  // Bernd's Chat account (bernd@firma.test) is not there: drift.
+  EXPECT_THAT(sync.out, HasSubstr("lists 150 accounts: 150 added, 1 changed")) << sync.out;
+
+  // A directory that is down: a clear error, nothing changed.
+  const std::string later = events();
+  slapd.reset();
+  sync = server_.Admin({"app", "sync", "Verzeichnis"});
+  EXPECT_NE(sync.exit_code, 0);
+  EXPECT_THAT(sync.err, HasSubstr("the server is down")) << sync.err;
+  EXPECT_EQ(events(), later);
+}
+
 // Samba as an Active Directory domain controller: the ACCOUNTDISABLE bit of userAccountControl
 // set, the memberships gone (groups named by cn and by sAMAccountName), read back by ldapsearch;
 // the disabled account cannot bind any more.
@@ -550,6 +665,31 @@ TEST_F(ConnectorE2eTest, ActiveDirectoryAccountIsDisabledAndLeavesItsGroups) {
   EXPECT_THAT(run.out, HasSubstr("disabled, without a password")) << run.out;
   EXPECT_THAT(search("(sAMAccountName=okoenig)", "userAccountControl"),
               HasSubstr("userAccountControl: 514"));
+
+  // Sync: Anna (hers by her mail, with her groups and the last logon AD keeps), the domain's
+  // Administrator (nobody's: an orphan); Guest and krbtgt (disabled, nobody's) left out.
+  // (Samba answers no WhoAmI: a search as Anna binds her.)
+  bind = RunProcess({"/usr/bin/ldapsearch", "-LLL", "-x", "-H", "ldaps://127.0.0.1:636", "-D",
+                     "anna@test.bestand", "-w", "Us3r-Pass!x", "-b", "", "-s", "base", "1.1"},
+                    {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
+  ASSERT_EQ(bind.exit_code, 0) << bind.err;
+  ProcessResult sync = server_.Admin({"app", "sync", "Active Directory"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_THAT(sync.out, HasSubstr("Administrator (accounts/")) << sync.out;
+  EXPECT_THAT(sync.out, HasSubstr("orphaned account: belongs to no person")) << sync.out;
+  EXPECT_THAT(sync.out, HasSubstr("anna (accounts/")) << sync.out;
+  EXPECT_THAT(sync.out, Not(HasSubstr("krbtgt"))) << sync.out;
+  EXPECT_EQ(QuerySql(server_.db(),
+                     "SELECT p.email || ' ' || a.status || ' ' || (a.last_activity_time > 0) FROM "
+                     "accounts a JOIN people p ON p.id = a.person_id WHERE a.username = 'anna' "
+                     "AND a.application_id = 4"),
+            "anna@firma.test 1 1\n");
+  EXPECT_EQ(QuerySql(server_.db(),
+                     "SELECT group_concat(g.role, ',') FROM access_grants g JOIN accounts a ON "
+                     "a.id = g.account_id WHERE a.username = 'anna' AND a.application_id = 4"),
+            "Vertrieb\n");
+  sync = server_.Admin({"app", "sync", "Active Directory"});
+  EXPECT_THAT(sync.out, HasSubstr("0 added, 0 changed")) << sync.out;
 }
 
 }  // namespace

@@ -61,6 +61,10 @@ class Connectors {
   // One run (see above) on behalf of `actor`.
   absl::StatusOr<v1::RunConnectorsResponse> Run(absl::string_view actor,
                                                 const v1::RunConnectorsRequest& r);
+  // Reads the application's directory into Bestand's accounts (SyncConnection in
+  // connect.proto); FAILED_PRECONDITION when the directory cannot be read, saying why.
+  absl::StatusOr<v1::SyncConnectionResponse> Sync(absl::string_view actor,
+                                                  const v1::SyncConnectionRequest& r);
   // What a run would do for `tasks` (those of connected applications it acts on; they need not
   // be stored, and their person may be `newcomer`, who is not either), looked up in the
   // directories, which are only read. An outcome is done when the change can be made, its

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -56,6 +58,32 @@ struct NewAccount {
   std::string password;
 };
 
+// An account as a listing shows it.
+struct ListedAccount {
+  std::string id;  // the DN, the SCIM id
+  // The login name (sAMAccountName, uid, userName), and the other names it answers to
+  // (userPrincipalName, mail, emails).
+  std::string username;
+  std::vector<std::string> aliases;
+  std::string email;  // empty when it has none
+  bool enabled = false;
+  std::string state;  // as DirectoryAccount::state
+  // The names of the groups it is a member of.
+  std::vector<std::string> groups;
+  // The last logon the directory keeps (AD: lastLogonTimestamp); InfinitePast when none.
+  absl::Time last_activity = absl::InfinitePast();
+};
+
+// Every account of a directory (enabled or disabled) and all its groups.
+struct DirectoryListing {
+  std::vector<ListedAccount> accounts;
+  // Each group's name by every name it answers to, lower-case (AD: cn and sAMAccountName).
+  std::map<std::string, std::string> groups;
+};
+
+// A directory with more accounts (or groups) than this is not listed (RESOURCE_EXHAUSTED).
+inline constexpr size_t kMaxListedAccounts = 20000;
+
 // A group (or role) accounts are members of.
 struct DirectoryGroup {
   std::string id;  // the DN, the SCIM id
@@ -88,6 +116,8 @@ class Directory {
   // Takes `account` out of `group`; when it is no member, changes nothing.
   virtual absl::Status RemoveMember(const DirectoryAccount& account,
                                     const DirectoryGroup& group) = 0;
+  // Every account with its groups, page by page; RESOURCE_EXHAUSTED beyond kMaxListedAccounts.
+  virtual absl::StatusOr<DirectoryListing> List() = 0;
 };
 
 // Opens (without connecting yet) the directory `config` describes; INVALID_ARGUMENT when no

@@ -502,8 +502,13 @@ ALTER TABLE connections ADD COLUMN users_ou TEXT NOT NULL DEFAULT '';
 ALTER TABLE connections ADD COLUMN login_pattern TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
-                                             kV9, kV10, kV11, kV12, kV13, kV14, kV15};
+// What sync found of each account in its application's directory (Account.directory_state).
+constexpr absl::string_view kV16 = R"sql(
+ALTER TABLE accounts ADD COLUMN directory_state INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
+                                             kV9, kV10, kV11, kV12, kV13, kV14, kV15, kV16};
 
 }  // namespace
 
