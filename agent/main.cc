@@ -17,6 +17,7 @@
 #include "agent/collect/collectors.h"
 #include "agent/reporter.h"
 #include "common/args.h"
+#include "common/crypto.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "google/protobuf/util/json_util.h"
@@ -208,4 +209,7 @@ extern "C" const char* __asan_default_options() {
   return "fast_unwind_on_malloc=0:malloc_context_size=16";
 }
 
-int main(int argc, char** argv) { return bestand::agent::Main(argc, argv); }
+int main(int argc, char** argv) {
+  bestand::InitOpenSslForProcess();
+  return bestand::agent::Main(argc, argv);
+}

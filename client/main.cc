@@ -3,6 +3,7 @@
 
 #include "client/cli.h"
 #include "client/grpc_client.h"
+#include "common/crypto.h"
 
 // Read by AddressSanitizer in the sanitizer build (unused otherwise): full stacks for allocations,
 // which this short-lived process can afford, so that tests/lsan.supp can tell gRPC's leak at exit
@@ -13,5 +14,6 @@ extern "C" const char* __asan_default_options() {
 }
 
 int main(int argc, char** argv) {
+  bestand::InitOpenSslForProcess();
   return bestand::RunCli(argc, argv, std::cout, std::cerr, &bestand::ConnectGrpcClient);
 }

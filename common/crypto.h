@@ -9,6 +9,11 @@
 
 namespace bestand {
 
+// Call first in main(). Without it OpenSSL frees its per-thread state in an exit handler while
+// gRPC's threads, which outlive main, still hold theirs; their thread-exit destructors then free
+// it a second time (an ASan double free seen when the CLI exits). The process's end reclaims it.
+void InitOpenSslForProcess();
+
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(absl::string_view data);
 

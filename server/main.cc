@@ -314,6 +314,7 @@ absl::Status Serve(const Args& args) {
 
 int main(int argc, char** argv) {
   using namespace bestand;
+  InitOpenSslForProcess();
 
   absl::StatusOr<Args> args = Args::Parse(
       argc, argv, /*bool_flags=*/{"insecure", "help", "smtp-plaintext", "notify-dry-run"});
