@@ -321,7 +321,8 @@ TEST_F(NotifyE2eTest, AWebhookWithoutAMailServerGetsSignedPostsAndNeverShowsItsS
   const std::string secret(absl::StripAsciiWhitespace(added.out.substr(at + 16)));
   ASSERT_GE(secret.size(), 40u);
   // The receiver checks the signature with the secret shown, and that the timestamp is now.
-  WebhookSink sink(port, posts, {"--secret", secret});
+  // "=" keeps a secret that starts with "-" from reading as an option.
+  WebhookSink sink(port, posts, {"--secret=" + secret});
 
   ProcessResult test = server_.Admin({"notify", "test", "webhooks/1"});
   ASSERT_EQ(test.exit_code, 0) << test.err;
