@@ -173,6 +173,8 @@ class Client {
       const v1::RunConnectorsRequest&) = 0;
   virtual absl::StatusOr<v1::SyncConnectionResponse> SyncConnection(
       const v1::SyncConnectionRequest&) = 0;
+  virtual absl::StatusOr<v1::ActivateAccountsResponse> ActivateAccounts(
+      const v1::ActivateAccountsRequest&) = 0;
 };
 
 // Makes the client a command talks to; main wires GrpcClient::Connect, tests a fake.

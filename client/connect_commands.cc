@@ -50,6 +50,7 @@ absl::Status AppConnect(Context& c) {
     conn.set_disabled_ou(a.Get("disabled-ou"));
     conn.set_users_ou(a.Get("users-ou"));
     conn.set_login_pattern(a.Get("login-pattern"));
+    conn.set_lock_attribute(a.Get("lock"));
   } else {
     conn.set_protocol(v1::Connection::SCIM);
     conn.set_url(a.Get("scim"));
@@ -107,6 +108,31 @@ absl::Status ConnectorsRun(Context& c) {
   req.set_case_(c.args().Get("case"));
   BESTAND_ASSIGN_OR_RETURN(v1::RunConnectorsResponse out, c.client().RunConnectors(req));
   c.List(out.outcomes(), {"task", "done", "detail"});
+  return absl::OkStatus();
+}
+
+void PrintOneTimePassword(Context& c, const v1::ConnectorOutcome& o) {
+  if (o.one_time_password().empty()) return;
+  c.out() << "    one-time password: " << o.one_time_password()
+          << "  (shown this once, stored nowhere; changed at the first login)\n";
+}
+
+absl::Status ConnectorsActivate(Context& c) {
+  BESTAND_ASSIGN_OR_RETURN(std::string person, c.Arg(2, "the person"));
+  v1::ActivateAccountsRequest req;
+  req.set_person(person);
+  BESTAND_ASSIGN_OR_RETURN(v1::ActivateAccountsResponse out, c.client().ActivateAccounts(req));
+  if (c.format() != Format::kTable) {
+    c.One(out);
+    return absl::OkStatus();
+  }
+  if (out.outcomes().empty()) {
+    c.out() << person << " has no accounts in a connected application.\n";
+  }
+  for (const v1::ConnectorOutcome& o : out.outcomes()) {
+    c.out() << o.account() << "  " << (o.done() ? "" : "failed: ") << o.detail() << "\n";
+    PrintOneTimePassword(c, o);
+  }
   return absl::OkStatus();
 }
 

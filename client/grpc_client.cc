@@ -257,6 +257,10 @@ class GrpcClient final : public Client {
       const v1::SyncConnectionRequest& r) override {
     return call_.Unary(*connections_, &v1::ConnectionService::Stub::SyncConnection, r);
   }
+  absl::StatusOr<v1::ActivateAccountsResponse> ActivateAccounts(
+      const v1::ActivateAccountsRequest& r) override {
+    return call_.Unary(*connections_, &v1::ConnectionService::Stub::ActivateAccounts, r);
+  }
 
  private:
   absl::StatusOr<ResourceCalls*> Resource(Kind kind) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "bestand/v1/workflow.pb.h"
+#include "client/connect_commands.h"
 #include "common/i18n/task_titles.h"
 #include "common/proto_text.h"
 #include "common/status_macros.h"
@@ -56,10 +57,7 @@ void PrintCase(Context& c, const v1::CaseView& view) {
     c.out() << "\nWhat the connectors did:\n";
     for (const v1::ConnectorOutcome& o : view.connector_outcomes()) {
       c.out() << "  " << o.task() << "  " << (o.done() ? "" : "failed: ") << o.detail() << "\n";
-      if (!o.one_time_password().empty()) {
-        c.out() << "    one-time password: " << o.one_time_password()
-                << "  (shown this once, stored nowhere; changed at the first login)\n";
-      }
+      PrintOneTimePassword(c, o);
     }
   }
 }

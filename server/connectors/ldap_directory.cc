@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/connectors/directories.h"
 
 namespace bestand {
@@ -50,10 +52,13 @@ class LdapDirectory : public Directory {
     if (!c_.disabled_ou.empty() && !Under(c_.disabled_ou, c_.base_dn)) {
       bases.push_back(c_.disabled_ou);
     }
+    const char* state_attr = ad                          ? "userAccountControl"
+                             : c_.lock_attribute.empty() ? "1.1"
+                                                         : c_.lock_attribute.c_str();
     std::vector<Entry> found;
     for (const std::string& base : bases) {
       absl::StatusOr<std::vector<Entry>> entries =
-          Search(base, LDAP_SCOPE_SUBTREE, filter, {"userAccountControl"});
+          Search(base, LDAP_SCOPE_SUBTREE, filter, {state_attr});
       if (!entries.ok()) return entries.status();
       found.insert(found.end(), entries->begin(), entries->end());
     }
@@ -69,7 +74,7 @@ class LdapDirectory : public Directory {
     a.id = found[0].dn;
     if (ad) {
       long uac = 0;
-      const std::string& text = found[0].value;
+      const std::string text = found[0].First();
       if (!absl::SimpleAtoi(text, &uac)) {
         return absl::FailedPreconditionError(
             absl::StrCat(a.id, " has no readable userAccountControl ('", text, "')"));
@@ -77,8 +82,7 @@ class LdapDirectory : public Directory {
       a.enabled = (uac & kAccountDisable) == 0;
       a.state = absl::StrCat("userAccountControl ", uac);
     } else {
-      a.enabled = c_.disabled_ou.empty() || !Under(a.id, c_.disabled_ou);
-      a.state = a.enabled ? "outside the disabled OU" : absl::StrCat("in ", c_.disabled_ou);
+      std::tie(a.enabled, a.state) = OpenLdapState(a.id, found[0].values);
     }
     return a;
   }
@@ -114,21 +118,19 @@ class LdapDirectory : public Directory {
       // NORMAL_ACCOUNT, with ACCOUNTDISABLE until it has a password.
       attrs.push_back({"userAccountControl", {enabled ? "512" : "514"}});
       if (enabled) {
-        // The password in double quotes as UTF-16LE (MS-ADTS 3.1.1.3.1.5); it is ASCII.
-        std::string quoted;
-        for (char ch : absl::StrCat("\"", account.password, "\"")) {
-          quoted += ch;
-          quoted += '\0';
-        }
-        attrs.push_back({"unicodePwd", {quoted}});
+        attrs.push_back({"unicodePwd", {AdPassword(account.password)}});
         // Changed at the first login.
         attrs.push_back({"pwdLastSet", {"0"}});
       }
     } else {
-      // A disabled account lives in the disabled OU (see Find).
-      dn = Dn("uid", account.login, enabled ? c_.users_ou : c_.disabled_ou);
+      // A disabled account lives in the disabled OU, locked (see Find).
+      dn = Dn("uid", account.login,
+              enabled || c_.disabled_ou.empty() ? c_.users_ou : c_.disabled_ou);
       attrs.push_back({"objectClass", {"top", "person", "organizationalPerson", "inetOrgPerson"}});
       attrs.push_back({"uid", {account.login}});
+      if (!enabled && !c_.lock_attribute.empty()) {
+        attrs.push_back({c_.lock_attribute.c_str(), {c_.lock_value}});
+      }
       if (enabled) {
         absl::StatusOr<std::string> hash = CryptHash(account.password);
         if (!hash.ok()) return hash.status();
@@ -147,7 +149,7 @@ class LdapDirectory : public Directory {
           Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"userAccountControl"});
       if (!e.ok()) return e.status();
       long uac = 0;
-      if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].value, &uac)) {
+      if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].First(), &uac)) {
         return absl::FailedPreconditionError(absl::StrCat(dn, " has no userAccountControl"));
       }
       if ((uac & kAccountDisable) == 0) {
@@ -156,21 +158,55 @@ class LdapDirectory : public Directory {
           return s;
         }
       }
-    }
-    if (!c_.disabled_ou.empty() && !Under(dn, c_.disabled_ou)) {
-      char** rdns = ldap_explode_dn(dn.c_str(), 0);
-      if (rdns == nullptr || rdns[0] == nullptr) {
-        ldap_memvfree(reinterpret_cast<void**>(rdns));
-        return absl::InvalidArgumentError(absl::StrCat("'", dn, "' is no DN"));
-      }
-      const std::string rdn = rdns[0];
-      ldap_memvfree(reinterpret_cast<void**>(rdns));
-      const int rc =
-          ldap_rename_s(ld_, dn.c_str(), rdn.c_str(), c_.disabled_ou.c_str(), 1, nullptr, nullptr);
-      if (rc != LDAP_SUCCESS) {
-        return Error(rc, absl::StrCat("moving ", dn, " to ", c_.disabled_ou));
+    } else if (!c_.lock_attribute.empty()) {
+      absl::StatusOr<bool> locked = Locked(dn);
+      if (!locked.ok()) return locked.status();
+      if (!*locked) {
+        absl::Status s = Modify(dn, LDAP_MOD_REPLACE, c_.lock_attribute.c_str(), c_.lock_value);
+        if (!s.ok()) return s;
       }
     }
+    if (!c_.disabled_ou.empty() && !Under(dn, c_.disabled_ou)) return Move(dn, c_.disabled_ou);
+    return absl::OkStatus();
+  }
+
+  absl::Status Enable(const DirectoryAccount& account, const std::string& password) override {
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    const std::string& dn = account.id;
+    if (c_.flavor == v1::Connection::ACTIVE_DIRECTORY) {
+      // The password first: AD refuses to enable an account whose password breaks its policy.
+      if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "unicodePwd", AdPassword(password));
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "pwdLastSet", "0"); !s.ok()) return s;
+      absl::StatusOr<std::vector<Entry>> e =
+          Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"userAccountControl"});
+      if (!e.ok()) return e.status();
+      long uac = 0;
+      if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].First(), &uac)) {
+        return absl::FailedPreconditionError(absl::StrCat(dn, " has no userAccountControl"));
+      }
+      if (uac & kAccountDisable) {
+        std::string value = absl::StrCat(uac & ~kAccountDisable);
+        if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "userAccountControl", value); !s.ok()) {
+          return s;
+        }
+      }
+    } else {
+      absl::StatusOr<std::string> hash = CryptHash(password);
+      if (!hash.ok()) return hash.status();
+      if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "userPassword", *hash); !s.ok()) return s;
+      if (!c_.lock_attribute.empty()) {
+        absl::StatusOr<bool> locked = Locked(dn);
+        if (!locked.ok()) return locked.status();
+        if (*locked) {
+          absl::Status s = Modify(dn, LDAP_MOD_DELETE, c_.lock_attribute.c_str(), c_.lock_value);
+          if (!s.ok()) return s;
+        }
+      }
+    }
+    if (!c_.disabled_ou.empty() && Under(dn, c_.disabled_ou)) return Move(dn, c_.users_ou);
     return absl::OkStatus();
   }
 
@@ -249,12 +285,14 @@ class LdapDirectory : public Directory {
     if (!c_.disabled_ou.empty() && !Under(c_.disabled_ou, c_.base_dn)) {
       bases.push_back(c_.disabled_ou);
     }
+    std::vector<const char*> openldap_attrs = {"uid", "mail"};
+    if (!c_.lock_attribute.empty()) openldap_attrs.push_back(c_.lock_attribute.c_str());
     for (const std::string& base : bases) {
       absl::StatusOr<std::vector<FullEntry>> users =
           ad ? SearchPaged(base, "(&(objectCategory=person)(objectClass=user))",
                            {"sAMAccountName", "userPrincipalName", "mail", "userAccountControl",
                             "lastLogonTimestamp"})
-             : SearchPaged(base, "(objectClass=person)", {"uid", "mail"});
+             : SearchPaged(base, "(objectClass=person)", openldap_attrs);
       if (!users.ok()) return users.status();
       for (FullEntry& u : *users) {
         ListedAccount a;
@@ -277,8 +315,8 @@ class LdapDirectory : public Directory {
           }
         } else {
           a.username = u.First("uid").empty() ? a.email : u.First("uid");
-          a.enabled = c_.disabled_ou.empty() || !Under(a.id, c_.disabled_ou);
-          a.state = a.enabled ? "outside the disabled OU" : absl::StrCat("in ", c_.disabled_ou);
+          std::tie(a.enabled, a.state) =
+              OpenLdapState(a.id, u.values[absl::AsciiStrToLower(c_.lock_attribute)]);
         }
         if (a.username.empty()) continue;  // nothing logs in with it
         if (!a.email.empty()) a.aliases.push_back(a.email);
@@ -296,8 +334,68 @@ class LdapDirectory : public Directory {
  private:
   struct Entry {
     std::string dn;
-    std::string value;  // the first value of the one attribute asked for, if any
+    std::vector<std::string> values;  // of the one attribute asked for
+    std::string First() const { return values.empty() ? "" : values[0]; }
   };
+
+  // Whether the OpenLDAP entry `dn` with `lock` (its lock attribute's values) is enabled —
+  // outside the disabled OU and without the lock value, as far as the connection uses either —
+  // and the values that say so.
+  std::pair<bool, std::string> OpenLdapState(const std::string& dn,
+                                             const std::vector<std::string>& lock) const {
+    bool enabled = true;
+    std::vector<std::string> state;
+    if (!c_.disabled_ou.empty()) {
+      const bool moved = Under(dn, c_.disabled_ou);
+      enabled = !moved;
+      state.push_back(moved ? absl::StrCat("in ", c_.disabled_ou) : "outside the disabled OU");
+    }
+    if (!c_.lock_attribute.empty()) {
+      const bool locked = IsLockValue(lock);
+      enabled = enabled && !locked;
+      state.push_back(
+          absl::StrCat(locked ? "" : "without ", c_.lock_attribute, "=", c_.lock_value));
+    }
+    return {enabled, absl::StrJoin(state, ", ")};
+  }
+  bool IsLockValue(const std::vector<std::string>& values) const {
+    for (const std::string& v : values) {
+      if (absl::EqualsIgnoreCase(v, c_.lock_value)) return true;
+    }
+    return false;
+  }
+  // True when the entry `dn` holds the lock value.
+  absl::StatusOr<bool> Locked(const std::string& dn) {
+    absl::StatusOr<std::vector<Entry>> e =
+        Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {c_.lock_attribute.c_str()});
+    if (!e.ok()) return e.status();
+    return !e->empty() && IsLockValue((*e)[0].values);
+  }
+
+  // Moves the entry `dn` below `parent`, keeping its RDN.
+  absl::Status Move(const std::string& dn, const std::string& parent) {
+    char** rdns = ldap_explode_dn(dn.c_str(), 0);
+    if (rdns == nullptr || rdns[0] == nullptr) {
+      ldap_memvfree(reinterpret_cast<void**>(rdns));
+      return absl::InvalidArgumentError(absl::StrCat("'", dn, "' is no DN"));
+    }
+    const std::string rdn = rdns[0];
+    ldap_memvfree(reinterpret_cast<void**>(rdns));
+    const int rc = ldap_rename_s(ld_, dn.c_str(), rdn.c_str(), parent.c_str(), 1, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return Error(rc, absl::StrCat("moving ", dn, " to ", parent));
+    return absl::OkStatus();
+  }
+
+  // `password` as unicodePwd takes it: in double quotes, UTF-16LE (MS-ADTS 3.1.1.3.1.5); it is
+  // ASCII.
+  static std::string AdPassword(const std::string& password) {
+    std::string quoted;
+    for (char ch : absl::StrCat("\"", password, "\"")) {
+      quoted += ch;
+      quoted += '\0';
+    }
+    return quoted;
+  }
 
   absl::Status Connect() {
     if (ld_) return absl::OkStatus();
@@ -408,7 +506,9 @@ class LdapDirectory : public Directory {
       }
       if (attrs[0] && std::string(attrs[0]) != "1.1") {
         if (berval** values = ldap_get_values_len(ld_, e, attrs[0])) {
-          if (values[0]) entry.value.assign(values[0]->bv_val, values[0]->bv_len);
+          for (size_t v = 0; values[v]; ++v) {
+            entry.values.emplace_back(values[v]->bv_val, values[v]->bv_len);
+          }
           ldap_value_free_len(values);
         }
       }

@@ -114,22 +114,11 @@ class ScimDirectory : public Directory {
   }
 
   absl::Status Disable(const DirectoryAccount& account) override {
-    const std::string path = absl::StrCat("/Users/", account.id);
-    // RFC 7644 §3.5.2.3: replace with a path; some services take only the add form with a
-    // value object (§3.5.2.1), so that is the second try.
-    absl::StatusOr<Answer> a =
-        Call("PATCH", path,
-             absl::StrCat(
-                 "{\"schemas\":[\"", kPatchOp,
-                 "\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}"));
-    if (!a.ok()) return a.status();
-    if (a->status == 400 || a->status == 501) {
-      a = Call("PATCH", path,
-               absl::StrCat("{\"schemas\":[\"", kPatchOp,
-                            "\"],\"Operations\":[{\"op\":\"add\",\"value\":{\"active\":false}}]}"));
-      if (!a.ok()) return a.status();
-    }
-    return Expect(*a, absl::StrCat("PATCH ", path));
+    return SetActive(account, false, "");
+  }
+
+  absl::Status Enable(const DirectoryAccount& account, const std::string& password) override {
+    return SetActive(account, true, password);
   }
 
   absl::StatusOr<DirectoryGroup> FindGroup(absl::string_view name) override {
@@ -233,6 +222,37 @@ class ScimDirectory : public Directory {
   }
 
  private:
+  // Sets `account` active or not, with `password` when not empty. RFC 7644 §3.5.2.3: replace
+  // with a path; some services take only the add form with a value object (§3.5.2.1), so that
+  // is the second try.
+  absl::Status SetActive(const DirectoryAccount& account, bool active,
+                         const std::string& password) {
+    const std::string path = absl::StrCat("/Users/", account.id);
+    const char* value = active ? "true" : "false";
+    std::string replace =
+        absl::StrCat("{\"schemas\":[\"", kPatchOp,
+                     "\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\","
+                     "\"value\":",
+                     value, "}");
+    std::string add =
+        absl::StrCat("{\"schemas\":[\"", kPatchOp,
+                     "\"],\"Operations\":[{\"op\":\"add\",\"value\":{\"active\":", value);
+    if (!password.empty()) {
+      absl::StrAppend(
+          &replace, ",{\"op\":\"replace\",\"path\":\"password\",\"value\":", Quote(password), "}");
+      absl::StrAppend(&add, ",\"password\":", Quote(password));
+    }
+    replace += "]}";
+    add += "}}]}";
+    absl::StatusOr<Answer> a = Call("PATCH", path, replace);
+    if (!a.ok()) return a.status();
+    if (a->status == 400 || a->status == 501) {
+      a = Call("PATCH", path, add);
+      if (!a.ok()) return a.status();
+    }
+    return Expect(*a, absl::StrCat("PATCH ", path));
+  }
+
   // Every resource of `collection`, a page of kPageSize at a time (RFC 7644 §3.4.2.4).
   absl::StatusOr<std::vector<Struct>> ListAll(const std::string& collection) {
     std::vector<Struct> out;

@@ -149,6 +149,7 @@ v1::Connection ConnectionFromRecord(const ConnectionRecord& r) {
   c.set_disabled_ou(r.disabled_ou);
   c.set_users_ou(r.users_ou);
   c.set_login_pattern(r.login_pattern);
+  c.set_lock_attribute(r.lock_attribute);
   c.set_ca_pem(r.ca_pem);
   c.set_allow_plaintext(r.allow_plaintext);
   c.set_has_secret(!r.secret_sealed.empty());

@@ -70,6 +70,16 @@ class ConnectionServiceImpl final : public v1::ConnectionService::CallbackServic
     });
   }
 
+  grpc::ServerUnaryReactor* ActivateAccounts(grpc::CallbackServerContext* ctx,
+                                             const v1::ActivateAccountsRequest* req,
+                                             v1::ActivateAccountsResponse* out) override {
+    return Unary(d_, ctx, Permission::kWrite, [&](const Principal& who) -> absl::Status {
+      BESTAND_ASSIGN_OR_RETURN(Connectors * c, ConnectorsOf());
+      BESTAND_ASSIGN_OR_RETURN(*out, c->Activate(who.Actor(), *req));
+      return absl::OkStatus();
+    });
+  }
+
  private:
   absl::StatusOr<Connectors*> ConnectorsOf() const {
     if (d_.connectors) return d_.connectors;

@@ -175,7 +175,7 @@ struct ConnectionRecord {
   int flavor = 0;
   std::string bind_dn, base_dn, disabled_ou, ca_pem;
   bool allow_plaintext = false;
-  std::string users_ou, login_pattern;
+  std::string users_ou, login_pattern, lock_attribute;
   std::string secret_sealed;
   int64_t update_micros = 0;
 };

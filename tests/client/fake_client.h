@@ -150,6 +150,7 @@ class FakeClient final : public Client {
   BESTAND_FAKE_RPC(RemoveConnection, v1::RemoveConnectionResponse, v1::RemoveConnectionRequest)
   BESTAND_FAKE_RPC(RunConnectors, v1::RunConnectorsResponse, v1::RunConnectorsRequest)
   BESTAND_FAKE_RPC(SyncConnection, v1::SyncConnectionResponse, v1::SyncConnectionRequest)
+  BESTAND_FAKE_RPC(ActivateAccounts, v1::ActivateAccountsResponse, v1::ActivateAccountsRequest)
 #undef BESTAND_FAKE_RPC
   absl::Status DeleteProductRule(const v1::DeleteProductRuleRequest& request) override;
   absl::Status RemoveWebhook(const v1::RemoveWebhookRequest& request) override;

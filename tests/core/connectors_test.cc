@@ -39,6 +39,7 @@ struct FakeState {
   std::vector<std::string> secrets_seen;
   std::vector<NewAccount> created;
   std::map<std::string, absl::Time> last_logon;  // by username
+  std::vector<std::string> passwords;            // given to Enable
 };
 
 class FakeDirectory : public Directory {
@@ -65,6 +66,12 @@ class FakeDirectory : public Directory {
   absl::Status Disable(const DirectoryAccount& a) override {
     ++s_->calls;
     if (!s_->ignore_changes) s_->enabled[a.id.substr(4)] = false;
+    return absl::OkStatus();
+  }
+  absl::Status Enable(const DirectoryAccount& a, const std::string& password) override {
+    ++s_->calls;
+    s_->passwords.push_back(password);
+    if (!s_->ignore_changes) s_->enabled[a.id.substr(4)] = true;
     return absl::OkStatus();
   }
   absl::StatusOr<DirectoryGroup> FindGroup(absl::string_view name) override {
@@ -189,6 +196,19 @@ TEST_F(ConnectorsTest, ConnectRefusesWhatCannotWorkNamingTheFieldAndStoresNothin
       {[](v1::Connection& c) { c.clear_bind_dn(); }, "connection.bind_dn"},
       {[](v1::Connection& c) { c.clear_base_dn(); }, "connection.base_dn"},
       {[](v1::Connection& c) { c.set_flavor(v1::Connection::OPENLDAP); }, "connection.disabled_ou"},
+      // AD disables by userAccountControl; a lock is ATTRIBUTE=VALUE.
+      {[](v1::Connection& c) { c.set_lock_attribute("pwdAccountLockedTime=000001010000Z"); },
+       "connection.lock_attribute"},
+      {[](v1::Connection& c) {
+         c.set_flavor(v1::Connection::OPENLDAP);
+         c.set_lock_attribute("pwdAccountLockedTime");
+       },
+       "connection.lock_attribute"},
+      {[](v1::Connection& c) {
+         c.set_flavor(v1::Connection::OPENLDAP);
+         c.set_lock_attribute("pwd Locked=1");
+       },
+       "connection.lock_attribute"},
       {[](v1::Connection& c) { c.set_ca_pem("not a certificate"); }, "connection.ca_pem"},
       {[](v1::Connection& c) { c.set_login_pattern("{vorname}.{last}"); },
        "connection.login_pattern"},
@@ -213,6 +233,14 @@ TEST_F(ConnectorsTest, ConnectRefusesWhatCannotWorkNamingTheFieldAndStoresNothin
   v1::GetConnectionRequest get;
   get.set_application("Verzeichnis");
   EXPECT_EQ(connectors_->Get(get).status().code(), absl::StatusCode::kNotFound);
+  // OpenLDAP with a lock attribute instead of a disabled OU.
+  v1::Connection locked = Ldap();
+  locked.set_flavor(v1::Connection::OPENLDAP);
+  locked.set_lock_attribute("pwdAccountLockedTime=000001010000Z");
+  ASSERT_TRUE(Connect(locked).ok());
+  absl::StatusOr<v1::Connection> stored = connectors_->Get(get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->lock_attribute(), "pwdAccountLockedTime=000001010000Z");
 }
 
 TEST_F(ConnectorsTest, TheSecretIsSealedNeverShownAndEveryChangeIsAudited) {
@@ -512,6 +540,81 @@ TEST_F(OnboardingConnectorsTest, TheServerCreatesItDisabledOnItsDayAndLeavesFres
   EXPECT_FALSE(state_.enabled["anna.schaefer@firma.de"]);
   EXPECT_THAT(Task(IdOf(view.tasks(0).name())).evidence(),
               HasSubstr("disabled, without a password"));
+}
+
+TEST_F(OnboardingConnectorsTest, OnTheFirstDayActivationEnablesItWithAOneTimePasswordOnce) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  Onboard("2026-12-07");
+  testing::ExecSql(db(), "UPDATE tasks SET create_time = create_time - 600000000");
+  ASSERT_EQ(Run().outcomes_size(), 1);
+  ASSERT_FALSE(state_.enabled["anna.schaefer@firma.de"]);
+  v1::ActivateAccountsRequest r;
+  r.set_person("anna.schaefer@firma.de");
+
+  // Friday: Anna starts on Monday.
+  absl::StatusOr<v1::ActivateAccountsResponse> early = connectors_->Activate("coordinator", r);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(early.status().message(), HasSubstr("starts on 2026-12-07"));
+  EXPECT_FALSE(state_.enabled["anna.schaefer@firma.de"]);
+  EXPECT_TRUE(state_.passwords.empty());
+
+  now_ = absl::FromCivil(absl::CivilSecond(2026, 12, 7, 8, 0, 0), CompanyTimeZone());
+  const std::string audited = testing::QuerySql(db(), "SELECT count(*) FROM audit_events");
+  absl::StatusOr<v1::ActivateAccountsResponse> out = connectors_->Activate("coordinator", r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->outcomes_size(), 1);
+  const v1::ConnectorOutcome& o = out->outcomes(0);
+  EXPECT_TRUE(o.done()) << o.detail();
+  EXPECT_EQ(o.account(), "accounts/3");
+  EXPECT_THAT(o.detail(), HasSubstr("enabled uid=anna.schaefer@firma.de with a one-time password; "
+                                    "disabled → enabled; read back 2026-12-07T07:00:00Z"));
+  EXPECT_EQ(o.one_time_password().size(), 20u);
+  ASSERT_EQ(state_.passwords.size(), 1u);
+  EXPECT_EQ(state_.passwords[0], o.one_time_password());
+  EXPECT_TRUE(state_.enabled["anna.schaefer@firma.de"]);
+  // Audited with the connector as the actor's tool; the password is nowhere.
+  EXPECT_EQ(testing::QuerySql(db(),
+                              "SELECT action || '|' || actor FROM audit_events ORDER BY "
+                              "sequence DESC LIMIT 1"),
+            "activate|coordinator via the LDAP connector of applications/1\n");
+  EXPECT_NE(testing::QuerySql(db(), "SELECT count(*) FROM audit_events"), audited);
+  EXPECT_EQ(testing::QuerySql(db(), absl::StrCat("SELECT count(*) FROM audit_events WHERE after "
+                                                 "LIKE '%",
+                                                 o.one_time_password(), "%'")),
+            "0\n");
+  EXPECT_EQ(Get<v1::Account>(Kind::kAccount, "accounts/3").status(), v1::Account::ACTIVE);
+
+  // Again: enabled already, no new password, nothing audited.
+  const std::string after = testing::QuerySql(db(), "SELECT count(*) FROM audit_events");
+  out = connectors_->Activate("coordinator", r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->outcomes_size(), 1);
+  EXPECT_TRUE(out->outcomes(0).done());
+  EXPECT_THAT(out->outcomes(0).detail(), HasSubstr("is enabled already (enabled)"));
+  EXPECT_TRUE(out->outcomes(0).one_time_password().empty());
+  EXPECT_EQ(state_.passwords.size(), 1u);
+  EXPECT_EQ(testing::QuerySql(db(), "SELECT count(*) FROM audit_events"), after);
+
+  // A directory that ignores the change: not done, with what it read back.
+  state_.enabled["anna.schaefer@firma.de"] = false;
+  state_.ignore_changes = true;
+  out = connectors_->Activate("coordinator", r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->outcomes(0).done());
+  EXPECT_THAT(out->outcomes(0).detail(), HasSubstr("still disabled after enabling it"));
+}
+
+TEST_F(ConnectorsTest, ActivationRefusesWhoIsLeavingAndNeedsAPerson) {
+  ASSERT_TRUE(Connect(Ldap()).ok());
+  Offboard();
+  v1::ActivateAccountsRequest r;
+  EXPECT_EQ(connectors_->Activate("coordinator", r).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  r.set_person("bernd@firma.de");
+  absl::StatusOr<v1::ActivateAccountsResponse> out = connectors_->Activate("coordinator", r);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(out.status().message(), HasSubstr("is leaving or has left"));
+  EXPECT_EQ(state_.calls, 0);
 }
 
 TEST_F(OnboardingConnectorsTest, APlanNamesTheLoginAndGroupAndCreatesNothing) {

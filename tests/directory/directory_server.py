@@ -3,7 +3,8 @@
 
   directory_server.py slapd --dir D --port P --tls-port P2 --password PW
       OpenLDAP's slapd (Debian's), dc=test,dc=bestand with ou=people, ou=groups, ou=disabled;
-      cn=admin,dc=test,dc=bestand binds with PW.
+      cn=admin,dc=test,dc=bestand binds with PW. The ppolicy overlay refuses binds to an entry
+      locked with pwdAccountLockedTime=000001010000Z.
   directory_server.py samba --dir D --password PW
       Samba as an Active Directory domain controller (Debian's samba, provisioned in D; realm
       TEST.BESTAND, DC=test,DC=bestand), LDAP only, on 127.0.0.1 ports 389 and 636 (Samba does
@@ -79,6 +80,7 @@ olcModulePath: /usr/lib/ldap
 olcModuleLoad: back_mdb
 olcModuleLoad: memberof
 olcModuleLoad: refint
+olcModuleLoad: ppolicy
 
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
@@ -111,6 +113,12 @@ objectClass: olcRefintConfig
 olcOverlay: {{1}}refint
 olcRefintAttribute: member
 olcRefintNothing: cn=admin,dc=test,dc=bestand
+
+dn: olcOverlay={{2}}ppolicy,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcPPolicyConfig
+olcOverlay: {{2}}ppolicy
+olcPPolicyDefault: cn=default,ou=policies,dc=test,dc=bestand
 """
 
 SLAPD_DATA = """dn: dc=test,dc=bestand
@@ -130,6 +138,17 @@ ou: groups
 dn: ou=disabled,dc=test,dc=bestand
 objectClass: organizationalUnit
 ou: disabled
+
+dn: ou=policies,dc=test,dc=bestand
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,dc=test,dc=bestand
+objectClass: organizationalRole
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
 """
 
 

@@ -35,6 +35,7 @@ uid: bernd
 cn: Bernd Beispiel
 sn: Beispiel
 mail: bernd@firma.test
+userPassword: Us3r-Pass!x
 
 dn: uid=anna,ou=people,dc=test,dc=bestand
 objectClass: inetOrgPerson
@@ -566,6 +567,108 @@ TEST_F(ConnectorE2eTest, SyncReadsTheDirectoriesAndFindsOrphansAndDrift) {
 // Samba as an Active Directory domain controller: the ACCOUNTDISABLE bit of userAccountControl
 // set, the memberships gone (groups named by cn and by sAMAccountName), read back by ldapsearch;
 // the disabled account cannot bind any more.
+TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNewAccounts) {
+  std::unique_ptr<DirectoryServer> slapd = Slapd();
+  std::unique_ptr<DirectoryServer> crm = Scim("crm", scim_port_, false);
+  std::unique_ptr<DirectoryServer> chat = Scim("chat", add_only_port_, true);
+  // Locked by ppolicy's pwdAccountLockedTime instead of moved to an OU.
+  std::vector<std::string> ldap = LdapFlags(dir_.File("slapd/ca.crt"));
+  ldap.erase(ldap.begin() + 13, ldap.begin() + 15);  // --disabled-ou DN
+  ldap.insert(ldap.end(), {"--lock", "pwdAccountLockedTime=000001010000Z", "--users-ou",
+                           absl::StrCat("ou=people,", kBase), "--login-pattern", "{first}.{last}"});
+  ProcessResult connect = server_.Admin(ldap);
+  ASSERT_EQ(connect.exit_code, 0) << connect.err;
+  ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
+  ASSERT_EQ(server_.Admin(ScimFlags("Chat", add_only_port_, dir_.File("chat/ca.crt"))).exit_code,
+            0);
+  const std::vector<std::string> bernd_binds = {"/usr/bin/ldapwhoami",
+                                                "-x",
+                                                "-H",
+                                                absl::StrCat("ldaps://127.0.0.1:", ldaps_port_),
+                                                "-D",
+                                                absl::StrCat("uid=bernd,ou=people,", kBase),
+                                                "-w",
+                                                "Us3r-Pass!x"};
+  const std::string ca_env = absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"));
+  ASSERT_EQ(RunProcess(bernd_binds, {ca_env}).exit_code, 0);
+
+  ProcessResult off =
+      server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_THAT(off.out, HasSubstr("disabled uid=bernd,ou=people,dc=test,dc=bestand: without "
+                                 "pwdAccountLockedTime=000001010000Z → "
+                                 "pwdAccountLockedTime=000001010000Z; read back"))
+      << off.out;
+  // Read back by clients of their own: locked where it was, and slapd refuses the bind.
+  EXPECT_THAT(LdapSearch("(uid=bernd)", "pwdAccountLockedTime"),
+              HasSubstr("dn: uid=bernd,ou=people,dc=test,dc=bestand\npwdAccountLockedTime: "
+                        "000001010000Z"));
+  ProcessResult refused = RunProcess(bernd_binds, {ca_env});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("Invalid credentials")) << refused.err;
+
+  // Onboarding without --now: what the server does on the day before the start.
+  Import("templates",
+         "template;application;role\nvertrieb;Verzeichnis;vertrieb\nvertrieb;CRM;Vertrieb\n"
+         "vertrieb;Chat;\n");
+  ProcessResult on = server_.Admin({"onboard", "jana.neumann@firma.test", "--name", "Jana Neumann",
+                                    "--template", "vertrieb", "--start", Today()});
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  ProcessResult run = server_.Admin({"connectors", "run", "--case", "cases/2", "-o", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("until 'bestand connectors activate jana.neumann@firma.test' on "
+                                 "the first day"))
+      << run.out;
+  EXPECT_THAT(LdapSearch("(uid=jana.neumann)", "pwdAccountLockedTime"),
+              HasSubstr("dn: uid=jana.neumann,ou=people,dc=test,dc=bestand\npwdAccountLockedTime: "
+                        "000001010000Z"));
+  const std::string jana_filter = "/Users?filter=userName%20eq%20%22jana.neumann%40firma.test%22";
+  for (const auto& [dir, port] : {std::pair{"crm", scim_port_}, {"chat", add_only_port_}}) {
+    EXPECT_THAT(ScimGet(dir, port, jana_filter), HasSubstr("\"active\":false")) << dir;
+  }
+
+  // Her first day: every account enabled, each with its one-time password, read back.
+  ProcessResult activate = server_.Admin({"connectors", "activate", "jana.neumann@firma.test"});
+  ASSERT_EQ(activate.exit_code, 0) << activate.err;
+  EXPECT_THAT(activate.out, Not(HasSubstr("failed:"))) << activate.out;
+  EXPECT_THAT(activate.out, HasSubstr("enabled uid=jana.neumann,ou=people,dc=test,dc=bestand with "
+                                      "a one-time password; pwdAccountLockedTime=000001010000Z → "
+                                      "without pwdAccountLockedTime=000001010000Z; read back"))
+      << activate.out;
+  EXPECT_THAT(activate.out, HasSubstr("active=false → active=true")) << activate.out;
+  const std::vector<std::string> passwords = OneTimePasswords(activate.out);
+  ASSERT_EQ(passwords.size(), 3u) << activate.out;
+  EXPECT_EQ(LdapSearch("(uid=jana.neumann)", "pwdAccountLockedTime"),
+            "dn: uid=jana.neumann,ou=people,dc=test,dc=bestand\n\n");
+  ProcessResult whoami = RunProcess(
+      {"/usr/bin/ldapwhoami", "-x", "-H", absl::StrCat("ldaps://127.0.0.1:", ldaps_port_), "-D",
+       absl::StrCat("uid=jana.neumann,ou=people,", kBase), "-w", passwords[0]},
+      {ca_env});
+  EXPECT_EQ(whoami.exit_code, 0) << whoami.err;
+  for (const auto& [dir, port] : {std::pair{"crm", scim_port_}, {"chat", add_only_port_}}) {
+    EXPECT_THAT(ScimGet(dir, port, jana_filter), HasSubstr("\"active\":true")) << dir;
+  }
+  // Twice changes nothing and gives no new password; a leaver is never enabled.
+  ProcessResult again = server_.Admin({"connectors", "activate", "jana.neumann@firma.test"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("is enabled already")) << again.out;
+  EXPECT_TRUE(OneTimePasswords(again.out).empty()) << again.out;
+  ProcessResult leaver = server_.Admin({"connectors", "activate", "bernd@firma.test"});
+  EXPECT_NE(leaver.exit_code, 0);
+  EXPECT_THAT(leaver.err, HasSubstr("is leaving or has left")) << leaver.err;
+  EXPECT_NE(RunProcess(bernd_binds, {ca_env}).exit_code, 0);
+
+  // Audited with the connector as the actor's tool; the passwords were shown once.
+  ProcessResult audit = server_.Admin({"audit", "list", "-o", "json"});
+  EXPECT_THAT(audit.out, HasSubstr("via the LDAP connector of applications/1")) << audit.out;
+  EXPECT_THAT(audit.out, HasSubstr("\"activate\"")) << audit.out;
+  const std::string db = ReadFile(server_.db());
+  for (const std::string& p : passwords) {
+    EXPECT_THAT(audit.out, Not(HasSubstr(p)));
+    EXPECT_FALSE(absl::StrContains(db, p)) << "a one-time password is in the database file";
+  }
+}
+
 TEST_F(ConnectorE2eTest, ActiveDirectoryAccountIsDisabledAndLeavesItsGroups) {
   WriteFile(dir_.File("ad.ldif"), kSeedAd);
   WriteFile(dir_.File("adpw"), std::string(kAdPassword) + "\n");
@@ -665,6 +768,21 @@ TEST_F(ConnectorE2eTest, ActiveDirectoryAccountIsDisabledAndLeavesItsGroups) {
   EXPECT_THAT(run.out, HasSubstr("disabled, without a password")) << run.out;
   EXPECT_THAT(search("(sAMAccountName=okoenig)", "userAccountControl"),
               HasSubstr("userAccountControl: 514"));
+  // His first day: enabled with a one-time password, which must be changed at the first login.
+  ProcessResult activate = server_.Admin({"connectors", "activate", "olaf.koenig@firma.test"});
+  ASSERT_EQ(activate.exit_code, 0) << activate.err;
+  EXPECT_THAT(activate.out, HasSubstr("enabled CN=Olaf König,CN=Users,DC=test,DC=bestand with a "
+                                      "one-time password; userAccountControl 514 → "
+                                      "userAccountControl 512; read back"))
+      << activate.out;
+  const std::vector<std::string> olaf = OneTimePasswords(activate.out);
+  ASSERT_EQ(olaf.size(), 1u) << activate.out;
+  EXPECT_THAT(search("(sAMAccountName=okoenig)", "userAccountControl"),
+              HasSubstr("userAccountControl: 512"));
+  bind = RunProcess({"/usr/bin/ldapwhoami", "-x", "-H", "ldaps://127.0.0.1:636", "-D",
+                     "okoenig@firma.test", "-w", olaf[0]},
+                    {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
+  EXPECT_THAT(bind.err, HasSubstr("data 773")) << bind.err;  // the password is his, to change
 
   // Sync: Anna (hers by her mail, with her groups and the last logon AD keeps), the domain's
   // Administrator (nobody's: an orphan); Guest and krbtgt (disabled, nobody's) left out.

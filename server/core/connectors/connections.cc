@@ -98,6 +98,34 @@ absl::Status CheckDn(absl::string_view field, const std::string& dn, bool requir
   return absl::OkStatus();
 }
 
+// ATTR=VALUE: an attribute name (RFC 4512: a letter, then letters, digits and hyphens) and a
+// value without control characters; OpenLDAP only (AD disables by userAccountControl).
+absl::Status CheckLockAttribute(int flavor, const std::string& lock) {
+  if (lock.empty()) return absl::OkStatus();
+  constexpr absl::string_view kField = "lock_attribute";
+  if (flavor != v1::Connection::OPENLDAP) {
+    return Invalid(kField, "is for OpenLDAP only: Active Directory disables by userAccountControl");
+  }
+  if (lock.size() > 256) return Invalid(kField, absl::StrCat(lock.size(), " bytes; at most 256"));
+  const size_t eq = lock.find('=');
+  const absl::string_view attr = absl::string_view(lock).substr(0, eq);
+  if (eq == std::string::npos || eq + 1 == lock.size() || attr.empty() ||
+      !absl::ascii_isalpha(attr[0])) {
+    return Invalid(kField, "must be ATTRIBUTE=VALUE, e.g. pwdAccountLockedTime=000001010000Z");
+  }
+  for (char c : attr) {
+    if (!absl::ascii_isalnum(c) && c != '-') {
+      return Invalid(kField, absl::StrCat("'", attr, "' is no attribute name"));
+    }
+  }
+  for (char c : lock) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Invalid(kField, "contains a control character");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // `in` checked and made a record (without application and secret).
 absl::StatusOr<ConnectionRecord> RecordOf(const v1::Connection& in) {
   ConnectionRecord r;
@@ -115,10 +143,13 @@ absl::StatusOr<ConnectionRecord> RecordOf(const v1::Connection& in) {
       return Invalid("flavor", "must be ad or openldap");
     BESTAND_RETURN_IF_ERROR(CheckDn("bind_dn", in.bind_dn(), true));
     BESTAND_RETURN_IF_ERROR(CheckDn("base_dn", in.base_dn(), true));
-    BESTAND_RETURN_IF_ERROR(
-        CheckDn("disabled_ou", in.disabled_ou(), r.flavor == v1::Connection::OPENLDAP));
-    if (r.flavor == v1::Connection::OPENLDAP && in.disabled_ou().empty()) {
-      return Invalid("disabled_ou", "is required for OpenLDAP: a disabled account is moved there");
+    BESTAND_RETURN_IF_ERROR(CheckDn("disabled_ou", in.disabled_ou(), false));
+    BESTAND_RETURN_IF_ERROR(CheckLockAttribute(r.flavor, in.lock_attribute()));
+    if (r.flavor == v1::Connection::OPENLDAP && in.disabled_ou().empty() &&
+        in.lock_attribute().empty()) {
+      return Invalid("disabled_ou",
+                     "OpenLDAP needs a disabled OU (a disabled account is moved there) or a lock "
+                     "attribute (e.g. pwdAccountLockedTime=000001010000Z)");
     }
     BESTAND_RETURN_IF_ERROR(CheckDn("users_ou", in.users_ou(), false));
     if (absl::Status s = CheckLoginPattern(in.login_pattern()); !s.ok()) {
@@ -129,12 +160,13 @@ absl::StatusOr<ConnectionRecord> RecordOf(const v1::Connection& in) {
     r.disabled_ou = in.disabled_ou();
     r.users_ou = in.users_ou();
     r.login_pattern = in.login_pattern();
+    r.lock_attribute = in.lock_attribute();
   } else if (!in.bind_dn().empty() || !in.base_dn().empty() || !in.disabled_ou().empty() ||
              !in.users_ou().empty() || !in.login_pattern().empty() ||
-             in.flavor() != v1::Connection::FLAVOR_UNSPECIFIED) {
+             !in.lock_attribute().empty() || in.flavor() != v1::Connection::FLAVOR_UNSPECIFIED) {
     return Invalid("bind_dn",
-                   "bind DN, base DN, disabled OU, users OU, login pattern and flavor are for LDAP "
-                   "only");
+                   "bind DN, base DN, disabled OU, users OU, login pattern, lock attribute and "
+                   "flavor are for LDAP only");
   }
   if (in.ca_pem().size() > kMaxCaBytes) {
     return Invalid("ca_pem", absl::StrCat(in.ca_pem().size(), " bytes; at most ", kMaxCaBytes));
@@ -192,34 +224,28 @@ absl::StatusOr<v1::Connection> Connectors::Connect(absl::string_view actor,
   return ConnectionFromRecord(record);
 }
 
-absl::StatusOr<v1::Connection> Connectors::Get(const v1::GetConnectionRequest& r) const {
-  if (r.application().empty()) {
+absl::StatusOr<ConnectionRecord> Connectors::ConnectionOf(const std::string& application) const {
+  if (application.empty()) {
     return FieldError(absl::StatusCode::kInvalidArgument, "application", "is required");
   }
   BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
-  BESTAND_ASSIGN_OR_RETURN(int64_t app, ResolveName(*tx, Kind::kApplication, r.application()));
+  BESTAND_ASSIGN_OR_RETURN(int64_t app, ResolveName(*tx, Kind::kApplication, application));
   BESTAND_ASSIGN_OR_RETURN(std::optional<ConnectionRecord> record, tx->GetConnection(app));
   if (!record) {
     return absl::NotFoundError(absl::StrCat("applications/", app, " has no connection"));
   }
-  return ConnectionFromRecord(*record);
+  return *std::move(record);
+}
+
+absl::StatusOr<v1::Connection> Connectors::Get(const v1::GetConnectionRequest& r) const {
+  BESTAND_ASSIGN_OR_RETURN(ConnectionRecord record, ConnectionOf(r.application()));
+  return ConnectionFromRecord(record);
 }
 
 absl::StatusOr<v1::TestConnectionResponse> Connectors::Test(
     const v1::TestConnectionRequest& r) const {
-  if (r.application().empty()) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "application", "is required");
-  }
-  std::optional<ConnectionRecord> record;
-  {
-    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
-    BESTAND_ASSIGN_OR_RETURN(int64_t app, ResolveName(*tx, Kind::kApplication, r.application()));
-    BESTAND_ASSIGN_OR_RETURN(record, tx->GetConnection(app));
-    if (!record) {
-      return absl::NotFoundError(absl::StrCat("applications/", app, " has no connection"));
-    }
-  }
-  BESTAND_ASSIGN_OR_RETURN(DirectoryConfig config, ConfigOf(*record));
+  BESTAND_ASSIGN_OR_RETURN(ConnectionRecord record, ConnectionOf(r.application()));
+  BESTAND_ASSIGN_OR_RETURN(DirectoryConfig config, ConfigOf(record));
   const absl::Time start = absl::Now();
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Directory> directory, open_(config));
   absl::StatusOr<std::string> detail = directory->Check();
@@ -277,6 +303,10 @@ absl::StatusOr<DirectoryConfig> Connectors::ConfigOf(const ConnectionRecord& rec
   c.base_dn = record.base_dn;
   c.disabled_ou = record.disabled_ou;
   c.users_ou = record.users_ou.empty() ? record.base_dn : record.users_ou;
+  if (const size_t eq = record.lock_attribute.find('='); eq != std::string::npos) {
+    c.lock_attribute = record.lock_attribute.substr(0, eq);
+    c.lock_value = record.lock_attribute.substr(eq + 1);
+  }
   c.ca_pem = record.ca_pem;
   c.allow_plaintext = record.allow_plaintext;
   absl::StatusOr<std::string> secret =

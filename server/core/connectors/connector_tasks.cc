@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "server/core/connectors/connectors.h"
+#include "server/core/connectors/connectors_internal.h"
 #include "server/core/connectors/new_accounts.h"
 #include "server/core/inventory.h"
 #include "server/core/workflow_internal.h"
@@ -25,17 +26,6 @@ bool IsConnectorAction(v1::Task::Action a) {
 
 bool IsOpen(const v1::Task& t) {
   return t.status() == v1::Task::OPEN || t.status() == v1::Task::IN_PROGRESS;
-}
-
-std::string Stamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
-
-// `text` cut to what a task's notes hold.
-std::string Fit(std::string text) {
-  constexpr size_t kMax = 1900;  // of kMaxNotesLength (2,000) characters; bytes are fewer
-  if (text.size() <= kMax) return text;
-  return absl::StrCat(Utf8Prefix(text, kMax), "…");
 }
 
 // Accounts created before their groups are filled; out of the groups before disabling (a
@@ -55,6 +45,16 @@ void InOrder(std::vector<v1::Task>& tasks) {
 constexpr absl::Duration kCreateGrace = absl::Minutes(2);
 
 }  // namespace
+
+std::string Stamp(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string Fit(std::string text) {
+  constexpr size_t kMax = 1900;  // of kMaxNotesLength (2,000) characters; bytes are fewer
+  if (text.size() <= kMax) return text;
+  return absl::StrCat(Utf8Prefix(text, kMax), "…");
+}
 
 bool Connectors::ActsOn(const v1::Task& t) {
   if (!IsConnectorAction(t.action()) || !IsOpen(t)) return false;
@@ -159,9 +159,11 @@ absl::StatusOr<std::string> Connectors::CreateAccount(Work& work, const v1::Task
     const SplitName split = SplitDisplayName(person.display_name());
     n.first_name = split.first;
     n.last_name = split.last;
-    const std::string how = work.one_time_passwords
-                                ? "enabled with a one-time password"
-                                : "disabled, without a password, until the newcomer is given one";
+    const std::string how =
+        work.one_time_passwords
+            ? "enabled with a one-time password"
+            : absl::StrCat("disabled, without a password, until 'bestand connectors activate ",
+                           person.email(), "' on the first day");
     const std::string login = work.connection.protocol == v1::Connection::SCIM ? n.email : n.login;
     if (plan) {
       return absl::StrCat("create ", login, " (", how, ")",
@@ -276,15 +278,9 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
   };
   if (!work.tried) {
     work.tried = true;
-    absl::StatusOr<DirectoryConfig> config = ConfigOf(c);
-    absl::StatusOr<std::unique_ptr<Directory>> opened =
-        config.ok() ? open_(*config) : config.status();
-    if (opened.ok()) {
-      work.directory = *std::move(opened);
-      work.reached = work.directory->Check().status();
-    } else {
-      work.reached = opened.status();
-    }
+    absl::StatusOr<std::unique_ptr<Directory>> reached = Reach(c);
+    work.reached = reached.status();
+    if (reached.ok()) work.directory = *std::move(reached);
   }
   if (!work.reached.ok()) return fail(work.reached);
 
@@ -332,6 +328,14 @@ absl::StatusOr<std::vector<v1::ConnectorOutcome>> Connectors::Plan(
     for (const v1::Task& t : w.tasks) out.push_back(Act("plan", w, t, true));
   }
   return out;
+}
+
+absl::StatusOr<std::unique_ptr<Directory>> Connectors::Reach(
+    const ConnectionRecord& connection) const {
+  BESTAND_ASSIGN_OR_RETURN(DirectoryConfig config, ConfigOf(connection));
+  BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Directory> directory, open_(config));
+  BESTAND_RETURN_IF_ERROR(directory->Check().status());
+  return directory;
 }
 
 absl::Status Connectors::RecordFailure(absl::string_view actor, const v1::Task& task,

@@ -65,6 +65,10 @@ class Connectors {
   // connect.proto); FAILED_PRECONDITION when the directory cannot be read, saying why.
   absl::StatusOr<v1::SyncConnectionResponse> Sync(absl::string_view actor,
                                                   const v1::SyncConnectionRequest& r);
+  // Enables the person's disabled accounts with one-time passwords (ActivateAccounts in
+  // connect.proto).
+  absl::StatusOr<v1::ActivateAccountsResponse> Activate(absl::string_view actor,
+                                                        const v1::ActivateAccountsRequest& r);
   // What a run would do for `tasks` (those of connected applications it acts on; they need not
   // be stored, and their person may be `newcomer`, who is not either), looked up in the
   // directories, which are only read. An outcome is done when the change can be made, its
@@ -75,7 +79,12 @@ class Connectors {
 
  private:
   struct Work;
+  // The connection of `application` (a reference or natural key): INVALID_ARGUMENT when empty,
+  // NOT_FOUND when it has none.
+  absl::StatusOr<ConnectionRecord> ConnectionOf(const std::string& application) const;
   absl::StatusOr<DirectoryConfig> ConfigOf(const ConnectionRecord& record) const;
+  // The directory of `connection`, connected and authenticated (Directory::Check).
+  absl::StatusOr<std::unique_ptr<Directory>> Reach(const ConnectionRecord& connection) const;
   // Acts on one task of `work`'s application; the outcome is recorded on the task. With `plan`
   // only reads, and says what it would do.
   v1::ConnectorOutcome Act(absl::string_view actor, Work& work, const v1::Task& task, bool plan);

@@ -26,6 +26,8 @@ struct DirectoryConfig {
   std::string url;
   v1::Connection::Flavor flavor = v1::Connection::ACTIVE_DIRECTORY;
   std::string bind_dn, base_dn, disabled_ou;
+  // OpenLDAP: the attribute set to lock_value on a disabled account (empty: none).
+  std::string lock_attribute, lock_value;
   // LDAP: where new accounts go (the base DN unless the connection names another).
   std::string users_ou;
   // Trusted besides the system's certificate authorities; empty: the system's only.
@@ -107,6 +109,9 @@ class Directory {
   virtual absl::Status Create(const NewAccount& account) = 0;
   // Disables `account`, never deletes it. Disabling a disabled account changes nothing.
   virtual absl::Status Disable(const DirectoryAccount& account) = 0;
+  // Enables the disabled `account` with `password` (which must be changed at the first login
+  // where the directory can say so): what Disable and a disabled Create did, undone.
+  virtual absl::Status Enable(const DirectoryAccount& account, const std::string& password) = 0;
   // The group named `name` (its name or its id); NOT_FOUND when there is none.
   virtual absl::StatusOr<DirectoryGroup> FindGroup(absl::string_view name) = 0;
   virtual absl::StatusOr<bool> IsMember(const DirectoryAccount& account,

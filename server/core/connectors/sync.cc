@@ -16,6 +16,7 @@
 #include "server/core/audit.h"
 #include "server/core/audited_state.h"
 #include "server/core/connectors/connectors.h"
+#include "server/core/connectors/connectors_internal.h"
 #include "server/core/inventory.h"
 #include "server/core/workflow_internal.h"
 
@@ -24,20 +25,6 @@ namespace {
 
 std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
 
-// Writes `after` over account `before` with an audit event, unless nothing differs; true when
-// it wrote. (directory_state is output only: no request changes it.)
-absl::StatusOr<bool> SaveAccount(WriteTx& tx, absl::string_view actor, const v1::Account& before,
-                                 v1::Account after) {
-  const ResourceSpec& spec = Spec(Kind::kAccount);
-  const std::string before_json = AuditJson(spec, before);
-  if (AuditJson(spec, after) == before_json) return false;
-  *after.mutable_update_time() = FromMicros(NowMicros());
-  BESTAND_RETURN_IF_ERROR(tx.Update(Kind::kAccount, IdOf(after.name()), after));
-  BESTAND_RETURN_IF_ERROR(
-      RecordAudit(tx, actor, "update", after.name(), before_json, AuditJson(spec, after)));
-  return true;
-}
-
 // The directory's id as Bestand keeps it: only when it fits a text field (a DN may not).
 std::string ExternalId(const ListedAccount& l) {
   return Utf8Length(l.id) <= kMaxTextLength ? l.id : "";
@@ -45,30 +32,31 @@ std::string ExternalId(const ListedAccount& l) {
 
 }  // namespace
 
+absl::StatusOr<bool> SaveAccount(WriteTx& tx, absl::string_view actor, const v1::Account& before,
+                                 v1::Account after, absl::string_view action) {
+  const ResourceSpec& spec = Spec(Kind::kAccount);
+  const std::string before_json = AuditJson(spec, before);
+  if (AuditJson(spec, after) == before_json) return false;
+  *after.mutable_update_time() = FromMicros(NowMicros());
+  BESTAND_RETURN_IF_ERROR(tx.Update(Kind::kAccount, IdOf(after.name()), after));
+  BESTAND_RETURN_IF_ERROR(
+      RecordAudit(tx, actor, action, after.name(), before_json, AuditJson(spec, after)));
+  return true;
+}
+
 absl::StatusOr<v1::SyncConnectionResponse> Connectors::Sync(absl::string_view actor,
                                                             const v1::SyncConnectionRequest& r) {
-  if (r.application().empty()) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "application", "is required");
-  }
-  std::optional<ConnectionRecord> record;
-  {
-    BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
-    BESTAND_ASSIGN_OR_RETURN(int64_t app, ResolveName(*tx, Kind::kApplication, r.application()));
-    BESTAND_ASSIGN_OR_RETURN(record, tx->GetConnection(app));
-    if (!record) {
-      return absl::NotFoundError(absl::StrCat("applications/", app, " has no connection"));
-    }
-  }
-  const std::string label = ProtocolLabel(record->protocol);
-  BESTAND_ASSIGN_OR_RETURN(DirectoryConfig config, ConfigOf(*record));
+  BESTAND_ASSIGN_OR_RETURN(const ConnectionRecord record, ConnectionOf(r.application()));
+  const std::string label = ProtocolLabel(record.protocol);
+  BESTAND_ASSIGN_OR_RETURN(DirectoryConfig config, ConfigOf(record));
   BESTAND_ASSIGN_OR_RETURN(std::unique_ptr<Directory> directory, open_(config));
   absl::StatusOr<DirectoryListing> listing = directory->List();
   if (!listing.ok()) {
     // The directory refused, not Bestand (as Test).
     return absl::FailedPreconditionError(
-        absl::StrCat(label, " ", record->url, ": ", listing.status().message()));
+        absl::StrCat(label, " ", record.url, ": ", listing.status().message()));
   }
-  const int64_t app = record->application_id;
+  const int64_t app = record.application_id;
   const std::string app_name = NameOf(Kind::kApplication, app);
   const std::string via = absl::StrCat(actor, " via the ", label, " connector of ", app_name);
   const std::string today = FormatIsoDate(absl::ToCivilDay(clock_(), zone_));

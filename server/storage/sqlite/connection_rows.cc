@@ -8,7 +8,8 @@ namespace {
 
 constexpr char kConnectionColumns[] =
     "SELECT application_id, protocol, url, flavor, bind_dn, base_dn, disabled_ou, ca_pem, "
-    "allow_plaintext, secret_sealed, update_time, users_ou, login_pattern FROM connections";
+    "allow_plaintext, secret_sealed, update_time, users_ou, login_pattern, lock_attribute FROM "
+    "connections";
 
 ConnectionRecord ReadConnection(Stmt& st) {
   ConnectionRecord r;
@@ -25,6 +26,7 @@ ConnectionRecord ReadConnection(Stmt& st) {
   r.update_micros = st.Int(10);
   r.users_ou = st.Text(11);
   r.login_pattern = st.Text(12);
+  r.lock_attribute = st.Text(13);
   return r;
 }
 
@@ -57,8 +59,8 @@ absl::Status PutConnection(Connection& conn, const ConnectionRecord& r) {
       conn.Prepare(
           "INSERT OR REPLACE INTO connections (application_id, protocol, url, "
           "flavor, bind_dn, base_dn, disabled_ou, ca_pem, allow_plaintext, "
-          "secret_sealed, update_time, users_ou, login_pattern) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-          "?, ?, ?, ?, ?)"));
+          "secret_sealed, update_time, users_ou, login_pattern, lock_attribute) VALUES (?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, r.application_id);
   st.Bind(2, int64_t{r.protocol});
   st.Bind(3, r.url);
@@ -72,6 +74,7 @@ absl::Status PutConnection(Connection& conn, const ConnectionRecord& r) {
   st.Bind(11, r.update_micros);
   st.Bind(12, r.users_ou);
   st.Bind(13, r.login_pattern);
+  st.Bind(14, r.lock_attribute);
   return st.Run("storing a connection");
 }
 

@@ -507,8 +507,13 @@ constexpr absl::string_view kV16 = R"sql(
 ALTER TABLE accounts ADD COLUMN directory_state INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr absl::string_view kMigrations[] = {kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
-                                             kV9, kV10, kV11, kV12, kV13, kV14, kV15, kV16};
+// OpenLDAP accounts disabled by a lock attribute (Connection.lock_attribute).
+constexpr absl::string_view kV17 = R"sql(
+ALTER TABLE connections ADD COLUMN lock_attribute TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr absl::string_view kMigrations[] = {kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8, kV9,
+                                             kV10, kV11, kV12, kV13, kV14, kV15, kV16, kV17};
 
 }  // namespace
 
