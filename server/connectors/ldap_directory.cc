@@ -138,22 +138,26 @@ class LdapDirectory : public Directory {
       }
     }
     if (!dn.ok()) return dn.status();
-    return Add(*dn, attrs);
+    absl::Status added = Add(*dn, attrs);
+    if (ad && absl::IsAlreadyExists(added)) {
+      // Someone else has the name (CN is AD's RDN): the login name tells them apart.
+      const std::string cn = absl::StrCat(account.display_name, " (", account.login, ")");
+      dn = Dn("CN", cn, c_.users_ou);
+      if (!dn.ok()) return dn.status();
+      attrs[0].second = {cn};
+      added = Add(*dn, attrs);
+    }
+    return added;
   }
 
   absl::Status Disable(const DirectoryAccount& account) override {
     if (absl::Status s = Connect(); !s.ok()) return s;
     std::string dn = account.id;
     if (c_.flavor == v1::Connection::ACTIVE_DIRECTORY) {
-      absl::StatusOr<std::vector<Entry>> e =
-          Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"userAccountControl"});
-      if (!e.ok()) return e.status();
-      long uac = 0;
-      if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].First(), &uac)) {
-        return absl::FailedPreconditionError(absl::StrCat(dn, " has no userAccountControl"));
-      }
-      if ((uac & kAccountDisable) == 0) {
-        std::string value = absl::StrCat(uac | kAccountDisable);
+      absl::StatusOr<long> uac = AccountControl(dn);
+      if (!uac.ok()) return uac.status();
+      if ((*uac & kAccountDisable) == 0) {
+        std::string value = absl::StrCat(*uac | kAccountDisable);
         if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "userAccountControl", value); !s.ok()) {
           return s;
         }
@@ -180,15 +184,10 @@ class LdapDirectory : public Directory {
         return s;
       }
       if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "pwdLastSet", "0"); !s.ok()) return s;
-      absl::StatusOr<std::vector<Entry>> e =
-          Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"userAccountControl"});
-      if (!e.ok()) return e.status();
-      long uac = 0;
-      if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].First(), &uac)) {
-        return absl::FailedPreconditionError(absl::StrCat(dn, " has no userAccountControl"));
-      }
-      if (uac & kAccountDisable) {
-        std::string value = absl::StrCat(uac & ~kAccountDisable);
+      absl::StatusOr<long> uac = AccountControl(dn);
+      if (!uac.ok()) return uac.status();
+      if (*uac & kAccountDisable) {
+        std::string value = absl::StrCat(*uac & ~kAccountDisable);
         if (absl::Status s = Modify(dn, LDAP_MOD_REPLACE, "userAccountControl", value); !s.ok()) {
           return s;
         }
@@ -364,6 +363,18 @@ class LdapDirectory : public Directory {
     }
     return false;
   }
+  // AD: the userAccountControl of the entry `dn`.
+  absl::StatusOr<long> AccountControl(const std::string& dn) {
+    absl::StatusOr<std::vector<Entry>> e =
+        Search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", {"userAccountControl"});
+    if (!e.ok()) return e.status();
+    long uac = 0;
+    if (e->size() != 1 || !absl::SimpleAtoi((*e)[0].First(), &uac)) {
+      return absl::FailedPreconditionError(absl::StrCat(dn, " has no userAccountControl"));
+    }
+    return uac;
+  }
+
   // True when the entry `dn` holds the lock value.
   absl::StatusOr<bool> Locked(const std::string& dn) {
     absl::StatusOr<std::vector<Entry>> e =

@@ -213,6 +213,23 @@ absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, cons
   return page;
 }
 
+void SetActivated(PageData& page, const WebCore& core, const Messages& m,
+                  const v1::ActivateAccountsResponse& done) {
+  Labels labels(core.inventory);
+  SetRows(page, "activated", done.outcomes(), [&](const v1::ConnectorOutcome& o) {
+    PageData row;
+    v1::Account a;
+    const bool found = core.inventory->Get(Kind::kAccount, o.account(), &a).ok();
+    row.set("application", found ? labels.OrName(Kind::kApplication, a.application()) : "");
+    row.set("username", found ? a.username() : o.account());
+    row.set("result", m.Text(o.done() ? "activate_done" : "activate_failed"));
+    row.set("detail", o.detail());
+    row.set("password", o.one_time_password());
+    return row;
+  });
+  page.set("may_activate", false);
+}
+
 absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,
                                     absl::string_view person) {
   v1::Person p;
@@ -228,8 +245,8 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   if (!p.end_date().empty()) page.set("end_date", DateText(m, p.end_date()));
   page.set("resource", p.name());
   page.set("today", FormatIsoDate(TodayUtc()));
-  page.set("may_offboard",
-           Authorize(who, Permission::kWrite).ok() && p.status() != v1::Person::LEFT);
+  const bool may_change = Authorize(who, Permission::kWrite).ok();
+  page.set("may_offboard", may_change && p.status() != v1::Person::LEFT);
 
   Labels labels(core.inventory);
   BESTAND_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks,
@@ -249,6 +266,18 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
   accounts_request.set_page_size(1000);
   v1::ListAccountsResponse accounts;
   BESTAND_RETURN_IF_ERROR(core.inventory->List(Kind::kAccount, accounts_request, &accounts));
+  // Enabling is offered from the first day on while an account of a connected application is
+  // disabled (onboarding created it so).
+  if (core.connectors && may_change &&
+      (p.status() == v1::Person::ONBOARDING || p.status() == v1::Person::ACTIVE) &&
+      (p.start_date().empty() || p.start_date() <= FormatIsoDate(TodayUtc()))) {
+    BESTAND_ASSIGN_OR_RETURN(auto connected, core.connectors->Connected());
+    for (const v1::Account& a : accounts.accounts()) {
+      if (a.status() == v1::Account::DISABLED && connected.count(a.application())) {
+        page.set("may_activate", true);
+      }
+    }
+  }
   SetRows(page, "accounts", accounts.accounts(), [&](const v1::Account& a) {
     PageData row;
     row.set("application", labels.OrName(Kind::kApplication, a.application()));

@@ -47,6 +47,10 @@ absl::StatusOr<PageData> PeoplePage(const WebCore& core, const Messages& m, cons
 // when their role may change the inventory.
 absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, const Principal& who,
                                     absl::string_view person);
+// Adds to a person's page what ActivateAccounts did (`done`), with the one-time passwords: the
+// page answering the POST shows them once.
+void SetActivated(PageData& page, const WebCore& core, const Messages& m,
+                  const v1::ActivateAccountsResponse& done);
 
 // Devices whose asset tag, serial number, model or host name contains `query`, 100 a page.
 absl::StatusOr<PageData> DevicesPage(const WebCore& core, const Messages& m,

@@ -274,6 +274,30 @@ class WebApp {
                     Redirect(res, absl::StrCat("/", person, "?m=offboarded"));
                   });
     });
+    s.Post("/people/([0-9]{1,18})/activate", [this](const httplib::Request& req,
+                                                    httplib::Response& res) {
+      WithSession(req, res, Permission::kWrite, true,
+                  [&](const WebSession& session, const Messages& m) {
+                    const std::string person = absl::StrCat("people/", std::string(req.matches[1]));
+                    if (!core_.connectors) {
+                      return Refused(req, res, m, session,
+                                     absl::FailedPreconditionError("no application is connected"));
+                    }
+                    v1::ActivateAccountsRequest r;
+                    r.set_person(person);
+                    absl::StatusOr<v1::ActivateAccountsResponse> done =
+                        core_.connectors->Activate(session.principal.Actor(), r);
+                    if (!done.ok()) return Refused(req, res, m, session, done.status());
+                    // The passwords are in this answer only (no-store): no redirect to a page that
+                    // could show them again.
+                    absl::StatusOr<PageData> page = PersonPage(core_, m, session.principal, person);
+                    if (!page.ok()) return StatusPage(req, res, m, &session, page.status());
+                    SetActivated(*page, core_, m, *done);
+                    const PageData* name = page->get("name");
+                    Render(req, res, m, &session, 200, "person", *std::move(page),
+                           name && name->is_string() ? name->string_value() : "", "/people");
+                  });
+    });
     s.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
       ReadPage(
           req, res, "tasks", "tasks_title", "/tasks",

@@ -40,6 +40,7 @@ struct FakeState {
   std::vector<NewAccount> created;
   std::map<std::string, absl::Time> last_logon;  // by username
   std::vector<std::string> passwords;            // given to Enable
+  std::set<std::string> taken_logins;            // Create refuses these
 };
 
 class FakeDirectory : public Directory {
@@ -59,6 +60,7 @@ class FakeDirectory : public Directory {
   }
   absl::Status Create(const NewAccount& n) override {
     ++s_->calls;
+    if (s_->taken_logins.count(n.login)) return absl::AlreadyExistsError("login taken");
     s_->created.push_back(n);
     if (!s_->ignore_changes) s_->enabled[n.email] = !n.password.empty();
     return absl::OkStatus();
@@ -522,6 +524,19 @@ TEST_F(OnboardingConnectorsTest, CreatesTheAccountInItsGroupWithAOneTimePassword
   EXPECT_EQ(state_.created.size(), 1u);
 }
 
+TEST_F(OnboardingConnectorsTest, ALoginNameSomeoneHasGetsANumber) {
+  v1::Connection c = Ldap();
+  c.set_login_pattern("{f}{last}");
+  ASSERT_TRUE(Connect(c).ok());
+  state_.taken_logins = {"aschaefer", "aschaefer2"};
+  const v1::CaseView view = Onboard("2026-12-07");
+  v1::RunConnectorsResponse out = Run(view.record().name());
+  ASSERT_EQ(out.outcomes_size(), 1);
+  EXPECT_TRUE(out.outcomes(0).done()) << out.outcomes(0).detail();
+  ASSERT_EQ(state_.created.size(), 1u);
+  EXPECT_EQ(state_.created[0].login, "aschaefer3");
+}
+
 TEST_F(OnboardingConnectorsTest, TheServerCreatesItDisabledOnItsDayAndLeavesFreshCasesAlone) {
   ASSERT_TRUE(Connect(Ldap()).ok());
   // Start on Monday 2026-12-07: due on Friday 2026-12-04, which is today.
@@ -539,7 +554,10 @@ TEST_F(OnboardingConnectorsTest, TheServerCreatesItDisabledOnItsDayAndLeavesFres
   EXPECT_TRUE(state_.created[0].password.empty());
   EXPECT_FALSE(state_.enabled["anna.schaefer@firma.de"]);
   EXPECT_THAT(Task(IdOf(view.tasks(0).name())).evidence(),
-              HasSubstr("disabled, without a password"));
+              HasSubstr("disabled, without a password, until 'bestand connectors activate "
+                        "anna.schaefer@firma.de' on the first day"));
+  // The inventory has it disabled too.
+  EXPECT_EQ(Get<v1::Account>(Kind::kAccount, "accounts/3").status(), v1::Account::DISABLED);
 }
 
 TEST_F(OnboardingConnectorsTest, OnTheFirstDayActivationEnablesItWithAOneTimePasswordOnce) {

@@ -568,6 +568,9 @@ TEST_F(ConnectorE2eTest, SyncReadsTheDirectoriesAndFindsOrphansAndDrift) {
 // set, the memberships gone (groups named by cn and by sAMAccountName), read back by ldapsearch;
 // the disabled account cannot bind any more.
 TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNewAccounts) {
+  // With the web interface: the coordinator enables the newcomer's accounts there.
+  server_.Stop();
+  ASSERT_NO_FATAL_FAILURE(server_.Start(0, false, /*web=*/true));
   std::unique_ptr<DirectoryServer> slapd = Slapd();
   std::unique_ptr<DirectoryServer> crm = Scim("crm", scim_port_, false);
   std::unique_ptr<DirectoryServer> chat = Scim("chat", add_only_port_, true);
@@ -627,17 +630,41 @@ TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNew
     EXPECT_THAT(ScimGet(dir, port, jana_filter), HasSubstr("\"active\":false")) << dir;
   }
 
-  // Her first day: every account enabled, each with its one-time password, read back.
-  ProcessResult activate = server_.Admin({"connectors", "activate", "jana.neumann@firma.test"});
-  ASSERT_EQ(activate.exit_code, 0) << activate.err;
-  EXPECT_THAT(activate.out, Not(HasSubstr("failed:"))) << activate.out;
-  EXPECT_THAT(activate.out, HasSubstr("enabled uid=jana.neumann,ou=people,dc=test,dc=bestand with "
-                                      "a one-time password; pwdAccountLockedTime=000001010000Z → "
-                                      "without pwdAccountLockedTime=000001010000Z; read back"))
-      << activate.out;
-  EXPECT_THAT(activate.out, HasSubstr("active=false → active=true")) << activate.out;
-  const std::vector<std::string> passwords = OneTimePasswords(activate.out);
-  ASSERT_EQ(passwords.size(), 3u) << activate.out;
+  // Her first day: the person page shows her accounts disabled and offers to enable them; every
+  // account is enabled, each with its one-time password on the answer only, and read back.
+  Browser coordinator(server_.web_port(), server_.ca());
+  ASSERT_EQ(coordinator.SignIn(server_.admin_token()), 303);
+  httplib::Result page = coordinator.Get("/people/3");
+  ASSERT_TRUE(page);
+  EXPECT_THAT(page->body, HasSubstr("jana.neumann@firma.test"));
+  EXPECT_THAT(page->body, HasSubstr("<td>gesperrt</td>")) << page->body;
+  EXPECT_THAT(page->body, HasSubstr("Konten jetzt freischalten")) << page->body;
+  page = coordinator.Post("/people/3/activate", {{"csrf", Browser::Hidden(page->body, "csrf")}});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
+  const std::string& activated = page->body;
+  EXPECT_THAT(activated, Not(HasSubstr("fehlgeschlagen"))) << activated;
+  EXPECT_THAT(activated, Not(HasSubstr("Konten jetzt freischalten"))) << activated;
+  EXPECT_THAT(activated, HasSubstr("enabled uid=jana.neumann,ou=people,dc=test,dc=bestand with "
+                                   "a one-time password; pwdAccountLockedTime=000001010000Z → "
+                                   "without pwdAccountLockedTime=000001010000Z; read back"))
+      << activated;
+  EXPECT_THAT(activated, HasSubstr("active=false → active=true")) << activated;
+  std::vector<std::string> passwords;
+  const std::string kCode = "<code class=\"secret\">";
+  for (size_t at = activated.find(kCode); at != std::string::npos;
+       at = activated.find(kCode, at + 1)) {
+    const size_t from = at + kCode.size();
+    passwords.push_back(activated.substr(from, activated.find('<', from) - from));
+  }
+  ASSERT_EQ(passwords.size(), 3u) << activated;
+  for (const std::string& p : passwords) EXPECT_EQ(p.size(), 20u) << p;
+  // Shown once: the page again has none.
+  page = coordinator.Get("/people/3");
+  ASSERT_TRUE(page);
+  for (const std::string& p : passwords) EXPECT_THAT(page->body, Not(HasSubstr(p)));
+  EXPECT_THAT(page->body, Not(HasSubstr("Konten jetzt freischalten")));
   EXPECT_EQ(LdapSearch("(uid=jana.neumann)", "pwdAccountLockedTime"),
             "dn: uid=jana.neumann,ou=people,dc=test,dc=bestand\n\n");
   ProcessResult whoami = RunProcess(
@@ -783,6 +810,17 @@ TEST_F(ConnectorE2eTest, ActiveDirectoryAccountIsDisabledAndLeavesItsGroups) {
                      "okoenig@firma.test", "-w", olaf[0]},
                     {absl::StrCat("LDAPTLS_CACERT=", dir_.File("samba/ca.crt"))});
   EXPECT_THAT(bind.err, HasSubstr("data 773")) << bind.err;  // the password is his, to change
+
+  // A second Jana Neumann: her login name gets a number, and her CN the login name.
+  ProcessResult twin =
+      server_.Admin({"onboard", "jana.neumann2@firma.test", "--name", "Jana Neumann", "--template",
+                     "vertrieb", "--start", Today(), "--now"});
+  ASSERT_EQ(twin.exit_code, 0) << twin.err;
+  EXPECT_THAT(twin.out, HasSubstr("created CN=Jana Neumann (jneumann2),CN=Users,DC=test,DC=bestand "
+                                  "(enabled"))
+      << twin.out;
+  EXPECT_THAT(search("(sAMAccountName=jneumann2)", "userPrincipalName"),
+              HasSubstr("userPrincipalName: jneumann2@firma.test"));
 
   // Sync: Anna (hers by her mail, with her groups and the last logon AD keeps), the domain's
   // Administrator (nobody's: an orphan); Guest and krbtgt (disabled, nobody's) left out.

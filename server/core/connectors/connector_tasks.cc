@@ -131,7 +131,7 @@ absl::StatusOr<v1::RunConnectorsResponse> Connectors::Run(absl::string_view acto
 }
 
 absl::StatusOr<std::string> Connectors::CreateAccount(Work& work, const v1::Task& task, bool plan,
-                                                      v1::ConnectorOutcome& out) {
+                                                      v1::ConnectorOutcome& out, bool& disabled) {
   Directory& dir = *work.directory;
   v1::Person person;
   if (work.newcomer && work.newcomer->name() == task.person()) {
@@ -151,9 +151,9 @@ absl::StatusOr<std::string> Connectors::CreateAccount(Work& work, const v1::Task
     const bool ad = work.connection.protocol == v1::Connection::LDAP &&
                     work.connection.flavor == v1::Connection::ACTIVE_DIRECTORY;
     NewAccount n;
-    BESTAND_ASSIGN_OR_RETURN(
-        n.login, LoginName(work.connection.login_pattern, person.display_name(), person.email(),
-                           ad ? 20 : 64));
+    const size_t max_login = ad ? 20 : 64;
+    BESTAND_ASSIGN_OR_RETURN(n.login, LoginName(work.connection.login_pattern,
+                                                person.display_name(), person.email(), max_login));
     n.email = person.email();
     n.display_name = person.display_name();
     const SplitName split = SplitDisplayName(person.display_name());
@@ -172,7 +172,16 @@ absl::StatusOr<std::string> Connectors::CreateAccount(Work& work, const v1::Task
     if (work.one_time_passwords) {
       BESTAND_ASSIGN_OR_RETURN(n.password, OneTimePassword());
     }
-    BESTAND_RETURN_IF_ERROR(dir.Create(n));
+    // A login name taken by someone else (another Jana Neumann): jneumann2, … jneumann9.
+    const std::string first_choice = n.login;
+    absl::Status made = dir.Create(n);
+    for (int i = 2;
+         i <= 9 && absl::IsAlreadyExists(made) && work.connection.protocol == v1::Connection::LDAP;
+         ++i) {
+      n.login = absl::StrCat(first_choice.substr(0, max_login - 1), i);
+      made = dir.Create(n);
+    }
+    BESTAND_RETURN_IF_ERROR(made);
     // Shown once even when what follows fails: the account exists with it.
     out.set_one_time_password(n.password);
     account = dir.Find(person.email());
@@ -191,6 +200,7 @@ absl::StatusOr<std::string> Connectors::CreateAccount(Work& work, const v1::Task
   } else {
     created = absl::StrCat(account->id, " existed already: ", account->state);
   }
+  disabled = !account->enabled;
   if (!group) return absl::StrCat(created, "; read back ", Stamp(clock_()), ": exists");
   BESTAND_ASSIGN_OR_RETURN(bool was_member, dir.IsMember(*account, *group));
   if (!was_member) BESTAND_RETURN_IF_ERROR(dir.AddMember(*account, *group));
@@ -284,8 +294,9 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
   }
   if (!work.reached.ok()) return fail(work.reached);
 
+  bool disabled = false;  // the account created is disabled there
   absl::StatusOr<std::string> change =
-      task.action() == v1::Task::CREATE_ACCOUNT    ? CreateAccount(work, task, plan, out)
+      task.action() == v1::Task::CREATE_ACCOUNT    ? CreateAccount(work, task, plan, out, disabled)
       : task.action() == v1::Task::DISABLE_ACCOUNT ? DisableAccount(work, task, plan)
                                                    : RevokeAccess(work, task, plan);
   if (!change.ok()) return fail(change.status());
@@ -302,7 +313,22 @@ v1::ConnectorOutcome Connectors::Act(absl::string_view actor, Work& work, const 
   if (!updated.ok()) return fail(updated.status());
   out.set_done(true);
   out.set_detail(updated->evidence());
+  if (disabled) {
+    // The inventory says so too, until ActivateAccounts enables it.
+    if (absl::Status s = MarkDisabled(via, updated->account()); !s.ok()) {
+      out.set_detail(absl::StrCat(out.detail(), " (not marked disabled here: ", s.message(), ")"));
+    }
+  }
   return out;
+}
+
+absl::Status Connectors::MarkDisabled(absl::string_view actor, const std::string& account) {
+  BESTAND_ASSIGN_OR_RETURN(auto tx, store_->BeginWrite());
+  BESTAND_ASSIGN_OR_RETURN(v1::Account before, Load<v1::Account>(*tx, Kind::kAccount, account));
+  v1::Account after = before;
+  after.set_status(v1::Account::DISABLED);
+  BESTAND_RETURN_IF_ERROR(SaveAccount(*tx, actor, before, std::move(after)).status());
+  return tx->Commit();
 }
 
 absl::StatusOr<std::vector<v1::ConnectorOutcome>> Connectors::Plan(

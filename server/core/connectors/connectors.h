@@ -89,9 +89,12 @@ class Connectors {
   // only reads, and says what it would do.
   v1::ConnectorOutcome Act(absl::string_view actor, Work& work, const v1::Task& task, bool plan);
   // The change for one task in `work`'s directory, read back: the evidence, or with `plan` what
-  // it would do. CreateAccount puts a one-time password into `out`.
+  // it would do. CreateAccount puts a one-time password into `out`, and says whether the
+  // account is `disabled` there.
   absl::StatusOr<std::string> CreateAccount(Work& work, const v1::Task& task, bool plan,
-                                            v1::ConnectorOutcome& out);
+                                            v1::ConnectorOutcome& out, bool& disabled);
+  // Records `account` ("accounts/{id}") as DISABLED, audited as `actor`'s.
+  absl::Status MarkDisabled(absl::string_view actor, const std::string& account);
   absl::StatusOr<std::string> DisableAccount(Work& work, const v1::Task& task, bool plan);
   absl::StatusOr<std::string> RevokeAccess(Work& work, const v1::Task& task, bool plan);
   absl::Status RecordFailure(absl::string_view actor, const v1::Task& task,

@@ -104,8 +104,8 @@ class Directory {
   // The account with login name `username` (LDAP: sAMAccountName, userPrincipalName, uid or
   // mail; SCIM: userName). NOT_FOUND when there is none, FAILED_PRECONDITION when several.
   virtual absl::StatusOr<DirectoryAccount> Find(absl::string_view username) = 0;
-  // Creates `account` (nothing else has its login name or email: Find it first). ALREADY_EXISTS
-  // when its login name is taken.
+  // Creates `account` (nothing else has its email: Find it first). ALREADY_EXISTS when its login
+  // name is taken. (AD: a CN someone else has becomes "NAME (LOGIN)".)
   virtual absl::Status Create(const NewAccount& account) = 0;
   // Disables `account`, never deletes it. Disabling a disabled account changes nothing.
   virtual absl::Status Disable(const DirectoryAccount& account) = 0;
