@@ -272,11 +272,11 @@ absl::StatusOr<PageData> PersonPage(const WebCore& core, const Messages& m, cons
       (p.status() == v1::Person::ONBOARDING || p.status() == v1::Person::ACTIVE) &&
       (p.start_date().empty() || p.start_date() <= FormatIsoDate(TodayUtc()))) {
     BESTAND_ASSIGN_OR_RETURN(auto connected, core.connectors->Connected());
-    for (const v1::Account& a : accounts.accounts()) {
-      if (a.status() == v1::Account::DISABLED && connected.count(a.application())) {
-        page.set("may_activate", true);
-      }
-    }
+    page.set("may_activate", std::any_of(accounts.accounts().begin(), accounts.accounts().end(),
+                                         [&](const v1::Account& a) {
+                                           return a.status() == v1::Account::DISABLED &&
+                                                  connected.count(a.application()) > 0;
+                                         }));
   }
   SetRows(page, "accounts", accounts.accounts(), [&](const v1::Account& a) {
     PageData row;

@@ -276,27 +276,26 @@ class WebApp {
     });
     s.Post("/people/([0-9]{1,18})/activate", [this](const httplib::Request& req,
                                                     httplib::Response& res) {
-      WithSession(req, res, Permission::kWrite, true,
-                  [&](const WebSession& session, const Messages& m) {
-                    const std::string person = absl::StrCat("people/", std::string(req.matches[1]));
-                    if (!core_.connectors) {
-                      return Refused(req, res, m, session,
-                                     absl::FailedPreconditionError("no application is connected"));
-                    }
-                    v1::ActivateAccountsRequest r;
-                    r.set_person(person);
-                    absl::StatusOr<v1::ActivateAccountsResponse> done =
-                        core_.connectors->Activate(session.principal.Actor(), r);
-                    if (!done.ok()) return Refused(req, res, m, session, done.status());
-                    // The passwords are in this answer only (no-store): no redirect to a page that
-                    // could show them again.
-                    absl::StatusOr<PageData> page = PersonPage(core_, m, session.principal, person);
-                    if (!page.ok()) return StatusPage(req, res, m, &session, page.status());
-                    SetActivated(*page, core_, m, *done);
-                    const PageData* name = page->get("name");
-                    Render(req, res, m, &session, 200, "person", *std::move(page),
-                           name && name->is_string() ? name->string_value() : "", "/people");
-                  });
+      WithSession(
+          req, res, Permission::kWrite, true, [&](const WebSession& session, const Messages& m) {
+            const std::string person = absl::StrCat("people/", std::string(req.matches[1]));
+            if (!core_.connectors) {
+              return Refused(req, res, m, session,
+                             absl::FailedPreconditionError("no application is connected"));
+            }
+            v1::ActivateAccountsRequest r;
+            r.set_person(person);
+            absl::StatusOr<v1::ActivateAccountsResponse> done =
+                core_.connectors->Activate(session.principal.Actor(), r);
+            if (!done.ok()) return Refused(req, res, m, session, done.status());
+            // The passwords are in this answer only (no-store): no redirect to a page that
+            // could show them again.
+            absl::StatusOr<PageData> page = PersonPage(core_, m, session.principal, person);
+            if (!page.ok()) return StatusPage(req, res, m, &session, page.status());
+            SetActivated(*page, core_, m, *done);
+            const std::string title = NameOf(*page);
+            Render(req, res, m, &session, 200, "person", *std::move(page), title, "/people");
+          });
     });
     s.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
       ReadPage(
@@ -348,6 +347,12 @@ class WebApp {
   using Check = std::function<absl::Status(const Principal&)>;
   using Build = std::function<absl::StatusOr<PageData>(const Messages&, const WebSession&)>;
 
+  // A page's "name", which titles pages about one record; empty when it has none.
+  static std::string NameOf(const PageData& page) {
+    const PageData* name = page.get("name");
+    return name != nullptr && name->is_string() ? name->string_value() : "";
+  }
+
   static std::string Landing(const Principal& who) {
     return who.role == v1::VENDOR ? "/tasks" : "/";
   }
@@ -360,13 +365,7 @@ class WebApp {
     WithSession(req, res, needed, false, [&](const WebSession& session, const Messages& m) {
       absl::StatusOr<PageData> page = build(m, session);
       if (!page.ok()) return StatusPage(req, res, m, &session, page.status());
-      std::string title;
-      if (title_key.empty()) {
-        const PageData* name = page->get("name");
-        if (name != nullptr && name->is_string()) title = name->string_value();
-      } else {
-        title = m.Text(title_key);
-      }
+      const std::string title = title_key.empty() ? NameOf(*page) : m.Text(title_key);
       Render(req, res, m, &session, 200, template_name, *std::move(page), title, nav);
     });
   }

@@ -173,6 +173,13 @@ class ConnectorE2eTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   }
+  // ldapwhoami, a client of its own, binding to slapd as `uid` (under ou=people) with `password`.
+  ProcessResult LdapBind(const std::string& uid, const std::string& password) {
+    return RunProcess(
+        {"/usr/bin/ldapwhoami", "-x", "-H", absl::StrCat("ldaps://127.0.0.1:", ldaps_port_), "-D",
+         absl::StrCat("uid=", uid, ",ou=people,", kBase), "-w", password},
+        {absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"))});
+  }
   // What curl reads of `path` at the SCIM service on `port`.
   std::string ScimGet(const std::string& dir, int port, const std::string& path) {
     ProcessResult r = RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.File(dir + "/ca.crt"),
@@ -354,10 +361,7 @@ TEST_F(ConnectorE2eTest, OnboardNowCreatesTheAccountsInTheirGroupsWithOneTimePas
   EXPECT_EQ(members, 2u) << groups;
   // The LDAP password (the first shown: applications in order) works; slapd checks its {CRYPT}
   // hash.
-  ProcessResult whoami = RunProcess(
-      {"/usr/bin/ldapwhoami", "-x", "-H", absl::StrCat("ldaps://127.0.0.1:", ldaps_port_), "-D",
-       absl::StrCat("uid=jana.neumann,ou=people,", kBase), "-w", passwords[0]},
-      {absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"))});
+  ProcessResult whoami = LdapBind("jana.neumann", passwords[0]);
   EXPECT_EQ(whoami.exit_code, 0) << whoami.err;
   for (const auto& [dir, port] : {std::pair{"crm", scim_port_}, {"chat", add_only_port_}}) {
     const std::string user =
@@ -584,16 +588,7 @@ TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNew
   ASSERT_EQ(server_.Admin(ScimFlags("CRM", scim_port_, dir_.File("crm/ca.crt"))).exit_code, 0);
   ASSERT_EQ(server_.Admin(ScimFlags("Chat", add_only_port_, dir_.File("chat/ca.crt"))).exit_code,
             0);
-  const std::vector<std::string> bernd_binds = {"/usr/bin/ldapwhoami",
-                                                "-x",
-                                                "-H",
-                                                absl::StrCat("ldaps://127.0.0.1:", ldaps_port_),
-                                                "-D",
-                                                absl::StrCat("uid=bernd,ou=people,", kBase),
-                                                "-w",
-                                                "Us3r-Pass!x"};
-  const std::string ca_env = absl::StrCat("LDAPTLS_CACERT=", dir_.File("slapd/ca.crt"));
-  ASSERT_EQ(RunProcess(bernd_binds, {ca_env}).exit_code, 0);
+  ASSERT_EQ(LdapBind("bernd", "Us3r-Pass!x").exit_code, 0);
 
   ProcessResult off =
       server_.Admin({"offboard", "bernd@firma.test", "--last-day", Today(), "--now"});
@@ -606,7 +601,7 @@ TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNew
   EXPECT_THAT(LdapSearch("(uid=bernd)", "pwdAccountLockedTime"),
               HasSubstr("dn: uid=bernd,ou=people,dc=test,dc=bestand\npwdAccountLockedTime: "
                         "000001010000Z"));
-  ProcessResult refused = RunProcess(bernd_binds, {ca_env});
+  ProcessResult refused = LdapBind("bernd", "Us3r-Pass!x");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.err, HasSubstr("Invalid credentials")) << refused.err;
 
@@ -667,10 +662,7 @@ TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNew
   EXPECT_THAT(page->body, Not(HasSubstr("Konten jetzt freischalten")));
   EXPECT_EQ(LdapSearch("(uid=jana.neumann)", "pwdAccountLockedTime"),
             "dn: uid=jana.neumann,ou=people,dc=test,dc=bestand\n\n");
-  ProcessResult whoami = RunProcess(
-      {"/usr/bin/ldapwhoami", "-x", "-H", absl::StrCat("ldaps://127.0.0.1:", ldaps_port_), "-D",
-       absl::StrCat("uid=jana.neumann,ou=people,", kBase), "-w", passwords[0]},
-      {ca_env});
+  ProcessResult whoami = LdapBind("jana.neumann", passwords[0]);
   EXPECT_EQ(whoami.exit_code, 0) << whoami.err;
   for (const auto& [dir, port] : {std::pair{"crm", scim_port_}, {"chat", add_only_port_}}) {
     EXPECT_THAT(ScimGet(dir, port, jana_filter), HasSubstr("\"active\":true")) << dir;
@@ -683,7 +675,7 @@ TEST_F(ConnectorE2eTest, OpenLdapLocksWithAnAttributeAndTheFirstDayEnablesTheNew
   ProcessResult leaver = server_.Admin({"connectors", "activate", "bernd@firma.test"});
   EXPECT_NE(leaver.exit_code, 0);
   EXPECT_THAT(leaver.err, HasSubstr("is leaving or has left")) << leaver.err;
-  EXPECT_NE(RunProcess(bernd_binds, {ca_env}).exit_code, 0);
+  EXPECT_NE(LdapBind("bernd", "Us3r-Pass!x").exit_code, 0);
 
   // Audited with the connector as the actor's tool; the passwords were shown once.
   ProcessResult audit = server_.Admin({"audit", "list", "-o", "json"});

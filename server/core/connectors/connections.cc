@@ -85,17 +85,21 @@ absl::Status CheckUrl(v1::Connection::Protocol protocol, absl::string_view url,
   return absl::OkStatus();
 }
 
-absl::Status CheckDn(absl::string_view field, const std::string& dn, bool required) {
-  if (dn.empty()) return required ? Invalid(field, "is required for LDAP") : absl::OkStatus();
-  if (dn.size() > kMaxDnBytes) {
-    return Invalid(field, absl::StrCat(dn.size(), " characters; at most ", kMaxDnBytes));
-  }
-  for (char c : dn) {
+absl::Status CheckNoControl(absl::string_view field, absl::string_view text) {
+  for (char c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       return Invalid(field, "contains a control character");
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckDn(absl::string_view field, const std::string& dn, bool required) {
+  if (dn.empty()) return required ? Invalid(field, "is required for LDAP") : absl::OkStatus();
+  if (dn.size() > kMaxDnBytes) {
+    return Invalid(field, absl::StrCat(dn.size(), " characters; at most ", kMaxDnBytes));
+  }
+  return CheckNoControl(field, dn);
 }
 
 // ATTR=VALUE: an attribute name (RFC 4512: a letter, then letters, digits and hyphens) and a
@@ -118,12 +122,7 @@ absl::Status CheckLockAttribute(int flavor, const std::string& lock) {
       return Invalid(kField, absl::StrCat("'", attr, "' is no attribute name"));
     }
   }
-  for (char c : lock) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return Invalid(kField, "contains a control character");
-    }
-  }
-  return absl::OkStatus();
+  return CheckNoControl(kField, lock);
 }
 
 // `in` checked and made a record (without application and secret).
